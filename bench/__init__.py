@@ -1,0 +1,1 @@
+"""Benchmarks: how well the essay analysis does on hand-labelled essays, and how fast."""

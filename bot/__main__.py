@@ -1,0 +1,10 @@
+"""The command line: ``python -m bot COMMAND``. See ``python -m bot --help``."""
+
+from __future__ import annotations
+
+import sys
+
+from bot.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,333 @@
+"""Command-line interface: preview, ingest, related, quote, figures, run.
+
+Every command prints one clear line on stderr per problem and exits non-zero
+when any SOURCE failed; the good sources of the same call still go through.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.essays.analysis import analyse
+from bot.essays.model import Analysis, Essay, Figure, Quote, Reference
+from bot.fetch import Fetcher, FetchPolicy
+from bot.intake import IntakeError, entry_to_essay, load_source, store_essay
+from bot.related import RelatedPost, describe_target, related_to_essay, related_to_text
+from bot.store import EssayRef, Store, StoreError
+
+logger = logging.getLogger(__name__)
+
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Marginalia: essays into Discord.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    preview = commands.add_parser("preview", help="show the essays a source holds, storing nothing")
+    preview.add_argument("sources", nargs="+", metavar="SOURCE", help="feed or page URL, file or folder")
+    preview.add_argument("--json", action="store_true", help="print JSON")
+
+    ingest = commands.add_parser("ingest", help="store the essays of one or more sources")
+    ingest.add_argument("sources", nargs="+", metavar="SOURCE")
+    _db_option(ingest)
+
+    related = commands.add_parser("related", help="earlier posts related to an essay or a topic")
+    related.add_argument("target", nargs="?", metavar="TARGET", help="essay key or URL, or free text")
+    related.add_argument("--all", action="store_true", help="every stored essay, one JSON line each")
+    related.add_argument("--limit", type=int, default=5)
+    related.add_argument("--any-time", action="store_true", help="include posts published later")
+    related.add_argument("--json", action="store_true")
+    _db_option(related)
+
+    quote = commands.add_parser("quote", help="quotations from the stored essays")
+    quote.add_argument("query", nargs="?", metavar="QUERY")
+    quote.add_argument("--speaker")
+    quote.add_argument("--essay", metavar="KEY")
+    quote.add_argument("--limit", type=int, default=5)
+    quote.add_argument("--json", action="store_true")
+    _db_option(quote)
+
+    figures = commands.add_parser("figures", help="figures cited in the stored essays")
+    figures.add_argument("query", nargs="?", metavar="QUERY")
+    figures.add_argument("--essay", metavar="KEY")
+    figures.add_argument("--kind")
+    figures.add_argument("--limit", type=int, default=10)
+    figures.add_argument("--json", action="store_true")
+    _db_option(figures)
+
+    commands.add_parser("run", help="start the Discord bot")
+    return parser
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, help="database file (default: DB_PATH or data/marginalia.sqlite3)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "run":
+        return _run(settings)
+    if getattr(args, "limit", 1) < 1:
+        print("--limit must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return asyncio.run(_dispatch(args, settings))
+    except (StoreError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "preview":
+        return await _preview(args.sources, settings, as_json=args.json)
+    db_path: Path = args.db or settings.db_path
+    async with await Store.open(db_path) as store:
+        if args.command == "ingest":
+            return await _ingest(store, args.sources, settings)
+        if args.command == "related":
+            return await _related(store, args)
+        if args.command == "quote":
+            return await _quote(store, args)
+        if args.command == "figures":
+            return await _figures(store, args)
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(allow_private_addresses=settings.allow_private_feeds)
+
+
+async def _essays_from(sources: Sequence[str], settings: Settings) -> tuple[list[Essay], int]:
+    """Every essay of every source, and how many sources or items failed."""
+    essays: list[Essay] = []
+    failures = 0
+    async with Fetcher(fetch_policy(settings)) as fetcher:
+        for source in sources:
+            try:
+                loaded = await load_source(source, fetcher)
+            except IntakeError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                failures += 1
+                continue
+            for problem in loaded.problems:
+                print(f"error: {problem}", file=sys.stderr)
+                failures += 1
+            for entry in loaded.entries:
+                try:
+                    essays.append(entry_to_essay(entry))
+                except IntakeError as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    failures += 1
+    return essays, failures
+
+
+async def _preview(sources: Sequence[str], settings: Settings, *, as_json: bool) -> int:
+    essays, failures = await _essays_from(sources, settings)
+    analysed = [(essay, analyse(essay, max_sections=settings.max_sections)) for essay in essays]
+    if as_json:
+        print(json.dumps({"essays": [essay_json(e, a) for e, a in analysed]}, ensure_ascii=False, indent=2))
+    else:
+        for essay, analysis in analysed:
+            print(format_essay(essay, analysis))
+    return EXIT_PROBLEM if failures else 0
+
+
+async def _ingest(store: Store, sources: Sequence[str], settings: Settings) -> int:
+    essays, failures = await _essays_from(sources, settings)
+    counts = {"new": 0, "revised": 0, "unchanged": 0}
+    for essay in essays:
+        outcome = await store_essay(store, essay, max_sections=settings.max_sections)
+        counts[outcome.status] += 1
+    print(f"{counts['new']} new, {counts['revised']} revised, {counts['unchanged']} unchanged")
+    return EXIT_PROBLEM if failures else 0
+
+
+async def _related(store: Store, args: argparse.Namespace) -> int:
+    if args.all:
+        if not args.json:
+            print("--all prints JSON lines; add --json", file=sys.stderr)
+            return EXIT_USAGE
+        for essay_id in await store.all_essay_ids():
+            row = await store.get_essay_by_id(essay_id)
+            if row is None:
+                continue
+            results = await related_to_essay(store, row, limit=args.limit, any_time=args.any_time)
+            print(json.dumps({"key": row.essay.key, "results": [related_json(r) for r in results]}, ensure_ascii=False))
+        return 0
+    if not args.target:
+        print("give a TARGET (essay key, URL or text) or --all", file=sys.stderr)
+        return EXIT_USAGE
+    row = await store.find_essay(args.target)
+    target: dict[str, Any]
+    if row is not None:
+        results = await related_to_essay(store, row, limit=args.limit, any_time=args.any_time)
+        target = describe_target(row.essay)
+    else:
+        results = await related_to_text(store, args.target, limit=args.limit)
+        target = {"query": args.target[:200]}
+    if args.json:
+        print(
+            json.dumps(
+                {"target": target, "results": [related_json(r) for r in results]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        if not results:
+            print("No related posts found.")
+        for result in results:
+            when = result.published.isoformat() if result.published else "undated"
+            print(f"{result.title} ({when}) {result.url or result.key}")
+            for reason in result.reasons:
+                print(f"    - {reason}")
+    return 0
+
+
+async def _quote(store: Store, args: argparse.Namespace) -> int:
+    found = await store.search_quotes(args.query, speaker=args.speaker, essay_key=args.essay, limit=args.limit)
+    if args.json:
+        print(
+            json.dumps(
+                {"results": [{**quote_json(q), "essay": ref_json(e)} for q, e in found]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    if not found:
+        print("No quotes found.")
+    for quote, essay in found:
+        who = quote.speaker or "unattributed"
+        print(f"“{quote.text}” — {who} ({essay.title}, section {quote.section})")
+    return 0
+
+
+async def _figures(store: Store, args: argparse.Namespace) -> int:
+    found = await store.search_figures(args.query, essay_key=args.essay, kind=args.kind, limit=args.limit)
+    if args.json:
+        print(
+            json.dumps(
+                {"results": [{**figure_json(f), "essay": ref_json(e)} for f, e in found]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    if not found:
+        print("No figures found.")
+    for figure, essay in found:
+        subject = f" — {figure.subject}" if figure.subject else ""
+        print(f"{figure.text}{subject} ({figure.kind}; {essay.title}, section {figure.section})")
+        print(f"    {figure.context}")
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    if settings.token is None:
+        print(
+            "DISCORD_TOKEN is not set. Create an application at https://discord.com/developers/applications, "
+            "add a bot, copy its token into .env as DISCORD_TOKEN=..., and run again.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    from bot.runner import run_bot  # imported late: only `run` needs discord.py loaded
+
+    return run_bot(settings)
+
+
+# ------------------------------------------------------------------- formats
+
+
+def quote_json(quote: Quote) -> dict[str, Any]:
+    return {"text": quote.text, "speaker": quote.speaker, "kind": quote.kind, "section": quote.section}
+
+
+def figure_json(figure: Figure) -> dict[str, Any]:
+    return {
+        "text": figure.text,
+        "value": figure.value,
+        "unit": figure.unit,
+        "kind": figure.kind,
+        "subject": figure.subject,
+        "context": figure.context,
+        "section": figure.section,
+    }
+
+
+def reference_json(reference: Reference) -> dict[str, Any]:
+    return {
+        "text": reference.text,
+        "date": reference.date.isoformat() if reference.date else None,
+        "title": reference.title,
+        "resolved_key": reference.resolved_key,
+    }
+
+
+def ref_json(essay: EssayRef) -> dict[str, Any]:
+    return {"key": essay.key, "title": essay.title, "url": essay.url}
+
+
+def related_json(result: RelatedPost) -> dict[str, Any]:
+    return {
+        "key": result.key,
+        "title": result.title,
+        "url": result.url,
+        "published": result.published.isoformat() if result.published else None,
+        "score": result.score,
+        "reasons": result.reasons,
+    }
+
+
+def essay_json(essay: Essay, analysis: Analysis) -> dict[str, Any]:
+    return {
+        "key": essay.key,
+        "title": essay.title,
+        "url": essay.url,
+        "author": essay.author,
+        "published": essay.published.isoformat() if essay.published else None,
+        "labels": list(essay.labels),
+        "word_count": essay.word_count,
+        "sections": [
+            {"index": s.index, "title": s.title, "text": s.text, "word_count": s.word_count} for s in analysis.sections
+        ],
+        "quotes": [quote_json(q) for q in analysis.quotes],
+        "figures": [figure_json(f) for f in analysis.figures],
+        "references": [reference_json(r) for r in analysis.references],
+    }
+
+
+def format_essay(essay: Essay, analysis: Analysis) -> str:
+    when = essay.published.date().isoformat() if essay.published else "undated"
+    lines = [f"{essay.title}", f"  {when} · {essay.word_count} words · {essay.url or essay.source}"]
+    if essay.labels:
+        lines.append("  labels: " + ", ".join(essay.labels))
+    for section in analysis.sections:
+        lines.append(f"  §{section.index} {section.title} ({section.word_count} words)")
+    lines.append(
+        f"  {len(analysis.quotes)} quotes, {len(analysis.figures)} figures, "
+        f"{len(analysis.references)} references to earlier posts"
+    )
+    return "\n".join(lines) + "\n"

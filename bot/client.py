@@ -1,0 +1,176 @@
+"""Builds the Discord client: the only module of the core that imports discord.
+
+It points discord.py at the configured endpoints, opens the store, loads the
+cogs, syncs commands only when their definitions changed, and installs the one
+error handler for application commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import uuid
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.errors import UserError
+from bot.fetch import Fetcher, FetchPolicy
+from bot.store import Store, StoreError
+
+logger = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = ("cogs.publisher", "cogs.lookup", "cogs.moderation")
+COMMANDS_HASH_KEY = "commands_hash"
+
+# Message Content is privileged and not needed: the bot reads only its own
+# messages and counts others' messages from event metadata.
+INTENTS = discord.Intents(guilds=True, guild_messages=True)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def apply_endpoints(settings: Settings) -> None:
+    """Route REST and gateway traffic to a proxy or a local Discord when configured."""
+    if settings.api_base:
+        discord.http.Route.BASE = settings.api_base
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+class Marginalia(commands.Bot):
+    """The bot. ``store`` and ``fetcher`` are open from ``setup_hook`` until ``close``."""
+
+    def __init__(self, settings: Settings, *, extensions: tuple[str, ...] = EXTENSIONS, **options: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=INTENTS,
+            help_command=None,
+            # Essay text must never ping anyone; a destination's role is opted in per message.
+            allowed_mentions=NO_MENTIONS,
+            **options,
+        )
+        self.settings = settings
+        self.extensions_to_load = extensions
+        self._store: Store | None = None
+        self._fetcher: Fetcher | None = None
+        # Set whenever publications are queued, so the publisher wakes without polling the database.
+        self.publications_queued = asyncio.Event()
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the store is opened in setup_hook")
+        return self._store
+
+    @property
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            raise RuntimeError("the fetcher is created in setup_hook")
+        return self._fetcher
+
+    async def setup_hook(self) -> None:
+        self._store = await Store.open(self.settings.db_path)
+        self._fetcher = Fetcher(FetchPolicy(allow_private_addresses=self.settings.allow_private_feeds))
+        self.tree.error(self.on_app_command_error)
+        for extension in self.extensions_to_load:
+            await self.load_extension(extension)
+        await self.sync_commands_if_changed()
+
+    def commands_fingerprint(self) -> str:
+        payload = sorted(
+            (json.dumps(command.to_dict(self.tree), sort_keys=True) for command in self.tree.get_commands()),
+        )
+        digest = hashlib.sha256("\n".join(payload).encode())
+        digest.update(str(self.settings.dev_guild_id).encode())
+        return digest.hexdigest()
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Sync only when the definitions changed since the last sync: never on every start."""
+        fingerprint = self.commands_fingerprint()
+        if await self.store.get_state(COMMANDS_HASH_KEY) == fingerprint:
+            logger.info("slash commands unchanged; no sync")
+            return False
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+        await self.store.set_state(COMMANDS_HASH_KEY, fingerprint)
+        logger.info("slash commands synced")
+        return True
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        """The one place that turns a failure into a short ephemeral reply."""
+        cause: BaseException = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        if isinstance(cause, UserError):
+            message = str(cause)
+        elif isinstance(cause, app_commands.MissingPermissions | app_commands.CheckFailure):
+            message = str(cause) or "You are not allowed to use this command here."
+        elif isinstance(cause, app_commands.TransformerError):
+            message = "One of the options was not understood; check it and try again."
+        elif isinstance(cause, StoreError):
+            error_id = uuid.uuid4().hex[:8]
+            logger.error("storage failure %s in /%s", error_id, _command_name(interaction), exc_info=cause)
+            message = f"The bot's storage failed (error id `{error_id}`); the moderators can check the log."
+        else:
+            error_id = uuid.uuid4().hex[:8]
+            logger.error("unexpected error %s in /%s", error_id, _command_name(interaction), exc_info=cause)
+            message = f"Something went wrong on our side (error id `{error_id}`). Please try again later."
+        await send_ephemeral(interaction, message[:1900])
+
+    async def tell_moderators(self, guild_id: int, message: str) -> bool:
+        """Post to the server's mod-log channel; False when there is none or it cannot be reached."""
+        channel_id = await self.store.get_modlog(guild_id)
+        if channel_id is None:
+            logger.warning("no mod-log channel in guild %s for: %s", guild_id, message)
+            return False
+        channel = self.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            logger.warning("mod-log channel %s of guild %s is gone", channel_id, guild_id)
+            return False
+        try:
+            await channel.send(message[:2000], allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            logger.warning("could not write to mod-log %s: %s", channel_id, exc)
+            return False
+        return True
+
+    async def close(self) -> None:
+        await super().close()
+        if self._fetcher is not None:
+            await self._fetcher.close()
+            self._fetcher = None
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+
+async def send_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
+    """Reply ephemerally whether or not the interaction was already answered or deferred."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        logger.warning("could not deliver an error reply", exc_info=True)
+
+
+def _command_name(interaction: discord.Interaction[Any]) -> str:
+    command = interaction.command
+    return command.qualified_name if command is not None else "?"
+
+
+def create_bot(settings: Settings, **options: Any) -> Marginalia:
+    apply_endpoints(settings)
+    return Marginalia(settings, **options)

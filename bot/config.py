@@ -1,0 +1,158 @@
+"""Settings, read once from the environment and an optional ``.env`` file.
+
+Every problem stops start-up with one line naming the variable and what it
+expects. The token is kept in a ``Secret`` so that no repr, log line or error
+message can show it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DB_PATH = Path("data/marginalia.sqlite3")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+class Secret:
+    """A string that never shows itself in repr() or str()."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: Secret | None = None
+    db_path: Path = DEFAULT_DB_PATH
+    api_base: str | None = None
+    gateway_url: str | None = None
+    log_level: str = "INFO"
+    poll_interval: float = 900.0
+    allow_private_feeds: bool = False
+    first_poll_posts: int = 1
+    max_sections: int = 6
+    dev_guild_id: int | None = None
+
+
+def _env(environ: Mapping[str, str], dotenv: Mapping[str, str | None], name: str) -> str | None:
+    # Real environment variables win over .env, as with python-dotenv's default.
+    if name in environ:
+        return environ[name]
+    value = dotenv.get(name)
+    return value if value is not None else None
+
+
+def _parse_float(name: str, raw: str, *, minimum: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    return value
+
+
+def _parse_int(name: str, raw: str, *, minimum: int, maximum: int | None = None) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        raise ConfigError(f"{name} must be at least {minimum}{upper}, got {raw!r}")
+    return value
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _parse_url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ConfigError(f"{name} must be a {' or '.join(schemes)} URL, got {raw!r}")
+    return raw.strip().rstrip("/")
+
+
+def _parse_token(raw: str) -> Secret:
+    token = raw.strip()
+    if token.lower().startswith("bot "):
+        token = token[4:].strip()
+    # A Discord bot token is three dot-separated base64url parts; checking the
+    # shape catches a pasted client secret or application id early.
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts) or any(c.isspace() for c in token):
+        raise ConfigError(
+            "DISCORD_TOKEN must be a bot token (three dot-separated parts, from the Developer "
+            "Portal's Bot page); the value given has the wrong shape"
+        )
+    return Secret(token)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")) -> Settings:
+    """Read the settings; raise ConfigError naming the first bad variable."""
+    environ = os.environ if environ is None else environ
+    dotenv: Mapping[str, str | None] = {}
+    if env_file is not None and env_file.is_file():
+        dotenv = dotenv_values(env_file)
+
+    def get(name: str) -> str | None:
+        value = _env(environ, dotenv, name)
+        return value if value not in (None, "") else None
+
+    token_raw = get("DISCORD_TOKEN")
+    db_raw = get("DB_PATH")
+    api_raw = get("DISCORD_API_BASE")
+    gateway_raw = get("DISCORD_GATEWAY_URL")
+    level_raw = (get("LOG_LEVEL") or "INFO").upper()
+    if level_raw not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level_raw!r}")
+    poll_raw = get("POLL_INTERVAL_SECONDS")
+    first_raw = get("FIRST_POLL_POSTS")
+    sections_raw = get("MAX_SECTIONS")
+    dev_guild_raw = get("DEV_GUILD_ID")
+    private_raw = get("ALLOW_PRIVATE_FEEDS")
+
+    return Settings(
+        token=_parse_token(token_raw) if token_raw else None,
+        db_path=Path(db_raw) if db_raw else DEFAULT_DB_PATH,
+        api_base=_parse_url("DISCORD_API_BASE", api_raw, ("http", "https")) if api_raw else None,
+        gateway_url=_parse_url("DISCORD_GATEWAY_URL", gateway_raw, ("ws", "wss")) if gateway_raw else None,
+        log_level=level_raw,
+        poll_interval=_parse_float("POLL_INTERVAL_SECONDS", poll_raw, minimum=60.0) if poll_raw else 900.0,
+        allow_private_feeds=_parse_bool("ALLOW_PRIVATE_FEEDS", private_raw) if private_raw else False,
+        first_poll_posts=_parse_int("FIRST_POLL_POSTS", first_raw, minimum=0, maximum=20) if first_raw else 1,
+        max_sections=_parse_int("MAX_SECTIONS", sections_raw, minimum=1, maximum=10) if sections_raw else 6,
+        dev_guild_id=_parse_int("DEV_GUILD_ID", dev_guild_raw, minimum=1) if dev_guild_raw else None,
+    )

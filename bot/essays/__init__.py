@@ -1,0 +1,1 @@
+"""The essay domain: pure functions over dataclasses, no I/O and no Discord."""

@@ -1,0 +1,1200 @@
+"""Find the quotations in an essay, with their speakers, and the author's notable sentences.
+
+Pure rules over plain text, no models: quotation marks are paired with typographic
+context (straight and curly marks, apostrophes, inch marks), attribution is read from
+the words around each quotation ("...," X said / X told Y: "..." / according to X),
+and an essay's shape adds three conventions: an opening epigraph with its attribution
+line, long borrowed passages whose paragraphs each open with a mark and only the last
+closes, and blockquotes introduced by "Writing for <Publication>, <Writer> explains:".
+
+Choices worth knowing:
+
+* Speakers are trimmed of titles and roles ("Attorney General Jane Doe" -> "Jane Doe");
+  organisations and offices keep a lowercase article ("the Court", "the mayor’s office");
+  a possessive keeps its noun ("Smith’s spokesperson").
+* Pronouns are never speakers: he/she/they resolve to the nearest name mentioned before
+  the quote (this paragraph, then the previous one), then to the last speaker; "I" is the
+  essay's author (or, inside a borrowed passage, the passage's writer).
+* Titles of works ("titled ...", "my "Budget Games" blog") are not quotations at all;
+  called/so-called/dubbed words are scare quotes.
+* An unattributed quotation that is a full sentence or long is ``direct`` with speaker None.
+* Results come in reading order; notables carry a salience ``score`` (higher is better).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.essays.model import BlockKind, Quote, QuoteKind, Section
+from bot.essays.text import STOPWORDS, sentences
+
+logger = logging.getLogger(__name__)
+
+_Family = Literal["double", "single"]
+
+# --- quotation marks -----------------------------------------------------------------------
+
+_DOUBLE_RE = re.compile(r"[\"“”„«»]")
+_SINGLE_RE = re.compile(r"['‘’]")
+_DOUBLE_MARKS = '"“”„«»'
+_OPEN_GLYPHS = "“„«‘"
+_CLOSE_GLYPHS = "”»’"
+# A mark preceded by one of these (or by a space) is in opening position.
+_OPEN_PUNCT = "([{—–-/\u00a0"
+# A mark followed by one of these (or by a space) is in closing position.
+_CLOSE_PUNCT = ".,;:!?)]}—–…-"
+# ’90s, 'tis, 'em, 'til: a leading apostrophe that elides letters, not an opening quote.
+_ELISION_RE = re.compile(r"(?:\d\ds?|\d0s|tis|twas|em|til|cause|bout|n)\b", re.IGNORECASE)
+
+# --- names and speakers --------------------------------------------------------------------
+
+_UP = "A-ZÀ-ÖØ-ÞĀČĆĐŁŃŚŠŻŽ"
+_CAP = rf"(?:(?:al|el|d)[-’'])?[{_UP}](?:[\w’'\-]|\.(?=\w))*\.?"
+_PARTICLE = r"(?:&|de|da|del|della|di|du|dos|van|von|der|den|la|le|bin|ibn|al|ter|ten|y|of|for|and|the)"
+_NAME_SEQ = rf"{_CAP}(?:\s+(?:{_PARTICLE}\s+)*{_CAP}){{0,6}}"
+_GROUPS = (
+    "officials|critics|supporters|opponents|experts|economists|analysts|advocates|residents|lawmakers|"
+    "legislators|researchers|activists|prosecutors|lawyers|attorneys|historians|scholars|observers|"
+    "voters|protesters|organizers|organisers|aides|sources|scientists|doctors|teachers|parents|"
+    "students|workers|executives|leaders|judges|justices|regulators|investors|members|staffers"
+)
+_PRONOUN_RE = re.compile(r"(?:he|she|they|it|i|we)", re.IGNORECASE)
+
+_NAME_END_RE = re.compile(rf"(?<![\w’'\-.])(?:{_NAME_SEQ})(?:[’']s\s+[a-z]+(?:\s+[a-z]+)?)?$")
+_DET = r"(?:[Tt]he|[Aa]n?|[Oo]ne|[Aa]nother|[Ss]ome|[Ss]everal|[Tt]wo|[Tt]hree|[Mm]any)"
+_NP_END_RE = re.compile(
+    rf"(?<![\w’'\-])(?:{_DET}\s+[\w’'\-]+(?:\s+[\w’'\-]+){{0,3}}\s+(?:for|of|at|from|with)\s+)?"
+    rf"{_DET}\s+[\w’'\-]+(?:\s+[\w’'\-]+){{0,4}}$"
+)
+_NAME_FULL_RE = re.compile(_NAME_SEQ)
+_GROUP = rf"(?:[a-z]+\s+)?(?i:{_GROUPS})(?:\s+of\s+(?:the\s+)?[\w’'\-]+(?:\s+[\w’'\-]+)?)?"
+_GROUP_END_RE = re.compile(rf"(?<![\w’'\-]){_GROUP}$")
+_PRON_END_RE = re.compile(r"(?<![\w’'\-])(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t|I|[Ww]e)$")
+_THE_BEFORE_RE = re.compile(r"(?:^|\s)[Tt]he\s*$")
+_TRAIL_PAREN_RE = re.compile(r"\s*\([^()]*\)\s*$")
+# Adverbs and auxiliaries between a subject and its verb: "Doe has since said", "Doe later wrote".
+_TRAIL_ADV_RE = re.compile(
+    r"(?:\s+(?:has|have|had|would|will|could|might|may|must|should|did|does|do|also|then|later|once|"
+    r"again|since|too|now|herself|himself|themselves|itself|recently|famously|repeatedly|simply|"
+    r"bluntly|flatly|plainly|memorably|previously|earlier|publicly|privately|correctly|rightly|"
+    r"(?:likes|liked|loves|loved|used|wants|wanted|tends|tended|went\s+on|goes\s+on)\s+to|"
+    r"(?:is|was)\s+fond\s+of))+\s*$"
+)
+_TRAIL_LY_RE = re.compile(r"(?:\s+[a-z]{2,}ly)+\s*$")
+
+_VERB_WORDS = """
+said says say told tells tell wrote writes write argued argues argue explained explains explain
+noted notes note added adds add warned warns warn insisted insists insist asked asks ask declared
+declares declare testified testifies testify tweeted tweets posted posts replied replies reply
+responded responds respond continued continues concluded concludes conclude claimed claims claim
+stated states observed observes observe remarked remarks recalled recalls recall conceded concedes
+concede admitted admits admit acknowledged acknowledges acknowledge countered counters quipped quips
+opined opines announced announces contended contends contend emphasized emphasizes emphasised
+emphasises stressed stresses joked jokes complained complains complain suggested suggests suggest
+predicted predicts predict maintained maintains maintain lamented laments wondered wonders wonder
+cautioned cautions urged urges reported reports reads answered answers shouted yelled whispered
+mused muses sighed scoffed protested objected agreed agrees agree disagreed disagrees recounted
+recounts snapped retorted concurred dissented ruled rules held holds found finds thundered
+promised promises vowed vows pledged pledges boasted boasts confirmed confirms denied denies
+estimated estimates cried offered offers begged pleaded replied conceded wrote
+""".split()
+_VERB_ALT = "|".join(sorted(set(_VERB_WORDS), key=len, reverse=True))
+_VERB = rf"(?:puts?\s+it|points?\s+out|pointed\s+out|sums?\s+it\s+up|summed\s+it\s+up|{_VERB_ALT})"
+_VERB_RE = re.compile(rf"(?<![\w’'\-]){_VERB}(?![\w’'\-])")
+
+_SUBJ = (
+    rf"(?:(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t|I|[Ww]e)(?![\w’'\-])"
+    rf"|{_NAME_SEQ}(?:[’']s\s+[a-z]+)?"
+    rf"|{_DET}\s+[\w’'\-]+(?:\s+(?!(?:in|on|at|during|last|this|after|before|when|while|to|"
+    r"about|and|that|who|which|with|via)\b)[\w’'\-]+){0,6}"
+    rf"|(?:[a-z]+\s+)?(?:{_GROUPS}))"
+)
+_ADV = r"(?:(?:has|have|had|would|also|later|then|once|again|since|[a-z]+ly)\s+){0,2}"
+# After the closing mark: ', Jane Doe, the director of X, said' / ', she added'.
+_AFTER_SUBJ_VERB_RE = re.compile(
+    rf"^[\s,—–\-]*(?P<subj>{_SUBJ})(?:\s*\([^()]*\))?(?:\s*,[^,\"“”]{{1,150}},)?\s+{_ADV}{_VERB}(?![\w’'\-])"
+)
+# After the closing mark, inverted: ', said Jane Doe' / ', writes the court'.
+_AFTER_VERB_SUBJ_RE = re.compile(rf"^[\s,—–\-]*{_VERB}\s+(?P<subj>{_SUBJ})")
+_AFTER_ACCORDING_RE = re.compile(rf"^[\s,—–\-]*according\s+to\s+(?P<subj>{_SUBJ})")
+_BEFORE_ACCORDING_RE = re.compile(
+    r"(?:^|\s)(?:[Aa]ccording\s+to|[Ii]n\s+the\s+words\s+of)\s+(?P<subj>[^,;]+?)\s*(?:,|$)"
+)
+_BEFORE_WORDS_RE = re.compile(rf"(?:^|\s)[Ii]n\s+(?P<subj>{_NAME_SEQ})[’']s\s+words\s*,?\s*$")
+_BEFORE_COLON_RE = re.compile(rf"^\s*(?P<subj>{_NAME_SEQ})\s*:\s*$")
+_COLON_INTRO_RE = re.compile(rf"^\s*(?P<subj>{_NAME_SEQ})\s+[a-z][^\"“”:;]{{0,100}}:\s*$")
+_BEFORE_INVERTED_RE = re.compile(rf"^\s*(?i:{_VERB})\s+(?P<subj>{_NAME_SEQ})\s*[:,]?\s*$")
+# A verb sharing the subject of the quote before it: '"..." and warned, "..."'.
+_COORDINATED_VERB_RE = re.compile(rf"^[\s,]*(?:and|but|then|before)\s+{_ADV}{_VERB}(?![\w’'\-])[^\"“”]*$")
+_SOURCE_PREFIX_RE = re.compile(
+    r"^(?:a|an|the|her|his|their|its)\s+(?:\w+\s+)?(?:report|statement|memo|letter|filing|post|tweet|"
+    r"ruling|study|analysis|opinion|email|press release)\s+(?:by|from|of)\s+",
+    re.IGNORECASE,
+)
+_LOOSE_TAIL_RE = re.compile(r",\s*(?:and|but|while|so|yet)\b|;|\sbut\s")
+
+# Words before the opening mark that make it a scare quote, or a title (not a quote at all).
+_SCARE_BEFORE_RE = re.compile(
+    r"(?:\bso[- ]called|\bcalled|\bcalls|\bcall|\bdubbed|\btermed|\blabell?ed|\bbranded|\bnicknamed|"
+    r"\bnamed|\bknown\s+as|\bthe\s+(?:word|words|term|phrase|label|slogan|motto|notion\s+of|idea\s+of|"
+    r"concept\s+of))\s*[,:]?\s*$",
+    re.IGNORECASE,
+)
+_TITLE_BEFORE_RE = re.compile(
+    r"(?:\b(?:titled|entitled|headlined)\s*[,:]?|\b(?:book|essay|article|post|column|op-ed|piece|poem|"
+    r"song|album|film|movie|novel|speech|paper|chapter|headline|series|podcast|episode|show|blog|"
+    r"newsletter|sermon|lecture))\s*$",
+    re.IGNORECASE,
+)
+_TITLE_AFTER_RE = re.compile(
+    r"^\s*(?:blog|post|essay|article|column|op-ed|piece|series|podcast|newsletter|episode)\b", re.IGNORECASE
+)
+
+_TITLES = frozenset(
+    """
+    sen senator rep representative congressman congresswoman congressmember gov governor mayor
+    president justice judge dr doctor professor prof mr mrs ms mx miss secretary commissioner ceo cfo
+    coo cto chair chairman chairwoman chairperson director minister chancellor speaker leader general
+    gen attorney solicitor ambassador sheriff chief officer detective sgt sergeant lt lieutenant col
+    colonel capt captain adm admiral rev reverend rabbi imam bishop pastor pope cardinal sir dame king
+    queen prince princess provost superintendent comptroller treasurer auditor controller
+    councilmember councilman councilwoman alderman alderwoman assemblyman assemblywoman
+    assemblymember supervisor executive founder cofounder co-founder editor trustee delegate del
+    former late deputy acting interim vice associate assistant senior premier inspector commander
+    economist columnist spokesperson spokesman spokeswoman
+    """.split()
+)
+_ORG_WORDS = frozenset(
+    """
+    department court office agency administration commission committee council board bureau service
+    services authority party campaign house senate congress assembly legislature ministry times post
+    journal ledger tribune review news press herald gazette guardian magazine association union
+    center centre fund network institute foundation university college school company corporation
+    corp inc group motors bank trust society league coalition alliance project police army navy
+    government city county state republic federation cabinet caucus circuit district staff team firm
+    lab labs media report blog commons council reserve system
+    """.split()
+)
+_LEAD_STOP = frozenset(
+    """
+    but and so yet still then later meanwhile however now when as in on at by for from after before
+    last this that these those here there today yesterday tonight asked indeed instead also even only
+    writing speaking like unlike while since if though although because once of to with without under
+    over during earlier days weeks months years it its his her their our my your a an according why
+    what how who where which both each every some many most several few all no not never just perhaps the
+    maybe yes finally first second third next again recently eventually ultimately whether until
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
+    """.split()
+)
+_NOT_SPEAKERS = frozenset(
+    "nobody everyone everybody someone somebody anyone anybody people no one i he she they it we you".split()
+)
+
+# --- sentences -----------------------------------------------------------------------------
+
+_SENT_END_RE = re.compile(r"[.!?…]+(?=\s|$)")
+_ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms mx dr prof sen rep gov gen lt col capt sgt st jr sr inc corp co ltd no vs etc e.g i.e
+    u.s u.k jan feb mar apr jun jul aug sep sept oct nov dec mt ft rev hon pres atty dept univ approx
+    fig vol pp ed al cf
+    """.split()
+)
+
+# --- limits --------------------------------------------------------------------------------
+
+_MAX_PASSAGE_UNITS = 30
+_UNCLOSED_START_WORDS = 120  # a paragraph that opens with a mark and lost its closing one
+_UNCLOSED_MID_WORDS = 40  # a stray mark inside a paragraph
+_SCARE_MAX_WORDS = 12
+
+# --- notables ------------------------------------------------------------------------------
+
+# Salience features, looked up per lowercased word (phrases by substring): cheaper than a regex.
+_CLAIM_WORDS = frozenset(
+    """must never always cannot can't won't nothing nobody only every none wrong truth true false fail
+    fails failed failure simply clear clearly fundamental fundamentally essential real matter matters
+    should""".split()
+)
+_CLAIM_PHRASES = (
+    "no one",
+    "need to",
+    "have to",
+    "no longer",
+    "the point",
+    "the problem",
+    "the question",
+    "the lesson",
+    "the answer",
+    "the cost",
+    "the price",
+)
+_CONTRAST_WORDS = frozenset("but yet however instead although though whereas while".split())
+_SUPERLATIVE_WORDS = frozenset(
+    """most least best worst greatest largest biggest smallest highest lowest deepest oldest newest
+    strongest weakest richest poorest fastest slowest hardest simplest""".split()
+)
+_DIGIT_RE = re.compile(r"\d")
+_TOKEN_RE = re.compile(r"[^\W\d_]{2,}(?:['\-][^\W\d_]+)*")
+_DEICTIC_START_RE = re.compile(r"^(?:This|That|It|These|Those|He|She|They|Such|Here|There|His|Her)\b")
+_CONJ_START_RE = re.compile(r"^(?:And|But|So|Or)\b")
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """A block in reading order with the section it belongs to."""
+
+    section: int
+    kind: BlockKind
+    text: str
+
+
+@dataclass(slots=True)
+class _Span:
+    """A quotation in a text: ``start`` is its opening mark, ``stop`` the index after it ends."""
+
+    start: int
+    inner_start: int
+    inner_end: int
+    stop: int
+    closed: bool
+
+
+@dataclass(slots=True)
+class _Found:
+    """A quote with where it was found, for reading-order sorting."""
+
+    unit: int
+    pos: int
+    quote: Quote
+
+
+@dataclass(slots=True)
+class _Ctx:
+    """What attribution inside one text may lean on beyond the text itself."""
+
+    section: int
+    unit: int
+    i_speaker: str | None  # who "I" is
+    context_before: str = ""  # earlier text for resolving pronouns (previous paragraph)
+    intro: str | None = None  # speaker from an introducing "X explains:" line
+    carry: str | None = None  # speaker of the quote that ended the previous paragraph
+    last_speaker: str | None = None
+    nested: bool = False
+
+
+@dataclass(slots=True)
+class _ScanResult:
+    found: list[_Found] = field(default_factory=list)
+    last_speaker: str | None = None  # speaker of the last attributed quote at this level
+    tail_speaker: str | None = None  # the same, when that quote sits in the text's last sentence
+
+
+# --- public API ----------------------------------------------------------------------------
+
+
+def find_quotes(sections: Sequence[Section], *, author: str | None = None, notable: int = 3) -> list[Quote]:
+    """The quotations, epigraph, scare quotes and top ``notable`` author sentences, in reading order."""
+    units = [_Unit(s.index, b.kind, " ".join(b.text.split())) for s in sections for b in s.blocks]
+    scanner = _EssayScanner(units, author)
+    scanner.run()
+    found = scanner.found + _notables(units, scanner.consumed, author, notable)
+    found.sort(key=lambda f: (f.unit, f.pos))
+    result: list[Quote] = []
+    seen: set[tuple[str, str]] = set()
+    for item in found:
+        key = (item.quote.kind, item.quote.text)
+        if key not in seen:
+            seen.add(key)
+            result.append(item.quote)
+    return result
+
+
+# --- pairing marks -------------------------------------------------------------------------
+
+
+def _pair(text: str, family: _Family, *, straight_singles: bool = True) -> tuple[list[_Span], int | None]:
+    """Closed quotation spans of one mark family, and the position of a trailing unclosed mark."""
+    if family == "double":
+        return _pair_double(text)
+    return _pair_single(text, straight_singles)
+
+
+def _pair_double(text: str) -> tuple[list[_Span], int | None]:
+    spans: list[_Span] = []
+    pending: int | None = None
+    size = len(text)
+    for match in _DOUBLE_RE.finditer(text):
+        i = match.start()
+        char = text[i]
+        prev = text[i - 1] if i else " "
+        nxt = text[i + 1] if i + 1 < size else " "
+        if char == '"' and prev.isdigit() and pending is None:
+            continue  # an inch mark: 12" pipe
+        opening = prev.isspace() or prev in _OPEN_PUNCT
+        closing = nxt.isspace() or nxt in _CLOSE_PUNCT
+        if opening and not closing:
+            is_open = True
+        elif closing and not opening:
+            is_open = False
+        elif char in _OPEN_GLYPHS or char in _CLOSE_GLYPHS:
+            is_open = char in _OPEN_GLYPHS
+        else:
+            is_open = pending is None
+        if is_open:
+            pending = i  # an earlier unclosed mark was stray
+        elif pending is not None:
+            spans.append(_Span(pending, pending + 1, i, i + 1, True))
+            pending = None
+    return spans, pending
+
+
+def _single_marks(text: str, straight: bool) -> list[tuple[int, bool, bool]]:
+    """(position, is_open, suspect) for single marks that can be quotation marks."""
+    marks: list[tuple[int, bool, bool]] = []
+    size = len(text)
+    for match in _SINGLE_RE.finditer(text):
+        i = match.start()
+        char = text[i]
+        if char == "'" and not straight:
+            continue
+        prev = text[i - 1] if i else " "
+        nxt = text[i + 1] if i + 1 < size else " "
+        if prev.isalnum() and nxt.isalnum():
+            continue  # don't, O’Brien
+        opening = prev.isspace() or prev in _OPEN_PUNCT or prev in '"“'
+        closing = nxt.isspace() or nxt in _CLOSE_PUNCT or nxt in '"”'
+        if opening and not closing:
+            if _ELISION_RE.match(text, i + 1):
+                continue  # ’90s, 'tis
+            marks.append((i, True, False))
+        elif closing and not opening and char != "‘":
+            # students’ union: a plural possessive looks like a closing mark.
+            suspect = prev in "sSzx" and nxt.isspace()
+            marks.append((i, False, suspect))
+    return marks
+
+
+def _pair_single(text: str, straight: bool) -> tuple[list[_Span], int | None]:
+    marks = _single_marks(text, straight)
+    spans: list[_Span] = []
+    pending: int | None = None
+    for index, (pos, is_open, suspect) in enumerate(marks):
+        if is_open:
+            pending = pos
+            continue
+        if pending is None:
+            continue
+        if suspect and _later_plain_close(marks, index):
+            continue
+        spans.append(_Span(pending, pending + 1, pos, pos + 1, True))
+        pending = None
+    return spans, pending
+
+
+def _later_plain_close(marks: list[tuple[int, bool, bool]], index: int) -> bool:
+    for _, is_open, suspect in marks[index + 1 :]:
+        if is_open:
+            return False
+        if not suspect:
+            return True
+    return False
+
+
+def _opens_with_mark(text: str, family: _Family = "double") -> bool:
+    if not text:
+        return False
+    if family == "double":
+        return text[0] in '"“„«'
+    return text[0] in "‘'"
+
+
+def _family_for(text: str) -> _Family:
+    """Double marks unless the text uses only curly single ones (British style)."""
+    if _DOUBLE_RE.search(text) or "‘" not in text:
+        return "double"
+    return "single"
+
+
+def _other(family: _Family) -> _Family:
+    return "single" if family == "double" else "double"
+
+
+# --- sentences -----------------------------------------------------------------------------
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    start = dot
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "."):
+        start -= 1
+    token = text[start:dot].lower()
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+
+
+def _sentence_start(text: str, lo: int, hi: int) -> int:
+    """Start of the sentence that contains position ``hi``, not before ``lo``."""
+    start = lo
+    for match in _SENT_END_RE.finditer(text, lo, hi):
+        if not _is_abbreviation(text, match.start()):
+            start = match.end()
+    while start < hi and text[start].isspace():
+        start += 1
+    return start
+
+
+def _sentence_end(text: str, lo: int, hi: int) -> int:
+    """Index after the first sentence end in [lo, hi), or ``hi``."""
+    for match in _SENT_END_RE.finditer(text, lo, hi):
+        if not _is_abbreviation(text, match.start()):
+            return match.end()
+    return hi
+
+
+def _last_sentence(text: str) -> str:
+    stripped = text.rstrip()
+    return stripped[_sentence_start(stripped, 0, max(0, len(stripped) - 1)) :]
+
+
+# --- speakers ------------------------------------------------------------------------------
+
+
+_LATE_RE = re.compile(r"^(?:the\s+late|late|former|then-)\s*(?=[A-Z])", re.IGNORECASE)
+_COMMON_NP_RE = re.compile(r"^(?:the|an?|one|another|some|several|two|three|many)\s+(?=[a-z])", re.IGNORECASE)
+_GROUP_FULL_RE = re.compile(_GROUP)
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_POSSESSIVE_RE = re.compile(r"^(.*?[^\s])([’']s\s+[a-z].*)$")
+
+
+def _clean_speaker(raw: str) -> str | None:
+    """Trim titles, roles and sentence words from a speaker phrase; None when nothing is left."""
+    text = _TRAIL_PAREN_RE.sub("", " ".join(raw.split())).strip(" ,;:—–-")
+    if text.endswith(".") and not text.endswith(("Jr.", "Sr.", "Inc.", "Co.")):
+        text = text[:-1]
+    if not text:
+        return None
+    text = _LATE_RE.sub("", text)
+    lowered = text.lower()
+    if _GROUP_FULL_RE.fullmatch(text):
+        return text  # county officials
+    common = _COMMON_NP_RE.match(text)
+    if common:
+        return lowered[: common.end()] + text[common.end() :]  # the mayor’s office, a spokesperson
+    possessive = _POSSESSIVE_RE.match(text)
+    tail = ""
+    if possessive:
+        text, tail = possessive.group(1), possessive.group(2)
+    tokens = text.split()
+    article = False
+    while tokens and tokens[0].lower().strip(".,") in _LEAD_STOP:
+        article = article or tokens[0].lower() == "the"
+        tokens.pop(0)
+    if not tokens:
+        return None
+    name = _strip_titles(tokens)
+    if name is None:
+        return None
+    if not tail and re.search(r"[’']s$", name):
+        return None  # a bare possessive is no speaker: "Doe’s claim that"
+    if name.lower() in _NOT_SPEAKERS or not name[0].isupper():
+        return None
+    if article:
+        name = "the " + name
+    return name + tail
+
+
+def _strip_titles(tokens: list[str]) -> str | None:
+    # "Jane Doe of the Brightline Institute": the person, not the place ("Department of Justice" stays).
+    for index, token in enumerate(tokens[1:], start=1):
+        previous = tokens[index - 1].lower().strip(".,")
+        if token in ("of", "for") and previous not in _ORG_WORDS and previous not in _TITLES:
+            tokens = tokens[:index]
+            break
+    if tokens[-1].lower().strip(".,") in _ORG_WORDS:
+        return " ".join(tokens)  # "Justice Department", "General Motors": no title to strip
+    for title in range(len(tokens) - 2, -1, -1):
+        rest = tokens[title + 1 :]
+        if tokens[title].lower().strip(".,") not in _TITLES:
+            continue
+        if all(token.lower().strip(".,") in _SUFFIXES for token in rest):
+            continue  # "King" in "Martin Luther King Jr." is a name
+        if len(rest) > 2 and rest[0] == "of":
+            rest = rest[2:]  # Secretary of State Jane Doe
+        return " ".join(rest)
+    return " ".join(tokens)
+
+
+def _subject_at_end(text: str) -> str | None:
+    """The raw subject phrase that ends ``text`` (a pronoun, a name, or a noun phrase)."""
+    text = _TRAIL_PAREN_RE.sub("", text[-240:]).rstrip()
+    text = _TRAIL_ADV_RE.sub("", text).rstrip()
+    subject = _subject_with_appositive(text)
+    if subject is None and _TRAIL_LY_RE.search(text):
+        subject = _subject_with_appositive(_TRAIL_LY_RE.sub("", text).rstrip())
+    return subject
+
+
+def _subject_with_appositive(text: str) -> str | None:
+    """'Doe, the chief economist at Brightline,' -> 'Doe'; 'Its treasurer, Sam Ito,' -> 'Sam Ito'."""
+    if not text.endswith((",", "—", "–")):
+        return _subject_phrase_at_end(text)
+    text = re.sub(r"\s*[—–]\s*", ", ", text)
+    for _ in range(2):
+        head, _, chunk = text.rstrip(" ,").rpartition(",")
+        if not head:
+            return None
+        subject = _subject_phrase_at_end(head.rstrip())
+        named = _NAME_FULL_RE.fullmatch(chunk.strip()) is not None
+        if subject and not (named and _COMMON_NP_RE.match(subject)):
+            return subject
+        if named:
+            return chunk.strip()  # "A spokesperson, Lena Cho," -> "Lena Cho"
+        text = head.rstrip()
+    return None
+
+
+def _subject_phrase_at_end(text: str) -> str | None:
+    pronoun = _PRON_END_RE.search(text)
+    if pronoun:
+        return pronoun.group(0)
+    name = _NAME_END_RE.search(text)
+    phrase = _NP_END_RE.search(text)
+    if name:
+        if phrase and phrase.start() < name.start() and phrase.group(0)[0] in "aA":
+            return phrase.group(0)  # a spokesperson for the Department of Justice
+        if _THE_BEFORE_RE.search(text, 0, name.start()):
+            return "the " + name.group(0)
+        return name.group(0)
+    group = _GROUP_END_RE.search(text)
+    if group and (phrase is None or group.start() < phrase.start()):
+        return group.group(0)  # "Critics of the plan", not "the plan"
+    return phrase.group(0) if phrase else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Attribution:
+    raw: str  # the subject as written: a name, a phrase or a pronoun
+
+    @property
+    def pronoun(self) -> bool:
+        return _PRONOUN_RE.fullmatch(self.raw) is not None
+
+
+def _after_attribution(after: str) -> tuple[_Attribution, int] | None:
+    """Attribution at the start of the text after a closing mark, and where it ends."""
+    for pattern in (_AFTER_ACCORDING_RE, _AFTER_VERB_SUBJ_RE, _AFTER_SUBJ_VERB_RE):
+        match = pattern.match(after)
+        if match:
+            raw = _SOURCE_PREFIX_RE.sub("", match.group("subj"))
+            return _Attribution(raw), match.end()
+    return None
+
+
+def _before_attribution(before: str) -> _Attribution | None:
+    """Attribution in the part of a sentence before an opening mark."""
+    if not before.strip():
+        return None
+    for pattern in (_BEFORE_INVERTED_RE, _BEFORE_WORDS_RE, _BEFORE_COLON_RE):
+        match = pattern.search(before)
+        if match:
+            return _Attribution(match.group("subj"))
+    according = _BEFORE_ACCORDING_RE.search(before)
+    if according:
+        subject = _subject_phrase_at_end(_SOURCE_PREFIX_RE.sub("", according.group("subj")))
+        if subject:
+            return _Attribution(subject)
+    for verb in reversed(list(_VERB_RE.finditer(before))):
+        tail = before[verb.end() :]
+        if len(tail.split()) > 14 or _LOOSE_TAIL_RE.search(tail):
+            continue
+        subject = _subject_at_end(before[: verb.start()])
+        if subject:
+            return _Attribution(_SOURCE_PREFIX_RE.sub("", subject))
+    intro = _COLON_INTRO_RE.match(before)
+    if intro and not _GROUP_FULL_RE.fullmatch(intro.group("subj")) and _clean_speaker(intro.group("subj")):
+        return _Attribution(intro.group("subj"))  # "Amaro was blunter on social media: "
+    return None
+
+
+_ROLES = (
+    "mayor|governor|senator|judge|justice|treasurer|comptroller|auditor|commissioner|secretary|director|"
+    "chairman|chairwoman|chair|president|minister|chancellor|sheriff|superintendent|spokesperson|"
+    "spokesman|spokeswoman|economist|professor|author|writer|reporter|official|attorney|prosecutor|"
+    "clerk|manager|councilmember|councilman|councilwoman|ceo|founder|editor|historian|lawyer"
+)
+_MENTION_RE = re.compile(rf"(?P<role>\bthe\s+(?:[a-z]+\s+)?(?:{_ROLES})\b)|(?<![\w’'\-.])(?P<name>{_NAME_SEQ})")
+_MASK_RE = re.compile(r"[\"“„«][^\"”»]*[\"”»]")
+
+
+def _surnames(texts: list[str]) -> frozenset[str]:
+    """Last words of the multi-word names in an essay, so a bare "Voss." at a sentence start counts."""
+    found: set[str] = set()
+    for text in texts:
+        for match in _MENTION_RE.finditer(text):
+            raw = match.group("name")
+            if raw is None or " " not in raw:
+                continue
+            name = _clean_speaker(raw)
+            if name is not None and " " in name and not name.startswith("the "):
+                found.add(name.split()[-1])
+    return frozenset(found)
+
+
+def _last_mention(text: str, *, person: bool, known: frozenset[str] = frozenset()) -> str | None:
+    """The last person (or, for "they", body) mentioned outside quotation marks."""
+    text = _MASK_RE.sub(" ", text)
+    best: str | None = None
+    for match in _MENTION_RE.finditer(text):
+        if match.group("role"):
+            best = match.group("role")
+            continue
+        raw = match.group("name")
+        before = text[: match.start()].rstrip()
+        at_start = not before or before[-1] in ".!?:"
+        possessive = raw.endswith(("’s", "'s"))
+        if possessive:
+            raw = raw[:-2]  # "Bell’s firm" mentions Bell
+        if at_start and len(raw.split()) < 2 and not possessive and raw not in known:
+            continue  # a capitalised first word is usually not a name
+        name = _clean_speaker(raw)
+        if name is None:
+            continue
+        if person and (name.startswith("the ") or name.split()[-1].lower() in _ORG_WORDS):
+            continue
+        best = name
+    return best
+
+
+# --- scanning ------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _quote_text(inner: str) -> str:
+    return _norm(inner).rstrip(",;: —–").strip()
+
+
+def _sentence_like(text: str) -> bool:
+    stripped = text.rstrip("\"'”’»)")
+    return bool(stripped) and stripped[0].isupper() and stripped[-1] in ".!?…"
+
+
+class _EssayScanner:
+    """Walks an essay's units once, emitting quotations; remembers units that are borrowed text."""
+
+    def __init__(self, units: list[_Unit], author: str | None) -> None:
+        self.units = units
+        self.author = author
+        self.found: list[_Found] = []
+        self.consumed: set[int] = set()
+        self.last_speaker: str | None = None
+        self.tail_speaker: dict[int, str] = {}
+        self.surnames: frozenset[str] | None = None  # computed on the first pronoun
+
+    def run(self) -> None:
+        index = self._epigraph()
+        while index < len(self.units):
+            unit = self.units[index]
+            if unit.kind == "heading":
+                index += 1
+            elif unit.kind == "quote" and not _opens_with_mark(unit.text, _family_for(unit.text)):
+                index = self._blockquotes(index)
+            else:
+                index = self._paragraph(index)
+
+    # -- context helpers --
+
+    def _previous_text(self, index: int) -> str:
+        if index > 0 and self.units[index - 1].kind != "heading":
+            return self.units[index - 1].text
+        return ""
+
+    def _intro_speaker(self, index: int) -> str | None:
+        """Speaker named by an introducing line ("Writing for X, Y explains:") just before ``index``."""
+        previous = self._previous_text(index).rstrip()
+        if not previous or previous[-1] not in ":,—–…" or index - 1 in self.consumed:
+            return None
+        sentence = _last_sentence(previous)
+        attribution = _before_attribution(sentence + " ")
+        if attribution is None:
+            return None
+        context = _Ctx(self.units[index].section, index, self.author, self._previous_text(index - 1))
+        return self._resolve(attribution, sentence, context)
+
+    def _context(self, index: int) -> _Ctx:
+        return _Ctx(
+            section=self.units[index].section,
+            unit=index,
+            i_speaker=self.author,
+            context_before=self._previous_text(index),
+            intro=self._intro_speaker(index),
+            carry=self.tail_speaker.get(index - 1),
+            last_speaker=self.last_speaker,
+        )
+
+    def _known_surnames(self) -> frozenset[str]:
+        if self.surnames is None:
+            self.surnames = _surnames([unit.text for unit in self.units if unit.kind != "heading"])
+        return self.surnames
+
+    def _resolve(self, attribution: _Attribution, before: str, ctx: _Ctx) -> str | None:
+        raw = attribution.raw
+        if not attribution.pronoun:
+            return _clean_speaker(raw)
+        lowered = raw.lower()
+        if lowered == "i":
+            return ctx.i_speaker
+        if lowered not in ("he", "she", "they"):
+            return None  # "it"/"we" are too vague to resolve
+        person = lowered != "they"
+        known = self._known_surnames()
+        name = _last_mention(before, person=person, known=known) or _last_mention(
+            ctx.context_before, person=person, known=known
+        )
+        if name is None and not ctx.nested:
+            name = ctx.last_speaker
+        return name
+
+    def _emit(self, unit: int, pos: int, text: str, kind: QuoteKind, section: int, speaker: str | None) -> None:
+        if not text:
+            return
+        self.found.append(_Found(unit, pos, Quote(text=text, kind=kind, section=section, speaker=speaker)))
+        if kind == "direct" and speaker is not None:
+            self.last_speaker = speaker
+
+    # -- epigraph --
+
+    def _epigraph(self) -> int:
+        """Detect an opening quotation with an attribution line; return the first unit after it."""
+        first = next((i for i, u in enumerate(self.units) if u.kind != "heading"), None)
+        if first is None:
+            return 0
+        parts: list[str] = []
+        marked = True  # every part so far is a blockquote or wrapped in marks
+        for index in range(first, min(first + 5, len(self.units))):
+            unit = self.units[index]
+            quote_like = _quote_like(unit)
+            inline = _inline_attribution(unit.text) if quote_like else None
+            if inline is not None and not parts:
+                return self._emit_epigraph(first, index, [inline[0]], inline[1])
+            if parts:
+                # "Name, 1963" needs a marked quotation above it; a dash line is enough on its own.
+                line_speaker = _attribution_line(unit.text, after_quote=marked)
+                if line_speaker is not None:
+                    return self._emit_epigraph(first, index, parts, line_speaker)
+            # An unmarked paragraph may be an epigraph only on its own, right above a dash line.
+            if unit.kind == "heading" or (parts and not (marked and quote_like)):
+                break
+            if not quote_like and len(unit.text.split()) > 60:
+                break
+            marked = marked and quote_like
+            parts.append(_strip_wrapping(unit.text))
+        return first
+
+    def _emit_epigraph(self, first: int, last: int, parts: list[str], speaker: str) -> int:
+        text = "\n\n".join(_norm(p) for p in parts if p.strip())
+        self._emit(first, 0, text, "epigraph", self.units[first].section, speaker)
+        self.consumed.update(range(first, last + 1))
+        return last + 1
+
+    # -- blockquotes without marks --
+
+    def _blockquotes(self, index: int) -> int:
+        start = index
+        parts: list[str] = []
+        while index < len(self.units) and self.units[index].kind == "quote":
+            text = self.units[index].text
+            if parts and _opens_with_mark(text, _family_for(text)):
+                break
+            parts.append(text)
+            index += 1
+        speaker = self._intro_speaker(start)
+        inline = _inline_attribution(parts[-1])
+        if inline is not None:
+            parts[-1], inline_speaker = inline
+            speaker = speaker or inline_speaker
+        if index < len(self.units):
+            line_speaker = _attribution_line(self.units[index].text, after_quote=True)
+            if line_speaker is not None:
+                speaker = speaker or line_speaker
+                self.consumed.add(index)
+                index += 1
+        section = self.units[start].section
+        self._emit(start, 0, "\n\n".join(_norm(p) for p in parts), "direct", section, speaker)
+        self._nested_in_parts(start, parts, "double", speaker)
+        self.consumed.update(range(start, index))
+        return index
+
+    def _nested_in_parts(self, start: int, parts: list[str], family: _Family, speaker: str | None) -> None:
+        """Quotations inside borrowed text, attributed from within it (never to its writer)."""
+        context_before = ""
+        for offset, part in enumerate(parts):
+            unit = min(start + offset, len(self.units) - 1)
+            ctx = _Ctx(self.units[unit].section, unit, speaker, context_before, nested=True)
+            result = self._scan(part, family, ctx, base=1, depth=1)
+            self.found.extend(result.found)
+            context_before = part
+
+    # -- paragraphs --
+
+    def _paragraph(self, index: int) -> int:
+        unit = self.units[index]
+        family = _family_for(unit.text)
+        spans, trailing = _pair(unit.text, family, straight_singles=False)
+        ctx = self._context(index)
+        if trailing is not None and self._continues(index + 1, family):
+            closed = [s for s in spans if s.stop <= trailing]
+            result = self._scan_spans(unit.text, closed, family, ctx, depth=0)
+            self._collect(result)
+            return self._passage(index, trailing, family, ctx, result.last_speaker)
+        if trailing is not None:
+            capped = _cap_unclosed(unit.text, trailing)
+            if capped is not None:
+                spans.append(capped)
+        result = self._scan_spans(unit.text, spans, family, ctx, depth=0)
+        self._collect(result)
+        if result.tail_speaker is not None:
+            self.tail_speaker[index] = result.tail_speaker
+        return index + 1
+
+    def _collect(self, result: _ScanResult) -> None:
+        self.found.extend(result.found)
+        if result.last_speaker is not None:
+            self.last_speaker = result.last_speaker
+
+    def _continues(self, index: int, family: _Family) -> bool:
+        return (
+            index < len(self.units)
+            and self.units[index].kind != "heading"
+            and _opens_with_mark(self.units[index].text, family)
+        )
+
+    def _passage(self, index: int, opening: int, family: _Family, ctx: _Ctx, carry: str | None) -> int:
+        """A quotation running over paragraphs that each open with a mark; only the last closes."""
+        first = self.units[index].text
+        parts = [first[opening + 1 :]]
+        before = first[_sentence_start(first, 0, opening) : opening]
+        last = index
+        after = ""
+        rest: list[_Span] = []
+        position = index + 1
+        while self._continues(position, family) and position - index <= _MAX_PASSAGE_UNITS:
+            text = self.units[position].text
+            spans, trailing = _pair(text, family, straight_singles=False)
+            last = position
+            lead = spans[0] if spans and spans[0].start == 0 and trailing != 0 else None
+            if lead is None:
+                parts.append(text[1:])
+                position += 1
+                continue
+            parts.append(text[1 : lead.inner_end])
+            after = text[lead.stop :]
+            rest = spans[1:]
+            break
+        speaker = self._passage_speaker(before, after, ctx, carry)
+        self._emit(index, opening, "\n\n".join(_quote_text(p) for p in parts), "direct", ctx.section, speaker)
+        self._nested_in_parts(index, parts, _other(family), speaker)
+        self.consumed.update(range(index, last + 1))
+        if rest:
+            text = self.units[last].text
+            result = self._scan_spans(text, rest, family, self._context(last), depth=0)
+            self._collect(result)
+        return last + 1
+
+    def _passage_speaker(self, before: str, after: str, ctx: _Ctx, carry: str | None) -> str | None:
+        attribution = _before_attribution(before)
+        if attribution is None and after:
+            found = _after_attribution(after)
+            attribution = found[0] if found else None
+        if attribution is not None:
+            return self._resolve(attribution, before, ctx)
+        if not before.strip():
+            return ctx.intro or carry
+        return carry
+
+    # -- spans in one text --
+
+    def _scan(self, text: str, family: _Family, ctx: _Ctx, *, base: int, depth: int) -> _ScanResult:
+        spans, trailing = _pair(text, family, straight_singles=True)
+        if trailing is not None:
+            capped = _cap_unclosed(text, trailing)
+            if capped is not None:
+                spans.append(capped)
+        result = self._scan_spans(text, spans, family, ctx, depth=depth)
+        for item in result.found:
+            item.pos += base
+        return result
+
+    def _scan_spans(self, text: str, spans: list[_Span], family: _Family, ctx: _Ctx, *, depth: int) -> _ScanResult:
+        result = _ScanResult()
+        previous_speaker: str | None = None
+        previous_stop = 0
+        k = 0
+        while k < len(spans):
+            span = spans[k]
+            sentence_start = _sentence_start(text, previous_stop, span.start)
+            before = text[sentence_start : span.start]
+            inner = text[span.inner_start : span.inner_end]
+            last = span
+            joined: tuple[_Attribution, int] | None = None
+            if k + 1 < len(spans) and span.closed:
+                joined = _join_attribution(text[span.stop : spans[k + 1].start], inner)
+            if joined is not None:
+                k += 1
+                last = spans[k]
+                inner = _quote_text(inner) + " " + text[last.inner_start : last.inner_end]
+            limit = spans[k + 1].start if k + 1 < len(spans) else len(text)
+            after = text[last.stop : _sentence_end(text, last.stop, limit)]
+            kind, speaker = self._classify(text, span, inner, before, after, joined, ctx, previous_speaker)
+            k += 1
+            previous_stop = last.stop
+            if kind is None:
+                continue
+            quote_text = _quote_text(inner) if kind != "scare" else _quote_text(inner).rstrip(".!?…")
+            result.found.append(
+                _Found(
+                    ctx.unit,
+                    span.start,
+                    Quote(quote_text, kind, ctx.section, speaker if kind == "direct" else None),
+                )
+            )
+            if kind == "direct" and speaker is not None:
+                previous_speaker = result.last_speaker = speaker
+            in_last_sentence = _sentence_end(text, last.stop, len(text)) >= len(text.rstrip())
+            result.tail_speaker = speaker if kind == "direct" and in_last_sentence else None
+            if kind == "direct" and depth == 0:
+                nested_ctx = _Ctx(ctx.section, ctx.unit, speaker, nested=True)
+                nested = self._scan(inner, _other(family), nested_ctx, base=span.start + 1, depth=depth + 1)
+                result.found.extend(nested.found)
+        return result
+
+    def _classify(
+        self,
+        text: str,
+        span: _Span,
+        inner: str,
+        before: str,
+        after: str,
+        joined: tuple[_Attribution, int] | None,
+        ctx: _Ctx,
+        previous_speaker: str | None,
+    ) -> tuple[QuoteKind | None, str | None]:
+        """The kind of one quotation (None to drop a title) and its speaker."""
+        tail = before[-40:]
+        if _TITLE_BEFORE_RE.search(tail) or _TITLE_AFTER_RE.match(after):
+            return None, None
+        if _SCARE_BEFORE_RE.search(tail):
+            return "scare", None
+        attribution = joined[0] if joined else None
+        if attribution is None:
+            found = _after_attribution(after)
+            attribution = found[0] if found else None
+        if attribution is None:
+            attribution = _before_attribution(before)
+        if attribution is not None:
+            return "direct", self._resolve(attribution, text[: span.start], ctx)
+        if previous_speaker is not None and _COORDINATED_VERB_RE.match(before):
+            return "direct", previous_speaker  # '..." and warned, "...'
+        quote = _quote_text(inner)
+        words = len(quote.split())
+        # A quotation that lost its closing mark is no scare quote unless it is very short.
+        sentence_like = _sentence_like(quote) or (not span.closed and words >= 5)
+        if sentence_like and not before.strip():
+            if span.start == 0 and ctx.intro is not None:
+                return "direct", ctx.intro
+            if previous_speaker is not None:
+                return "direct", previous_speaker
+            if span.start == 0 and ctx.carry is not None:
+                return "direct", ctx.carry
+        if not sentence_like and words <= _SCARE_MAX_WORDS:
+            return "scare", None
+        return "direct", None
+
+
+_JOIN_REST_STOP_RE = re.compile(r"[.!?;]")
+
+
+def _join_attribution(between: str, first_inner: str) -> tuple[_Attribution, int] | None:
+    """'"The law," she said, "is clear."': an attribution clause splitting one quotation."""
+    if first_inner.rstrip().endswith((".", "!", "?")):
+        return None
+    found = _after_attribution(between)
+    if found is None:
+        return None
+    rest = between[found[1] :]
+    if not rest.strip(" ,:—–-"):
+        return found
+    # Only an object or a short phrase may follow: ', he told the board, "'.
+    short = len(rest.split()) <= 8 and not _JOIN_REST_STOP_RE.search(rest)
+    return found if short and rest.rstrip().endswith((",", ":", "—", "–")) else None
+
+
+def _cap_unclosed(text: str, opening: int) -> _Span | None:
+    """A quotation that never closes: bounded so a stray mark cannot swallow the essay."""
+    if not text[:opening].strip() and len(text[opening + 1 :].split()) <= _UNCLOSED_START_WORDS:
+        return _Span(opening, opening + 1, len(text), len(text), False)
+    end = _sentence_end(text, opening + 1, len(text))
+    if len(text[opening + 1 : end].split()) <= _UNCLOSED_MID_WORDS:
+        return _Span(opening, opening + 1, end, end, False)
+    return None
+
+
+# --- epigraph helpers ----------------------------------------------------------------------
+
+_DASH_LINE_RE = re.compile(r"^\s*(?:[—–―]|-{1,2})\s*(?P<who>\S.*)$")
+_NAME_DATE_LINE_RE = re.compile(rf"^\s*(?P<who>{_NAME_SEQ})\s*(?:,|\()\s*(?:c\.\s*|circa\s+)?(?:\d{{3,4}}|[{_UP}“\"])")
+_INLINE_ATTR_RE = re.compile(r"(?:(?<=[”\"’.!?])|(?<=\s))\s*(?:[—–―]|--)\s*(?P<who>[^—–―\"“”]{2,160})$")
+_WHO_CUT_RE = re.compile(r",|\(|\s(?:in|on|at|from|to|during|via|speaking|writing|addressing)\s")
+
+
+def _who(raw: str) -> str | None:
+    """The name in an attribution line: '— Judge Amy Lin, dissenting, 2019' -> 'Amy Lin'."""
+    raw = re.sub(r"^(?:attributed\s+to|after)\s+", "", raw.strip(), flags=re.IGNORECASE)
+    cut = _WHO_CUT_RE.search(raw)
+    name = raw[: cut.start()] if cut else raw
+    name = name.strip(" .")
+    if not name or len(name.split()) > 8 or not name[0].isupper():
+        return None
+    return _clean_speaker(name) or name
+
+
+def _attribution_line(text: str, *, after_quote: bool) -> str | None:
+    """A line that only attributes the quotation above it: '— Name, 1963' or 'Name, 1963'."""
+    if len(text.split()) > 25:
+        return None
+    dash = _DASH_LINE_RE.match(text)
+    if dash:
+        return _who(dash.group("who"))
+    if after_quote:
+        dated = _NAME_DATE_LINE_RE.match(text)
+        if dated and not _DOUBLE_RE.search(text) and not _VERB_RE.search(text):
+            return _who(text)
+    return None
+
+
+def _inline_attribution(text: str) -> tuple[str, str] | None:
+    """'"Quoted words." — Name' in one block: (quotation, speaker)."""
+    match = _INLINE_ATTR_RE.search(text)
+    if match is None or len(match.group("who").split()) > 20:
+        return None
+    speaker = _who(match.group("who"))
+    body = _strip_wrapping(text[: match.start()])
+    if speaker is None or not body:
+        return None
+    return body, speaker
+
+
+def _quote_like(unit: _Unit) -> bool:
+    """A block that is wholly a quotation: a blockquote, or a paragraph wrapped in marks."""
+    if unit.kind == "quote":
+        return True
+    text = unit.text.rstrip()
+    if not _opens_with_mark(text, _family_for(text)):
+        return False
+    spans, trailing = _pair(text, _family_for(text), straight_singles=False)
+    if trailing == 0:
+        return True  # the multi-paragraph convention: opens, never closes
+    return bool(spans) and spans[0].start == 0 and (spans[0].stop >= len(text) or _inline_attribution(text) is not None)
+
+
+def _strip_wrapping(text: str) -> str:
+    text = text.strip()
+    if text and text[0] in '"“„«‘':
+        text = text[1:]
+    if text and text[-1] in '"”»’':
+        text = text[:-1]
+    return _norm(text)
+
+
+# --- notables ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Candidate:
+    unit: int
+    pos: int
+    section: int
+    text: str
+    edge: bool  # first or last sentence of its section
+
+
+def _notables(units: list[_Unit], consumed: set[int], author: str | None, limit: int) -> list[_Found]:
+    """The author's most quotable sentences: cheap salience features plus keyword density."""
+    if limit <= 0:
+        return []
+    candidates: list[_Candidate] = []
+    by_section: dict[int, list[_Candidate]] = {}
+    counts: Counter[str] = Counter()
+    for index, unit in enumerate(units):
+        if unit.kind in ("heading", "quote") or index in consumed:
+            continue
+        counts.update(_content_words(unit.text))
+        for pos, sentence in enumerate(sentences(unit.text)):
+            candidate = _Candidate(index, pos, unit.section, sentence, False)
+            by_section.setdefault(unit.section, []).append(candidate)
+    for members in by_section.values():
+        members[0].edge = True
+        members[-1].edge = True
+        candidates.extend(members)
+    keywords = {word: count for word, count in counts.items() if count >= 2}
+    top = max(keywords.values(), default=1)
+    scored: list[tuple[float, _Candidate]] = []
+    for candidate in candidates:
+        score = _salience(candidate, keywords, top)
+        if score > 0:
+            scored.append((score, candidate))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].unit, pair[1].pos))
+    return [
+        _Found(c.unit, 10_000 + c.pos, Quote(c.text, "notable", c.section, author, round(score, 3)))
+        for score, c in scored[:limit]
+    ]
+
+
+def _content_words(text: str) -> list[str]:
+    """Lowercased words that carry meaning (a cheaper cousin of ``text.content_words``)."""
+    tokens = _TOKEN_RE.findall(text.lower().replace("’", "'"))
+    return [token.removesuffix("'s") for token in tokens if token not in STOPWORDS]
+
+
+def _salience(candidate: _Candidate, keywords: dict[str, int], top: int) -> float:
+    text = candidate.text
+    words = text.split()
+    size = len(words)
+    if size < 8 or size > 45 or text.endswith(":") or "http" in text or "www." in text:
+        return 0.0
+    if _DOUBLE_RE.search(text) or "‘" in text or not text[0].isupper():
+        return 0.0  # quoted material, or a fragment
+    score = 1.0 if 12 <= size <= 35 else 0.4
+    lowered = text.lower().replace("’", "'")
+    tokens = _TOKEN_RE.findall(lowered)
+    claims = sum(1 for token in tokens if token in _CLAIM_WORDS)
+    claims += sum(1 for phrase in _CLAIM_PHRASES if phrase in lowered)
+    score += min(1.0, 0.5 * claims)
+    score += 0.4 if any(token in _CONTRAST_WORDS for token in tokens) or "rather than" in lowered else 0.0
+    score += 0.4 if any(token in _SUPERLATIVE_WORDS for token in tokens) else 0.0
+    score += 0.3 if _DIGIT_RE.search(text) else 0.0
+    score += 0.3 if candidate.edge else 0.0
+    content = [token.removesuffix("'s") for token in tokens if token not in STOPWORDS]
+    if content:
+        score += 1.5 * sum(keywords.get(word, 0) / top for word in content) / len(content)
+    if _DEICTIC_START_RE.match(text):
+        score -= 0.5
+    elif _CONJ_START_RE.match(text):
+        score -= 0.2
+    if text.endswith("?"):
+        score -= 0.2
+    if "(" in text:
+        score -= 0.2
+    return max(score, 0.0)

@@ -1,0 +1,121 @@
+"""The connection owner every query module builds on: one aiosqlite connection, WAL, foreign keys."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+import aiosqlite
+
+from bot.store.migrate import migrate
+
+logger = logging.getLogger(__name__)
+
+
+class StoreError(Exception):
+    """A storage failure worth telling the user about (disk full, locked, corrupt)."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class StoreBase:
+    """Owns the single database connection of the process.
+
+    Writes go through ``transaction()``, which serialises them with a lock:
+    aiosqlite runs one connection on one thread, and interleaved transactions
+    from several tasks on one connection would mix their statements.
+    """
+
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Self:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database at {path}: {exc}") from exc
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, path)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        """For the backup command and tests; other code uses the typed methods."""
+        return self._db
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"the database is busy or unwritable: {exc}") from exc
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            try:
+                await self._db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                await self._db.execute("ROLLBACK")
+                raise StoreError(_explain_write_error(exc)) from exc
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        async with self._db.execute(sql, params) as cursor:
+            cursor.row_factory = sqlite3.Row
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._db.execute(sql, params) as cursor:
+            cursor.row_factory = sqlite3.Row
+            return list(await cursor.fetchall())
+
+
+def _explain_write_error(exc: sqlite3.OperationalError) -> str:
+    message = str(exc)
+    if "full" in message.lower():
+        return "the disk holding the database is full; free some space and try again"
+    return f"the database could not be written: {message}"

@@ -1,0 +1,597 @@
+"""Essays, feeds, search and related-post queries.
+
+All SQL of the project lives in this package. Callers get and give
+dataclasses; rows never leave it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal, cast
+
+import aiosqlite
+
+from bot.essays.model import (
+    Analysis,
+    Block,
+    BlockKind,
+    Essay,
+    Reference,
+    Section,
+)
+from bot.store.base import from_iso, to_iso, utcnow
+from bot.store.lookup import LookupQueries, figure_from_row, quote_from_row
+from bot.store.publishing import PublishingQueries
+
+logger = logging.getLogger(__name__)
+
+IngestStatus = Literal["new", "revised", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    status: IngestStatus
+    essay_id: int
+    key: str
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class EssayRow:
+    """A stored essay with its database id and revision."""
+
+    id: int
+    essay: Essay
+    revision: int
+    content_hash: str
+    feed_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    id: int
+    url: str
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    added_at: datetime
+    last_polled_at: datetime | None
+    last_ok_at: datetime | None
+    last_result: str | None
+    last_error: str | None
+    consecutive_failures: int
+    next_poll_at: datetime | None
+    paused: bool
+    primed: bool
+
+
+def _blocks_json(blocks: Sequence[Block]) -> str:
+    return json.dumps([[b.kind, b.text] for b in blocks], ensure_ascii=False, separators=(",", ":"))
+
+
+def _blocks_from_json(raw: str) -> tuple[Block, ...]:
+    return tuple(Block(cast(BlockKind, kind), text) for kind, text in json.loads(raw))
+
+
+class Store(LookupQueries, PublishingQueries):
+    """All typed queries of the project over one connection (see StoreBase)."""
+
+    # ------------------------------------------------------------------ state
+
+    async def get_state(self, key: str) -> str | None:
+        row = await self._one("SELECT value FROM bot_state WHERE key = ?", (key,))
+        return str(row["value"]) if row else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO bot_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # ----------------------------------------------------------------- essays
+
+    async def save_essay(self, essay: Essay, analysis: Analysis, *, feed_id: int | None = None) -> IngestOutcome:
+        """Store an essay and its analysis; a changed body makes a new revision.
+
+        The whole write is one transaction, so a crash leaves either the old
+        revision or the new one, never a mix.
+        """
+        content_hash = essay.content_hash
+        now = to_iso(utcnow())
+        async with self.transaction() as db:
+            async with db.execute(
+                "SELECT id, content_hash, revision FROM essays WHERE key = ?", (essay.key,)
+            ) as cursor:
+                existing = await cursor.fetchone()
+            if existing is not None and existing[1] == content_hash:
+                return IngestOutcome("unchanged", int(existing[0]), essay.key, int(existing[2]))
+            values = (
+                essay.source,
+                essay.url,
+                essay.title,
+                essay.author,
+                to_iso(essay.published),
+                json.dumps(list(essay.labels), ensure_ascii=False),
+                _blocks_json(essay.blocks),
+                essay.word_count,
+                content_hash,
+            )
+            if existing is None:
+                cursor = await db.execute(
+                    "INSERT INTO essays(key, feed_id, source, url, title, author, published, labels, "
+                    "blocks, word_count, content_hash, revision, first_seen_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                    (essay.key, feed_id, *values, now, now),
+                )
+                essay_id = int(cast(int, cursor.lastrowid))
+                status: IngestStatus = "new"
+                revision = 1
+            else:
+                essay_id, revision = int(existing[0]), int(existing[2]) + 1
+                await db.execute(
+                    "UPDATE essays SET source = ?, url = ?, title = ?, author = ?, published = ?, "
+                    "labels = ?, blocks = ?, word_count = ?, content_hash = ?, revision = ?, "
+                    "updated_at = ?, feed_id = COALESCE(feed_id, ?) WHERE id = ?",
+                    (*values, revision, now, feed_id, essay_id),
+                )
+                await self._delete_analysis(db, essay_id)
+                status = "revised"
+            await self._insert_analysis(db, essay_id, essay, analysis)
+        return IngestOutcome(status, essay_id, essay.key, revision)
+
+    async def _delete_analysis(self, db: aiosqlite.Connection, essay_id: int) -> None:
+        for table in ("quote_fts", "figure_fts"):
+            source = "quotes" if table == "quote_fts" else "figures"
+            await db.execute(
+                f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM {source} WHERE essay_id = ?)",
+                (essay_id,),
+            )
+        for table in ("sections", "quotes", "figures", "essay_references", "essay_labels"):
+            await db.execute(f"DELETE FROM {table} WHERE essay_id = ?", (essay_id,))
+        await db.execute("DELETE FROM essay_fts WHERE rowid = ?", (essay_id,))
+
+    async def _insert_analysis(self, db: aiosqlite.Connection, essay_id: int, essay: Essay, analysis: Analysis) -> None:
+        await db.executemany(
+            "INSERT INTO sections(essay_id, idx, title, start_block, end_block, from_heading, word_count) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (essay_id, s.index, s.title, s.start, s.end, int(s.from_heading), s.word_count)
+                for s in analysis.sections
+            ],
+        )
+        for quote in analysis.quotes:
+            cursor = await db.execute(
+                "INSERT INTO quotes(essay_id, section, kind, text, speaker, score) VALUES (?, ?, ?, ?, ?, ?)",
+                (essay_id, quote.section, quote.kind, quote.text, quote.speaker, quote.score),
+            )
+            await db.execute(
+                "INSERT INTO quote_fts(rowid, text, speaker) VALUES (?, ?, ?)",
+                (cursor.lastrowid, quote.text, quote.speaker or ""),
+            )
+        for figure in analysis.figures:
+            cursor = await db.execute(
+                "INSERT INTO figures(essay_id, section, kind, text, value, value_high, unit, qualifier, "
+                "subject, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    essay_id,
+                    figure.section,
+                    figure.kind,
+                    figure.text,
+                    figure.value,
+                    figure.value_high,
+                    figure.unit,
+                    figure.qualifier,
+                    figure.subject,
+                    figure.context,
+                ),
+            )
+            await db.execute(
+                "INSERT INTO figure_fts(rowid, text, subject, context) VALUES (?, ?, ?, ?)",
+                (cursor.lastrowid, figure.text, figure.subject or "", figure.context),
+            )
+        await db.executemany(
+            "INSERT INTO essay_references(essay_id, section, text, ref_date, title, url, resolved_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    essay_id,
+                    r.section,
+                    r.text,
+                    r.date.isoformat() if r.date else None,
+                    r.title,
+                    r.url,
+                    r.resolved_key,
+                )
+                for r in analysis.references
+            ],
+        )
+        await db.executemany(
+            "INSERT OR IGNORE INTO essay_labels(essay_id, label) VALUES (?, ?)",
+            [(essay_id, label.strip().lower()) for label in essay.labels if label.strip()],
+        )
+        await db.execute(
+            "INSERT INTO essay_fts(rowid, title, body, labels) VALUES (?, ?, ?, ?)",
+            (essay_id, essay.title, essay.body_text, " ".join(essay.labels)),
+        )
+
+    def _essay_from_row(self, row: sqlite3.Row) -> EssayRow:
+        essay = Essay(
+            key=row["key"],
+            title=row["title"],
+            blocks=_blocks_from_json(row["blocks"]),
+            url=row["url"],
+            author=row["author"],
+            published=from_iso(row["published"]),
+            labels=tuple(json.loads(row["labels"])),
+            source=row["source"],
+        )
+        return EssayRow(
+            id=int(row["id"]),
+            essay=essay,
+            revision=int(row["revision"]),
+            content_hash=row["content_hash"],
+            feed_id=row["feed_id"],
+        )
+
+    async def get_essay(self, key: str) -> EssayRow | None:
+        row = await self._one("SELECT * FROM essays WHERE key = ?", (key,))
+        return self._essay_from_row(row) if row else None
+
+    async def get_essay_by_id(self, essay_id: int) -> EssayRow | None:
+        row = await self._one("SELECT * FROM essays WHERE id = ?", (essay_id,))
+        return self._essay_from_row(row) if row else None
+
+    async def find_essay(self, key_or_url: str) -> EssayRow | None:
+        """An essay by key, or by URL (as given, or normalised by the caller)."""
+        row = await self._one(
+            "SELECT * FROM essays WHERE key = ? OR url = ? ORDER BY key = ? DESC LIMIT 1",
+            (key_or_url, key_or_url, key_or_url),
+        )
+        return self._essay_from_row(row) if row else None
+
+    async def essay_count(self) -> int:
+        row = await self._one("SELECT count(*) AS n FROM essays")
+        return int(row["n"]) if row else 0
+
+    async def list_essays(self, *, limit: int = 50, feed_id: int | None = None) -> list[EssayRow]:
+        """The newest essays first."""
+        if feed_id is None:
+            rows = await self._all("SELECT * FROM essays ORDER BY published DESC NULLS LAST, id DESC LIMIT ?", (limit,))
+        else:
+            rows = await self._all(
+                "SELECT * FROM essays WHERE feed_id = ? ORDER BY published DESC NULLS LAST, id DESC LIMIT ?",
+                (feed_id, limit),
+            )
+        return [self._essay_from_row(r) for r in rows]
+
+    async def load_analysis(self, essay_id: int) -> Analysis:
+        row = await self._one("SELECT blocks FROM essays WHERE id = ?", (essay_id,))
+        blocks = _blocks_from_json(row["blocks"]) if row else ()
+        sections = [
+            Section(
+                index=int(r["idx"]),
+                title=r["title"],
+                blocks=blocks[r["start_block"] : r["end_block"]],
+                start=int(r["start_block"]),
+                end=int(r["end_block"]),
+                from_heading=bool(r["from_heading"]),
+            )
+            for r in await self._all("SELECT * FROM sections WHERE essay_id = ? ORDER BY idx", (essay_id,))
+        ]
+        quotes = [
+            quote_from_row(r)
+            for r in await self._all("SELECT * FROM quotes WHERE essay_id = ? ORDER BY id", (essay_id,))
+        ]
+        figures = [
+            figure_from_row(r)
+            for r in await self._all("SELECT * FROM figures WHERE essay_id = ? ORDER BY id", (essay_id,))
+        ]
+        references = [
+            _reference_from_row(r)
+            for r in await self._all("SELECT * FROM essay_references WHERE essay_id = ? ORDER BY id", (essay_id,))
+        ]
+        return Analysis(sections=sections, quotes=quotes, figures=figures, references=references)
+
+    # ------------------------------------------------------------------ feeds
+
+    def _feed_from_row(self, row: sqlite3.Row) -> FeedRow:
+        return FeedRow(
+            id=int(row["id"]),
+            url=row["url"],
+            title=row["title"],
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            added_at=cast(datetime, from_iso(row["added_at"])),
+            last_polled_at=from_iso(row["last_polled_at"]),
+            last_ok_at=from_iso(row["last_ok_at"]),
+            last_result=row["last_result"],
+            last_error=row["last_error"],
+            consecutive_failures=int(row["consecutive_failures"]),
+            next_poll_at=from_iso(row["next_poll_at"]),
+            paused=bool(row["paused"]),
+            primed=bool(row["primed"]),
+        )
+
+    async def add_feed(self, url: str, *, guild_id: int | None = None, title: str | None = None) -> FeedRow:
+        """Add a feed (or return the existing one) and, with a guild, subscribe that server."""
+        now = to_iso(utcnow())
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO feeds(url, title, added_at) VALUES (?, ?, ?) ON CONFLICT(url) DO NOTHING",
+                (url, title, now),
+            )
+            if guild_id is not None:
+                await db.execute(
+                    "INSERT INTO guild_feeds(guild_id, feed_id, added_at) "
+                    "SELECT ?, id, ? FROM feeds WHERE url = ? ON CONFLICT DO NOTHING",
+                    (guild_id, now, url),
+                )
+        feed = await self.get_feed_by_url(url)
+        assert feed is not None
+        return feed
+
+    async def get_feed(self, feed_id: int) -> FeedRow | None:
+        row = await self._one("SELECT * FROM feeds WHERE id = ?", (feed_id,))
+        return self._feed_from_row(row) if row else None
+
+    async def get_feed_by_url(self, url: str) -> FeedRow | None:
+        row = await self._one("SELECT * FROM feeds WHERE url = ?", (url,))
+        return self._feed_from_row(row) if row else None
+
+    async def list_feeds(self, *, guild_id: int | None = None) -> list[FeedRow]:
+        if guild_id is None:
+            rows = await self._all("SELECT * FROM feeds ORDER BY id")
+        else:
+            rows = await self._all(
+                "SELECT f.* FROM feeds f JOIN guild_feeds g ON g.feed_id = f.id WHERE g.guild_id = ? ORDER BY f.id",
+                (guild_id,),
+            )
+        return [self._feed_from_row(r) for r in rows]
+
+    async def remove_feed(self, feed_id: int, *, guild_id: int | None = None) -> bool:
+        """Unsubscribe a server, or with no server delete the feed; True if anything changed.
+
+        A feed no server follows any more is deleted; its essays stay (they may be
+        posted, quoted and related), with their feed link cleared.
+        """
+        async with self.transaction() as db:
+            if guild_id is not None:
+                cursor = await db.execute(
+                    "DELETE FROM guild_feeds WHERE guild_id = ? AND feed_id = ?", (guild_id, feed_id)
+                )
+                changed = bool(cursor.rowcount > 0)
+                await db.execute(
+                    "DELETE FROM feeds WHERE id = ? AND NOT EXISTS (SELECT 1 FROM guild_feeds WHERE feed_id = ?)",
+                    (feed_id, feed_id),
+                )
+                return changed
+            cursor = await db.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+            return bool(cursor.rowcount > 0)
+
+    async def set_feed_paused(self, feed_id: int, paused: bool) -> None:
+        async with self.transaction() as db:
+            await db.execute("UPDATE feeds SET paused = ? WHERE id = ?", (int(paused), feed_id))
+
+    async def record_poll_success(
+        self,
+        feed_id: int,
+        *,
+        result: str,
+        etag: str | None,
+        last_modified: str | None,
+        title: str | None,
+        next_poll_at: datetime,
+        primed: bool = True,
+    ) -> None:
+        now = to_iso(utcnow())
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE feeds SET last_polled_at = ?, last_ok_at = ?, last_result = ?, last_error = NULL, "
+                "consecutive_failures = 0, etag = ?, last_modified = ?, title = COALESCE(?, title), "
+                "next_poll_at = ?, primed = MAX(primed, ?) WHERE id = ?",
+                (now, now, result, etag, last_modified, title, to_iso(next_poll_at), int(primed), feed_id),
+            )
+
+    async def record_poll_failure(self, feed_id: int, *, error: str, next_poll_at: datetime) -> int:
+        """Record a failed poll; return the new count of consecutive failures."""
+        now = to_iso(utcnow())
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE feeds SET last_polled_at = ?, last_result = 'error', last_error = ?, "
+                "consecutive_failures = consecutive_failures + 1, next_poll_at = ? WHERE id = ?",
+                (now, error, to_iso(next_poll_at), feed_id),
+            )
+            async with db.execute("SELECT consecutive_failures FROM feeds WHERE id = ?", (feed_id,)) as cursor:
+                row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def seen_identities(self, feed_id: int, identities: Iterable[str]) -> set[str]:
+        wanted = list(identities)
+        seen: set[str] = set()
+        # Chunked to stay under SQLite's bound-parameter limit.
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._all(
+                f"SELECT identity FROM feed_entries WHERE feed_id = ? AND identity IN ({marks})",
+                (feed_id, *chunk),
+            )
+            seen.update(r["identity"] for r in rows)
+        return seen
+
+    async def mark_seen(self, feed_id: int, identity: str, essay_id: int | None) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO feed_entries(feed_id, identity, essay_id, first_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (feed_id, identity, essay_id, to_iso(utcnow())),
+            )
+
+    async def reference_candidates(
+        self, references: Sequence[Reference], *, exclude_key: str, window_days: int = 10
+    ) -> list[EssayBrief]:
+        """Stored essays a reference might point at: same URL, or published near its date."""
+        urls = sorted({r.url for r in references if r.url})
+        dates = sorted({r.date for r in references if r.date})
+        found: dict[int, EssayBrief] = {}
+        for url in urls:
+            for row in await self._all(
+                "SELECT id, key, title, url, published FROM essays WHERE url = ? AND key != ?",
+                (url, exclude_key),
+            ):
+                found[row["id"]] = _brief_from_row(row)
+        for day in dates:
+            low = date.fromordinal(day.toordinal() - window_days).isoformat()
+            high = date.fromordinal(day.toordinal() + window_days + 1).isoformat()
+            for row in await self._all(
+                "SELECT id, key, title, url, published FROM essays WHERE published >= ? AND published < ? AND key != ?",
+                (low, high, exclude_key),
+            ):
+                found[row["id"]] = _brief_from_row(row)
+        return list(found.values())
+
+    # ---------------------------------------------------------------- related
+
+    async def text_neighbours(
+        self, match: str, *, before: datetime | None, exclude_id: int | None, limit: int
+    ) -> list[tuple[int, float]]:
+        """Essays matching an FTS5 query, best first, as (essay id, relevance > 0)."""
+        sql = (
+            "SELECT essay_fts.rowid AS id, -bm25(essay_fts, 3.0, 1.0, 2.0) AS score FROM essay_fts "
+            "JOIN essays e ON e.id = essay_fts.rowid WHERE essay_fts MATCH ? AND e.id != ? "
+        )
+        params: list[Any] = [match, exclude_id if exclude_id is not None else -1]
+        if before is not None:
+            sql += "AND e.published < ? "
+            params.append(to_iso(before))
+        sql += "ORDER BY bm25(essay_fts, 3.0, 1.0, 2.0) LIMIT ?"
+        rows = await self._all(sql, (*params, limit))
+        return [(int(r["id"]), float(r["score"])) for r in rows]
+
+    async def label_neighbours(
+        self, labels: Sequence[str], *, before: datetime | None, exclude_id: int | None, limit: int
+    ) -> tuple[dict[int, list[str]], dict[str, int]]:
+        """Essays sharing any of ``labels``: {essay id: shared labels}, and each label's essay count."""
+        wanted = sorted({label.strip().lower() for label in labels if label.strip()})
+        if not wanted:
+            return {}, {}
+        marks = ",".join("?" * len(wanted))
+        counts = {
+            r["label"]: int(r["n"])
+            for r in await self._all(
+                f"SELECT label, count(*) AS n FROM essay_labels WHERE label IN ({marks}) GROUP BY label",
+                wanted,
+            )
+        }
+        sql = (
+            f"SELECT l.essay_id AS id, group_concat(l.label, char(31)) AS shared FROM essay_labels l "
+            f"JOIN essays e ON e.id = l.essay_id WHERE l.label IN ({marks}) AND e.id != ? "
+        )
+        params: list[Any] = [*wanted, exclude_id if exclude_id is not None else -1]
+        if before is not None:
+            sql += "AND e.published < ? "
+            params.append(to_iso(before))
+        # Essays sharing the rarest labels first, so a common label cannot crowd them out.
+        sql += "GROUP BY l.essay_id ORDER BY sum(1.0 / (SELECT count(*) FROM essay_labels x "
+        sql += "WHERE x.label = l.label)) DESC, e.published DESC LIMIT ?"
+        rows = await self._all(sql, (*params, limit))
+        return {int(r["id"]): str(r["shared"]).split("\x1f") for r in rows}, counts
+
+    async def speaker_neighbours(
+        self, speakers: Sequence[str], *, before: datetime | None, exclude_id: int | None, limit: int
+    ) -> dict[int, list[str]]:
+        """Essays quoting any of ``speakers``: {essay id: shared speakers}."""
+        wanted = sorted({s for s in speakers if s})
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        sql = (
+            f"SELECT DISTINCT q.essay_id AS id, q.speaker AS speaker FROM quotes q "
+            f"JOIN essays e ON e.id = q.essay_id WHERE q.speaker IN ({marks}) AND q.kind != 'notable' "
+            f"AND e.id != ? "
+        )
+        params: list[Any] = [*wanted, exclude_id if exclude_id is not None else -1]
+        if before is not None:
+            sql += "AND e.published < ? "
+            params.append(to_iso(before))
+        found: dict[int, list[str]] = {}
+        for row in await self._all(sql + "LIMIT ?", (*params, limit * 4)):
+            found.setdefault(int(row["id"]), []).append(row["speaker"])
+        return found
+
+    async def quoted_speakers(self, essay_id: int) -> list[str]:
+        rows = await self._all(
+            "SELECT DISTINCT speaker FROM quotes WHERE essay_id = ? AND speaker IS NOT NULL "
+            "AND kind IN ('direct', 'epigraph')",
+            (essay_id,),
+        )
+        return [r["speaker"] for r in rows]
+
+    async def resolved_references(self, essay_id: int) -> list[tuple[str, str]]:
+        """(resolved key, reference text) for each resolved reference of an essay."""
+        rows = await self._all(
+            "SELECT resolved_key, text FROM essay_references WHERE essay_id = ? AND resolved_key IS NOT NULL",
+            (essay_id,),
+        )
+        return [(r["resolved_key"], r["text"]) for r in rows]
+
+    async def briefs(self, essay_ids: Sequence[int]) -> dict[int, EssayBrief]:
+        found: dict[int, EssayBrief] = {}
+        for start in range(0, len(essay_ids), 500):
+            chunk = list(essay_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in await self._all(
+                f"SELECT id, key, title, url, published FROM essays WHERE id IN ({marks})", chunk
+            ):
+                found[int(row["id"])] = _brief_from_row(row)
+        return found
+
+    async def briefs_by_key(self, keys: Sequence[str]) -> dict[str, EssayBrief]:
+        found: dict[str, EssayBrief] = {}
+        for key in set(keys):
+            row = await self._one("SELECT id, key, title, url, published FROM essays WHERE key = ?", (key,))
+            if row:
+                found[key] = _brief_from_row(row)
+        return found
+
+    async def all_essay_ids(self) -> list[int]:
+        return [int(r["id"]) for r in await self._all("SELECT id FROM essays ORDER BY id")]
+
+
+@dataclass(frozen=True, slots=True)
+class EssayBrief:
+    """An essay's identity and date, for matching references and ranking."""
+
+    id: int
+    key: str
+    title: str
+    url: str | None
+    published: date | None
+
+
+def _brief_from_row(row: sqlite3.Row) -> EssayBrief:
+    published = from_iso(row["published"])
+    return EssayBrief(
+        id=int(row["id"]),
+        key=row["key"],
+        title=row["title"],
+        url=row["url"],
+        published=published.date() if published else None,
+    )
+
+
+def _reference_from_row(row: sqlite3.Row) -> Reference:
+    return Reference(
+        text=row["text"],
+        section=int(row["section"]),
+        date=date.fromisoformat(row["ref_date"]) if row["ref_date"] else None,
+        title=row["title"],
+        url=row["url"],
+        resolved_key=row["resolved_key"],
+    )

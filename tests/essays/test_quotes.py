@@ -1,0 +1,702 @@
+"""Quotations, speakers, epigraphs, borrowed passages, scare quotes and notables.
+
+All text here is original, written for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.essays.model import Block, Quote, Section
+from bot.essays.quotes import find_quotes
+
+
+def P(text: str) -> Block:
+    return Block("paragraph", text)
+
+
+def Q(text: str) -> Block:
+    return Block("quote", text)
+
+
+def H(text: str) -> Block:
+    return Block("heading", text)
+
+
+def I(text: str) -> Block:  # noqa: E743 - a list item, named like its siblings
+    return Block("item", text)
+
+
+def one_section(*blocks: Block) -> list[Section]:
+    return [Section(1, "Section", tuple(blocks), 0, len(blocks))]
+
+
+def quotes(*blocks: Block, author: str | None = None) -> list[Quote]:
+    return find_quotes(one_section(*blocks), author=author, notable=0)
+
+
+def triples(found: list[Quote]) -> list[tuple[str, str | None, str]]:
+    return [(q.kind, q.speaker, q.text) for q in found]
+
+
+# --- one paragraph, one attribution pattern each ---------------------------------------------
+
+SINGLE_PARAGRAPH_CASES: list[tuple[str, str, list[tuple[str, str | None, str]]]] = [
+    (
+        "quote-comma-name-said",
+        '"The budget is a fiction," Mayor Jane Doe said.',
+        [("direct", "Jane Doe", "The budget is a fiction")],
+    ),
+    (
+        "said-name-with-title",
+        '"We will appeal," said Attorney General Maria Santos, adding nothing.',
+        [("direct", "Maria Santos", "We will appeal")],
+    ),
+    (
+        "name-said-comma",
+        'Governor Tom Reyes said, "Nobody wins a shutdown."',
+        [("direct", "Tom Reyes", "Nobody wins a shutdown.")],
+    ),
+    (
+        "name-said-colon",
+        'Sen. Alan Brooks said: "This bill is dead."',
+        [("direct", "Alan Brooks", "This bill is dead.")],
+    ),
+    (
+        "told-reporters-that",
+        'Doe told reporters that "the county is broke."',
+        [("direct", "Doe", "the county is broke.")],
+    ),
+    (
+        "told-object-colon",
+        'Lin told the council: "We cannot keep borrowing."',
+        [("direct", "Lin", "We cannot keep borrowing.")],
+    ),
+    (
+        "according-to-after",
+        '"The fund is empty," according to Comptroller Ruth Ames.',
+        [("direct", "Ruth Ames", "The fund is empty")],
+    ),
+    (
+        "according-to-before-partial",
+        'According to Mayor Doe, the plan is "dead on arrival."',
+        [("direct", "Doe", "dead on arrival.")],
+    ),
+    (
+        "appositive-after-name-curly",
+        "“The numbers do not add up,” Priya Natarajan, the chief economist at Brightline Partners, said on Tuesday.",
+        [("direct", "Priya Natarajan", "The numbers do not add up")],
+    ),
+    (
+        "in-a-statement",
+        'In a statement, Attorney General Jane Doe said "the settlement speaks for itself."',
+        [("direct", "Jane Doe", "the settlement speaks for itself.")],
+    ),
+    (
+        "organisation-speaker",
+        'The Department of Justice said, "We are reviewing the decision."',
+        [("direct", "the Department of Justice", "We are reviewing the decision.")],
+    ),
+    (
+        "office-speaker",
+        '"We are reviewing the decision," the mayor’s office said.',
+        [("direct", "the mayor’s office", "We are reviewing the decision")],
+    ),
+    (
+        "possessive-keeps-its-noun",
+        '"No comment," Smith’s spokesperson said.',
+        [("direct", "Smith’s spokesperson", "No comment")],
+    ),
+    (
+        "court-wrote-that",
+        'The court wrote that "the statute admits of no exception."',
+        [("direct", "the court", "the statute admits of no exception.")],
+    ),
+    (
+        "ceo-role-before-name",
+        'Brightline CEO Dana Whitfield insisted that "the merger creates jobs."',
+        [("direct", "Dana Whitfield", "the merger creates jobs.")],
+    ),
+    (
+        "tweeted-with-party-parenthetical",
+        '"This is theft," tweeted Rep. Carla Menendez (D-Fla.), who chairs the panel.',
+        [("direct", "Carla Menendez", "This is theft")],
+    ),
+    (
+        "chief-justice-put-it",
+        'As Chief Justice Roberts put it, "The way to stop a bad habit is to stop it."',
+        [("direct", "Roberts", "The way to stop a bad habit is to stop it.")],
+    ),
+    (
+        "name-suffix-is-not-a-title",
+        'Dr. Martin Luther King Jr. wrote, "Silence can be a kind of consent."',
+        [("direct", "Martin Luther King Jr.", "Silence can be a kind of consent.")],
+    ),
+    (
+        "secretary-of-state",
+        'Then-Secretary of State Jane Doe said: "Diplomacy is slow."',
+        [("direct", "Jane Doe", "Diplomacy is slow.")],
+    ),
+    (
+        "indefinite-spokesperson-for-org",
+        '"It is over," a spokesperson for the Department of Justice said.',
+        [("direct", "a spokesperson for the Department of Justice", "It is over")],
+    ),
+    (
+        "group-speaker",
+        '"The bridge is safe," county officials said.',
+        [("direct", "county officials", "The bridge is safe")],
+    ),
+    (
+        "inverted-writes-colon",
+        'Writes Okafor: "The county is broke and everyone knows it."',
+        [("direct", "Okafor", "The county is broke and everyone knows it.")],
+    ),
+    (
+        "interview-colon",
+        'Amina Okafor: "I never said that."',
+        [("direct", "Amina Okafor", "I never said that.")],
+    ),
+    (
+        "long-relative-clause-then-said",
+        "Doe, who has served on the board since 2004 and chaired it twice, said in an interview last week "
+        'that "nobody reads these reports."',
+        [("direct", "Doe", "nobody reads these reports.")],
+    ),
+    (
+        "split-quote-joined",
+        'Judge Amy Lin was blunt. "The law," she said, "is clear."',
+        [("direct", "Amy Lin", "The law is clear.")],
+    ),
+    (
+        "split-quote-with-object",
+        '"The fund exists on paper," Sam Ito told the board, "and mostly on paper."',
+        [("direct", "Sam Ito", "The fund exists on paper and mostly on paper.")],
+    ),
+    (
+        "second-sentence-same-speaker",
+        '"I was wrong," Doe admitted. "I should have read the report."',
+        [("direct", "Doe", "I was wrong"), ("direct", "Doe", "I should have read the report.")],
+    ),
+    (
+        "coordinated-verb-shares-subject",
+        'Transit director Omar Haddad countered that the cuts were "modest by any standard" and warned, '
+        '"If we do nothing, the whole network fails."',
+        [
+            ("direct", "Omar Haddad", "modest by any standard"),
+            ("direct", "Omar Haddad", "If we do nothing, the whole network fails."),
+        ],
+    ),
+    (
+        "first-person-is-the-author",
+        'I wrote last year that "the rainy-day fund is a mirage."',
+        [("direct", "Pat Author", "the rainy-day fund is a mirage.")],
+    ),
+    (
+        "pronoun-without-antecedent-is-none",
+        '"Enough," she said.',
+        [("direct", None, "Enough")],
+    ),
+    (
+        "scare-quote-curly",
+        "We hear a lot about “checks and balances” these days.",
+        [("scare", None, "checks and balances")],
+    ),
+    (
+        "scare-called-with-attribution-nearby",
+        'The so-called "reform" would gut the agency, Doe said.',
+        [("scare", None, "reform")],
+    ),
+    (
+        "scare-the-phrase",
+        'The phrase "fiscal responsibility" has lost its meaning.',
+        [("scare", None, "fiscal responsibility")],
+    ),
+    (
+        "scare-what-the-court-called",
+        "What the court called “a pattern of neglect” was, in plain English, a scandal.",
+        [("scare", None, "a pattern of neglect")],
+    ),
+    (
+        "scare-trailing-period-dropped",
+        "The board calls this “prudence.”",
+        [("scare", None, "prudence")],
+    ),
+    ("title-before-blog-is-not-a-quote", 'My March 9th "Budget Games" blog covered this.', []),
+    ("title-after-titled-is-not-a-quote", 'Her essay titled "Why the Suburbs Will Not Save Us" was shared.', []),
+    (
+        "apostrophes-inch-marks-and-decades",
+        'He bought a 12" pipe and a 6" valve for the students’ garden in the ’90s, and didn’t regret it.',
+        [],
+    ),
+    (
+        "nested-single-inside-double",
+        "“It’s not ‘free money,’ it’s a loan,” said Treasurer Sam Ito.",
+        [("direct", "Sam Ito", "It’s not ‘free money,’ it’s a loan"), ("scare", None, "free money")],
+    ),
+    (
+        "british-single-marks-with-possessive",
+        "‘The students’ union is broke,’ the treasurer said.",
+        [("direct", "the treasurer", "The students’ union is broke")],
+    ),
+    (
+        "stray-mark-is-bounded-by-its-sentence",
+        'Doe said "we will appeal. The rest of the paragraph runs on without any closing mark at all.',
+        [("direct", "Doe", "we will appeal.")],
+    ),
+    (
+        "unattributed-full-sentence-is-direct-without-speaker",
+        'The auditors’ letter is dry, but one line stands out: "Management was unable to provide documentation."',
+        [("direct", None, "Management was unable to provide documentation.")],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [pytest.param(text, expected, id=name) for name, text, expected in SINGLE_PARAGRAPH_CASES],
+)
+def test_single_paragraph(paragraph: str, expected: list[tuple[str, str | None, str]]) -> None:
+    assert triples(quotes(P(paragraph), author="Pat Author")) == expected
+
+
+# --- context across paragraphs ----------------------------------------------------------------
+
+
+def test_pronoun_resolves_to_the_nearest_named_person_not_the_last_speaker() -> None:
+    found = quotes(P('"The plan is sound," Doe said.'), P('Judge Amy Lin disagreed. "Nonsense," she said.'))
+    assert triples(found) == [("direct", "Doe", "The plan is sound"), ("direct", "Amy Lin", "Nonsense")]
+
+
+def test_pronoun_resolves_from_the_previous_paragraph() -> None:
+    found = quotes(P("Senator Maria Vega has a different view."), P('"This is a trap," she warned.'))
+    assert triples(found) == [("direct", "Maria Vega", "This is a trap")]
+
+
+def test_pronoun_resolves_to_a_bare_surname_known_from_earlier() -> None:
+    found = quotes(
+        P('Trustee Alan Voss voted for the bond. "It was a mistake," Imani Brooks said.'),
+        P("Voss, for his part, sounded resigned. “It’s going to pass,” he said."),
+    )
+    assert [q.speaker for q in found] == ["Imani Brooks", "Voss"]
+
+
+def test_pronoun_never_becomes_the_speaker() -> None:
+    found = quotes(P('"Ask not what the county can do for you," he said, half joking. Nobody laughed.'))
+    assert [q.speaker for q in found] == [None]
+
+
+def test_journalistic_quote_continues_into_the_next_paragraph() -> None:
+    found = quotes(
+        P('"We tried everything," said Mayor Jane Doe. "We cut the parks budget and froze hiring.'),
+        P('"None of it was enough."'),
+        P("The council was unmoved."),
+    )
+    assert triples(found) == [
+        ("direct", "Jane Doe", "We tried everything"),
+        ("direct", "Jane Doe", "We cut the parks budget and froze hiring.\n\nNone of it was enough."),
+    ]
+
+
+def test_standalone_quote_paragraph_after_an_attributed_one_keeps_the_speaker() -> None:
+    found = quotes(
+        P('"We are not selling the library," Mayor Jane Doe said.'),
+        P('"Not this year, and not next year."'),
+    )
+    assert [q.speaker for q in found] == ["Jane Doe", "Jane Doe"]
+
+
+def test_colon_intro_attributes_the_following_quote_paragraphs() -> None:
+    found = quotes(
+        P("Okafor makes the point better than I can:"),
+        P('"Budgets are promises. Most promises are broken quietly."'),
+    )
+    assert triples(found) == [("direct", "Okafor", "Budgets are promises. Most promises are broken quietly.")]
+
+
+def test_headings_are_ignored() -> None:
+    found = quotes(H('"Fiscal discipline," revisited'), P('"We are fine," Ruiz said.'))
+    assert triples(found) == [("direct", "Ruiz", "We are fine")]
+
+
+def test_list_items_are_scanned() -> None:
+    found = quotes(I('Ruiz: "The fund is full."'), I('Ito: "The fund is a rumour."'))
+    assert triples(found) == [("direct", "Ruiz", "The fund is full."), ("direct", "Ito", "The fund is a rumour.")]
+
+
+def test_stray_mark_at_paragraph_start_does_not_swallow_the_essay() -> None:
+    long_tail = " ".join(["The board met again and nothing happened."] * 30)
+    found = quotes(P('"We are fine, Ruiz said at the start. ' + long_tail), P("The next paragraph is mine."))
+    assert len(found) == 1
+    assert found[0].text == "We are fine, Ruiz said at the start."
+
+
+def test_unclosed_paragraph_not_followed_by_a_mark_is_one_paragraph_quote() -> None:
+    found = quotes(P('"The county will survive this, as it survived the last one'), P("I am less sure."))
+    assert triples(found) == [("direct", None, "The county will survive this, as it survived the last one")]
+
+
+# --- epigraphs ---------------------------------------------------------------------------------
+
+
+def test_epigraph_with_dash_attribution_line() -> None:
+    found = quotes(
+        P("“The arc of a budget is long, and it bends toward whoever shows up.”"),
+        P("— Marguerite Okonjo, 1987, on the occasion of the county’s first deficit"),
+        P("This week the county proved her right."),
+    )
+    assert triples(found) == [
+        ("epigraph", "Marguerite Okonjo", "The arc of a budget is long, and it bends toward whoever shows up.")
+    ]
+
+
+def test_epigraph_blockquote_with_name_and_year_line() -> None:
+    found = quotes(
+        Q("Power concedes nothing without a spreadsheet."),
+        P("Harold Finch, 1963"),
+        P("Budgets are moral documents."),
+    )
+    assert triples(found) == [("epigraph", "Harold Finch", "Power concedes nothing without a spreadsheet.")]
+
+
+def test_epigraph_with_inline_attribution_and_title_trimmed() -> None:
+    found = quotes(Q('"Every tax is a story about who matters." -- Judge Lena Ortiz'), P("And so it goes."))
+    assert triples(found) == [("epigraph", "Lena Ortiz", "Every tax is a story about who matters.")]
+
+
+def test_epigraph_after_a_repeated_title_heading() -> None:
+    found = quotes(H("The Ghost Fund"), P("“Count the money twice.”"), P("-- Anonymous clerk"), P("Mine."))
+    assert triples(found) == [("epigraph", "Anonymous clerk", "Count the money twice.")]
+
+
+def test_opening_paragraph_followed_by_a_normal_one_is_no_epigraph() -> None:
+    found = quotes(
+        P("The county published its budget on Friday."),
+        P("Jane Doe, Mayor of Linden, said nothing about it."),
+    )
+    assert [q.kind for q in found] == []
+
+
+# --- long borrowed passages --------------------------------------------------------------------
+
+
+def test_multi_paragraph_passage_with_nested_quotes_of_their_own() -> None:
+    found = quotes(
+        P("The best account is not mine. Writing for The Ledger, Amina Okafor explains:"),
+        P(
+            "“The county did not run out of money overnight. When I asked the deputy treasurer, Paula Kim, "
+            "about it in 2019, she told me, ‘We are borrowing from next year to pay for last year.’"
+        ),
+        P("“Nobody wanted to hear it. Commissioner Dale Ruiz said that ‘the numbers will sort themselves out.’"),
+        P("“They did not sort themselves out.”"),
+        P("Okafor is right."),
+        author="Pat Author",
+    )
+    assert [(q.kind, q.speaker) for q in found] == [
+        ("direct", "Amina Okafor"),
+        ("direct", "Paula Kim"),
+        ("direct", "Dale Ruiz"),
+    ]
+    passage = found[0].text
+    assert passage.startswith("The county did not run out of money overnight.")
+    assert passage.count("\n\n") == 2
+    assert passage.endswith("They did not sort themselves out.")
+    assert "‘We are borrowing" in passage  # nested marks are kept inside the passage
+    assert found[1].text == "We are borrowing from next year to pay for last year."
+    assert found[2].text == "the numbers will sort themselves out."
+
+
+def test_blockquote_passage_speaker_from_intro_and_nested_double_quotes() -> None:
+    found = quotes(
+        P("Writing for The Ledger, Amina Okafor explains:"),
+        Q('The county did not run out of money overnight. Its treasurer, Sam Ito, warned that "we are broke."'),
+        Q('Nobody listened. "The numbers will sort themselves out," Commissioner Dale Ruiz said.'),
+        P("Okafor is right."),
+    )
+    assert [(q.kind, q.speaker) for q in found] == [
+        ("direct", "Amina Okafor"),
+        ("direct", "Sam Ito"),
+        ("direct", "Dale Ruiz"),
+    ]
+    assert found[0].text.count("\n\n") == 1
+
+
+def test_blockquote_with_attribution_line_after_it() -> None:
+    found = quotes(P("Consider this."), Q("A fund is a promise with a balance."), P("— Ruth Ames"), P("Indeed."))
+    assert triples(found) == [("direct", "Ruth Ames", "A fund is a promise with a balance.")]
+
+
+def test_passage_attribution_after_its_closing_mark() -> None:
+    found = quotes(
+        P("“First, the board stopped paying."),
+        P("“Then it stopped counting,” Okafor concludes."),
+    )
+    assert triples(found) == [("direct", "Okafor", "First, the board stopped paying.\n\nThen it stopped counting")]
+
+
+# --- notables ----------------------------------------------------------------------------------
+
+NOTABLE_ESSAY = (
+    P(
+        "Every spring the county tells the same story about its finances, and every spring the story is wrong. "
+        "The fund holds $41 million on paper."
+    ),
+    P(
+        "A fund that exists only on paper is not a fund, it is a promise that nobody on the county board "
+        "intends to keep."
+    ),
+    P("It rained."),
+    P('"We are fine," Ruiz said, which is what he says every spring about the fund.'),
+    P("The real question is whether the county board will fix the fund before the next downgrade arrives."),
+)
+
+
+def test_notables_are_the_authors_salient_sentences() -> None:
+    found = find_quotes(one_section(*NOTABLE_ESSAY), author="Pat Author", notable=2)
+    notables = [q for q in found if q.kind == "notable"]
+    assert len(notables) == 2
+    assert all(q.speaker == "Pat Author" and q.score > 0 for q in notables)
+    texts = {q.text for q in notables}
+    assert "It rained." not in texts
+    assert not any('"' in text for text in texts)  # never a sentence holding someone else's words
+    assert any(text.startswith("A fund that exists only on paper") for text in texts)
+
+
+def test_notables_respect_the_limit_and_an_unknown_author() -> None:
+    none = find_quotes(one_section(*NOTABLE_ESSAY), notable=0)
+    assert [q for q in none if q.kind == "notable"] == []
+    three = [q for q in find_quotes(one_section(*NOTABLE_ESSAY), notable=3) if q.kind == "notable"]
+    assert len(three) == 3
+    assert all(q.speaker is None for q in three)
+
+
+# --- a full mini essay ---------------------------------------------------------------------------
+
+
+def mini_essay() -> list[Section]:
+    first = (
+        P("“A budget is a confession written in numbers.”"),
+        P("— Harriet Vance, 1974, on the occasion of the first county audit"),
+        P(
+            "Every spring the county tells the same story about its finances, and every spring the story is "
+            "wrong. The rainy-day fund, we are told, holds $41 million. The board calls this “prudence.”"
+        ),
+        P(
+            '"We are in the strongest position in a decade," Commissioner Dale Ruiz said at the March meeting. '
+            'Treasurer Sam Ito was less sure. "The fund exists on paper," he told the board, "and mostly on paper."'
+        ),
+    )
+    second = (
+        H("What the Ledger found"),
+        P("The best account of how we got here is not mine. Writing for The Ledger, Amina Okafor explains:"),
+        P(
+            "“The county did not run out of money overnight. It ran out slowly, one deferred payment at a time. "
+            "When I asked the deputy treasurer, Paula Kim, about the pension contributions in 2019, she told me, "
+            "‘We are borrowing from next year to pay for last year.’"
+        ),
+        P(
+            "“Nobody on the board wanted to hear it. Commissioner Ruiz said at the time that ‘the numbers will "
+            "sort themselves out,’ and the board moved on to a debate about parking meters."
+        ),
+        P(
+            "“They did not sort themselves out. By 2023 the gap between what the county promised and what it had "
+            "set aside was larger than the entire parks budget.”"
+        ),
+        P(
+            "Okafor is too polite to say it, but the lesson is simple: a fund that exists only on paper is not a "
+            "fund, it is a promise that nobody intends to keep."
+        ),
+    )
+    third = (
+        P(
+            "The board’s defenders talk about “fiscal discipline” as if the phrase were a policy. It is not. "
+            "Discipline would mean paying the pension bill before the ribbon cuttings, every year."
+        ),
+        P(
+            "The real question is whether anyone on the board will say so before the next downgrade, because "
+            "the bond markets have already noticed and they are far less patient than voters."
+        ),
+        P("I do not expect them to. But the county deserves a board that reads its own audits."),
+    )
+    return [
+        Section(1, "Intro", first, 0, 4),
+        Section(2, "What the Ledger found", second, 4, 10, from_heading=True),
+        Section(3, "Patience", third, 10, 13),
+    ]
+
+
+def test_mini_essay_end_to_end() -> None:
+    found = find_quotes(mini_essay(), author="Pat Author", notable=3)
+    non_notable = [(q.section, q.kind, q.speaker) for q in found if q.kind != "notable"]
+    assert non_notable == [
+        (1, "epigraph", "Harriet Vance"),
+        (1, "scare", None),
+        (1, "direct", "Dale Ruiz"),
+        (1, "direct", "Sam Ito"),
+        (2, "direct", "Amina Okafor"),
+        (2, "direct", "Paula Kim"),
+        (2, "direct", "Ruiz"),
+        (3, "scare", None),
+    ]
+    by_speaker = {q.speaker: q.text for q in found if q.kind == "direct"}
+    assert by_speaker["Sam Ito"] == "The fund exists on paper and mostly on paper."
+    assert by_speaker["Amina Okafor"].count("\n\n") == 2
+    assert "Paula Kim" not in by_speaker["Amina Okafor"].split("\n\n")[-1]
+    scares = [q.text for q in found if q.kind == "scare"]
+    assert scares == ["prudence", "fiscal discipline"]
+    notables = [q for q in found if q.kind == "notable"]
+    assert len(notables) == 3
+    assert all(q.speaker == "Pat Author" and q.score > 0 for q in notables)
+    # Notables never come from the borrowed passage or the epigraph.
+    assert not any("deferred payment" in q.text or "confession" in q.text for q in notables)
+
+
+def test_results_are_in_reading_order_and_deduplicated() -> None:
+    found = quotes(
+        P('"Pay the bill," Ito said.'),
+        P('"Pay the bill," Ito said.'),
+        P('Ruiz said, "Later."'),
+    )
+    assert triples(found) == [("direct", "Ito", "Pay the bill"), ("direct", "Ruiz", "Later.")]
+
+
+def test_empty_input() -> None:
+    assert find_quotes([]) == []
+    assert find_quotes(one_section()) == []
+
+
+# --- realistic prose: speaker precision and recall ------------------------------------------------
+
+# Paragraphs read in order as one essay; each expected quote is (fragment of its text, speaker),
+# speaker None for scare quotes / quotes with no recoverable speaker.
+REALISTIC: list[tuple[str, list[tuple[str, str | None]]]] = [
+    (
+        'The hearing ran long. "We are not going to balance this budget on the backs of bus riders," '
+        "Councilmember Rosa Delgado said, to applause from the gallery.",
+        [("backs of bus riders", "Rosa Delgado")],
+    ),
+    (
+        "“Nobody is proposing to close a single line,” said Haddad, who has run the agency since 2019.",
+        [("close a single line", "Haddad")],
+    ),
+    (
+        'The union was unimpressed. "They said the same thing in 2012," said Bernice Walker, president of the '
+        'local, "and then they closed three lines."',
+        [("closed three lines", "Bernice Walker")],
+    ),
+    (
+        'In a letter to the board, the state comptroller’s office wrote that the county had "materially '
+        'misstated" its reserves.',
+        [("materially misstated", "the state comptroller’s office")],
+    ),
+    (
+        '"We take these findings seriously," a county spokesperson said in an email.',
+        [("findings", "a county spokesperson")],
+    ),
+    (
+        "Professor Lydia Chen of Marlow University, who studies municipal debt, put it more bluntly: "
+        '"This is what a slow default looks like."',
+        [("slow default", "Lydia Chen")],
+    ),
+    ('Chen added that the county is "not unique, just early."', [("not unique, just early", "Chen")]),
+    ('"It is a policy choice dressed up as arithmetic," she said.', [("policy choice", "Chen")]),
+    (
+        'Asked whether the board would reconsider, Chair Victor Lum said only, "We will review everything."',
+        [("review everything", "Victor Lum")],
+    ),
+    (
+        "The editorial board of the Harbor Times called the plan “a shell game,” which is about right.",
+        [("a shell game", None)],
+    ),
+    (
+        "“There is no free lunch,” Senator Ellen Park told a town hall in Ridgefield on Saturday. “Somebody pays, "
+        "and usually it is the people who were not in the room.”",
+        [("no free lunch", "Ellen Park"), ("Somebody pays", "Ellen Park")],
+    ),
+    ('Park’s opponent, former mayor Gus Albright, accused her of "fearmongering."', [("fearmongering", None)]),
+    (
+        'Albright told the Ridgefield Courier that "the numbers are fine if you read them correctly."',
+        [("numbers are fine", "Albright")],
+    ),
+    (
+        '"Read them correctly," Park replied, "means read them with your eyes closed."',
+        [("Read them correctly means", "Park")],
+    ),
+    (
+        'Justice Miriam Okoro, writing for a unanimous court, said the county "may not spend money it has '
+        'pledged elsewhere."',
+        [("may not spend money", "Miriam Okoro")],
+    ),
+    (
+        "“The pledge is a contract,” Okoro wrote. “Contracts bind the county as surely as they bind anyone.”",
+        [("pledge is a contract", "Okoro"), ("Contracts bind", "Okoro")],
+    ),
+    (
+        'The county’s lawyers had argued that the pledge was "aspirational," a claim the court dismissed.',
+        [("aspirational", "the county’s lawyers")],
+    ),
+    (
+        'Bell’s firm downgraded the county in March. "It was not a close call," he said.',
+        [("not a close call", "Bell")],
+    ),
+    (
+        'I asked the county executive, Dana Moreau, whether she had read the audit. "Parts of it," she said.',
+        [("Parts of it", "Dana Moreau")],
+    ),
+    ("Some residents have started calling the reserve “the ghost fund.”", [("the ghost fund", None)]),
+    (
+        'A commenter on my last post wrote: "You keep saying the fund is empty, but the county says otherwise."',
+        [("fund is empty", "a commenter on my last post")],
+    ),
+    (
+        'The governor’s office declined to comment. A spokesperson, Lena Cho, said only that the governor "is '
+        'monitoring the situation."',
+        [("monitoring the situation", "Lena Cho")],
+    ),
+    (
+        'As the treasurer likes to say, "A balanced budget is a moral document."',
+        [("balanced budget", "the treasurer")],
+    ),
+    (
+        'Parents were not persuaded. "You found money for a new stadium," shouted one father from the back row.',
+        [("new stadium", "one father from the back row")],
+    ),
+    (
+        "The district’s own consultant, Hollis & Pratt, concluded that closing two schools would save "
+        '"roughly $4 million a year, before transition costs."',
+        [("roughly $4 million", "Hollis & Pratt")],
+    ),
+    (
+        "Critics of the plan, including the local chapter of the teachers’ union, argue that the district never "
+        'seriously considered "a single alternative."',
+        [("a single alternative", "Critics of the plan")],
+    ),
+    (
+        'Amaro was blunter in a post on social media: "If you close Linden, you are closing the only thing on '
+        'that street that works."',
+        [("closing the only thing", "Amaro")],
+    ),
+    ("The phrase “right-sizing” appears eleven times in the board’s presentation.", [("right-sizing", None)]),
+    ('"We will be there," promised Brooks.', [("We will be there", "Brooks")]),
+]
+
+
+def test_realistic_prose_speaker_precision_and_recall() -> None:
+    blocks = tuple(P(text) for text, _ in REALISTIC)
+    found = [q for q in find_quotes(one_section(*blocks), notable=0) if q.kind in ("direct", "scare")]
+    true_positive = false_positive = false_negative = 0
+    for _, expected in REALISTIC:
+        for fragment, speaker in expected:
+            match = next((q for q in found if fragment in q.text), None)
+            got = match.speaker if match else None
+            if speaker is None:
+                false_positive += got is not None
+            elif got == speaker:
+                true_positive += 1
+            else:
+                false_negative += 1
+                false_positive += got is not None
+    precision = true_positive / (true_positive + false_positive)
+    recall = true_positive / (true_positive + false_negative)
+    assert precision >= 0.90
+    assert recall >= 0.95

@@ -1,0 +1,62 @@
+"""Settings: defaults, one clear line per bad variable, and a token that never shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_DB_PATH, ConfigError, load_settings
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+def test_defaults() -> None:
+    settings = load_settings({}, env_file=None)
+    assert settings.token is None
+    assert settings.db_path == DEFAULT_DB_PATH
+    assert settings.poll_interval == 900.0
+    assert settings.allow_private_feeds is False
+    assert settings.max_sections == 6
+
+
+def test_values_from_environment_win_over_dotenv(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DB_PATH=from-dotenv.sqlite3\nPOLL_INTERVAL_SECONDS=120\n")
+    settings = load_settings({"DB_PATH": "from-env.sqlite3"}, env_file=env_file)
+    assert settings.db_path == Path("from-env.sqlite3")
+    assert settings.poll_interval == 120.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("POLL_INTERVAL_SECONDS", "soon", "POLL_INTERVAL_SECONDS must be a number"),
+        ("POLL_INTERVAL_SECONDS", "5", "POLL_INTERVAL_SECONDS must be at least 60"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of"),
+        ("DISCORD_API_BASE", "discord.example", "DISCORD_API_BASE must be a http or https URL"),
+        ("DISCORD_GATEWAY_URL", "http://127.0.0.1:1", "DISCORD_GATEWAY_URL must be a ws or wss URL"),
+        ("ALLOW_PRIVATE_FEEDS", "maybe", "ALLOW_PRIVATE_FEEDS must be true or false"),
+        ("MAX_SECTIONS", "0", "MAX_SECTIONS must be at least 1"),
+        ("DEV_GUILD_ID", "abc", "DEV_GUILD_ID must be a whole number"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings({name: value}, env_file=None)
+
+
+def test_token_is_never_shown() -> None:
+    settings = load_settings({"DISCORD_TOKEN": TOKEN}, env_file=None)
+    assert settings.token is not None
+    assert settings.token.reveal() == TOKEN
+    assert TOKEN not in repr(settings)
+    assert TOKEN not in str(settings.token)
+
+
+def test_malformed_token_error_does_not_echo_it() -> None:
+    secretish = "not-a-token-but-secret"
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DISCORD_TOKEN": secretish}, env_file=None)
+    assert "DISCORD_TOKEN" in str(caught.value)
+    assert secretish not in str(caught.value)

@@ -1,7 +1,9 @@
-"""Command-line interface: preview, ingest, related, quote, figures, run.
+"""Command-line interface: preview, ingest, related, quote, figures, feeds, destinations, backup, run.
 
 Every command prints one clear line on stderr per problem and exits non-zero
 when any SOURCE failed; the good sources of the same call still go through.
+The moderator commands (feeds, destinations) call the same code as the bot's
+/marginalia commands, on the database the running bot uses.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot import moderation
 from bot.config import ConfigError, Settings, load_settings
+from bot.errors import UserError
 from bot.essays.analysis import analyse
 from bot.essays.model import Analysis, Essay, Figure, Quote, Reference
 from bot.fetch import Fetcher, FetchPolicy
@@ -65,8 +69,93 @@ def build_parser() -> argparse.ArgumentParser:
     figures.add_argument("--json", action="store_true")
     _db_option(figures)
 
+    _feeds_parser(commands)
+    _destinations_parser(commands)
+
+    backup = commands.add_parser(
+        "backup",
+        help="copy the database safely while the bot runs",
+        description="Copy the database with SQLite's online backup (safe while the bot runs), then check the copy "
+        "with PRAGMA integrity_check.",
+    )
+    backup.add_argument("path", type=Path, metavar="PATH", help="the file to write")
+    backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    _db_option(backup)
+
     commands.add_parser("run", help="start the Discord bot")
     return parser
+
+
+def _positive_id(raw: str) -> int:
+    if not raw.isdigit() or int(raw) <= 0:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a Discord id (a positive number)")
+    return int(raw)
+
+
+def _feeds_parser(commands: Any) -> None:
+    feeds = commands.add_parser("feeds", help="the feeds servers follow (add, remove, list, pause, resume)")
+    actions = feeds.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    add = actions.add_parser("add", help="follow a feed in a server, after a test fetch")
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--guild", type=_positive_id, required=True, metavar="ID", help="the server's id")
+    add.add_argument("--no-check", action="store_true", help="store it without the test fetch")
+    _db_option(add)
+
+    remove = actions.add_parser("remove", help="unfollow a feed (with --guild), or delete it for every server")
+    remove.add_argument("feed", metavar="ID|URL")
+    remove.add_argument("--guild", type=_positive_id, metavar="ID")
+    _db_option(remove)
+
+    listing = actions.add_parser("list", help="feeds with their health")
+    listing.add_argument("--guild", type=_positive_id, metavar="ID", help="only the feeds this server follows")
+    listing.add_argument("--json", action="store_true")
+    _db_option(listing)
+
+    for name, summary in (("pause", "stop polling a feed"), ("resume", "poll a paused feed again")):
+        toggle = actions.add_parser(name, help=summary)
+        toggle.add_argument("feed", metavar="ID|URL")
+        _db_option(toggle)
+
+
+def _destinations_parser(commands: Any) -> None:
+    destinations = commands.add_parser("destinations", help="the channels essays are posted to (add, remove, list)")
+    actions = destinations.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    add = actions.add_parser(
+        "add",
+        help="post essays in a channel",
+        description="Create or replace a channel's destination. The command line cannot see Discord: it cannot "
+        "check that the channel exists, that it is of the --kind given, or that the bot may post there. "
+        "/marginalia destinations set in Discord checks all three.",
+    )
+    add.add_argument("--guild", type=_positive_id, required=True, metavar="ID", help="the server's id")
+    add.add_argument("--channel", type=_positive_id, required=True, metavar="ID", help="the channel's id")
+    add.add_argument(
+        "--kind", required=True, choices=moderation.DESTINATION_KINDS, help="the channel's type (not verified)"
+    )
+    add.add_argument(
+        "--archive",
+        type=int,
+        default=10080,
+        metavar="MINUTES",
+        help="thread archive time: 60, 1440, 4320 or 10080 (default)",
+    )
+    add.add_argument("--slowmode", type=int, default=0, metavar="S", help="seconds between messages, 0-21600")
+    add.add_argument("--tags", default="", metavar="ID,ID", help="forum tag ids, at most 5")
+    add.add_argument("--role", type=_positive_id, metavar="ID", help="a role to mention on each new essay")
+    add.add_argument("--feed", metavar="ID|URL", help="only essays of this feed")
+    _db_option(add)
+
+    remove = actions.add_parser("remove", help="stop posting in a channel")
+    remove.add_argument("--guild", type=_positive_id, required=True, metavar="ID")
+    remove.add_argument("--channel", type=_positive_id, required=True, metavar="ID")
+    _db_option(remove)
+
+    listing = actions.add_parser("list", help="destinations, and any that stopped")
+    listing.add_argument("--guild", type=_positive_id, metavar="ID")
+    listing.add_argument("--json", action="store_true")
+    _db_option(listing)
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return asyncio.run(_dispatch(args, settings))
-    except (StoreError, ConfigError) as exc:
+    except (StoreError, ConfigError, UserError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROBLEM
     except KeyboardInterrupt:
@@ -103,7 +192,18 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "preview":
         return await _preview(args.sources, settings, as_json=args.json)
     db_path: Path = args.db or settings.db_path
+    if args.command in ("backup", "feeds", "destinations") and not await asyncio.to_thread(db_path.is_file):
+        # Opening would create an empty database: surely not the one the bot uses.
+        raise UserError(f"no database at {db_path}; give --db PATH or set DB_PATH to the bot's database")
     async with await Store.open(db_path) as store:
+        if args.command == "feeds":
+            return await _feeds(store, args, settings)
+        if args.command == "destinations":
+            return await _destinations(store, args)
+        if args.command == "backup":
+            written = await moderation.backup_database(store, args.path, force=args.force)
+            print(f"backed up {db_path} to {written} (integrity check ok)")
+            return 0
         if args.command == "ingest":
             return await _ingest(store, args.sources, settings)
         if args.command == "related":
@@ -242,6 +342,71 @@ async def _figures(store: Store, args: argparse.Namespace) -> int:
         subject = f" — {figure.subject}" if figure.subject else ""
         print(f"{figure.text}{subject} ({figure.kind}; {essay.title}, section {figure.section})")
         print(f"    {figure.context}")
+    return 0
+
+
+async def _feeds(store: Store, args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "add":
+        async with Fetcher(fetch_policy(settings)) as fetcher:
+            added = await moderation.add_feed(store, fetcher, args.url, guild_id=args.guild, check=not args.no_check)
+        found = f", {added.check.entries} entries in the feed" if added.check else " (not checked)"
+        already = "already followed" if added.already_followed else "following"
+        print(f"{already}: #{added.feed.id} {moderation.feed_name(added.feed)}{found}")
+        return 0
+    if args.action == "remove":
+        removed = await moderation.remove_feed(store, args.feed, guild_id=args.guild)
+        where = f"server {args.guild} no longer follows" if args.guild else "deleted"
+        print(f"{where}: #{removed.id} {moderation.feed_name(removed)}")
+        return 0
+    if args.action in ("pause", "resume"):
+        changed = await moderation.set_feed_paused(store, args.feed, args.action == "pause", guild_id=None)
+        print(f"{'paused' if changed.paused else 'resumed'}: #{changed.id} {moderation.feed_name(changed)}")
+        return 0
+    feeds = await store.list_feeds(guild_id=args.guild)
+    if args.json:
+        print(json.dumps({"feeds": [moderation.feed_json(f) for f in feeds]}, ensure_ascii=False, indent=2))
+    elif not feeds:
+        print("No feeds.")
+    else:
+        for feed in feeds:
+            print(moderation.describe_feed(feed))
+    return 0
+
+
+async def _destinations(store: Store, args: argparse.Namespace) -> int:
+    if args.action == "add":
+        options = moderation.DestinationOptions(
+            guild_id=args.guild,
+            channel_id=args.channel,
+            kind=args.kind,
+            archive_minutes=args.archive,
+            slowmode=args.slowmode,
+            forum_tags=moderation.parse_ids(args.tags, "tag"),
+            role_id=args.role,
+            feed=args.feed,
+        )
+        row = await moderation.set_destination(store, options)
+        feeds = {f.id: f for f in await store.list_feeds()}
+        print(moderation.describe_destination(row, channel=f"channel {row.channel_id}", feeds=feeds))
+        return 0
+    if args.action == "remove":
+        await moderation.remove_destination(store, args.guild, args.channel)
+        print(f"removed: channel {args.channel} of server {args.guild}")
+        return 0
+    found = await store.list_destinations(guild_id=args.guild)
+    if args.json:
+        print(
+            json.dumps({"destinations": [moderation.destination_json(d) for d in found]}, ensure_ascii=False, indent=2)
+        )
+    elif not found:
+        print("No destinations.")
+    else:
+        feeds = {f.id: f for f in await store.list_feeds()}
+        for row in found:
+            print(
+                f"server {row.guild_id} "
+                + moderation.describe_destination(row, channel=f"channel {row.channel_id}", feeds=feeds)
+            )
     return 0
 
 

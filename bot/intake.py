@@ -128,7 +128,7 @@ async def _load_url(url: str, fetcher: Fetcher) -> Loaded:
         raise IntakeError(f"{url}: {exc.reason}") from exc
     if looks_like_feed(result):
         try:
-            feed = parse_feed(result.body, url=result.final_url, content_type=result.content_type)
+            feed = parse_fetched_feed(result)
         except SourceError as exc:
             raise IntakeError(f"{url}: {exc}") from exc
         loaded = Loaded(feed=feed, fetched=result)
@@ -140,6 +140,15 @@ async def _load_url(url: str, fetcher: Fetcher) -> Loaded:
     except SourceError as exc:
         raise IntakeError(f"{url}: {exc}") from exc
     return Loaded(entries=[entry], fetched=result)
+
+
+def parse_fetched_feed(result: FetchResult) -> ParsedFeed:
+    """The feed in a fetched document; SourceError when it is none (an HTML or error page).
+
+    Entries are returned as the feed gives them: summary-only ones are not completed
+    here, so the poller can fetch pages only for entries it has not seen.
+    """
+    return parse_feed(result.body, url=result.final_url, content_type=result.content_type)
 
 
 def decode_body(result: FetchResult) -> str:

@@ -77,6 +77,7 @@ _CURRENCY_WORDS: dict[str, str] = {
     "pounds": "GBP", "yen": "JPY", "cents": "USD", "pence": "GBP",
 }  # fmt: skip
 _ZONES: dict[str, str] = {"eastern": "ET", "central": "CT", "mountain": "MT", "pacific": "PT"}
+_YEARS_IN: dict[str, int] = {"decade": 10, "century": 100}
 _DURATION_UNITS: dict[str, str] = {
     "second": "seconds", "minute": "minutes", "hour": "hours", "day": "days", "week": "weeks",
     "month": "months", "year": "years", "decade": "decades", "century": "centuries",
@@ -161,7 +162,7 @@ _SMALL_WORDS = sorted(_SMALL_NUMBERS, key=len, reverse=True)
 _UNITS_WORDS = "one|two|three|four|five|six|seven|eight|nine"
 _NUMBER_WORD = (
     rf"(?:{_either_case(list(_TENS))})(?:[-\s](?:{_UNITS_WORDS})\b)?"
-    rf"|{_either_case(_SMALL_WORDS)}|[Aa]\s+dozen|[Aa](?=\s+(?:million|billion|trillion)\b)"
+    rf"|{_either_case(_SMALL_WORDS)}|[Aa]\s+dozen|[Aa](?=\s+(?:hundred|thousand|million|billion|trillion)\b)"
 )
 # Every atom starts with one of these; the scanner only tries the full pattern where one occurs.
 _TRIGGER = re.compile(
@@ -214,9 +215,15 @@ _PER_NOUN = (
 )
 _PER_TAIL = re.compile(
     r"\s+(?:(?:more|less|extra|additional)\s+)?"
-    rf"(?:per\s+(?P<per>[A-Za-z]+)|(?:for\s+)?each\s+(?P<each>[A-Za-z]+)|an?\s+(?P<a>{_PER_NOUN})\b)",
+    rf"(?:per\s+(?P<per>[A-Za-z]+)|(?:for\s+)?each\s+(?P<each>[A-Za-z]+)|for\s+every\s+(?P<every>[A-Za-z]+)"
+    rf"|an?\s+(?P<a>{_PER_NOUN})\b|(?P<adverb>annually|yearly|monthly|weekly|daily)\b)",
     re.I,
 )
+_PER_ADVERBS: dict[str, str] = {
+    "annually": "year", "yearly": "year", "monthly": "month", "weekly": "week", "daily": "day",
+}  # fmt: skip
+# "62 cents on administration for every dollar": a ratio whose two sides a short phrase separates.
+_RATIO_MONEY_GAP = re.compile(r"(?:\s+(?![Ff]or\b)[A-Za-z][\w'’-]*){1,6}(?=\s+for\s+(?:every|each)\s)")
 _DURATION_TAIL = re.compile(
     r"(?:\s+(?:(?:more|additional|extra|full|long|straight|consecutive|whole|short)\s+)?|-)"
     r"(?P<unit>seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century)\b"
@@ -700,9 +707,14 @@ def _money(text: str, start: int, end: int, value: float, high: float | None, cu
         per = match["word"] or match["symbol"]
         per_currency = _CURRENCY_WORDS.get(per.lower()) or _CURRENCY_SYMBOLS[per]
         return _Draft("ratio", start, match.end(), value=value, unit=f"{currency} per {per_currency}")
+    if (gap := _RATIO_MONEY_GAP.match(text, end)) is not None and _RATIO_MONEY_TAIL.match(text, gap.end()):
+        return _money(text, start, gap.end(), value, high, currency)
     if (match := _PER_TAIL.match(text, end)) is not None:
-        noun = (match["per"] or match["each"] or match["a"]).lower()
-        if noun not in _STOP:
+        if match["adverb"]:
+            period = _PER_ADVERBS[match["adverb"].lower()]
+            return _Draft("per_unit", start, match.end(), value=value, unit=f"{currency} per {period}", value_high=high)
+        noun = (match["per"] or match["each"] or match["every"] or match["a"]).lower()
+        if noun not in _STOP and noun not in _CURRENCY_WORDS:
             return _Draft("per_unit", start, match.end(), value=value, unit=f"{currency} per {noun}", value_high=high)
     return _Draft("money", start, end, value=value, unit=currency, value_high=high)
 
@@ -715,8 +727,19 @@ def _plain(text: str, start: int, end: int, value: float, high: float | None, at
         if is_one and unit_word == "day":
             return None  # "one day" is nearly always "some day"
         singular = "century" if unit_word == "centuries" else unit_word.removesuffix("s")
-        unit = _DURATION_UNITS[singular]
-        draft = _Draft("duration", start, match.end(), value=value, unit=unit, value_high=high)
+        if value == 24 and singular == "hour" and text[end : end + 1] == "-" and _word_follows(text, match.end()):
+            return None  # "the 24-hour news cycle": round the clock, not a span of time
+        # Decades and centuries are counted in years, so "four decades" compares with "40 years".
+        scale = _YEARS_IN.get(singular, 1)
+        unit = "years" if singular in _YEARS_IN else _DURATION_UNITS[singular]
+        draft = _Draft(
+            "duration",
+            start,
+            match.end(),
+            value=value * scale,
+            unit=unit,
+            value_high=high * scale if high is not None else None,
+        )
         if text[match.start() : match.start() + 1] == "-":
             # "a four-year term": the hyphenated duration describes the noun after it.
             draft.subject = _noun_phrase_after(text, draft.end)

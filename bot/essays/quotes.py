@@ -110,6 +110,7 @@ _VERB_RE = re.compile(rf"(?<![\w’'\-]){_VERB}(?![\w’'\-])")
 _SUBJ = (
     rf"(?:(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t|I|[Ww]e)(?![\w’'\-])"
     rf"|{_NAME_SEQ}(?:[’']s\s+[a-z]+)?"
+    rf"|(?:[a-z]+\s+){{1,3}}{_NAME_SEQ}"  # painter Theo Lindqvist
     rf"|{_DET}\s+[\w’'\-]+(?:\s+(?!(?:in|on|at|during|last|this|after|before|when|while|to|"
     r"about|and|that|who|which|with|via)\b)[\w’'\-]+){0,6}"
     rf"|(?:[a-z]+\s+)?(?:{_GROUPS}))"
@@ -473,6 +474,11 @@ _LATE_RE = re.compile(r"^(?:the\s+late|late|former|then-)\s*(?=[A-Z])", re.IGNOR
 _COMMON_NP_RE = re.compile(r"^(?:the|an?|one|another|some|several|two|three|many)\s+(?=[a-z])", re.IGNORECASE)
 _GROUP_FULL_RE = re.compile(_GROUP)
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+# Lowercase role words before a name: "director Celia Marsh", "the painter Theo Lindqvist".
+_ROLE_NAME_RE = re.compile(
+    rf"(?:(?:[Tt]he|[Aa]n?)\s+)?(?:[a-z][\w’'\-]*\s+){{0,2}}(?!(?:for|of|at|from|with|the|an?|by)\s)"
+    rf"[a-z][\w\-]*\s+(?P<name>{_NAME_SEQ})"
+)
 _POSSESSIVE_RE = re.compile(r"^(.*?[^\s])([’']s\s+[a-z].*)$")
 
 
@@ -487,6 +493,9 @@ def _clean_speaker(raw: str) -> str | None:
     lowered = text.lower()
     if _GROUP_FULL_RE.fullmatch(text):
         return text  # county officials
+    role = _ROLE_NAME_RE.fullmatch(text)
+    if role:
+        return _clean_speaker(role.group("name"))  # "the painter Theo Lindqvist" -> the person
     common = _COMMON_NP_RE.match(text)
     if common:
         return lowered[: common.end()] + text[common.end() :]  # the mayor’s office, a spokesperson
@@ -584,6 +593,7 @@ def _subject_phrase_at_end(text: str) -> str | None:
 @dataclass(frozen=True, slots=True)
 class _Attribution:
     raw: str  # the subject as written: a name, a phrase or a pronoun
+    weak: bool = False  # only a "Name ...:" lead-in, no attribution verb
 
     @property
     def pronoun(self) -> bool:
@@ -622,7 +632,7 @@ def _before_attribution(before: str) -> _Attribution | None:
             return _Attribution(_SOURCE_PREFIX_RE.sub("", subject))
     intro = _COLON_INTRO_RE.match(before)
     if intro and not _GROUP_FULL_RE.fullmatch(intro.group("subj")) and _clean_speaker(intro.group("subj")):
-        return _Attribution(intro.group("subj"))  # "Amaro was blunter on social media: "
+        return _Attribution(intro.group("subj"), weak=True)  # "Amaro was blunter on social media: "
     return None
 
 
@@ -636,15 +646,16 @@ _MENTION_RE = re.compile(rf"(?P<role>\bthe\s+(?:[a-z]+\s+)?(?:{_ROLES})\b)|(?<![
 _MASK_RE = re.compile(r"[\"“„«][^\"”»]*[\"”»]")
 
 
+# Two or more capitalised words in a row: cheap to scan for, and all a surname list needs.
+_MULTI_NAME_RE = re.compile(rf"[{_UP}][\w’'\-]*(?:\s+(?:[{_UP}]\.|[{_UP}][\w’'\-]+))+")
+
+
 def _surnames(texts: list[str]) -> frozenset[str]:
     """Last words of the multi-word names in an essay, so a bare "Voss." at a sentence start counts."""
     found: set[str] = set()
     for text in texts:
-        for match in _MENTION_RE.finditer(text):
-            raw = match.group("name")
-            if raw is None or " " not in raw:
-                continue
-            name = _clean_speaker(raw)
+        for match in _MULTI_NAME_RE.finditer(text):
+            name = _clean_speaker(match.group(0))
             if name is not None and " " in name and not name.startswith("the "):
                 found.add(name.split()[-1])
     return frozenset(found)
@@ -1003,6 +1014,8 @@ class _EssayScanner:
             attribution = found[0] if found else None
         if attribution is None:
             attribution = _before_attribution(before)
+        if attribution is not None and attribution.weak and not _sentence_like(_quote_text(inner)):
+            attribution = None  # "Riders have a name for the boats: “the waiting rooms.”"
         if attribution is not None:
             return "direct", self._resolve(attribution, text[: span.start], ctx)
         if previous_speaker is not None and _COORDINATED_VERB_RE.match(before):
@@ -1030,6 +1043,9 @@ def _join_attribution(between: str, first_inner: str) -> tuple[_Attribution, int
     """'"The law," she said, "is clear."': an attribution clause splitting one quotation."""
     if first_inner.rstrip().endswith((".", "!", "?")):
         return None
+    tail = between.rstrip()
+    if tail.endswith(("!", "?")) or (tail.endswith(".") and not _is_abbreviation(tail, len(tail) - 1)):
+        return None  # '," said Lindqvist. "' ends a sentence: two quotations
     found = _after_attribution(between)
     if found is None:
         return None
@@ -1127,23 +1143,27 @@ class _Candidate:
     pos: int
     section: int
     text: str
-    edge: bool  # first or last sentence of its section
+    lowered: str  # lowercased, apostrophes straightened
+    tokens: list[str]  # lowercased word tokens
+    edge: bool = False  # first or last sentence of its section
 
 
 def _notables(units: list[_Unit], consumed: set[int], author: str | None, limit: int) -> list[_Found]:
     """The author's most quotable sentences: cheap salience features plus keyword density."""
     if limit <= 0:
         return []
-    candidates: list[_Candidate] = []
     by_section: dict[int, list[_Candidate]] = {}
     counts: Counter[str] = Counter()
     for index, unit in enumerate(units):
         if unit.kind in ("heading", "quote") or index in consumed:
             continue
-        counts.update(_content_words(unit.text))
         for pos, sentence in enumerate(sentences(unit.text)):
-            candidate = _Candidate(index, pos, unit.section, sentence, False)
+            lowered = sentence.lower().replace("’", "'")
+            tokens = _TOKEN_RE.findall(lowered)
+            counts.update(_content(tokens))
+            candidate = _Candidate(index, pos, unit.section, sentence, lowered, tokens)
             by_section.setdefault(unit.section, []).append(candidate)
+    candidates: list[_Candidate] = []
     for members in by_section.values():
         members[0].edge = True
         members[-1].edge = True
@@ -1162,23 +1182,19 @@ def _notables(units: list[_Unit], consumed: set[int], author: str | None, limit:
     ]
 
 
-def _content_words(text: str) -> list[str]:
-    """Lowercased words that carry meaning (a cheaper cousin of ``text.content_words``)."""
-    tokens = _TOKEN_RE.findall(text.lower().replace("’", "'"))
+def _content(tokens: list[str]) -> list[str]:
+    """Words that carry meaning, possessives folded ("county's" -> "county")."""
     return [token.removesuffix("'s") for token in tokens if token not in STOPWORDS]
 
 
 def _salience(candidate: _Candidate, keywords: dict[str, int], top: int) -> float:
-    text = candidate.text
-    words = text.split()
-    size = len(words)
+    text, lowered, tokens = candidate.text, candidate.lowered, candidate.tokens
+    size = len(text.split())
     if size < 8 or size > 45 or text.endswith(":") or "http" in text or "www." in text:
         return 0.0
     if _DOUBLE_RE.search(text) or "‘" in text or not text[0].isupper():
         return 0.0  # quoted material, or a fragment
     score = 1.0 if 12 <= size <= 35 else 0.4
-    lowered = text.lower().replace("’", "'")
-    tokens = _TOKEN_RE.findall(lowered)
     claims = sum(1 for token in tokens if token in _CLAIM_WORDS)
     claims += sum(1 for phrase in _CLAIM_PHRASES if phrase in lowered)
     score += min(1.0, 0.5 * claims)
@@ -1186,7 +1202,7 @@ def _salience(candidate: _Candidate, keywords: dict[str, int], top: int) -> floa
     score += 0.4 if any(token in _SUPERLATIVE_WORDS for token in tokens) else 0.0
     score += 0.3 if _DIGIT_RE.search(text) else 0.0
     score += 0.3 if candidate.edge else 0.0
-    content = [token.removesuffix("'s") for token in tokens if token not in STOPWORDS]
+    content = _content(tokens)
     if content:
         score += 1.5 * sum(keywords.get(word, 0) / top for word in content) / len(content)
     if _DEICTIC_START_RE.match(text):

@@ -35,6 +35,7 @@ from bot.publishing.render import (
     collapse,
     discord_length,
     excerpt,
+    guard_line_start,
     payload_violations,
     plain,
     safe_url,
@@ -257,17 +258,19 @@ def _timestamp(published: datetime | None) -> str | None:
 def _labels_value(labels: Sequence[str]) -> str:
     unique = list(dict.fromkeys(collapse(label) for label in labels if label.strip()))
     shown = [sanitise(shorten(label, LABEL_LIMIT)) for label in unique]
+    # One character is kept for the guard: a label like "#" opens a header once joined.
+    room = FIELD_VALUE_LIMIT - 1
     text = " · ".join(shown)
-    if discord_length(text) <= FIELD_VALUE_LIMIT:
-        return text
-    # Keep whole labels and say how many were left out.
-    kept: list[str] = []
-    for number, label in enumerate(shown):
-        rest = f" · …and {len(shown) - number} more"
-        if discord_length(" · ".join([*kept, label])) + len(rest) > FIELD_VALUE_LIMIT:
-            return " · ".join(kept) + rest
-        kept.append(label)
-    return " · ".join(kept)
+    if discord_length(text) > room:
+        # Keep whole labels and say how many were left out.
+        kept: list[str] = []
+        for number, label in enumerate(shown):
+            rest = f" · …and {len(shown) - number} more"
+            if discord_length(" · ".join([*kept, label])) + len(rest) > room:
+                text = " · ".join(kept) + rest
+                break
+            kept.append(label)
+    return guard_line_start(text)
 
 
 def _author(essay: Essay) -> dict[str, str] | None:
@@ -327,14 +330,13 @@ def card_payload(
 ) -> dict[str, Any]:
     """The card message; the configured role, if any, is its only mention."""
     payload: dict[str, Any] = {}
+    mentions: dict[str, list[str]] = {"parse": []}
     if destination.mention_role_id is not None:
         role = str(destination.mention_role_id)
         payload["content"] = f"<@&{role}>"
-        payload["embeds"] = [card_embed(essay, analysis, anchor_links)]
-        payload["allowed_mentions"] = {"parse": [], "roles": [role]}
-        return payload
+        mentions["roles"] = [role]
     payload["embeds"] = [card_embed(essay, analysis, anchor_links)]
-    payload["allowed_mentions"] = {"parse": []}
+    payload["allowed_mentions"] = mentions
     return payload
 
 
@@ -486,6 +488,12 @@ def _result(results: Mapping[int, StepResult], seq: int, field: Literal["message
     return int(value)
 
 
+def _ref(step: Step) -> int:
+    if step.ref is None:
+        raise PlanError(f"step {step.seq} ({step.action}) has no earlier step to act on")
+    return step.ref
+
+
 def _section(analysis: Analysis, index: int | None) -> Section:
     for section in analysis.sections:
         if section.index == index:
@@ -528,8 +536,7 @@ def render_step(
 def target(step: Step, destination: Destination, results: Mapping[int, StepResult]) -> int:
     """The channel the step's request goes to: the destination, or a thread an earlier step created."""
     if step.action in ("thread_text", "forum_text", "forum_links"):
-        assert step.ref is not None
-        return _result(results, step.ref, "thread_id")
+        return _result(results, _ref(step), "thread_id")
     return destination.channel_id
 
 
@@ -547,22 +554,18 @@ def build_request(
     if step.action in ("card", "anchor", "thread_text", "forum_text"):
         path = f"/channels/{channel}/messages"
     elif step.action == "crosspost":
-        assert step.ref is not None
-        path = f"/channels/{channel}/messages/{_result(results, step.ref, 'message_id')}/crosspost"
+        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}/crosspost"
         body = None
     elif step.action == "thread":
-        assert step.ref is not None
-        path = f"/channels/{channel}/messages/{_result(results, step.ref, 'message_id')}/threads"
+        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}/threads"
     elif step.action == "forum_post":
         path = f"/channels/{channel}/threads"
     elif step.action == "card_links":
-        assert step.ref is not None
         method = "PATCH"
-        path = f"/channels/{channel}/messages/{_result(results, step.ref, 'message_id')}"
+        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}"
     else:  # forum_links: the starter message of a forum post
-        assert step.ref is not None
         method = "PATCH"
-        path = f"/channels/{channel}/messages/{_result(results, step.ref, 'message_id')}"
+        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}"
     return Request(method, path, channel, body)
 
 
@@ -576,14 +579,12 @@ def preview_result(step: Step, request: Request, results: Mapping[int, StepResul
         return StepResult(message_id=fake, channel_id=request.channel_id)
     if step.action == "thread":
         # A thread started from a message has that message's id.
-        assert step.ref is not None
-        anchor = _result(results, step.ref, "message_id")
+        anchor = _result(results, _ref(step), "message_id")
         return StepResult(message_id=anchor, thread_id=anchor, channel_id=request.channel_id)
     if step.action == "forum_post":
         # A forum post's starter message has the thread's id.
         return StepResult(message_id=fake, thread_id=fake, channel_id=request.channel_id)
-    assert step.ref is not None
-    return StepResult(message_id=_result(results, step.ref, "message_id"), channel_id=request.channel_id)
+    return StepResult(message_id=_result(results, _ref(step), "message_id"), channel_id=request.channel_id)
 
 
 def preview(essay: Essay, analysis: Analysis, destination: Destination) -> list[PreviewItem]:

@@ -192,12 +192,28 @@ def excerpt(text: str, limit: int) -> str:
 # --- splitting ------------------------------------------------------------------------------
 
 
+def _units_within(text: str, limit: int) -> list[str]:
+    """Units of ``text``, a unit longer than ``limit`` (a long run of combining marks) cut by code point.
+
+    An escape stays with what it escapes even then: the first two code points of "\\X..." go together.
+    """
+    units: list[str] = []
+    for unit in _units(text):
+        if discord_length(unit) <= limit:
+            units.append(unit)
+            continue
+        head = 2 if unit.startswith("\\") else 1
+        units.append(unit[:head])
+        units.extend(unit[head:])
+    return units
+
+
 def _hard_cut(word: str, limit: int) -> list[str]:
     """Cut one unbreakable run into pieces of whole units, each within ``limit``."""
     pieces: list[str] = []
     current: list[str] = []
     used = 0
-    for unit in _units(word):
+    for unit in _units_within(word, limit):
         size = discord_length(unit)
         if current and used + size > limit:
             pieces.append("".join(current))
@@ -257,8 +273,9 @@ def split_text(text: str, limit: int = CHUNK_LIMIT) -> list[str]:
     Nothing is dropped or repeated: joined together, the chunks give back the text apart from
     the whitespace at the split points.
     """
-    if limit < 2:
-        raise ValueError("limit must be at least 2")
+    if limit < 4:
+        # Room for any single unit once cut by code point: an escaped astral character is 3.
+        raise ValueError("limit must be at least 4")
     pieces: list[tuple[str, str]] = []
     for paragraph in _BLANK_LINE_RE.split(text.strip()):
         for number, piece in enumerate(split_paragraph(paragraph, limit)):

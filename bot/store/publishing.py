@@ -57,6 +57,7 @@ class StepRow:
     channel_id: int | None
     message_id: int | None
     thread_id: int | None
+    attempted_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ def _step(row: sqlite3.Row) -> StepRow:
         channel_id=row["channel_id"],
         message_id=row["message_id"],
         thread_id=row["thread_id"],
+        attempted_at=from_iso(row["attempted_at"]),
     )
 
 
@@ -284,6 +286,39 @@ class PublishingQueries(StoreBase):
         rows = await self._all(sql + "ORDER BY p.id", params)
         return [_publication(r) for r in rows]
 
+    async def publishable(self, *, stale: bool = False) -> list[tuple[PublicationRow, DestinationRow]]:
+        """Work for the publisher: pending publications (or, with ``stale``, finished ones whose
+        essay was revised since), with their destination, oldest first.
+
+        Stopped destinations and servers the bot was removed from are left out.
+        """
+        where = "p.state = 'done' AND e.revision > p.revision" if stale else "p.state = 'pending'"
+        rows = await self._all(
+            "SELECT p.*, d.id AS d_id, d.guild_id AS d_guild_id, d.channel_id AS d_channel_id, d.kind AS d_kind, "
+            "d.feed_id AS d_feed_id, d.archive_minutes AS d_archive_minutes, d.slowmode AS d_slowmode, "
+            "d.forum_tags AS d_forum_tags, d.mention_role_id AS d_mention_role_id, "
+            "d.stopped_reason AS d_stopped_reason FROM publications p "
+            "JOIN destinations d ON d.id = p.destination_id JOIN essays e ON e.id = p.essay_id "
+            f"WHERE {where} AND d.stopped_reason IS NULL "
+            "AND d.guild_id NOT IN (SELECT guild_id FROM guilds WHERE removed = 1) ORDER BY p.id"
+        )
+        out: list[tuple[PublicationRow, DestinationRow]] = []
+        for row in rows:
+            destination = DestinationRow(
+                id=int(row["d_id"]),
+                guild_id=int(row["d_guild_id"]),
+                channel_id=int(row["d_channel_id"]),
+                kind=cast(DestinationKind, row["d_kind"]),
+                feed_id=row["d_feed_id"],
+                archive_minutes=int(row["d_archive_minutes"]),
+                slowmode=int(row["d_slowmode"]),
+                forum_tags=tuple(int(t) for t in json.loads(row["d_forum_tags"])),
+                mention_role_id=row["d_mention_role_id"],
+                stopped_reason=row["d_stopped_reason"],
+            )
+            out.append((_publication(row), destination))
+        return out
+
     async def stale_publications(self) -> list[PublicationRow]:
         """Finished publications of an essay that has since been revised (corrections due)."""
         rows = await self._all(
@@ -292,15 +327,45 @@ class PublishingQueries(StoreBase):
         )
         return [_publication(r) for r in rows]
 
-    async def mark_publication_revision(self, publication_id: int, revision: int) -> None:
-        async with self.transaction() as db:
-            await db.execute("UPDATE publications SET revision = ? WHERE id = ?", (revision, publication_id))
-
-    async def finish_publication(self, publication_id: int) -> None:
+    async def mark_publication_revision(
+        self, publication_id: int, revision: int, *, snapshot: str | None = None
+    ) -> None:
+        """The publication now shows ``revision``; ``snapshot`` (JSON) is what it shows, when given."""
         async with self.transaction() as db:
             await db.execute(
-                "UPDATE publications SET state = 'done', error = NULL, finished_at = ? WHERE id = ?",
-                (to_iso(utcnow()), publication_id),
+                "UPDATE publications SET revision = ?, posted_snapshot = COALESCE(?, posted_snapshot) WHERE id = ?",
+                (revision, snapshot, publication_id),
+            )
+
+    async def finish_publication(self, publication_id: int, *, snapshot: str | None = None) -> None:
+        """Mark it posted; ``snapshot`` (JSON) records the analysis it posted, for later corrections."""
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE publications SET state = 'done', error = NULL, finished_at = ?, "
+                "posted_snapshot = COALESCE(?, posted_snapshot) WHERE id = ?",
+                (to_iso(utcnow()), snapshot, publication_id),
+            )
+
+    async def publication_snapshot(self, publication_id: int) -> str | None:
+        row = await self._one("SELECT posted_snapshot FROM publications WHERE id = ?", (publication_id,))
+        return str(row["posted_snapshot"]) if row and row["posted_snapshot"] is not None else None
+
+    async def correction_notices_done(self, publication_id: int, revision: int) -> set[int]:
+        """Sections whose correction notice for ``revision`` was already posted."""
+        rows = await self._all(
+            "SELECT section FROM correction_notices WHERE publication_id = ? AND revision = ?",
+            (publication_id, revision),
+        )
+        return {int(r["section"]) for r in rows}
+
+    async def record_correction_notice(
+        self, publication_id: int, revision: int, section: int, message_id: int | None
+    ) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO correction_notices(publication_id, revision, section, message_id) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (publication_id, revision, section, message_id),
             )
 
     async def stop_publication(self, publication_id: int, error: str) -> None:
@@ -332,6 +397,15 @@ class PublishingQueries(StoreBase):
             )
         return await self.get_steps(publication_id)
 
+    async def forget_steps(self, publication_id: int) -> None:
+        """Drop a publication's steps before any of them ran (its plan changed before it started)."""
+        async with self.transaction() as db:
+            await db.execute(
+                "DELETE FROM publication_steps WHERE publication_id = ? "
+                "AND NOT EXISTS (SELECT 1 FROM publication_steps WHERE publication_id = ? AND state != 'pending')",
+                (publication_id, publication_id),
+            )
+
     async def get_steps(self, publication_id: int) -> list[StepRow]:
         rows = await self._all(
             "SELECT * FROM publication_steps WHERE publication_id = ? ORDER BY seq", (publication_id,)
@@ -342,9 +416,9 @@ class PublishingQueries(StoreBase):
         """Written before the request: after a crash, 'attempted' means the outcome is unknown."""
         async with self.transaction() as db:
             await db.execute(
-                "UPDATE publication_steps SET state = 'attempted' "
-                "WHERE publication_id = ? AND seq = ? AND state = 'pending'",
-                (publication_id, seq),
+                "UPDATE publication_steps SET state = 'attempted', attempted_at = ? "
+                "WHERE publication_id = ? AND seq = ? AND state != 'done'",
+                (to_iso(utcnow()), publication_id, seq),
             )
 
     async def mark_step_done(

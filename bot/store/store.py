@@ -425,13 +425,43 @@ class Store(LookupQueries, PublishingQueries):
             seen.update(r["identity"] for r in rows)
         return seen
 
+    async def seen_entries(self, feed_id: int, identities: Iterable[str]) -> dict[str, int | None]:
+        """Which of ``identities`` the feed has shown before: {identity: its essay id, or None}.
+
+        None means seen but not stored yet (a backlog entry whose page could not be had).
+        """
+        wanted = list(identities)
+        seen: dict[str, int | None] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._all(
+                f"SELECT identity, essay_id FROM feed_entries WHERE feed_id = ? AND identity IN ({marks})",
+                (feed_id, *chunk),
+            )
+            seen.update((r["identity"], r["essay_id"]) for r in rows)
+        return seen
+
+    async def seen_count(self, feed_id: int) -> int:
+        row = await self._one("SELECT count(*) AS n FROM feed_entries WHERE feed_id = ?", (feed_id,))
+        return int(row["n"]) if row else 0
+
     async def mark_seen(self, feed_id: int, identity: str, essay_id: int | None) -> None:
+        """Remember an entry identity; a later call may fill in an essay id that was missing."""
         async with self.transaction() as db:
             await db.execute(
                 "INSERT INTO feed_entries(feed_id, identity, essay_id, first_seen) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
+                "ON CONFLICT(feed_id, identity) DO UPDATE "
+                "SET essay_id = COALESCE(feed_entries.essay_id, excluded.essay_id)",
                 (feed_id, identity, essay_id, to_iso(utcnow())),
             )
+
+    async def feed_essay_briefs(self, feed_id: int) -> list[EssayBrief]:
+        """Every stored essay of a feed, to recognise entries whose id changed."""
+        rows = await self._all(
+            "SELECT id, key, title, url, published FROM essays WHERE feed_id = ? ORDER BY id", (feed_id,)
+        )
+        return [_brief_from_row(r) for r in rows]
 
     async def reference_candidates(
         self, references: Sequence[Reference], *, exclude_key: str, window_days: int = 10

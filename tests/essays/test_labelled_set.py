@@ -45,8 +45,14 @@ from bench.quality import (
 )
 from bot.essays.model import Analysis, Block, Figure, FigureKind, Quote, QuoteKind, Reference, Section
 
+# The held-out set follows the same format; it is kept apart so rules are not tuned on it.
+HELDOUT_DIR = LABELLED_DIR.parent / "heldout"
 PAIRS = labelled_pairs(LABELLED_DIR)
-NAMES = [essay.stem for essay, _ in PAIRS]
+HELDOUT_PAIRS = labelled_pairs(HELDOUT_DIR)
+# Every essay of both sets by name (names are unique across the sets), for the fixture checks.
+DIRECTORIES = {essay.stem: essay.parent for essay, _ in [*PAIRS, *HELDOUT_PAIRS]}
+NAMES = list(DIRECTORIES)
+LABELLED_NAMES = [essay.stem for essay, _ in PAIRS]
 
 _NUMBER_WORDS = (
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -61,8 +67,12 @@ def _body(essay_path: Path) -> str:
     return markdown_plain_text(essay_path.read_text(encoding="utf-8"))
 
 
+def _essay_path(name: str) -> Path:
+    return DIRECTORIES[name] / f"{name}.md"
+
+
 def _labels(name: str) -> Labels:
-    return load_labels(LABELLED_DIR / f"{name}.labels.json")
+    return load_labels(DIRECTORIES[name] / f"{name}.labels.json")
 
 
 # ---------------------------------------------------------------------------
@@ -77,14 +87,23 @@ def test_the_set_has_at_least_six_essays_each_with_labels() -> None:
     assert not stray, f"labels without an essay: {stray}"
 
 
+def test_the_heldout_set_has_at_least_three_essays_each_with_labels() -> None:
+    assert len(HELDOUT_PAIRS) >= 3
+    for essay_path, labels_path in HELDOUT_PAIRS:
+        assert labels_path.exists(), f"{essay_path.name} has no labels file"
+    stray = {p.name for p in HELDOUT_DIR.glob("*.labels.json")} - {labels.name for _, labels in HELDOUT_PAIRS}
+    assert not stray, f"labels without an essay: {stray}"
+    assert not {essay.stem for essay, _ in PAIRS} & {essay.stem for essay, _ in HELDOUT_PAIRS}
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_front_matter_and_length(name: str) -> None:
-    post = frontmatter.loads((LABELLED_DIR / f"{name}.md").read_text(encoding="utf-8"))
+    post = frontmatter.loads(_essay_path(name).read_text(encoding="utf-8"))
     assert {"title", "date", "author", "tags", "permalink"} <= set(post.metadata)
     published = post.metadata["date"]
     assert isinstance(published, date)
     assert post.metadata["permalink"] == f"https://example-essays.blog/{published:%Y/%m}/{name}.html"
-    words = len(_body(LABELLED_DIR / f"{name}.md").split())
+    words = len(_body(_essay_path(name)).split())
     assert 900 <= words <= 2000, f"{name} has {words} words"
 
 
@@ -100,7 +119,7 @@ def test_labels_are_well_formed(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_labelled_text_occurs_in_the_essay(name: str) -> None:
-    body = " ".join(_body(LABELLED_DIR / f"{name}.md").split())
+    body = " ".join(_body(_essay_path(name)).split())
     labels = _labels(name)
     texts = [
         *(s.first_words for s in labels.sections),
@@ -119,7 +138,7 @@ def test_every_labelled_text_occurs_in_the_essay(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_quote_labels_are_distinctive_and_scare_quotes_are_in_marks(name: str) -> None:
-    body = " ".join(_body(LABELLED_DIR / f"{name}.md").split())
+    body = " ".join(_body(_essay_path(name)).split())
     for quote in _labels(name).quotes:
         if quote.kind == "scare":
             marked = [f"{o}{quote.text}" for o in '"“']
@@ -130,7 +149,7 @@ def test_quote_labels_are_distinctive_and_scare_quotes_are_in_marks(name: str) -
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_number_in_the_essay_is_a_labelled_figure_or_trap(name: str) -> None:
-    body = _body(LABELLED_DIR / f"{name}.md")
+    body = _body(_essay_path(name))
     labels = _labels(name)
     covered: list[tuple[int, int]] = []
     for text in {*(f.text for f in labels.figures), *labels.not_figures}:
@@ -145,7 +164,7 @@ def test_every_number_in_the_essay_is_a_labelled_figure_or_trap(name: str) -> No
 
 @pytest.mark.parametrize("name", NAMES)
 def test_dates_without_a_year_are_read_against_the_essay_date(name: str) -> None:
-    meta = frontmatter.loads((LABELLED_DIR / f"{name}.md").read_text(encoding="utf-8")).metadata
+    meta = frontmatter.loads(_essay_path(name).read_text(encoding="utf-8")).metadata
     published = cast(date, meta["date"])
     labels = _labels(name)
     for figure in labels.figures:
@@ -159,7 +178,7 @@ def test_dates_without_a_year_are_read_against_the_essay_date(name: str) -> None
 
 @pytest.mark.parametrize("name", NAMES)
 def test_gold_sections_are_found_in_the_intake_blocks(name: str) -> None:
-    essay = load_essay(LABELLED_DIR / f"{name}.md")
+    essay = load_essay(_essay_path(name))
     labels = _labels(name)
     starts = gold_section_starts(essay.blocks, labels.sections)
     assert starts == sorted(set(starts)) and starts[0] == 0
@@ -172,8 +191,8 @@ def test_gold_sections_are_found_in_the_intake_blocks(name: str) -> None:
 
 
 def test_the_set_covers_every_hard_case() -> None:
-    labels = {name: _labels(name) for name in NAMES}
-    bodies = {name: (LABELLED_DIR / f"{name}.md").read_text(encoding="utf-8") for name in NAMES}
+    labels = {name: _labels(name) for name in LABELLED_NAMES}
+    bodies = {name: _essay_path(name).read_text(encoding="utf-8") for name in LABELLED_NAMES}
     figure_kinds = {f.kind for lab in labels.values() for f in lab.figures}
     assert figure_kinds == set(get_args(FigureKind))
     quote_kinds = {q.kind for lab in labels.values() for q in lab.quotes}
@@ -394,7 +413,7 @@ def test_parse_labels_rejects_malformed_labels(change: dict[str, object], reason
 
 @pytest.mark.parametrize("name", NAMES)
 def test_an_analysis_equal_to_the_labels_scores_perfectly(name: str) -> None:
-    essay = load_essay(LABELLED_DIR / f"{name}.md")
+    essay = load_essay(_essay_path(name))
     labels = _labels(name)
     starts = gold_section_starts(essay.blocks, labels.sections)
     ends = [*starts[1:], len(essay.blocks)]

@@ -198,6 +198,34 @@ SINGLE_PARAGRAPH_CASES: list[tuple[str, str, list[tuple[str, str | None, str]]]]
         [("direct", None, "Enough")],
     ),
     (
+        "lowercase-role-before-name-after-quote",
+        '"This was the hardest decision in our history," director Celia Marsh said in a prepared statement.',
+        [("direct", "Celia Marsh", "This was the hardest decision in our history")],
+    ),
+    (
+        "inverted-said-role-name-then-continuation",
+        '"They are selling the collection," said painter Theo Lindqvist. "It is backwards."',
+        [
+            ("direct", "Theo Lindqvist", "They are selling the collection"),
+            ("direct", "Theo Lindqvist", "It is backwards."),
+        ],
+    ),
+    (
+        "name-in-appositive-after-common-noun",
+        'A spokesperson, Lena Cho, said only that the governor "is monitoring the situation."',
+        [("direct", "Lena Cho", "is monitoring the situation.")],
+    ),
+    (
+        "colon-lead-in-does-not-attribute-a-phrase",
+        "Riders have their own name for the new boats: “the floating waiting rooms.”",
+        [("scare", None, "the floating waiting rooms")],
+    ),
+    (
+        "question-with-asked",
+        '"How did nobody catch this?" asked Rep. Tomás Ibarra.',
+        [("direct", "Tomás Ibarra", "How did nobody catch this?")],
+    ),
+    (
         "scare-quote-curly",
         "We hear a lot about “checks and balances” these days.",
         [("scare", None, "checks and balances")],

@@ -120,9 +120,7 @@ class Connection:
         if self.compress == "zstd-stream":
             if self.zstd_ctx is None:
                 self.zstd_ctx = zstandard.ZstdCompressor().compressobj()  # one stream, a block per message
-            out: bytes = self.zstd_ctx.compress(raw.encode()) + self.zstd_ctx.flush(
-                zstandard.COMPRESSOBJ_FLUSH_BLOCK
-            )
+            out: bytes = self.zstd_ctx.compress(raw.encode()) + self.zstd_ctx.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
             return out
         return raw
 
@@ -146,9 +144,7 @@ class Server:
         self.heartbeat_interval_ms = 41250
         self.bot = User(snowflake(), "marginalia", bot=True, global_name="Marginalia")
         self.application_id = self.bot.id
-        self.application_flags = (
-            1 << 19 | 1 << 23
-        )  # GATEWAY_MESSAGE_CONTENT_LIMITED, APPLICATION_COMMAND_BADGE
+        self.application_flags = 1 << 19 | 1 << 23  # GATEWAY_MESSAGE_CONTENT_LIMITED, APPLICATION_COMMAND_BADGE
         self.guilds: dict[int, Guild] = {}
         self.store: dict[int, dict[int, Message]] = {}  # channel id -> message id -> message
         self.global_commands: list[dict[str, Any]] = []
@@ -294,9 +290,7 @@ class Server:
         self.gateway_log.append(log)
         self.connections.append(conn)
         writer = asyncio.create_task(self._writer(conn))
-        conn.queue.put_nowait(
-            {"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}, "s": None, "t": None}
-        )
+        conn.queue.put_nowait({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}, "s": None, "t": None})
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
@@ -417,6 +411,7 @@ class Server:
             ("PUT", "/channels/{channel}/messages/{message}/reactions/{emoji}/@me", self.add_reaction),
             ("POST", "/channels/{channel}/messages/{message}/threads", self.thread_from_message),
             ("POST", "/channels/{channel}/threads", self.create_thread),
+            ("GET", "/guilds/{guild}/threads/active", self.active_threads),
             ("POST", "/interactions/{interaction}/{token}/callback", self.interaction_callback),
             ("POST", "/webhooks/{app}/{token}", self.execute_webhook),
             ("GET", "/webhooks/{app}/{token}/messages/{message}", self.get_webhook_message),
@@ -476,9 +471,7 @@ class Server:
         method = request.method
         body, files, ctype = await self._read_body(request)
         query = dict(request.query)
-        record = RecordedRequest(
-            method, path, query, body, content_type=ctype, files=[f.filename for f in files]
-        )
+        record = RecordedRequest(method, path, query, body, content_type=ctype, files=[f.filename for f in files])
         self.requests.append(record)
         index = len(self.requests) - 1
         self._validate_request(method, path, ctype, body)
@@ -552,8 +545,7 @@ class Server:
         errors = self.spec.request_errors(op, ctype or "application/json", body)
         if errors:
             self.failures.append(
-                f"spec violation in the bot's request {method} {path} ({op.operation_id}):\n  "
-                + "\n  ".join(errors)
+                f"spec violation in the bot's request {method} {path} ({op.operation_id}):\n  " + "\n  ".join(errors)
             )
 
     def _validate_response(self, method: str, path: str, status: int, body: Any) -> None:
@@ -624,9 +616,7 @@ class Server:
             kind = raw.get("type", 1)
             name = raw.get("name", "")
             if not re.fullmatch(r"[-_\w]{1,32}", name) or (kind == 1 and name != name.lower()):
-                raise rules.form_error(
-                    [i, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
-                )
+                raise rules.form_error([i, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
             if kind == 1 and not 1 <= len(raw.get("description", "")) <= 100:
                 raise rules.form_error(
                     [i, "description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
@@ -639,7 +629,12 @@ class Server:
                 "type": kind,
                 "name": name,
                 "description": raw.get("description", ""),
-                "default_member_permissions": raw.get("default_member_permissions"),
+                # Discord answers with a string whatever the request held (discord.py sends a number).
+                "default_member_permissions": (
+                    str(raw["default_member_permissions"])
+                    if raw.get("default_member_permissions") is not None
+                    else None
+                ),
                 "options": raw.get("options") or [],
                 "nsfw": raw.get("nsfw", False),
                 "contexts": raw.get("contexts"),
@@ -695,9 +690,7 @@ class Server:
             raise error
         if "applied_tags" in body:
             parent = self.find_channel(thread.parent_id or 0)
-            error = rules.check_applied_tags(
-                body["applied_tags"], [t.id for t in parent.tags] if parent else []
-            )
+            error = rules.check_applied_tags(body["applied_tags"], [t.id for t in parent.tags] if parent else [])
             if error:
                 raise error
             thread.applied_tags = [int(t) for t in body["applied_tags"]]
@@ -719,9 +712,7 @@ class Server:
     def _patch_plain_channel(self, channel: Channel, body: dict[str, Any]) -> None:
         if "name" in body:
             if not 1 <= len(body["name"] or "") <= 100:
-                raise rules.form_error(
-                    ["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
-                )
+                raise rules.form_error(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
             channel.name = body["name"]
         if "topic" in body:
             channel.topic = body["topic"]
@@ -735,9 +726,7 @@ class Server:
             ]
         if "permission_overwrites" in body:
             channel.overwrites = [
-                rules.Overwrite(
-                    _int(o["id"]), int(o["type"]), int(o.get("allow") or 0), int(o.get("deny") or 0)
-                )
+                rules.Overwrite(_int(o["id"]), int(o["type"]), int(o.get("allow") or 0), int(o.get("deny") or 0))
                 for o in body["permission_overwrites"]
             ]
 
@@ -777,11 +766,7 @@ class Server:
         if channel.is_thread:
             perms = self._require(channel, rules.SEND_MESSAGES_IN_THREADS)
             if channel.locked and not perms & rules.MANAGE_THREADS:
-                raise (
-                    ApiError(400, 50083, "Thread is archived")
-                    if channel.archived
-                    else rules.missing_permissions()
-                )
+                raise (ApiError(400, 50083, "Thread is archived") if channel.archived else rules.missing_permissions())
             return perms
         return self._require(channel, rules.SEND_MESSAGES)
 
@@ -804,9 +789,7 @@ class Server:
         if reference is not None:
             target = self.store.get(channel.id, {}).get(_int(reference.get("message_id", "0")))
             if target is None and reference.get("fail_if_not_exists", True):
-                raise rules.form_error(
-                    ["message_reference"], "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"
-                )
+                raise rules.form_error(["message_reference"], "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")
         message = self.add_message(channel, self.bot, body, req.files)
         return 200, self.message_json(message)
 
@@ -890,9 +873,7 @@ class Server:
         perms = self._require(channel, rules.VIEW_CHANNEL)
         limit = int(req.query.get("limit", "50"))
         if not 1 <= limit <= 100:
-            raise rules.form_error(
-                ["limit"], "NUMBER_TYPE_MAX", "int value should be less than or equal to 100."
-            )
+            raise rules.form_error(["limit"], "NUMBER_TYPE_MAX", "int value should be less than or equal to 100.")
         if not perms & rules.READ_MESSAGE_HISTORY:
             return 200, []
         visible = sorted(
@@ -932,9 +913,7 @@ class Server:
         self._apply_edit(message, body, req.files, perms)
         return 200, self.message_json(message)
 
-    def _apply_edit(
-        self, message: Message, body: dict[str, Any], files: list[Attachment], perms: int | None
-    ) -> None:
+    def _apply_edit(self, message: Message, body: dict[str, Any], files: list[Attachment], perms: int | None) -> None:
         merged = {
             "content": body.get("content", message.content),
             "embeds": body.get("embeds", message.embeds),
@@ -1066,17 +1045,25 @@ class Server:
         self._thread_created(thread)
         return 201, thread.to_json()
 
-    async def _forum_post(
-        self, forum: Channel, body: dict[str, Any], files: list[Attachment]
-    ) -> tuple[int, Any]:
+    async def active_threads(self, req: Req) -> tuple[int, Any]:
+        """The guild's unarchived threads the bot can see (forum posts included)."""
+        guild = self.guilds.get(_int(req.params["guild"]))
+        if guild is None or not guild.bot_present:
+            raise rules.missing_access()
+        visible = [
+            c
+            for c in sorted(guild.channels.values(), key=lambda c: c.id)
+            if c.is_thread and not c.archived and self._bot_perms(c) & rules.VIEW_CHANNEL
+        ]
+        return 200, {"threads": [c.to_json() for c in visible], "members": [], "has_more": False}
+
+    async def _forum_post(self, forum: Channel, body: dict[str, Any], files: list[Attachment]) -> tuple[int, Any]:
         starter = body.get("message")
         if not isinstance(starter, dict):
             raise rules.form_error(["message"], "BASE_TYPE_REQUIRED", "This field is required")
         error = rules.check_message_body(starter, has_files=bool(files))
         if error:
-            raise ApiError(
-                error.status, error.code, error.message, {"message": error.errors} if error.errors else None
-            )
+            raise ApiError(error.status, error.code, error.message, {"message": error.errors} if error.errors else None)
         error = rules.check_applied_tags(body.get("applied_tags") or [], [t.id for t in forum.tags])
         if error:
             raise error
@@ -1111,9 +1098,7 @@ class Server:
         data = body.get("data") or {}
         allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}, 1: {1}}[record.type]
         if kind not in allowed:
-            raise rules.form_error(
-                ["type"], "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type"
-            )
+            raise rules.form_error(["type"], "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type")
         info: dict[str, Any] = {"id": str(record.id), "type": record.type}
         resource: dict[str, Any] | None = None
         channel = self.find_channel(record.channel_id)
@@ -1140,9 +1125,7 @@ class Server:
         elif kind == 8:
             choices = data.get("choices") or []
             if len(choices) > 25:
-                raise rules.form_error(
-                    ["data", "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
-                )
+                raise rules.form_error(["data", "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
             record.choices = choices
         elif kind == 9:
             record.modal = data

@@ -29,6 +29,7 @@ from bot.publishing.plan import forum_post_name, thread_name
 from bot.publishing.render import discord_length, payload_violations, section_messages
 from tests.fakediscord import rules
 from tests.fakediscord.spec import load_spec
+from tests.publishing.test_render import HEADER_LINE, masked_links
 
 GUILD = 111
 CHANNEL = 222
@@ -95,6 +96,17 @@ def strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from strings(item)
+
+
+def markdown_texts(message: dict[str, Any]) -> Iterator[str]:
+    """The parts of a message where Discord renders markdown: content, descriptions, field values."""
+    if message.get("content"):
+        yield message["content"]
+    for embed in message.get("embeds") or []:
+        if embed.get("description"):
+            yield embed["description"]
+        for field in embed.get("fields") or []:
+            yield field["value"]
 
 
 def actions(steps: list[Step]) -> list[str]:
@@ -268,7 +280,7 @@ def test_role_mention_only_in_the_card() -> None:
 def test_every_message_payload_disables_mention_parsing() -> None:
     essay, analysis = make_essay()
     for kind in ("text", "announcement", "forum"):
-        for item in preview(essay, analysis, Destination(GUILD, CHANNEL, kind)):  # type: ignore[arg-type]
+        for item in preview(essay, analysis, Destination(GUILD, CHANNEL, kind)):
             body = item.request.json
             if body is None:
                 assert item.step.action == "crosspost"
@@ -286,7 +298,7 @@ def test_mentions_in_the_essay_are_neutralised_everywhere() -> None:
         2, hostile, (Block("heading", hostile), Block("paragraph", hostile), Block("quote", hostile)), 1, 4
     )
     for kind in ("text", "announcement", "forum"):
-        for item in preview(essay, analysis, Destination(GUILD, CHANNEL, kind)):  # type: ignore[arg-type]
+        for item in preview(essay, analysis, Destination(GUILD, CHANNEL, kind)):
             for text in strings(item.request.json):
                 assert not PINGS.search(text), (item.step.action, text)
 
@@ -356,7 +368,7 @@ def test_many_sections_fit_the_card_and_forum_embeds() -> None:
     ]
     analysis = Analysis(sections=sections)
     for kind in ("text", "forum"):
-        for item in preview(essay, analysis, Destination(GUILD, CHANNEL, kind)):  # type: ignore[arg-type]
+        for item in preview(essay, analysis, Destination(GUILD, CHANNEL, kind)):
             assert payload_violations(item.request.json or {}) == []
     card_links = preview(essay, analysis, text_destination())[-1].request.json
     assert card_links is not None
@@ -473,7 +485,7 @@ def dump(items: list[Any]) -> str:
 
 def test_plans_are_deterministic() -> None:
     for kind in ("text", "announcement", "forum"):
-        destination = Destination(GUILD, CHANNEL, kind, forum_tags=(3, 1), mention_role_id=ROLE)  # type: ignore[arg-type]
+        destination = Destination(GUILD, CHANNEL, kind, forum_tags=(3, 1), mention_role_id=ROLE)
         first = dump(preview(*make_essay(), destination))
         second = dump(preview(*make_essay(), destination))
         assert first == second
@@ -486,7 +498,7 @@ def test_requests_match_discords_openapi_description() -> None:
         pytest.skip("Discord's OpenAPI description is not available")
     essay, analysis = make_essay()
     for kind in ("text", "announcement", "forum"):
-        destination = Destination(GUILD, CHANNEL, kind, forum_tags=(9,), mention_role_id=ROLE)  # type: ignore[arg-type]
+        destination = Destination(GUILD, CHANNEL, kind, forum_tags=(9,), mention_role_id=ROLE)
         for item in preview(essay, analysis, destination):
             operation = spec.find(item.request.method, item.request.path)
             assert operation is not None, item.request.path
@@ -559,3 +571,7 @@ def test_any_essay_gives_payloads_within_limits_that_ping_nobody(
             if item.step.action == "card" and text == f"<@&{ROLE}>":
                 continue
             assert not PINGS.search(text)
+        for text in markdown_texts(message):
+            # The only masked links are the bot's own jump links; essay text opens no header.
+            assert all("](https://discord.com/channels/" in link for link in masked_links(text))
+            assert HEADER_LINE.search(text) is None

@@ -161,6 +161,13 @@ def test_split_falls_back_to_sentences() -> None:
     assert all(discord_length(chunk) <= 1000 for chunk in chunks)
 
 
+def test_split_cuts_a_huge_run_of_combining_marks() -> None:
+    text = "a" + "\u0301" * 5000
+    chunks = split_text(text)
+    assert all(discord_length(chunk) <= CHUNK_LIMIT for chunk in chunks)
+    assert "".join(chunks) == text
+
+
 def test_split_a_5000_character_paragraph_without_spaces() -> None:
     paragraph = "abcdefghij" * 500
     chunks = split_text(paragraph)
@@ -170,7 +177,7 @@ def test_split_a_5000_character_paragraph_without_spaces() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(text=st.text(max_size=3000), limit=st.integers(min_value=2, max_value=400))
+@given(text=st.text(max_size=3000), limit=st.integers(min_value=4, max_value=400))
 def test_split_drops_and_repeats_nothing(text: str, limit: int) -> None:
     chunks = split_text(text, limit)
     assert all(discord_length(chunk) <= limit for chunk in chunks)

@@ -43,7 +43,7 @@ async def test_failing_migration_leaves_no_partial_change(tmp_path: Path) -> Non
         bad = Migration(
             2, "0002_bad.sql", "CREATE TABLE b (y INTEGER);\nINSERT INTO a VALUES (1);\nTHIS IS NOT SQL;"
         )
-        with pytest.raises(SchemaError, match="0002_bad.sql"):
+        with pytest.raises(SchemaError, match=r"0002_bad\.sql"):
             await migrate(db, [good, bad])
         assert await schema_version(db) == 1
         async with db.execute("SELECT name FROM sqlite_master WHERE name = 'b'") as cursor:

@@ -1,0 +1,284 @@
+"""Speed: essay analysis, ingest into SQLite, and related-post queries, on a generated archive.
+
+* analysis: milliseconds per ~1,500-word generated essay for sections, quotes, figures and
+  references separately (each on the same sections, as ``analyse`` runs them) and for the
+  whole ``analyse``; beside it, when nltk is installed, nltk's TextTilingTokenizer on the same
+  essays as a baseline for the sections step (given our stopword list, so no corpus download);
+* ingest: Markdown files written by ``bench.generate`` read through ``load_source`` and stored
+  with ``entry_to_essay`` + ``store_essay`` into a fresh database, at 1,000 and 10,000 essays;
+* related: ``related_to_essay`` (as the command runs it, earlier posts only) and
+  ``related_to_text`` latency, p50 and p99 over 200 targets spread through each archive.
+
+    python -m bench.analysis_speed            # full run (10,000 essays: a few minutes)
+    python -m bench.analysis_speed --quick    # 50 essays analysed, archives of 200 and 1,000
+
+Always exits 0: a report, not a gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.generate import generate, write_archive
+from bench.related_quality import percentile
+from bot.essays.analysis import analyse
+from bot.essays.figures import find_figures
+from bot.essays.model import Essay
+from bot.essays.quotes import find_quotes
+from bot.essays.references import find_references
+from bot.essays.sections import find_sections
+from bot.essays.text import STOPWORDS
+from bot.intake import IntakeError, entry_to_essay, load_source, store_essay
+from bot.related import related_to_essay, related_to_text
+from bot.store import Store
+
+SEED = 11
+WORDS = 1500
+RELATED_QUERIES = 200
+
+
+@dataclass(slots=True)
+class Timing:
+    name: str
+    mean_ms: float
+    p50_ms: float
+    p99_ms: float
+
+
+@dataclass(slots=True)
+class IngestRun:
+    essays: int
+    write_seconds: float
+    read_seconds: float
+    store_seconds: float
+    related: list[Timing] = field(default_factory=list)
+
+    @property
+    def total_seconds(self) -> float:
+        return self.read_seconds + self.store_seconds
+
+    @property
+    def per_second(self) -> float:
+        return self.essays / self.total_seconds if self.total_seconds else 0.0
+
+
+@dataclass(slots=True)
+class Report:
+    machine: dict[str, Any]
+    analysed: int
+    mean_words: float
+    analysis: list[Timing]
+    baseline: Timing | None
+    baseline_note: str
+    ingest: list[IngestRun]
+
+
+def machine_info() -> dict[str, Any]:
+    memory = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def timing(name: str, seconds: Sequence[float]) -> Timing:
+    ms = [s * 1000 for s in seconds]
+    return Timing(name, statistics.fmean(ms), percentile(ms, 0.5), percentile(ms, 0.99))
+
+
+def _timed(func: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    func()
+    return time.perf_counter() - started
+
+
+# -------------------------------------------------------------------- analysis
+
+
+def time_analysis(essays: Sequence[Essay]) -> list[Timing]:
+    parts: dict[str, list[float]] = {name: [] for name in ("sections", "quotes", "figures", "references", "total")}
+    for essay in essays:
+        published = essay.published_date
+        started = time.perf_counter()
+        sections = find_sections(essay.blocks, max_sections=6)
+        parts["sections"].append(time.perf_counter() - started)
+        parts["quotes"].append(_timed(lambda: find_quotes(sections, author=essay.author)))  # noqa: B023
+        parts["figures"].append(_timed(lambda: find_figures(sections, published=published)))  # noqa: B023
+        parts["references"].append(
+            _timed(lambda: find_references(sections, published=published, blog_url=essay.url, links=essay.links))  # noqa: B023
+        )
+        parts["total"].append(_timed(lambda: analyse(essay)))  # noqa: B023
+    return [timing(name, values) for name, values in parts.items()]
+
+
+def time_texttiling(essays: Sequence[Essay]) -> tuple[Timing | None, str]:
+    try:
+        import numpy  # noqa: F401  (TextTiling smooths with numpy but does not declare it)
+        from nltk.tokenize.texttiling import TextTilingTokenizer  # type: ignore[import-untyped]
+    except ImportError:
+        return None, "nltk or numpy not installed: TextTiling baseline skipped (pip install nltk numpy to compare)"
+    # Our own stopword list, so nltk never reaches for its downloadable corpus.
+    tiler = TextTilingTokenizer(stopwords=sorted(STOPWORDS))
+    seconds: list[float] = []
+    failures = 0
+    for essay in essays:
+        text = "\n\n".join(block.text for block in essay.blocks)
+        started = time.perf_counter()
+        try:
+            tiler.tokenize(text)
+        except ValueError:  # TextTiling refuses texts it cannot split; count, do not crash
+            failures += 1
+            continue
+        seconds.append(time.perf_counter() - started)
+    note = "nltk TextTilingTokenizer (own stopwords) on the same essays"
+    if failures:
+        note += f"; {failures} essays refused"
+    return (timing("nltk TextTiling (sections)", seconds) if seconds else None), note
+
+
+# ---------------------------------------------------------------- ingest+related
+
+
+async def ingest_and_query(count: int, *, seed: int, words: int, progress: Callable[[str], None]) -> IngestRun:
+    with tempfile.TemporaryDirectory(prefix="marginalia-speed-") as tmp:
+        folder = Path(tmp) / "posts"
+        started = time.perf_counter()
+        write_archive(folder, count, seed=seed, words=words)
+        write_seconds = time.perf_counter() - started
+        progress(f"{count} essays written in {write_seconds:.1f} s; ingesting ...")
+        async with await Store.open(Path(tmp) / "speed.sqlite3") as store:
+            started = time.perf_counter()
+            loaded = await load_source(str(folder), None)
+            read_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            for entry in loaded.entries:
+                try:
+                    await store_essay(store, entry_to_essay(entry))
+                except IntakeError:
+                    continue
+            store_seconds = time.perf_counter() - started
+            run = IngestRun(count, write_seconds, read_seconds, store_seconds)
+            progress(f"{count} essays ingested in {run.total_seconds:.1f} s; querying related ...")
+            run.related = await time_related(store)
+    return run
+
+
+async def time_related(store: Store) -> list[Timing]:
+    ids = await store.all_essay_ids()
+    step = max(1, len(ids) // RELATED_QUERIES)
+    # Spread through the archive: late targets have the most earlier posts to rank.
+    targets = [row for row in [await store.get_essay_by_id(i) for i in ids[::step][:RELATED_QUERIES]] if row]
+    essay_seconds: list[float] = []
+    text_seconds: list[float] = []
+    for row in targets:
+        started = time.perf_counter()
+        await related_to_essay(store, row)
+        essay_seconds.append(time.perf_counter() - started)
+        query = row.essay.title + " " + " ".join(row.essay.labels)
+        started = time.perf_counter()
+        await related_to_text(store, query)
+        text_seconds.append(time.perf_counter() - started)
+    return [timing("related_to_essay", essay_seconds), timing("related_to_text", text_seconds)]
+
+
+# ---------------------------------------------------------------------- report
+
+
+def run(*, quick: bool, progress: Callable[[str], None]) -> Report:
+    analysed = 50 if quick else 200
+    essays = [post.to_essay() for post in generate(analysed, seed=SEED, words=WORDS)]
+    progress(f"analysing {analysed} essays ...")
+    analyse(essays[0])  # warm the regex and word caches
+    analysis = time_analysis(essays)
+    baseline, note = time_texttiling(essays)
+    sizes = (200, 1000) if quick else (1000, 10000)
+    ingest = [asyncio.run(ingest_and_query(n, seed=SEED, words=WORDS, progress=progress)) for n in sizes]
+    return Report(
+        machine=machine_info(),
+        analysed=analysed,
+        mean_words=statistics.fmean(e.word_count for e in essays),
+        analysis=analysis,
+        baseline=baseline,
+        baseline_note=note,
+        ingest=ingest,
+    )
+
+
+def format_report(report: Report) -> str:
+    m = report.machine
+    lines = [
+        f"machine: {m['cores']} cores, {m['memory']} memory, Python {m['python']}, {m['platform']}",
+        "",
+        f"analysis of {report.analysed} generated essays, {report.mean_words:.0f} words on average (target: <= 10 ms)",
+        f"{'step':<28} {'mean ms':>8} {'p50 ms':>8} {'p99 ms':>8}",
+    ]
+    for t in report.analysis:
+        lines.append(f"{t.name:<28} {t.mean_ms:>8.2f} {t.p50_ms:>8.2f} {t.p99_ms:>8.2f}")
+    if report.baseline is not None:
+        b = report.baseline
+        ours = next(t for t in report.analysis if t.name == "sections")
+        lines.append(f"{b.name:<28} {b.mean_ms:>8.2f} {b.p50_ms:>8.2f} {b.p99_ms:>8.2f}")
+        lines.append(
+            f"  ratio nltk / ours (mean): {b.mean_ms / max(ours.mean_ms, 1e-9):.1f}x  ({report.baseline_note})"
+        )
+    else:
+        lines.append(f"  {report.baseline_note}")
+    lines += [
+        "",
+        "ingest from Markdown files (load_source + entry_to_essay + store_essay; target 10,000 in < 180 s)",
+        f"{'essays':>7} {'read s':>7} {'store s':>8} {'total s':>8} {'essays/s':>9}",
+    ]
+    for r in report.ingest:
+        lines.append(
+            f"{r.essays:>7} {r.read_seconds:>7.1f} {r.store_seconds:>8.1f} {r.total_seconds:>8.1f} {r.per_second:>9.1f}"
+        )
+    lines += ["", "related latency (target p99 <= 25 ms)", f"{'essays':>7} {'query':<18} {'p50 ms':>8} {'p99 ms':>8}"]
+    for r in report.ingest:
+        for t in r.related:
+            lines.append(f"{r.essays:>7} {t.name:<18} {t.p50_ms:>8.1f} {t.p99_ms:>8.1f}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.analysis_speed", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a run in well under a minute")
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    args = parser.parse_args(argv)
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    report = run(quick=args.quick, progress=progress)
+    if args.json:
+        data = asdict(report)
+        for raw, r in zip(data["ingest"], report.ingest, strict=True):
+            raw["total_seconds"], raw["per_second"] = r.total_seconds, r.per_second
+        print(json.dumps(data, indent=2))
+    else:
+        print(format_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Thin Discord adapters: parse arguments, call the core, format, send."""

@@ -1,0 +1,544 @@
+"""``/marginalia``: the moderators' commands (feeds, destinations, mod-log, post, preview, status).
+
+Thin: each command reads its options, calls ``bot.moderation`` (the same code the
+command line uses), and answers ephemerally. Failures are raised as ``UserError``
+and answered by the one handler in ``bot.client``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import moderation
+from bot.client import NO_MENTIONS, Marginalia, send_ephemeral
+from bot.errors import NotAllowedError, UserError
+from bot.moderation import DestinationOptions
+from bot.poller import PollSettings
+
+logger = logging.getLogger(__name__)
+
+ARCHIVE_CHOICES = [
+    app_commands.Choice(name=label, value=minutes) for minutes, label in moderation.ARCHIVE_LABELS.items()
+]
+DESTINATION_CHANNEL_TYPES = [discord.ChannelType.text, discord.ChannelType.news, discord.ChannelType.forum]
+AUTOCOMPLETE_LIMIT = 25
+CONFIRM_SECONDS = 120.0
+
+
+class ModeratorRequired(app_commands.CheckFailure, NotAllowedError):
+    """Raised by the cog-wide check; the error handler shows the message."""
+
+
+def is_moderator(interaction: discord.Interaction[Any]) -> bool:
+    permissions = interaction.permissions
+    return bool(permissions.manage_guild or permissions.administrator)
+
+
+def guild_id_of(interaction: discord.Interaction[Any]) -> int:
+    if interaction.guild_id is None:
+        raise UserError("Use this command in a server.")
+    return interaction.guild_id
+
+
+def relative(value: datetime | None) -> str:
+    return discord.utils.format_dt(value, "R") if value is not None else "never"
+
+
+def poll_settings(bot: Marginalia) -> PollSettings:
+    settings = bot.settings
+    return PollSettings(
+        poll_interval=settings.poll_interval,
+        first_poll_posts=settings.first_poll_posts,
+        max_sections=settings.max_sections,
+    )
+
+
+def channel_mention(channel_id: int) -> str:
+    return f"<#{channel_id}>"
+
+
+class DestinationChannel(app_commands.Transformer):
+    """A channel option offering only text, announcement and forum channels.
+
+    The value stays the partial channel Discord sent; the command derives the layout
+    from its type and says clearly when it is the wrong kind.
+    """
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return DESTINATION_CHANNEL_TYPES
+
+    async def transform(
+        self, interaction: discord.Interaction[Any], value: Any, /
+    ) -> app_commands.AppCommandChannel | app_commands.AppCommandThread:
+        if not isinstance(value, app_commands.AppCommandChannel | app_commands.AppCommandThread):
+            raise app_commands.TransformerError(value, self.type, self)
+        return value
+
+
+ChannelOption = app_commands.Transform[
+    app_commands.AppCommandChannel | app_commands.AppCommandThread, DestinationChannel
+]
+
+
+async def reply(
+    interaction: discord.Interaction[Any],
+    content: str,
+    *,
+    embeds: list[discord.Embed] | None = None,
+    view: discord.ui.View | None = None,
+) -> None:
+    """An ephemeral answer, as the response or (after a defer) as a followup."""
+    extra: dict[str, Any] = {"embeds": embeds or []}
+    if view is not None:
+        extra["view"] = view
+    if interaction.response.is_done():
+        await interaction.followup.send(content[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
+    else:
+        await interaction.response.send_message(content[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
+
+
+async def defer(interaction: discord.Interaction[Any]) -> None:
+    """Acknowledge at once (ephemeral "thinking…") before slow work, within Discord's 3 seconds."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Moderation(commands.GroupCog, group_name="marginalia", group_description="Set up and run Marginalia"):
+    """Moderator commands; every one needs Manage Server, checked again on each use."""
+
+    feeds = app_commands.Group(name="feeds", description="Blog feeds this server follows")
+    destinations = app_commands.Group(name="destinations", description="Channels essays are posted to")
+
+    def __init__(self, bot: Marginalia) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        # Discord hides the group from members without Manage Server, but a server can change
+        # that in its integration settings; the bot does not rely on it.
+        if not is_moderator(interaction):
+            raise ModeratorRequired("You need the Manage Server permission to use /marginalia commands.")
+        return True
+
+    # --- autocomplete ---------------------------------------------------------------------
+
+    async def feed_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None or not is_moderator(interaction):
+            return []
+        wanted = current.casefold()
+        choices: list[app_commands.Choice[str]] = []
+        for feed in await self.bot.store.list_feeds(guild_id=interaction.guild_id):
+            name = f"#{feed.id} {moderation.feed_name(feed)}"
+            if wanted in name.casefold() or wanted in feed.url.casefold():
+                choices.append(app_commands.Choice(name=name[:100], value=str(feed.id)))
+        return choices[:AUTOCOMPLETE_LIMIT]
+
+    async def essay_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None or not is_moderator(interaction):
+            return []
+        wanted = current.casefold()
+        choices: list[app_commands.Choice[str]] = []
+        for row in await self.bot.store.list_essays(limit=200):
+            if wanted in row.essay.title.casefold() and len(row.essay.key) <= 100:
+                choices.append(app_commands.Choice(name=row.essay.title[:100], value=row.essay.key))
+        return choices[:AUTOCOMPLETE_LIMIT]
+
+    # --- feeds ----------------------------------------------------------------------------
+
+    @feeds.command(name="add")
+    async def feeds_add(self, interaction: discord.Interaction[Any], url: str) -> None:
+        """Follow a blog feed in this server, after a test fetch.
+
+        Parameters
+        ----------
+        url: str
+            The feed's address (RSS or Atom), e.g. https://blog.example/feed
+        """
+        guild_id = guild_id_of(interaction)
+        await defer(interaction)
+        added = await moderation.add_feed(self.bot.store, self.bot.fetcher, url, guild_id=guild_id)
+        name = moderation.feed_name(added.feed)
+        if added.already_followed:
+            await reply(interaction, f"This server already follows **{name}** (#{added.feed.id}).")
+            return
+        entries = added.check.entries if added.check else 0
+        await reply(
+            interaction,
+            f"Now following **{name}** (#{added.feed.id}), {entries} essay(s) in the feed today.\n"
+            "Set where essays go with `/marginalia destinations set`; "
+            "post older essays with `/marginalia backfill`.",
+        )
+
+    @feeds.command(name="remove")
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    async def feeds_remove(self, interaction: discord.Interaction[Any], feed: str) -> None:
+        """Stop following a feed in this server; its stored essays stay.
+
+        Parameters
+        ----------
+        feed: str
+            The feed's id or address
+        """
+        removed = await moderation.remove_feed(self.bot.store, feed, guild_id=guild_id_of(interaction))
+        await reply(interaction, f"This server no longer follows **{moderation.feed_name(removed)}**.")
+
+    @feeds.command(name="list")
+    async def feeds_list(self, interaction: discord.Interaction[Any]) -> None:
+        """The feeds this server follows, with their health."""
+        found = await self.bot.store.list_feeds(guild_id=guild_id_of(interaction))
+        if not found:
+            await reply(interaction, "This server follows no feed yet: add one with `/marginalia feeds add`.")
+            return
+        text = "\n".join(moderation.describe_feed(feed, relative) for feed in found)
+        await reply(interaction, text[:1990])
+
+    @feeds.command(name="pause")
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    async def feeds_pause(self, interaction: discord.Interaction[Any], feed: str) -> None:
+        """Stop polling a feed until it is resumed.
+
+        Parameters
+        ----------
+        feed: str
+            The feed's id or address
+        """
+        paused = await moderation.set_feed_paused(self.bot.store, feed, True, guild_id=guild_id_of(interaction))
+        await reply(interaction, f"Paused **{moderation.feed_name(paused)}**: it is not polled until resumed.")
+
+    @feeds.command(name="resume")
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    async def feeds_resume(self, interaction: discord.Interaction[Any], feed: str) -> None:
+        """Poll a paused feed again.
+
+        Parameters
+        ----------
+        feed: str
+            The feed's id or address
+        """
+        resumed = await moderation.set_feed_paused(self.bot.store, feed, False, guild_id=guild_id_of(interaction))
+        await reply(interaction, f"Resumed **{moderation.feed_name(resumed)}**.")
+
+    # --- destinations ---------------------------------------------------------------------
+
+    @destinations.command(name="set")
+    @app_commands.choices(archive=ARCHIVE_CHOICES)
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    async def destinations_set(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: ChannelOption,
+        archive: app_commands.Choice[int] | None = None,
+        slowmode: app_commands.Range[int, 0, 21600] = 0,
+        tags: str | None = None,
+        role: discord.Role | None = None,
+        feed: str | None = None,
+    ) -> None:
+        """Post essays in a channel: a text or announcement channel (threads) or a forum (posts).
+
+        Parameters
+        ----------
+        channel: ChannelOption
+            The text, announcement or forum channel
+        archive: app_commands.Choice[int]
+            How long a quiet section thread stays open (default 1 week)
+        slowmode: int
+            Seconds between messages of one member in each thread (0 to 21600)
+        tags: str
+            Forum only: tag names to apply, comma-separated (at most 5)
+        role: discord.Role
+            A role to mention on each new essay
+        feed: str
+            Only essays of this feed (default: every feed of the server)
+        """
+        guild_id = guild_id_of(interaction)
+        kind = moderation.destination_kind(channel.type.value)
+        resolved = channel.resolve()
+        if resolved is None or interaction.guild is None:
+            raise UserError("I cannot see that channel; give the bot the View Channel permission there.")
+        tag_ids: tuple[int, ...] = ()
+        if tags:
+            if not isinstance(resolved, discord.ForumChannel):
+                raise UserError("Tags only apply to forum channels; leave the tags option out here.")
+            tag_ids = moderation.match_forum_tags(tags, [(t.id, t.name) for t in resolved.available_tags])
+        if role is not None and role.is_default():
+            raise UserError("The bot never mentions @everyone; choose a role members can opt into, or none.")
+        options = DestinationOptions(
+            guild_id=guild_id,
+            channel_id=channel.id,
+            kind=kind,
+            archive_minutes=archive.value if archive else 10080,
+            slowmode=slowmode,
+            forum_tags=tag_ids,
+            role_id=role.id if role else None,
+            feed=feed,
+        )
+        destination = await moderation.set_destination(self.bot.store, options)
+        permissions = resolved.permissions_for(interaction.guild.me)
+        granted = {name: bool(getattr(permissions, name)) for name in moderation.needed_permissions(kind)}
+        missing = moderation.missing_permissions(kind, granted)
+        feeds = {f.id: f for f in await self.bot.store.list_feeds(guild_id=guild_id)}
+        text = "Essays will be posted here: " + moderation.describe_destination(
+            destination, channel=channel.mention, feeds=feeds, role=role.mention if role else None
+        )
+        if missing:
+            text += (
+                f"\n⚠️ The bot lacks {', '.join(missing)} in {channel.mention}; "
+                "posts there will fail until it is granted."
+            )
+        await reply(interaction, text)
+
+    @destinations.command(name="remove")
+    async def destinations_remove(self, interaction: discord.Interaction[Any], channel: ChannelOption) -> None:
+        """Stop posting essays in a channel; what was posted stays.
+
+        Parameters
+        ----------
+        channel: ChannelOption
+            The destination channel
+        """
+        await moderation.remove_destination(self.bot.store, guild_id_of(interaction), channel.id)
+        await reply(interaction, f"Essays are no longer posted in {channel.mention}.")
+
+    @destinations.command(name="list")
+    async def destinations_list(self, interaction: discord.Interaction[Any]) -> None:
+        """The channels essays are posted to, and any that stopped."""
+        guild_id = guild_id_of(interaction)
+        found = await self.bot.store.list_destinations(guild_id=guild_id)
+        if not found:
+            await reply(interaction, "No destination yet: set one with `/marginalia destinations set`.")
+            return
+        feeds = {f.id: f for f in await self.bot.store.list_feeds(guild_id=guild_id)}
+        lines = [
+            moderation.describe_destination(
+                d,
+                channel=channel_mention(d.channel_id),
+                feeds=feeds,
+                role=f"<@&{d.mention_role_id}>" if d.mention_role_id else None,
+            )
+            for d in found
+        ]
+        await reply(interaction, "\n".join(lines)[:1990])
+
+    @destinations.command(name="resume")
+    async def destinations_resume(self, interaction: discord.Interaction[Any], channel: ChannelOption) -> None:
+        """Resume posting in a destination that stopped (after fixing what stopped it).
+
+        Parameters
+        ----------
+        channel: ChannelOption
+            The stopped destination channel
+        """
+        before = await moderation.resume_destination(self.bot.store, guild_id_of(interaction), channel.id)
+        self.bot.publications_queued.set()
+        if before.stopped_reason:
+            await reply(interaction, f"Resumed {channel.mention}; its waiting posts go out now.")
+        else:
+            await reply(interaction, f"{channel.mention} was not stopped; nothing to resume.")
+
+    # --- mod-log --------------------------------------------------------------------------
+
+    @app_commands.command(name="modlog")
+    async def modlog(self, interaction: discord.Interaction[Any], channel: discord.TextChannel) -> None:
+        """Choose the channel where the bot reports broken feeds and missing permissions.
+
+        Parameters
+        ----------
+        channel: discord.TextChannel
+            A channel only moderators read
+        """
+        await moderation.set_modlog(self.bot.store, guild_id_of(interaction), channel.id)
+        text = f"The bot reports problems in {channel.mention}."
+        if interaction.guild is not None:
+            permissions = channel.permissions_for(interaction.guild.me)
+            if not (permissions.view_channel and permissions.send_messages):
+                text += "\n⚠️ The bot cannot send messages there yet; grant it View Channel and Send Messages."
+        await reply(interaction, text)
+
+    # --- posting --------------------------------------------------------------------------
+
+    @app_commands.command(name="post")
+    @app_commands.autocomplete(essay=essay_autocomplete)
+    async def post(self, interaction: discord.Interaction[Any], essay: str) -> None:
+        """Post an essay now in this server's destinations (an address not stored yet is fetched first).
+
+        Parameters
+        ----------
+        essay: str
+            The essay's address, or the key of a stored essay
+        """
+        guild_id = guild_id_of(interaction)
+        await defer(interaction)
+        outcome = await moderation.post_essay(
+            self.bot.store,
+            self.bot.fetcher,
+            essay,
+            guild_id=guild_id,
+            max_sections=self.bot.settings.max_sections,
+        )
+        self.bot.publications_queued.set()
+        fetched = " (fetched and stored first)" if outcome.ingested else ""
+        await reply(
+            interaction,
+            f"**{outcome.essay.essay.title[:200]}**{fetched} is queued for {outcome.queued} destination(s); "
+            "it goes out in a moment.",
+        )
+
+    @app_commands.command(name="backfill")
+    @app_commands.autocomplete(feed=feed_autocomplete)
+    async def backfill(
+        self, interaction: discord.Interaction[Any], feed: str, count: app_commands.Range[int, 1, 20] = 5
+    ) -> None:
+        """Post the newest essays of a feed that were not posted in this server yet.
+
+        Parameters
+        ----------
+        feed: str
+            The feed's id or address
+        count: int
+            How many essays, 1 to 20 (default 5)
+        """
+        guild_id = guild_id_of(interaction)
+        await defer(interaction)
+        outcome = await moderation.backfill_feed(
+            self.bot.store,
+            self.bot.fetcher,
+            feed,
+            count,
+            guild_id=guild_id,
+            settings=poll_settings(self.bot),
+        )
+        if outcome.essays:
+            self.bot.publications_queued.set()
+        name = moderation.feed_name(outcome.feed)
+        # A feed never polled before was read just now; what its first poll did is worth saying.
+        note = f"\n{outcome.poll.message}" if outcome.poll and outcome.poll.message else ""
+        if not outcome.essays:
+            await reply(interaction, f"Every stored essay of **{name}** is already posted here.{note}")
+            return
+        titles = "\n".join(f"• {row.essay.title[:150]}" for row in outcome.essays)
+        await reply(interaction, f"Queued {len(outcome.essays)} essay(s) of **{name}**, oldest first:\n{titles}{note}")
+
+    @app_commands.command(name="repost")
+    @app_commands.autocomplete(essay=essay_autocomplete)
+    async def repost(
+        self, interaction: discord.Interaction[Any], essay: str, channel: ChannelOption | None = None
+    ) -> None:
+        """Post an essay again from scratch (a new card and new threads), after a confirmation.
+
+        Parameters
+        ----------
+        essay: str
+            The essay's key or address
+        channel: ChannelOption
+            Only this destination (default: every destination that takes the essay)
+        """
+        guild_id = guild_id_of(interaction)
+        row = await moderation.find_stored_essay(self.bot.store, essay)
+        if row is None:
+            raise UserError("No stored essay matches that; post it first with `/marginalia post`.")
+        view = ConfirmRepost(self, interaction.user.id, guild_id, row.essay.key, channel.id if channel else None)
+        where = channel.mention if channel else "every destination that takes it"
+        await reply(
+            interaction,
+            f"Post **{row.essay.title[:200]}** again in {where}? The earlier messages stay; "
+            "a whole new card and new threads are posted.",
+            view=view,
+        )
+
+    @app_commands.command(name="preview")
+    @app_commands.autocomplete(essay=essay_autocomplete)
+    async def preview(
+        self, interaction: discord.Interaction[Any], essay: str, channel: ChannelOption | None = None
+    ) -> None:
+        """Show how an essay will be posted (card, sections, thread names); nothing is posted.
+
+        Parameters
+        ----------
+        essay: str
+            The essay's key or address (an address not stored yet is fetched, not stored)
+        channel: ChannelOption
+            The destination to preview for (default: the server's first destination)
+        """
+        guild_id = guild_id_of(interaction)
+        await defer(interaction)
+        report = await moderation.preview_essay(
+            self.bot.store,
+            self.bot.fetcher,
+            essay,
+            guild_id=guild_id,
+            channel_id=channel.id if channel else None,
+            max_sections=self.bot.settings.max_sections,
+        )
+        text = moderation.format_preview(report, channel=channel_mention(report.destination.channel_id))
+        embeds = [discord.Embed.from_dict(report.card)] if report.card else []
+        await reply(interaction, text, embeds=embeds)
+
+    @app_commands.command(name="status")
+    async def status(self, interaction: discord.Interaction[Any]) -> None:
+        """The queue, the feeds' last polls and errors, and stopped destinations."""
+        report = await moderation.guild_status(self.bot.store, guild_id_of(interaction))
+        await reply(interaction, moderation.format_status(report, channel=channel_mention, when=relative))
+
+
+class ConfirmRepost(discord.ui.View):
+    """The short confirmation before a re-post, for the moderator who asked only."""
+
+    def __init__(self, cog: Moderation, user_id: int, guild_id: int, essay_key: str, channel_id: int | None) -> None:
+        super().__init__(timeout=CONFIRM_SECONDS)
+        self.cog = cog
+        self.user_id = user_id
+        self.guild_id = guild_id
+        self.essay_key = essay_key
+        self.channel_id = channel_id
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return interaction.user.id == self.user_id and is_moderator(interaction)
+
+    @discord.ui.button(label="Post again", style=discord.ButtonStyle.danger, custom_id="marginalia:repost:confirm")
+    async def confirm(self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConfirmRepost]) -> None:
+        self.stop()
+        outcome = await moderation.repost_essay(
+            self.cog.bot.store, self.essay_key, guild_id=self.guild_id, channel_id=self.channel_id
+        )
+        self.cog.bot.publications_queued.set()
+        where = ", ".join(channel_mention(d.channel_id) for d in outcome.destinations)
+        await interaction.response.edit_message(
+            content=f"**{outcome.essay.essay.title[:200]}** is queued to be posted again in {where}.",
+            view=None,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary, custom_id="marginalia:repost:cancel")
+    async def cancel(self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConfirmRepost]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Nothing was re-posted.", view=None)
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        # Views are outside the command tree's error handler: the same rule applies here.
+        if isinstance(error, UserError):
+            await send_ephemeral(interaction, str(error)[:1900])
+            return
+        logger.error("re-post confirmation failed", exc_info=error)
+        await send_ephemeral(interaction, "Something went wrong on our side; the moderators can check the log.")
+
+
+async def setup(bot: Marginalia) -> None:
+    await bot.add_cog(Moderation(bot))

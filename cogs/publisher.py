@@ -1,0 +1,524 @@
+"""The publisher: polls feeds, posts each new essay to its destinations exactly once, corrects
+revised essays, and counts messages in section threads.
+
+Everything runs in background tasks, so commands are answered while a feed is slow or Discord
+makes the bot wait: one poll loop, one publish loop, and one task per server that runs that
+server's publications one request at a time. The plan of each publication is durable
+(``publication_steps``): a step is marked attempted before its request and done after it, so a
+restart resumes where the last run stopped without posting anything twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+import aiohttp
+import discord
+from discord.ext import commands
+from discord.http import Route
+
+from bot.client import Marginalia
+from bot.essays.model import Analysis, Essay
+from bot.poller import PollReport, PollSettings, poll_due_feeds
+from bot.publishing.corrections import (
+    correction_edits,
+    diff,
+    notice_nonce,
+    notice_payload,
+    notices,
+    snapshot_from_json,
+    snapshot_json,
+    take_snapshot,
+)
+from bot.publishing.execution import (
+    RECENT_MESSAGES,
+    THREAD_ACTIONS,
+    backoff,
+    decide,
+    earliest_id,
+    find_forum_post,
+    find_message,
+    message_matches,
+    planned_steps,
+    posted_ids,
+    problem_text,
+    remaining,
+    request_body,
+    required_permissions,
+    result_from_response,
+    results_of,
+    same_shape,
+    stop_message,
+)
+from bot.publishing.plan import (
+    Destination,
+    PlanError,
+    Request,
+    Step,
+    StepResult,
+    build_request,
+    plan_publication,
+)
+from bot.store.publishing import DestinationRow, PublicationRow, StepRow
+
+logger = logging.getLogger(__name__)
+
+Outcome = Literal["done", "stopped", "deferred"]
+# Called after a step's request succeeded: phase "sent" before it is recorded, "recorded" after.
+StepHook = Callable[[Step, str], None]
+TRANSIENT = (TimeoutError, aiohttp.ClientError, OSError)
+
+
+class Deferred(Exception):
+    """Discord kept failing (5xx, timeouts): leave the work pending for the next round."""
+
+
+class Publisher(commands.Cog):
+    """Background polling, publishing, corrections and thread activity."""
+
+    def __init__(self, bot: Marginalia) -> None:
+        self.bot = bot
+        # Timings are attributes so tests can make them short.
+        self.poll_every = 30.0
+        self.publish_tick = 60.0
+        self.retry_base = 1.0
+        self.retry_cap = 60.0
+        self.max_retries = 5
+        self.step_hook: StepHook | None = None
+        self._loops: list[asyncio.Task[None]] = []
+        self._guild_tasks: dict[int, asyncio.Task[None]] = {}
+        # Servers with work queued since their task last looked.
+        self._dirty: set[int] = set()
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def cog_load(self) -> None:
+        self._loops = [
+            asyncio.create_task(self._poll_loop(), name="marginalia-poll"),
+            asyncio.create_task(self._publish_loop(), name="marginalia-publish"),
+        ]
+
+    async def cog_unload(self) -> None:
+        tasks = [*self._loops, *self._guild_tasks.values()]
+        for task in tasks:
+            task.cancel()
+        # A task that died of a crash (a BaseException) must not stop the others from ending.
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._loops.clear()
+        self._guild_tasks.clear()
+
+    # --- polling --------------------------------------------------------------------------------
+
+    async def _poll_loop(self) -> None:
+        await self.bot.wait_until_ready()
+        while True:
+            try:
+                await self.poll_once()
+            except Exception:
+                logger.exception("feed polling failed; trying again next round")
+            await asyncio.sleep(self.poll_every)
+
+    async def poll_once(self) -> list[PollReport]:
+        """Poll the feeds that are due, tell the moderators what the poller reports, wake publishing."""
+        settings = self.bot.settings
+        poll_settings = PollSettings(
+            poll_interval=settings.poll_interval,
+            first_poll_posts=settings.first_poll_posts,
+            max_sections=settings.max_sections,
+        )
+        reports = await poll_due_feeds(self.bot.store, self.bot.fetcher, settings=poll_settings)
+        removed = await self.bot.store.removed_guilds()
+        for report in reports:
+            if report.message:
+                for guild_id in report.guild_ids:
+                    if guild_id not in removed:
+                        await self.bot.tell_moderators(guild_id, report.message)
+            if report.queued or report.revised:
+                self.bot.publications_queued.set()
+        return reports
+
+    # --- scheduling -----------------------------------------------------------------------------
+
+    async def _publish_loop(self) -> None:
+        await self.bot.wait_until_ready()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.publish_tick):
+                    await self.bot.publications_queued.wait()
+            self.bot.publications_queued.clear()
+            try:
+                await self.schedule()
+            except Exception:
+                logger.exception("could not read the publishing queue; trying again next round")
+
+    async def schedule(self) -> None:
+        """Start (or nudge) one task per server that has publications or corrections due."""
+        work = [*await self.bot.store.publishable(), *await self.bot.store.publishable(stale=True)]
+        for guild_id in sorted({destination.guild_id for _, destination in work}):
+            self._dirty.add(guild_id)
+            task = self._guild_tasks.get(guild_id)
+            if task is None or task.done():
+                self._guild_tasks[guild_id] = asyncio.create_task(
+                    self._run_guild(guild_id), name=f"marginalia-publish-{guild_id}"
+                )
+
+    async def drain(self) -> None:
+        """Schedule the due work and wait until every server's task has finished (tests, CLI)."""
+        await self.schedule()
+        while True:
+            running = [task for task in self._guild_tasks.values() if not task.done()]
+            if not running:
+                return
+            await asyncio.gather(*running, return_exceptions=True)
+
+    async def _run_guild(self, guild_id: int) -> None:
+        # Loops while new work arrives for this server, so nothing queued meanwhile waits a tick.
+        while guild_id in self._dirty:
+            self._dirty.discard(guild_id)
+            if guild_id in await self.bot.store.removed_guilds():
+                return
+            try:
+                await self._guild_round(guild_id)
+            except Deferred:
+                logger.warning("publishing in guild %s deferred: Discord keeps failing", guild_id)
+                return
+
+    async def _guild_round(self, guild_id: int) -> None:
+        stopped: set[int] = set()
+        for stale in (False, True):
+            for publication, destination in await self.bot.store.publishable(stale=stale):
+                if destination.guild_id != guild_id or destination.id in stopped:
+                    continue
+                if guild_id in await self.bot.store.removed_guilds():
+                    return
+                try:
+                    if stale:
+                        outcome = await self._correct(publication, destination)
+                    else:
+                        outcome = await self._publish(publication, destination)
+                except (Deferred, asyncio.CancelledError):
+                    raise
+                except Exception:
+                    logger.exception("publication %s failed unexpectedly; it stays queued", publication.id)
+                    continue
+                if outcome == "stopped":
+                    stopped.add(destination.id)
+
+    # --- publishing -----------------------------------------------------------------------------
+
+    async def _publish(self, publication: PublicationRow, row: DestinationRow) -> Outcome:
+        store = self.bot.store
+        essay_row = await store.get_essay_by_id(publication.essay_id)
+        if essay_row is None:
+            await store.stop_publication(publication.id, "the essay was deleted")
+            return "stopped"
+        essay = essay_row.essay
+        analysis = await store.load_analysis(essay_row.id)
+        try:
+            destination = _destination(row)
+            plan = plan_publication(essay, analysis, destination)
+        except (PlanError, ValueError) as exc:
+            return await self._stop_publication(publication, row, essay.title, f"the plan is invalid: {exc}")
+        stored = await store.get_steps(publication.id)
+        if stored and not same_shape(plan, stored):
+            if any(step.state != "pending" for step in stored):
+                reason = "the essay's sections changed while it was being posted; re-post it"
+                return await self._stop_publication(publication, row, essay.title, reason)
+            await store.forget_steps(publication.id)
+            stored = []
+        if not stored and publication.revision != essay_row.revision:
+            # Nothing posted yet: post the current revision, no correction needed later.
+            await store.mark_publication_revision(publication.id, essay_row.revision)
+        stored = await store.ensure_steps(publication.id, planned_steps(plan))
+        rows = {step.seq: step for step in stored}
+        results = results_of(stored)
+        for step in remaining(plan, stored):
+            outcome = await self._run_step(
+                publication, row, destination, essay, analysis, step, rows[step.seq], results
+            )
+            if outcome != "done":
+                return outcome
+        await store.finish_publication(publication.id, snapshot=snapshot_json(take_snapshot(analysis)))
+        logger.info("published essay %s to channel %s", essay.key, row.channel_id)
+        return "done"
+
+    async def _run_step(
+        self,
+        publication: PublicationRow,
+        row: DestinationRow,
+        destination: Destination,
+        essay: Essay,
+        analysis: Analysis,
+        step: Step,
+        stored: StepRow,
+        results: dict[int, StepResult],
+    ) -> Outcome:
+        request = build_request(step, essay, analysis, destination, results)
+        body = request_body(step, request.json, stored.nonce)
+        # "attempted" from an earlier run: the request may have gone through before the crash.
+        unknown = stored.state == "attempted"
+        attempted_at = stored.attempted_at
+        retries = 0
+        while True:
+            try:
+                if unknown:
+                    found = await self._recover(step, request, body, stored.nonce, attempted_at, row, results)
+                    if found is not None:
+                        await self._record(publication, step, found, results)
+                        return "done"
+                await self.bot.store.mark_step_attempted(publication.id, step.seq)
+                attempted_at = discord.utils.utcnow()
+                data = await self._send(request, body)
+                result = result_from_response(step, request, data, results)
+                self._hook(step, "sent")
+                await self._record(publication, step, result, results)
+                self._hook(step, "recorded")
+                return "done"
+            except discord.RateLimited as exc:
+                # Only raised when the client caps rate-limit waits: wait it out here, in this server's task.
+                logger.warning("rate limited for %.1f s on %s", exc.retry_after, request.path)
+                await asyncio.sleep(exc.retry_after)
+            except discord.HTTPException as exc:
+                decision = decide(step.action, exc.status, exc.code)
+                if decision == "done":
+                    await self._record(publication, step, _already_done(step, request, results), results)
+                    return "done"
+                if decision != "retry":
+                    reason = problem_text(step.action, exc.status, exc.code, self._missing(step, request))
+                    if decision == "stop_destination":
+                        return await self._stop_destination(publication, row, essay.title, reason)
+                    return await self._stop_publication(publication, row, essay.title, reason)
+                retries = await self._wait_before_retry(retries, exc)
+                # Discord may have acted before failing; only a forum post has no other guard (nonces,
+                # "already exists" errors and idempotent edits cover the rest).
+                unknown = step.action == "forum_post"
+            except TRANSIENT as exc:
+                retries = await self._wait_before_retry(retries, exc)
+                unknown = step.action == "forum_post"
+
+    async def _wait_before_retry(self, retries: int, exc: BaseException) -> int:
+        if retries >= self.max_retries:
+            raise Deferred(str(exc)) from exc
+        delay = backoff(retries, base=self.retry_base, cap=self.retry_cap)
+        logger.warning("Discord request failed (%s); retrying in %.1f s", exc, delay)
+        await asyncio.sleep(delay)
+        return retries + 1
+
+    def _hook(self, step: Step, phase: str) -> None:
+        if self.step_hook is not None:
+            self.step_hook(step, phase)
+
+    async def _record(
+        self, publication: PublicationRow, step: Step, result: StepResult, results: dict[int, StepResult]
+    ) -> None:
+        await self.bot.store.mark_step_done(
+            publication.id,
+            step.seq,
+            channel_id=result.channel_id,
+            message_id=result.message_id,
+            thread_id=result.thread_id,
+        )
+        results[step.seq] = result
+
+    async def _send(self, request: Request, body: dict[str, Any] | None) -> Any:
+        route = Route(request.method, request.path, channel_id=request.channel_id)
+        if body is None:
+            return await self.bot.http.request(route)
+        return await self.bot.http.request(route, json=body)
+
+    def _bot_id(self) -> int:
+        user = self.bot.user
+        if user is None:
+            raise RuntimeError("the bot is not logged in")
+        return user.id
+
+    async def _recover(
+        self,
+        step: Step,
+        request: Request,
+        body: dict[str, Any] | None,
+        nonce: str,
+        attempted_at: Any,
+        row: DestinationRow,
+        results: Mapping[int, StepResult],
+    ) -> StepResult | None:
+        """Find what an attempt whose outcome is unknown created, if anything."""
+        if body is None or step.action not in ("card", "anchor", "thread_text", "forum_text", "forum_post"):
+            # Thread starts, crossposts and edits are safe to repeat (see decide()).
+            return None
+        taken = frozenset(
+            value for result in results.values() for value in (result.message_id, result.thread_id) if value
+        )
+        min_id = earliest_id(attempted_at)
+        bot_id = self._bot_id()
+        if step.action == "forum_post":
+            listing = await self.bot.http.request(
+                Route("GET", "/guilds/{guild_id}/threads/active", guild_id=row.guild_id)
+            )
+            threads = listing.get("threads", []) if isinstance(listing, dict) else []
+            for thread_id in find_forum_post(
+                body, threads, forum_id=row.channel_id, bot_id=bot_id, min_id=min_id, taken=taken
+            ):
+                try:
+                    starter = await self.bot.http.get_message(thread_id, thread_id)
+                except discord.NotFound:
+                    continue
+                if message_matches(body.get("message") or {}, dict(starter), bot_id=bot_id, nonce=""):
+                    logger.info("step %s: found forum post %s from before the restart", step.seq, thread_id)
+                    return StepResult(message_id=thread_id, thread_id=thread_id, channel_id=request.channel_id)
+            return None
+        messages = await self.bot.http.logs_from(request.channel_id, RECENT_MESSAGES)
+        found = find_message(body, [dict(m) for m in messages], bot_id=bot_id, nonce=nonce, min_id=min_id, taken=taken)
+        if found is None:
+            return None
+        logger.info("step %s: found message %s from before the restart", step.seq, found)
+        return StepResult(message_id=found, channel_id=request.channel_id)
+
+    def _missing(self, step: Step, request: Request) -> list[str]:
+        """The step's required permissions the bot lacks, as far as the cache knows."""
+        channel = self.bot.get_channel(request.channel_id)
+        if isinstance(channel, discord.Thread):
+            channel = channel.parent
+        if not isinstance(channel, discord.abc.GuildChannel):
+            return []
+        permissions = channel.permissions_for(channel.guild.me)
+        return [name for name in required_permissions(step.action) if not getattr(permissions, name, True)]
+
+    async def _stop_destination(
+        self, publication: PublicationRow, row: DestinationRow, title: str, reason: str
+    ) -> Outcome:
+        """Discord refused for a reason a moderator must fix: stop this destination, keep the plan."""
+        await self.bot.store.stop_destination(row.id, reason)
+        await self.bot.store.stop_publication(publication.id, reason)
+        logger.warning("destination %s stopped: %s", row.channel_id, reason)
+        await self.bot.tell_moderators(row.guild_id, stop_message(title, f"<#{row.channel_id}>", reason))
+        return "stopped"
+
+    async def _stop_publication(
+        self, publication: PublicationRow, row: DestinationRow, title: str, reason: str
+    ) -> Outcome:
+        await self.bot.store.stop_publication(publication.id, reason)
+        logger.warning("publication %s stopped: %s", publication.id, reason)
+        await self.bot.tell_moderators(row.guild_id, stop_message(title, f"<#{row.channel_id}>", reason))
+        return "stopped"
+
+    # --- corrections ----------------------------------------------------------------------------
+
+    async def _correct(self, publication: PublicationRow, row: DestinationRow) -> Outcome:
+        """Edit what was posted to show the new revision, and tell each changed section's thread."""
+        store = self.bot.store
+        essay_row = await store.get_essay_by_id(publication.essay_id)
+        if essay_row is None:
+            return "stopped"
+        essay = essay_row.essay
+        analysis = await store.load_analysis(essay_row.id)
+        destination = _destination(row)
+        posted = posted_ids(await store.get_steps(publication.id))
+        for edit in correction_edits(essay, analysis, destination, posted):
+            path = f"/channels/{edit.channel_id}/messages/{edit.message_id}"
+            outcome = await self._correction_request(
+                publication, row, essay.title, Request("PATCH", path, edit.channel_id, edit.payload)
+            )
+            if outcome == "stopped":
+                return outcome
+        new_snapshot = take_snapshot(analysis)
+        old_snapshot = snapshot_from_json(await store.publication_snapshot(publication.id))
+        changes = diff(old_snapshot, new_snapshot) if old_snapshot is not None else []
+        done = await store.correction_notices_done(publication.id, essay_row.revision)
+        for section, thread_id, text in notices(changes, posted.threads, essay.title):
+            if section in done:
+                continue
+            payload = notice_payload(text, notice_nonce(publication.id, essay_row.revision, section))
+            request = Request("POST", f"/channels/{thread_id}/messages", thread_id, payload)
+            outcome = await self._correction_request(publication, row, essay.title, request)
+            if outcome == "stopped":
+                return outcome
+            await store.record_correction_notice(publication.id, essay_row.revision, section, None)
+        await store.mark_publication_revision(publication.id, essay_row.revision, snapshot=snapshot_json(new_snapshot))
+        logger.info("corrected essay %s in channel %s (revision %s)", essay.key, row.channel_id, essay_row.revision)
+        return "done"
+
+    async def _correction_request(
+        self, publication: PublicationRow, row: DestinationRow, title: str, request: Request
+    ) -> Outcome:
+        retries = 0
+        while True:
+            try:
+                await self._send(request, request.json)
+                return "done"
+            except discord.RateLimited as exc:
+                await asyncio.sleep(exc.retry_after)
+            except discord.NotFound:
+                # The message or thread was deleted since: nothing left to correct there.
+                logger.info("correction target %s is gone; skipped", request.path)
+                return "done"
+            except discord.HTTPException as exc:
+                decision = decide("correction", exc.status, exc.code)
+                if decision == "stop_destination":
+                    reason = problem_text("card_links", exc.status, exc.code)
+                    # The publication stays done: resuming the destination brings the correction back.
+                    await self.bot.store.stop_destination(row.id, reason)
+                    await self.bot.tell_moderators(row.guild_id, stop_message(title, f"<#{row.channel_id}>", reason))
+                    return "stopped"
+                if decision != "retry":
+                    logger.warning("correction %s refused: %s", request.path, exc)
+                    return "done"
+                retries = await self._wait_before_retry(retries, exc)
+            except TRANSIENT as exc:
+                retries = await self._wait_before_retry(retries, exc)
+
+    # --- events ---------------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Count messages in section threads; needs no message content, only the event itself."""
+        if message.guild is None or (self.bot.user is not None and message.author.id == self.bot.user.id):
+            return
+        if isinstance(message.channel, discord.TextChannel | discord.VoiceChannel | discord.ForumChannel):
+            return  # only threads can be section threads
+        if await self.bot.store.thread_section(message.channel.id) is None:
+            return
+        await self.bot.store.count_thread_message(message.channel.id, message.created_at)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.bot.store.set_guild_removed(guild.id, True)
+        task = self._guild_tasks.pop(guild.id, None)
+        if task is not None:
+            task.cancel()
+        logger.info("removed from guild %s; its publishing is skipped", guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.bot.store.set_guild_removed(guild.id, False)
+        self.bot.publications_queued.set()
+
+
+def _destination(row: DestinationRow) -> Destination:
+    return Destination(
+        guild_id=row.guild_id,
+        channel_id=row.channel_id,
+        kind=row.kind,
+        archive_minutes=row.archive_minutes,
+        slowmode=row.slowmode,
+        forum_tags=row.forum_tags,
+        mention_role_id=row.mention_role_id,
+    )
+
+
+def _already_done(step: Step, request: Request, results: Mapping[int, StepResult]) -> StepResult:
+    """The result of a step Discord says was already done ("thread already exists", "already crossposted")."""
+    referenced = results.get(step.ref) if step.ref is not None else None
+    message = referenced.message_id if referenced else None
+    if step.action in THREAD_ACTIONS:
+        # A thread started from a message has that message's id.
+        return StepResult(message_id=message, thread_id=message, channel_id=request.channel_id)
+    return StepResult(message_id=message, channel_id=request.channel_id)
+
+
+async def setup(bot: Marginalia) -> None:
+    await bot.add_cog(Publisher(bot))

@@ -1,0 +1,1 @@
+"""End-to-end tests of the cogs against the local fake Discord."""

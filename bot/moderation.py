@@ -20,9 +20,17 @@ from typing import Any
 
 from bot.errors import NotFoundError, UserError
 from bot.essays.model import Essay
-from bot.essays.sources import SourceError, parse_feed
+from bot.essays.sources import SourceError
 from bot.fetch import Fetcher, FetchError, normalise_url
-from bot.intake import IntakeError, analyse_for_store, entry_to_essay, is_url, load_source, store_essay
+from bot.intake import (
+    IntakeError,
+    analyse_for_store,
+    entry_to_essay,
+    is_url,
+    load_source,
+    parse_fetched_feed,
+    store_essay,
+)
 from bot.poller import PollReport, PollSettings, poll_feed, queue_essay
 from bot.publishing.plan import (
     ARCHIVE_MINUTES,
@@ -108,7 +116,7 @@ async def check_feed(fetcher: Fetcher, url: str) -> FeedCheck:
         hint = " Check the address and try again later." if exc.retryable else " Check the address."
         raise UserError(f"Could not fetch the feed: {exc.reason}.{hint}") from exc
     try:
-        parsed = parse_feed(result.body, url=result.final_url, content_type=result.content_type)
+        parsed = parse_fetched_feed(result)
     except SourceError as exc:
         raise UserError(f"That address is not a feed ({exc}). {FEED_HINT}") from exc
     final = result.final_url if result.moved_permanently else url
@@ -648,6 +656,8 @@ def format_preview(report: PreviewReport, *, channel: str, limit: int = 1900) ->
     layout = f"{report.destination.kind} layout"
     where = "a text channel (no destination set yet)" if report.default_layout else f"{channel} ({layout})"
     lines = [f"Preview for {where}; nothing is posted."]
+    if report.card_content:
+        lines.append(f"The card mentions {report.card_content}.")
     if not report.stored:
         lines.append("The essay is not stored yet: posting it will fetch and store it.")
     noun = "forum posts" if report.destination.kind == "forum" else "threads"
@@ -660,10 +670,11 @@ def format_preview(report: PreviewReport, *, channel: str, limit: int = 1900) ->
     for name in report.thread_names:
         lines.append(f"• {name}")
     lines.append(f"{report.requests} Discord requests in all.")
-    return _fit(lines, limit)
+    return fit_lines(lines, limit)
 
 
-def _fit(lines: Sequence[str], limit: int) -> str:
+def fit_lines(lines: Sequence[str], limit: int = 1900) -> str:
+    """As many whole lines as fit ``limit`` characters, then how many were left out."""
     kept: list[str] = []
     used = 0
     for number, line in enumerate(lines):
@@ -716,7 +727,7 @@ def format_status(
     lines.append(f"Destinations: {len(report.destinations)}, {len(stopped)} stopped.")
     for destination in stopped:
         lines.append(f"Stopped: {channel(destination.channel_id)}: {destination.stopped_reason or ''}"[:400])
-    return _fit(lines, limit)
+    return fit_lines(lines, limit)
 
 
 # --- modlog ---------------------------------------------------------------------------------

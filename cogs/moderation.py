@@ -205,8 +205,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         if not found:
             await reply(interaction, "This server follows no feed yet: add one with `/marginalia feeds add`.")
             return
-        text = "\n".join(moderation.describe_feed(feed, relative) for feed in found)
-        await reply(interaction, text[:1990])
+        await reply(interaction, moderation.fit_lines([moderation.describe_feed(feed, relative) for feed in found]))
 
     @feeds.command(name="pause")
     @app_commands.autocomplete(feed=feed_autocomplete)
@@ -333,7 +332,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             )
             for d in found
         ]
-        await reply(interaction, "\n".join(lines)[:1990])
+        await reply(interaction, moderation.fit_lines(lines))
 
     @destinations.command(name="resume")
     async def destinations_resume(self, interaction: discord.Interaction[Any], channel: ChannelOption) -> None:

@@ -385,3 +385,19 @@ async def test_backup_copies_a_live_database_and_refuses_to_overwrite(store: Sto
     finally:
         copy.close()
     assert not (tmp_path / "copy.sqlite3.partial").exists()
+
+
+async def test_preview_names_the_role_the_card_mentions(store: Store, fetcher: Fetcher, server: FetchServer) -> None:
+    await text_destination(store, role_id=333)
+    report = await moderation.preview_essay(store, fetcher, serve_lone_essay(server), guild_id=GUILD, max_sections=6)
+    assert report.card_content == "<@&333>"
+    assert "The card mentions <@&333>." in moderation.format_preview(report, channel=f"<#{CHANNEL}>")
+
+
+def test_fit_lines_keeps_whole_lines_and_counts_the_rest() -> None:
+    lines = [f"line {n:03d} " + "x" * 90 for n in range(100)]
+    text = moderation.fit_lines(lines, 1000)
+    assert len(text) <= 1000
+    kept = text.splitlines()
+    assert kept[:-1] == lines[: len(kept) - 1]
+    assert kept[-1] == f"…and {100 - (len(kept) - 1)} more lines"

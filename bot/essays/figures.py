@@ -16,7 +16,8 @@ Conventions for ``Figure`` fields:
 - count: ``value`` the number, unit None, ``subject`` the counted noun phrase.
 - year: ``value`` 1934, unit "year"; a decade ("the 1990s") is the range 1990-1999.
 - date: ``value`` None, ``unit`` an ISO date "2025-06-03" ("2025-06" for "June 2025");
-  a date without a year takes the year nearest ``published``, or "--06-03" when unknown.
+  a date without a year is in the essay's year unless over eight months away (then the nearer
+  neighbouring year), or after/before it when written "next"/"last"; "--06-03" when unknown.
 - time: ``value`` None, ``unit`` "HH:MM" on the 24-hour clock plus the zone as an abbreviation
   ("9 AM Eastern" -> "09:00 ET", "9:30 p.m. ET" -> "21:30 ET"); no zone -> "21:30".
 - duration: ``value`` in the stated unit, ``unit`` its plural ("four years" -> 4, "years").
@@ -104,6 +105,8 @@ _STOP = frozenset(
 _DETERMINERS = frozenset("the a an its their his her our my your this that these those each every".split())
 # Words skipped right after a number before its noun: "14 other states", "$3,912 more".
 _LEAD_SKIP = frozenset("more other additional extra fewer less further".split())
+# Adjectives that may stand between a count and its plural noun: "2000 new homes".
+_COUNT_ADJECTIVES = frozenset("new more other additional extra local small large big young old full".split())
 _IRREGULAR_PLURALS = frozenset(
     "people children men women police staff personnel cattle data media feet teeth mice geese "
     "folk folks citizens alumni criteria phenomena".split()
@@ -235,7 +238,12 @@ _CONNECTOR = re.compile(
     r"|(?P<colon>:))\s*",
     re.I,
 )
+# "won by 12 points": in a vote or a poll, bare points are percentage points.
+_MARGIN_POINTS = re.compile(r"[-\s]points?\b", re.I)
+_BY_BEFORE = re.compile(r"\bby\s+$", re.I)
+_VOTE_WORDS = re.compile(r"\b(?:vot\w*|ballot|referendum|poll\w*|elect\w*|margin|lead|won|lost|win|beat|primary)\b", re.I)
 _RATIO_WORDS = re.compile(r"[-\s]+(?:ratio|margin|majority|vote|votes|decision|ruling|split|verdict)\b", re.I)
+_RANGE_FROM = re.compile(r"\b(?:anywhere|somewhere|rang(?:e|es|ed|ing)|var(?:y|ies|ied|ying))\s+$", re.I)
 _RANGE_OPENER = re.compile(r"\b(?P<word>between|from)\s+$", re.I)
 _QUALIFIER = re.compile(
     r"\b(?P<q>just\s+over|just\s+under|well\s+over|well\s+under|more\s+than|less\s+than|fewer\s+than"
@@ -464,7 +472,7 @@ def _build(text: str, atoms: list[_Atom], index: int, published: date | None) ->
         iso = _iso_date(int(match["iso_month"]), int(match["iso_day"]), int(match["iso_year"]), None)
         return (_Draft("date", atom.start, atom.end, unit=iso), 1) if iso else None
     if atom.kind in ("date_md", "date_dm", "date_my"):
-        draft = _date(atom, published)
+        draft = _date(atom, _anchor(text, atom.start, published))
         return (draft, 1) if draft else None
     if atom.kind.startswith("time_"):
         draft = _time(match, atom.kind)
@@ -483,7 +491,7 @@ def _leftover(text: str, atom: _Atom) -> bool:
     return start > 1 and text[start - 1] in "-–:" and text[start - 2].isdigit()
 
 
-def _date(atom: _Atom, published: date | None) -> _Draft | None:
+def _date(atom: _Atom, anchor: _Anchor | None) -> _Draft | None:
     match = atom.match
     prefix = {"date_md": "md", "date_dm": "dm", "date_my": "my"}[atom.kind]
     month = _MONTHS[match[f"{prefix}_month"].rstrip(".").lower()]
@@ -493,31 +501,63 @@ def _date(atom: _Atom, published: date | None) -> _Draft | None:
         assert year is not None  # the pattern requires it
         return _Draft("date", atom.start, atom.end, unit=f"{year:04d}-{month:02d}")
     day = int(match[f"{prefix}_day"])
-    iso = _iso_date(month, day, year, published)
+    iso = _iso_date(month, day, year, anchor)
     return _Draft("date", atom.start, atom.end, unit=iso) if iso else None
 
 
-def _iso_date(month: int, day: int, year: int | None, published: date | None) -> str | None:
-    """The ISO date; without a year, the year that puts the date nearest the essay's own date."""
+_NEXT_LAST = re.compile(r"\b(?P<word>next|last|this\s+coming|coming|past|previous)\s+$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class _Anchor:
+    """The essay's date, and which way a date without a year points ("next June 3rd": after it)."""
+
+    published: date
+    direction: int = 0  # 1 after the essay's date, -1 before it, 0 either
+
+
+def _anchor(text: str, start: int, published: date | None) -> _Anchor | None:
+    if published is None:
+        return None
+    match = _NEXT_LAST.search(text, max(0, start - 20), start)
+    if match is None:
+        return _Anchor(published)
+    word = match["word"].lower()
+    return _Anchor(published, 1 if word in ("next", "coming") or word.startswith("this") else -1)
+
+
+# A date without a year is in the essay's own year unless it lies further than this from the
+# essay's date and the neighbouring year's is nearer ("December 28th" in a January essay).
+_SAME_YEAR_DAYS = 243
+
+
+def _iso_date(month: int, day: int, year: int | None, anchor: _Anchor | None) -> str | None:
+    """The ISO date; without a year, read against the essay's date (see ``_SAME_YEAR_DAYS``)."""
     if year is not None:
         try:
             return date(year, month, day).isoformat()
         except ValueError:
             return None
-    if published is None:
+    if anchor is None:
         try:
             date(2000, month, day)  # a leap year, so 29 February stays valid
         except ValueError:
             return None
         return f"--{month:02d}-{day:02d}"
-    best: date | None = None
-    for candidate_year in (published.year - 1, published.year, published.year + 1):
+    published = anchor.published
+    candidates: list[date] = []
+    for candidate_year in (published.year, published.year - 1, published.year + 1):
         try:
-            candidate = date(candidate_year, month, day)
+            candidates.append(date(candidate_year, month, day))
         except ValueError:
             continue
-        if best is None or abs((candidate - published).days) < abs((best - published).days):
-            best = candidate
+    if anchor.direction:
+        ahead = [c for c in candidates if (c - published).days * anchor.direction > 0]
+        if ahead:
+            return min(ahead, key=lambda c: abs((c - published).days)).isoformat()
+    if candidates and candidates[0].year == published.year and abs((candidates[0] - published).days) <= _SAME_YEAR_DAYS:
+        return candidates[0].isoformat()
+    best = min(candidates, key=lambda c: abs((c - published).days), default=None)
     return best.isoformat() if best else None
 
 
@@ -547,7 +587,7 @@ def _excluded(text: str, atom: _Atom) -> bool:
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
     if atom.is_word:
-        return False
+        return _in_title(text, atom)
     if len(atom.raw) > 1 and atom.raw[0] == "0" and atom.raw[1] != ".":
         return True  # "007", "0900": codes and clock readings, not quantities
     # "F-35", "COVID-19", "K-12": a number hyphenated onto a word is part of a name.
@@ -566,6 +606,20 @@ def _excluded(text: str, atom: _Atom) -> bool:
     elif text[max(0, start - 3) : start].strip() == "§":
         return True
     return False
+
+
+_NEXT_CAPITALISED = re.compile(r"\s+[A-Z][a-z]")
+
+
+def _in_title(text: str, atom: _Atom) -> bool:
+    """ "my June 10th Nineteen Mayors and a Bus Map blog": a capitalised number word mid-sentence
+    followed by another capitalised word is part of a title or a name."""
+    if not text[atom.start].isupper() or _NEXT_CAPITALISED.match(text, atom.end) is None:
+        return False
+    position = atom.start - 1
+    while position >= 0 and text[position] == " ":
+        position -= 1
+    return position >= 0 and text[position] not in '.!?:;"“(—–\n'
 
 
 def _quantity(text: str, atoms: list[_Atom], index: int) -> tuple[_Draft, int] | None:
@@ -588,6 +642,8 @@ def _tail(text: str, atom: _Atom) -> tuple[str | None, int, str | None]:
         return "percent", match.end(), None
     if (match := _POINTS_TAIL.match(text, end)) is not None:
         return ("basis" if match["basis"] else "points"), match.end(), None
+    if (match := _MARGIN_POINTS.match(text, end)) is not None and _is_vote_margin(text, atom.start):
+        return "points", match.end(), None
     if atom.currency is None and (match := _CURRENCY_WORD_TAIL.match(text, end)) is not None:
         word = match.group(1).lower().split()[0]
         return "currency", match.end(), _CURRENCY_WORDS[word]
@@ -616,6 +672,9 @@ def _pair(text: str, first: _Atom, second: _Atom, connector: re.Match[str], firs
     if connector["colon"] is not None or connector["hyto"] is not None:
         return None
     opener = _RANGE_OPENER.search(text, max(0, first.start - 10), first.start)
+    is_from = opener is not None and opener["word"].lower() == "from"
+    if is_from and not (first.plain_year and second.plain_year) and not _RANGE_FROM.search(text, 0, opener.start()):
+        return None  # "rose from 12% to 27%" is a change: two figures ("anywhere from 15 to 20" is a range)
     if connector["and"] is not None and (opener is None or opener["word"].lower() != "between"):
         return None
     return _range(text, first, second, opener.start() if opener else None)
@@ -749,7 +808,10 @@ def _plain(text: str, start: int, end: int, value: float, high: float | None, at
     if atom.plain_year and 1000 <= value <= 2100:
         noun = _noun_phrase_after(text, end)
         year_preposition = _YEAR_PREPOSITION.search(text, max(0, start - 16), start) is not None
-        if year_preposition or noun is None or not _is_plural(noun.split()[-1]):
+        # "the 2026 budget", "the 2028 season": a year before a singular noun; "2000 homes" counts.
+        head = noun.split()[0] if noun else ""
+        plural = noun is not None and (_is_plural(head) or (head.lower() in _COUNT_ADJECTIVES and _is_plural(noun)))
+        if year_preposition or not plural:
             if _capitalised_label(text, start) and not year_preposition:
                 return None
             return _Draft("year", start, end, value=value, unit="year", value_high=high)
@@ -783,6 +845,14 @@ def _count(text: str, start: int, end: int, value: float, high: float | None, at
     return _Draft("count", start, end, value=value, value_high=high, subject=subject)
 
 
+def _is_vote_margin(text: str, start: int) -> bool:
+    """ "by 31 points" in a sentence about a vote, a poll or an election."""
+    if _BY_BEFORE.search(text, max(0, start - 4), start) is None:
+        return False
+    sentence_start = max(text.rfind(". ", 0, start), 0)
+    return _VOTE_WORDS.search(text, sentence_start, start) is not None
+
+
 def _capitalised_label(text: str, start: int) -> bool:
     """A capitalised word mid-sentence right before the number makes it a name: "Boeing 737"."""
     previous = _PREVIOUS_WORD.search(text, max(0, start - 24), start)
@@ -806,6 +876,9 @@ def _qualify(text: str, draft: _Draft) -> None:
     qualifier = " ".join(match["q"].lower().split())
     if draft.kind == "duration" and qualifier == "over":
         return  # "over four years" is a span of time, not "more than"
+    small_word = draft.kind == "count" and draft.value is not None and draft.value < 20 and text[draft.start].isalpha()
+    if small_word and qualifier in ("over", "under"):
+        return  # "under two governors", "over three meals": when or where, not "fewer than"
     draft.qualifier = qualifier
     draft.start = match.start("q")
 

@@ -118,7 +118,7 @@ _SUBJ = (
 _ADV = r"(?:(?:has|have|had|would|also|later|then|once|again|since|[a-z]+ly)\s+){0,2}"
 # After the closing mark: ', Jane Doe, the director of X, said' / ', she added'.
 _AFTER_SUBJ_VERB_RE = re.compile(
-    rf"^[\s,—–\-]*(?P<subj>{_SUBJ})(?:\s*\([^()]*\))?(?:\s*,[^,\"“”]{{1,150}},)?\s+{_ADV}{_VERB}(?![\w’'\-])"
+    rf"^[\s,—–\-]*(?P<subj>{_SUBJ})(?:\s*\([^()]*\))?(?:\s*,(?P<appos>[^,\"“”]{{1,150}}),)?\s+{_ADV}{_VERB}(?![\w’'\-])"
 )
 # After the closing mark, inverted: ', said Jane Doe' / ', writes the court'.
 _AFTER_VERB_SUBJ_RE = re.compile(rf"^[\s,—–\-]*{_VERB}\s+(?P<subj>{_SUBJ})")
@@ -142,7 +142,7 @@ _LOOSE_TAIL_RE = re.compile(r",\s*(?:and|but|while|so|yet)\b|;|\sbut\s")
 # Words before the opening mark that make it a scare quote, or a title (not a quote at all).
 _SCARE_BEFORE_RE = re.compile(
     r"(?:\bso[- ]called|\bcalled|\bcalls|\bcall|\bdubbed|\btermed|\blabell?ed|\bbranded|\bnicknamed|"
-    r"\bnamed|\bknown\s+as|\bthe\s+(?:word|words|term|phrase|label|slogan|motto|notion\s+of|idea\s+of|"
+    r"\bnamed|\bknown\s+as|\b(?:name|nickname|term|word)\s+for\s[^:;.]{0,60}:|\bthe\s+(?:word|words|term|phrase|label|slogan|motto|notion\s+of|idea\s+of|"
     r"concept\s+of))\s*[,:]?\s*$",
     re.IGNORECASE,
 )
@@ -152,6 +152,15 @@ _TITLE_BEFORE_RE = re.compile(
     r"newsletter|sermon|lecture))\s*$",
     re.IGNORECASE,
 )
+# "X called it “...”", "described the plan as “...”": a characterisation quoted from X.
+# "What the court called “...”" (no object) names a thing, so it stays a scare quote.
+_CALLED_RE = re.compile(
+    r"\b(?:(?:called|calls|call|branded|brands)\s+(?:it|this|that|them|him|her"
+    r"|(?:the|this|that|his|her|their|its)\s+[a-z][\w’'\-]*)"
+    r"|(?:described|describes|describe)(?:\s+(?:it|this|that|them|(?:the|his|her|their|its)\s+[a-z][\w’'\-]*))?"
+    r"\s+as)\s*$"
+)
+_SMALL_TITLE_WORDS = frozenset("a an and as at but by for from in into of on or the to vs with".split())
 _TITLE_AFTER_RE = re.compile(
     r"^\s*(?:blog|post|essay|article|column|op-ed|piece|series|podcast|newsletter|episode)\b", re.IGNORECASE
 )
@@ -213,7 +222,9 @@ _ABBREVIATIONS = frozenset(
 _MAX_PASSAGE_UNITS = 30
 _UNCLOSED_START_WORDS = 120  # a paragraph that opens with a mark and lost its closing one
 _UNCLOSED_MID_WORDS = 40  # a stray mark inside a paragraph
-_SCARE_MAX_WORDS = 12
+# Unattributed quoted words shorter than this are scare quotes or coinages; longer ones are
+# somebody's words even when that somebody goes unnamed.
+_MIN_SPOKEN_WORDS = 4
 
 # --- notables ------------------------------------------------------------------------------
 
@@ -492,13 +503,15 @@ def _clean_speaker(raw: str) -> str | None:
     text = _LATE_RE.sub("", text)
     lowered = text.lower()
     if _GROUP_FULL_RE.fullmatch(text):
-        return text  # county officials
+        return None  # "county officials": a group, not a named speaker
     role = _ROLE_NAME_RE.fullmatch(text)
     if role:
         return _clean_speaker(role.group("name"))  # "the painter Theo Lindqvist" -> the person
     common = _COMMON_NP_RE.match(text)
     if common:
-        return lowered[: common.end()] + text[common.end() :]  # the mayor’s office, a spokesperson
+        if not lowered.startswith("the "):
+            return None  # "a spokesperson", "one of its authors": unnamed, so no speaker
+        return lowered[: common.end()] + text[common.end() :]  # "the governor": resolved by role later
     possessive = _POSSESSIVE_RE.match(text)
     tail = ""
     if possessive:
@@ -513,8 +526,8 @@ def _clean_speaker(raw: str) -> str | None:
     name = _strip_titles(tokens)
     if name is None:
         return None
-    if not tail and re.search(r"[’']s$", name):
-        return None  # a bare possessive is no speaker: "Doe’s claim that"
+    if tail or re.search(r"[’']s$", name):
+        return None  # "Doe’s claim that", "Doe’s spokesperson": no named speaker
     if name.lower() in _NOT_SPEAKERS or not name[0].isupper():
         return None
     if article:
@@ -606,6 +619,9 @@ def _after_attribution(after: str) -> tuple[_Attribution, int] | None:
         match = pattern.match(after)
         if match:
             raw = _SOURCE_PREFIX_RE.sub("", match.group("subj"))
+            appositive = match.groupdict().get("appos")
+            if appositive and _COMMON_NP_RE.match(raw) and _NAME_FULL_RE.fullmatch(appositive.strip()):
+                raw = appositive.strip()  # "the institute’s director, Sam Ito, wrote": the person
             return _Attribution(raw), match.end()
     return None
 
@@ -655,10 +671,37 @@ def _surnames(texts: list[str]) -> frozenset[str]:
     found: set[str] = set()
     for text in texts:
         for match in _MULTI_NAME_RE.finditer(text):
-            name = _clean_speaker(match.group(0))
+            name = _clean_speaker(re.sub(r"[’']s$", "", match.group(0)))
             if name is not None and " " in name and not name.startswith("the "):
                 found.add(name.split()[-1])
     return frozenset(found)
+
+
+_ROLE_WORDS_RE = rf"(?:{_ROLES})"
+# "Governor Patrick Lenahan", "the governor of Tallis, Patrick Lenahan,", "Lenahan, the governor".
+_ROLE_INTRO_RES = (
+    re.compile(rf"\b(?P<role>(?i:{_ROLE_WORDS_RE}))\s+(?P<name>[{_UP}][\w’'\-]+(?:\s+[{_UP}][\w’'\-]+)+)"),
+    re.compile(
+        rf"\b[Tt]he\s+(?:[a-z][\w’'\-]*\s+)?(?P<role>{_ROLE_WORDS_RE})(?:\s+of\s+[^,]{{1,40}})?,\s+"
+        rf"(?P<name>[{_UP}][\w’'\-]+(?:\s+[{_UP}][\w’'\-]+)+),"
+    ),
+    re.compile(
+        rf"(?P<name>[{_UP}][\w’'\-]+(?:\s+[{_UP}][\w’'\-]+)+),\s+the\s+(?:[a-z][\w’'\-]*\s+)?"
+        rf"(?P<role>{_ROLE_WORDS_RE})\b"
+    ),
+)
+
+
+def _role_names(texts: list[str]) -> dict[str, str]:
+    """Role word -> the one person the essay gives that role, so "the governor" can be named."""
+    found: dict[str, set[str]] = {}
+    for text in texts:
+        for pattern in _ROLE_INTRO_RES:
+            for match in pattern.finditer(text):
+                name = _clean_speaker(match.group("name"))
+                if name is not None and " " in name and not name.startswith("the "):
+                    found.setdefault(match.group("role").lower(), set()).add(name)
+    return {role: next(iter(names)) for role, names in found.items() if len(names) == 1}
 
 
 def _last_mention(text: str, *, person: bool, known: frozenset[str] = frozenset()) -> str | None:
@@ -697,6 +740,14 @@ def _quote_text(inner: str) -> str:
     return _norm(inner).rstrip(",;: —–").strip()
 
 
+def _title_case(text: str) -> bool:
+    """ "The Penny Societies": every word capitalised (small words aside), as titles of works are."""
+    words = text.split()
+    if len(words) < 2 or text[-1:] in ".!?,;:":
+        return False
+    return all(w[0].isupper() or w in _SMALL_TITLE_WORDS for w in words) and words[0][0].isupper()
+
+
 def _sentence_like(text: str) -> bool:
     stripped = text.rstrip("\"'”’»)")
     return bool(stripped) and stripped[0].isupper() and stripped[-1] in ".!?…"
@@ -713,6 +764,7 @@ class _EssayScanner:
         self.last_speaker: str | None = None
         self.tail_speaker: dict[int, str] = {}
         self.surnames: frozenset[str] | None = None  # computed on the first pronoun
+        self.roles: dict[str, str] | None = None  # computed on the first "the <role>" speaker
 
     def run(self) -> None:
         index = self._epigraph()
@@ -755,6 +807,11 @@ class _EssayScanner:
             last_speaker=self.last_speaker,
         )
 
+    def _role_names(self) -> dict[str, str]:
+        if self.roles is None:
+            self.roles = _role_names([unit.text for unit in self.units if unit.kind != "heading"])
+        return self.roles
+
     def _known_surnames(self) -> frozenset[str]:
         if self.surnames is None:
             self.surnames = _surnames([unit.text for unit in self.units if unit.kind != "heading"])
@@ -763,7 +820,10 @@ class _EssayScanner:
     def _resolve(self, attribution: _Attribution, before: str, ctx: _Ctx) -> str | None:
         raw = attribution.raw
         if not attribution.pronoun:
-            return _clean_speaker(raw)
+            speaker = _clean_speaker(raw)
+            if speaker is not None and speaker.startswith("the ") and speaker[4:5].islower():
+                return self._role_names().get(speaker.split()[-1].lower())  # "the governor" -> his name
+            return speaker
         lowered = raw.lower()
         if lowered == "i":
             return ctx.i_speaker
@@ -1004,15 +1064,26 @@ class _EssayScanner:
     ) -> tuple[QuoteKind | None, str | None]:
         """The kind of one quotation (None to drop a title) and its speaker."""
         tail = before[-40:]
-        if _TITLE_BEFORE_RE.search(tail) or _TITLE_AFTER_RE.match(after):
+        quote = _quote_text(inner)
+        words = len(quote.split())
+        if _TITLE_BEFORE_RE.search(tail) or _TITLE_AFTER_RE.match(after) or _title_case(quote):
             return None, None
+        called = _CALLED_RE.search(before)
+        if called is not None and words >= _MIN_SPOKEN_WORDS:
+            # "Lenahan called it “an emergency that threatens...”": a person's words, not a coinage.
+            subject = _subject_at_end(before[: called.start()])
+            speaker = self._resolve(_Attribution(subject), text[: span.start], ctx) if subject else None
+            return "direct", speaker
         if _SCARE_BEFORE_RE.search(tail):
             return "scare", None
         attribution = joined[0] if joined else None
-        if attribution is None:
+        # '...game." The team says': a new sentence after the closing mark attributes nothing.
+        new_sentence = quote.endswith(".") and after.lstrip()[:1].isupper()
+        if attribution is None and not new_sentence:
             found = _after_attribution(after)
             attribution = found[0] if found else None
-        if attribution is None:
+        if attribution is None and (words >= _MIN_SPOKEN_WORDS or _sentence_like(quote)):
+            # 'warned of a “crisis”': a word or two after a verb of speech is a scare quote.
             attribution = _before_attribution(before)
         if attribution is not None and attribution.weak and not _sentence_like(_quote_text(inner)):
             attribution = None  # "Riders have a name for the boats: “the waiting rooms.”"
@@ -1020,8 +1091,6 @@ class _EssayScanner:
             return "direct", self._resolve(attribution, text[: span.start], ctx)
         if previous_speaker is not None and _COORDINATED_VERB_RE.match(before):
             return "direct", previous_speaker  # '..." and warned, "...'
-        quote = _quote_text(inner)
-        words = len(quote.split())
         # A quotation that lost its closing mark is no scare quote unless it is very short.
         sentence_like = _sentence_like(quote) or (not span.closed and words >= 5)
         if sentence_like and not before.strip():
@@ -1031,8 +1100,8 @@ class _EssayScanner:
                 return "direct", previous_speaker
             if span.start == 0 and ctx.carry is not None:
                 return "direct", ctx.carry
-        if not sentence_like and words <= _SCARE_MAX_WORDS:
-            return "scare", None
+        if not sentence_like and words < _MIN_SPOKEN_WORDS:
+            return "scare", None  # "crisis", "zombie words": too short to be anyone's words
         return "direct", None
 
 

@@ -148,10 +148,17 @@ POSITIVE: list[tuple[str, str, dict[str, Any]]] = [
         "US$5 billion",
         {"kind": "money", "value": 5e9, "unit": "USD", "subject": "credit"},
     ),
+    # A change ("grew from A to B") is two figures, per the labelling conventions; a range needs
+    # "between ... and" or "anywhere from".
     (
         "The fund grew from $1bn to $2bn in a single year.",
-        "from $1bn to $2bn",
-        {"kind": "money", "value": 1e9, "value_high": 2e9, "subject": "fund"},
+        "$1bn",
+        {"kind": "money", "value": 1e9, "value_high": None, "subject": "fund"},
+    ),
+    (
+        "The fund grew from $1bn to $2bn in a single year.",
+        "$2bn",
+        {"kind": "money", "value": 2e9, "value_high": None},
     ),
     # percentages and points
     (
@@ -392,7 +399,7 @@ POSITIVE: list[tuple[str, str, dict[str, Any]]] = [
     (
         "For three decades the seat has belonged to one family.",
         "three decades",
-        {"kind": "duration", "value": 3.0, "unit": "decades"},
+        {"kind": "duration", "value": 30.0, "unit": "years"},  # decades are counted in years
     ),
     (
         "The agency has 90 days to respond to the petition.",

@@ -98,19 +98,19 @@ SINGLE_PARAGRAPH_CASES: list[tuple[str, str, list[tuple[str, str | None, str]]]]
         [("direct", "the Department of Justice", "We are reviewing the decision.")],
     ),
     (
-        "office-speaker",
+        "office-speaker-is-unnamed",
         '"We are reviewing the decision," the mayor’s office said.',
-        [("direct", "the mayor’s office", "We are reviewing the decision")],
+        [("direct", None, "We are reviewing the decision")],
     ),
     (
-        "possessive-keeps-its-noun",
+        "possessive-spokesperson-is-unnamed",
         '"No comment," Smith’s spokesperson said.',
-        [("direct", "Smith’s spokesperson", "No comment")],
+        [("direct", None, "No comment")],
     ),
     (
         "court-wrote-that",
         'The court wrote that "the statute admits of no exception."',
-        [("direct", "the court", "the statute admits of no exception.")],
+        [("direct", None, "the statute admits of no exception.")],
     ),
     (
         "ceo-role-before-name",
@@ -140,12 +140,12 @@ SINGLE_PARAGRAPH_CASES: list[tuple[str, str, list[tuple[str, str | None, str]]]]
     (
         "indefinite-spokesperson-for-org",
         '"It is over," a spokesperson for the Department of Justice said.',
-        [("direct", "a spokesperson for the Department of Justice", "It is over")],
+        [("direct", None, "It is over")],
     ),
     (
         "group-speaker",
         '"The bridge is safe," county officials said.',
-        [("direct", "county officials", "The bridge is safe")],
+        [("direct", None, "The bridge is safe")],
     ),
     (
         "inverted-writes-colon",
@@ -265,7 +265,7 @@ SINGLE_PARAGRAPH_CASES: list[tuple[str, str, list[tuple[str, str | None, str]]]]
     (
         "british-single-marks-with-possessive",
         "‘The students’ union is broke,’ the treasurer said.",
-        [("direct", "the treasurer", "The students’ union is broke")],
+        [("direct", None, "The students’ union is broke")],
     ),
     (
         "stray-mark-is-bounded-by-its-sentence",
@@ -597,6 +597,8 @@ def test_empty_input() -> None:
 
 # Paragraphs read in order as one essay; each expected quote is (fragment of its text, speaker),
 # speaker None for scare quotes / quotes with no recoverable speaker.
+# Unnamed sources (an office, a spokesperson, a group, a commenter) have no speaker, as in the
+# labelling conventions of tests/fixtures/labelled/README.md.
 REALISTIC: list[tuple[str, list[tuple[str, str | None]]]] = [
     (
         'The hearing ran long. "We are not going to balance this budget on the backs of bus riders," '
@@ -615,11 +617,11 @@ REALISTIC: list[tuple[str, list[tuple[str, str | None]]]] = [
     (
         'In a letter to the board, the state comptroller’s office wrote that the county had "materially '
         'misstated" its reserves.',
-        [("materially misstated", "the state comptroller’s office")],
+        [("materially misstated", None)],
     ),
     (
         '"We take these findings seriously," a county spokesperson said in an email.',
-        [("findings", "a county spokesperson")],
+        [("findings", None)],
     ),
     (
         "Professor Lydia Chen of Marlow University, who studies municipal debt, put it more bluntly: "
@@ -661,7 +663,7 @@ REALISTIC: list[tuple[str, list[tuple[str, str | None]]]] = [
     ),
     (
         'The county’s lawyers had argued that the pledge was "aspirational," a claim the court dismissed.',
-        [("aspirational", "the county’s lawyers")],
+        [("aspirational", None)],
     ),
     (
         'Bell’s firm downgraded the county in March. "It was not a close call," he said.',
@@ -674,7 +676,7 @@ REALISTIC: list[tuple[str, list[tuple[str, str | None]]]] = [
     ("Some residents have started calling the reserve “the ghost fund.”", [("the ghost fund", None)]),
     (
         'A commenter on my last post wrote: "You keep saying the fund is empty, but the county says otherwise."',
-        [("fund is empty", "a commenter on my last post")],
+        [("fund is empty", None)],
     ),
     (
         'The governor’s office declined to comment. A spokesperson, Lena Cho, said only that the governor "is '
@@ -683,11 +685,11 @@ REALISTIC: list[tuple[str, list[tuple[str, str | None]]]] = [
     ),
     (
         'As the treasurer likes to say, "A balanced budget is a moral document."',
-        [("balanced budget", "the treasurer")],
+        [("balanced budget", None)],
     ),
     (
         'Parents were not persuaded. "You found money for a new stadium," shouted one father from the back row.',
-        [("new stadium", "one father from the back row")],
+        [("new stadium", None)],
     ),
     (
         "The district’s own consultant, Hollis & Pratt, concluded that closing two schools would save "
@@ -697,7 +699,7 @@ REALISTIC: list[tuple[str, list[tuple[str, str | None]]]] = [
     (
         "Critics of the plan, including the local chapter of the teachers’ union, argue that the district never "
         'seriously considered "a single alternative."',
-        [("a single alternative", "Critics of the plan")],
+        [("a single alternative", None)],
     ),
     (
         'Amaro was blunter in a post on social media: "If you close Linden, you are closing the only thing on '

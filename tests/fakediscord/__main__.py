@@ -118,7 +118,7 @@ async def report(fake: FakeDiscord, *, verbose: bool) -> None:
             await fake.wait_until(functools.partial(_changed, fake, seen), timeout=3600.0, what="activity")
         seen = _snapshot(fake)
         for connect in fake.gateway_log[gateway_done:]:
-            if not connect.op:
+            if not connect.op and connect is fake.gateway_log[-1]:
                 break  # opened but not identified yet; picked up on the next change
             gateway_done += 1
             if connect.op == "identify":

@@ -35,6 +35,9 @@ INTENTS = discord.Intents(guilds=True, guild_messages=True)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
+# Re-exported so the process runner can tell a bad token apart without importing discord.
+LoginFailure = discord.LoginFailure
+
 
 def apply_endpoints(settings: Settings) -> None:
     """Route REST and gateway traffic to a proxy or a local Discord when configured."""

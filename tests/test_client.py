@@ -307,11 +307,6 @@ async def test_bot_process_runs_against_the_standalone_fake_and_stops_on_ctrl_c(
     assert token not in bot.output()  # DEBUG logs of the whole run, stdout and stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/runner.py leaves SIGTERM to Python's default, which kills the process (exit -15) "
-    "before the gateway and the store are closed",
-)
 async def test_bot_process_closes_cleanly_on_sigterm(tmp_path: Path) -> None:
     # SIGTERM is what `docker stop`, systemd and most supervisors send.
     async with fake_and_bot(tmp_path) as (fake, bot, token):

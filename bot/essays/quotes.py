@@ -160,6 +160,7 @@ _CALLED_RE = re.compile(
     r"|(?:described|describes|describe)(?:\s+(?:it|this|that|them|(?:the|his|her|their|its)\s+[a-z][\w’'\-]*))?"
     r"\s+as)\s*$"
 )
+_NOUN_SLOT_RE = re.compile(r"\b(?:a|an|the|of|about|its|their|his|her)\s*$", re.IGNORECASE)
 _SMALL_TITLE_WORDS = frozenset("a an and as at but by for from in into of on or the to vs with".split())
 _TITLE_AFTER_RE = re.compile(
     r"^\s*(?:blog|post|essay|article|column|op-ed|piece|series|podcast|newsletter|episode)\b", re.IGNORECASE
@@ -1082,8 +1083,9 @@ class _EssayScanner:
         if attribution is None and not new_sentence:
             found = _after_attribution(after)
             attribution = found[0] if found else None
-        if attribution is None and (words >= _MIN_SPOKEN_WORDS or _sentence_like(quote)):
-            # 'warned of a “crisis”': a word or two after a verb of speech is a scare quote.
+        noun_slot = words < _MIN_SPOKEN_WORDS and _NOUN_SLOT_RE.search(tail) is not None
+        if attribution is None and not noun_slot:
+            # 'warned of a “crisis”': a word or two in a noun's place is a scare quote, not speech.
             attribution = _before_attribution(before)
         if attribution is not None and attribution.weak and not _sentence_like(_quote_text(inner)):
             attribution = None  # "Riders have a name for the boats: “the waiting rooms.”"

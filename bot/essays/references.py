@@ -184,7 +184,9 @@ def _dates_in(text: str, published: date | None) -> list[_When]:
 # --- references in the text -----------------------------------------------------------------
 
 _POST_NOUN = r"(?:blog\s+posts?|blog|posts?|pieces?|essays?|columns?|articles?|entry|entries|newsletters?|write-?ups?)"
-_POSSESSIVE_RE = re.compile(rf"\b(?:my|our)\b(?P<mid>(?:\s+[^\s.!?;]+){{0,8}}?)\s+(?P<noun>{_POST_NOUN})\b", re.I)
+# Up to 14 words between "my" and "post": a date plus a long title ("my September 2nd Your Library
+# Card Is an Economic Policy blog").
+_POSSESSIVE_RE = re.compile(rf"\b(?:my|our)\b(?P<mid>(?:\s+[^\s.!?;]+){{0,14}}?)\s+(?P<noun>{_POST_NOUN})\b", re.I)
 _PREVIOUS_RE = re.compile(
     rf"\b(?:in|see|from|read)\s+(?:a|an|one|the)\s+(?:previous|earlier|recent|prior|past|older)\s+{_POST_NOUN}\b",
     re.IGNORECASE,
@@ -302,6 +304,12 @@ def _references_in(sentence: str, section: int, published: date | None) -> list[
     mentions = _possessive_mentions(sentence, dates)
     if not mentions:
         mentions = _other_mentions(sentence, dates)
+    elif len(mentions) == 1 and mentions[0].day is not None:
+        # "see my May 2nd post, and, as I argued last month, ...": a differently dated phrase is another post.
+        others = [m for m in _other_mentions(sentence, dates) if m.day is not None and m.day != mentions[0].day]
+        if others:
+            first = mentions[0]
+            return [Reference(sentence, section, first.day, first.title), Reference(sentence, section, others[0].day, None)]
     if not mentions:
         return []
     strong = {(m.day, m.title) for m in mentions if m.strength == 3}
@@ -370,8 +378,20 @@ def _link_section(url: str, sections: Sequence[Section]) -> int:
     return best
 
 
+def _undated_twin(found: Sequence[Reference], day: date | None, published: date | None) -> Reference | None:
+    """The first text reference with neither date nor link ("in my piece on the library card"): the
+    link to an earlier post is most likely its anchor, the blocks having lost where links sat."""
+    if day is not None and published is not None and day > published:
+        return None
+    return next((ref for ref in found if ref.url is None and ref.date is None), None)
+
+
 def _link_references(
-    links: Sequence[str], sections: Sequence[Section], blog_url: str | None, found: list[Reference]
+    links: Sequence[str],
+    sections: Sequence[Section],
+    blog_url: str | None,
+    found: list[Reference],
+    published: date | None = None,
 ) -> list[Reference]:
     if not blog_url:
         return []
@@ -402,6 +422,8 @@ def _link_references(
             ),
             None,
         )
+        if twin is None:
+            twin = _undated_twin(found, day, published)
         if twin is not None:
             twin.url = link
             continue
@@ -431,7 +453,7 @@ def find_references(
         for block in section.blocks:
             for sentence in sentences(normalise_apostrophes(block.text)):
                 found.extend(_references_in(sentence, section.index, published))
-    found.extend(_link_references(links, sections, blog_url, found))
+    found.extend(_link_references(links, sections, blog_url, found, published))
     return found
 
 

@@ -489,71 +489,105 @@ class Store(LookupQueries, PublishingQueries):
     # ---------------------------------------------------------------- related
 
     async def text_neighbours(
-        self, match: str, *, before: datetime | None, exclude_id: int | None, limit: int
-    ) -> list[tuple[int, float]]:
-        """Essays matching an FTS5 query, best first, as (essay id, relevance > 0)."""
-        sql = (
-            "SELECT essay_fts.rowid AS id, -bm25(essay_fts, 3.0, 1.0, 2.0) AS score FROM essay_fts "
-            "JOIN essays e ON e.id = essay_fts.rowid WHERE essay_fts MATCH ? AND e.id != ? "
-        )
-        params: list[Any] = [match, exclude_id if exclude_id is not None else -1]
-        if before is not None:
-            sql += "AND e.published < ? "
-            params.append(to_iso(before))
-        sql += "ORDER BY bm25(essay_fts, 3.0, 1.0, 2.0) LIMIT ?"
-        rows = await self._all(sql, (*params, limit))
-        return [(int(r["id"]), float(r["score"])) for r in rows]
+        self, match: str, *, before: datetime | None, limit: int, target_id: int | None = None
+    ) -> tuple[list[tuple[int, float]], float | None]:
+        """Essays matching an FTS5 query, best first, as (essay id, relevance > 0).
 
-    async def label_neighbours(
-        self, labels: Sequence[str], *, before: datetime | None, exclude_id: int | None, limit: int
-    ) -> tuple[dict[int, list[str]], dict[str, int]]:
-        """Essays sharing any of ``labels``: {essay id: shared labels}, and each label's essay count."""
+        With ``target_id``, that essay is left out of the neighbours but its own relevance
+        is returned beside them (None when it does not match): the best a neighbour could
+        score, which turns relevance into a similarity in 0..1. It comes from the same query,
+        so it costs nothing extra.
+        """
+        weights = "bm25(essay_fts, 3.0, 1.0, 2.0)"
+        sql = (
+            f"SELECT essay_fts.rowid AS id, -{weights} AS score FROM essay_fts "
+            "JOIN essays e ON e.id = essay_fts.rowid WHERE essay_fts MATCH ? "
+        )
+        params: list[Any] = [match]
+        if before is not None:
+            sql += "AND (e.published < ? OR e.id = ?) "
+            params += [to_iso(before), target_id if target_id is not None else -1]
+        rows = await self._all(sql + f"ORDER BY {weights} LIMIT ?", (*params, limit + 1))
+        own = next((float(r["score"]) for r in rows if r["id"] == target_id), None)
+        hits = [(int(r["id"]), float(r["score"])) for r in rows if r["id"] != target_id]
+        return hits[:limit], own
+
+    async def label_counts(self, labels: Sequence[str]) -> dict[str, int]:
+        """How many essays carry each of ``labels`` (lowercased); absent labels are left out."""
         wanted = sorted({label.strip().lower() for label in labels if label.strip()})
-        if not wanted:
-            return {}, {}
-        marks = ",".join("?" * len(wanted))
-        counts = {
-            r["label"]: int(r["n"])
-            for r in await self._all(
-                f"SELECT label, count(*) AS n FROM essay_labels WHERE label IN ({marks}) GROUP BY label",
-                wanted,
-            )
-        }
-        sql = (
-            f"SELECT l.essay_id AS id, group_concat(l.label, char(31)) AS shared FROM essay_labels l "
-            f"JOIN essays e ON e.id = l.essay_id WHERE l.label IN ({marks}) AND e.id != ? "
-        )
-        params: list[Any] = [*wanted, exclude_id if exclude_id is not None else -1]
-        if before is not None:
-            sql += "AND e.published < ? "
-            params.append(to_iso(before))
-        # Essays sharing the rarest labels first, so a common label cannot crowd them out.
-        sql += "GROUP BY l.essay_id ORDER BY sum(1.0 / (SELECT count(*) FROM essay_labels x "
-        sql += "WHERE x.label = l.label)) DESC, e.published DESC LIMIT ?"
-        rows = await self._all(sql, (*params, limit))
-        return {int(r["id"]): str(r["shared"]).split("\x1f") for r in rows}, counts
-
-    async def speaker_neighbours(
-        self, speakers: Sequence[str], *, before: datetime | None, exclude_id: int | None, limit: int
-    ) -> dict[int, list[str]]:
-        """Essays quoting any of ``speakers``: {essay id: shared speakers}."""
-        wanted = sorted({s for s in speakers if s})
         if not wanted:
             return {}
         marks = ",".join("?" * len(wanted))
-        sql = (
-            f"SELECT DISTINCT q.essay_id AS id, q.speaker AS speaker FROM quotes q "
-            f"JOIN essays e ON e.id = q.essay_id WHERE q.speaker IN ({marks}) AND q.kind != 'notable' "
-            f"AND e.id != ? "
+        rows = await self._all(
+            f"SELECT label, count(*) AS n FROM essay_labels WHERE label IN ({marks}) GROUP BY label", wanted
         )
-        params: list[Any] = [*wanted, exclude_id if exclude_id is not None else -1]
+        return {r["label"]: int(r["n"]) for r in rows}
+
+    async def label_neighbours(
+        self, weights: dict[str, float], *, before: datetime | None, exclude_id: int | None, limit: int
+    ) -> dict[int, list[str]]:
+        """Essays sharing any of the weighted labels, heaviest shared weight first: {essay id: shared labels}.
+
+        The caller passes only labels rare enough to matter alone, which also bounds the rows read.
+        """
+        if not weights:
+            return {}
+        values = ",".join("(?, ?)" for _ in weights)
+        sql = (
+            f"WITH w(label, weight) AS (VALUES {values}) "
+            "SELECT l.essay_id AS id, group_concat(l.label, char(31)) AS shared, sum(w.weight) AS total "
+            "FROM essay_labels l JOIN w ON w.label = l.label JOIN essays e ON e.id = l.essay_id WHERE e.id != ? "
+        )
+        params: list[Any] = [item for pair in weights.items() for item in pair]
+        params.append(exclude_id if exclude_id is not None else -1)
         if before is not None:
             sql += "AND e.published < ? "
             params.append(to_iso(before))
+        sql += "GROUP BY l.essay_id ORDER BY total DESC, e.published DESC LIMIT ?"
+        rows = await self._all(sql, (*params, limit))
+        return {int(r["id"]): str(r["shared"]).split("\x1f") for r in rows}
+
+    async def shared_labels(self, essay_ids: Sequence[int], labels: Sequence[str]) -> dict[int, list[str]]:
+        """Which of ``labels`` each of ``essay_ids`` carries (essays with none are left out)."""
+        wanted = sorted({label.strip().lower() for label in labels if label.strip()})
+        if not wanted or not essay_ids:
+            return {}
+        rows = await self._all(
+            f"SELECT essay_id, label FROM essay_labels WHERE label IN ({','.join('?' * len(wanted))}) "
+            f"AND essay_id IN ({','.join('?' * len(essay_ids))})",
+            (*wanted, *essay_ids),
+        )
         found: dict[int, list[str]] = {}
-        for row in await self._all(sql + "LIMIT ?", (*params, limit * 4)):
-            found.setdefault(int(row["id"]), []).append(row["speaker"])
+        for row in rows:
+            found.setdefault(int(row["essay_id"]), []).append(row["label"])
         return found
+
+    async def shared_speakers(self, essay_ids: Sequence[int], speakers: Sequence[str]) -> dict[int, list[str]]:
+        """Which of ``speakers`` each of ``essay_ids`` quotes directly (essays with none are left out)."""
+        wanted = sorted({s for s in speakers if s})
+        if not wanted or not essay_ids:
+            return {}
+        rows = await self._all(
+            f"SELECT DISTINCT essay_id, speaker FROM quotes WHERE essay_id IN ({','.join('?' * len(essay_ids))}) "
+            f"AND speaker IN ({','.join('?' * len(wanted))}) AND kind IN ('direct', 'epigraph')",
+            (*essay_ids, *wanted),
+        )
+        found: dict[int, list[str]] = {}
+        for row in rows:
+            found.setdefault(int(row["essay_id"]), []).append(row["speaker"])
+        return found
+
+    async def essay_texts(self, essay_ids: Sequence[int]) -> dict[int, str]:
+        """Title and body of a few essays, lowercased, to name the words they share with a query."""
+        if not essay_ids:
+            return {}
+        rows = await self._all(
+            f"SELECT id, title, blocks FROM essays WHERE id IN ({','.join('?' * len(essay_ids))})", list(essay_ids)
+        )
+        return {
+            int(r["id"]): (r["title"] + "\n" + "\n".join(b.text for b in _blocks_from_json(r["blocks"]))).lower()
+            for r in rows
+        }
 
     async def quoted_speakers(self, essay_id: int) -> list[str]:
         rows = await self._all(
@@ -583,11 +617,14 @@ class Store(LookupQueries, PublishingQueries):
         return found
 
     async def briefs_by_key(self, keys: Sequence[str]) -> dict[str, EssayBrief]:
+        wanted = sorted(set(keys))
         found: dict[str, EssayBrief] = {}
-        for key in set(keys):
-            row = await self._one("SELECT id, key, title, url, published FROM essays WHERE key = ?", (key,))
-            if row:
-                found[key] = _brief_from_row(row)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for row in await self._all(
+                f"SELECT id, key, title, url, published FROM essays WHERE key IN ({','.join('?' * len(chunk))})", chunk
+            ):
+                found[row["key"]] = _brief_from_row(row)
         return found
 
     async def all_essay_ids(self) -> list[int]:

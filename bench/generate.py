@@ -354,7 +354,7 @@ class _Writer:
         return text[0].upper() + text[1:] + "."
 
     def quotation(self, published: datetime) -> str:
-        name, role = self.pick(self.topic.speakers)
+        name, role = self.topic.speakers[self.rng.randrange(len(self.topic.speakers))]
         said = f"The {self.noun()} is {self.pick(self.topic.adjectives)} and the {self.noun()} will not wait"
         if self.rng.random() < 0.5:
             return f"“{said},” said {name}, {role}. {self.sentence(published)}"

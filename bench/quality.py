@@ -833,6 +833,7 @@ _COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("scare R", "quotes", "scare_recall"),
     ("Pk", "sections", "pk"),
     ("|Δn|", "sections", "mean_abs_count_diff"),
+    ("ref P", "references", "precision"),
     ("ref R", "references", "recall"),
     ("ref date", "references", "date_accuracy"),
 )

@@ -43,6 +43,10 @@ from bot.store import EssayRow, Store
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "marcusoft-posts"
 TOP_K = 5
 TARGET_PRECISION = 0.87
+# "Specific" tags are held by at most this share of the posts: sharing one of those is a
+# stricter test than sharing a tag like "life of a consultant", on 38% of the archive.
+SPECIFIC_SHARE = 0.10
+REASON_KINDS = ("referenced", "shares labels", "similar wording", "also quotes")
 
 
 @dataclass(slots=True)
@@ -52,6 +56,8 @@ class Score:
     coverage: float
     scored_posts: int
     mean_results: float
+    specific_precision_at_5: float
+    specific_scored_posts: int
 
 
 @dataclass(slots=True)
@@ -70,6 +76,8 @@ class Report:
     store_seconds: float
     scores: list[Score]
     latency: Latency
+    reason_mix: dict[str, float]
+    samples: list[str]
 
 
 # --------------------------------------------------------------------- metric
@@ -79,29 +87,39 @@ def norm_tags(labels: Sequence[str]) -> frozenset[str]:
     return frozenset(label.strip().lower() for label in labels if label.strip())
 
 
+def precision_at_k(rankings: dict[str, list[str]], tags: dict[str, frozenset[str]], *, k: int = TOP_K) -> list[float]:
+    """Precision@k of each post with a tag and a result: the share of its top k sharing a tag."""
+    precisions: list[float] = []
+    for key, ranked in rankings.items():
+        top = ranked[:k]
+        own = tags.get(key, frozenset())
+        if own and top:
+            precisions.append(sum(1 for other in top if own & tags.get(other, frozenset())) / len(top))
+    return precisions
+
+
+def specific_tags(tags: dict[str, frozenset[str]], *, share: float = SPECIFIC_SHARE) -> dict[str, frozenset[str]]:
+    """Each post's tags held by at most ``share`` of the posts."""
+    counts = Counter(tag for own in tags.values() for tag in own)
+    limit = share * len(tags)
+    return {key: frozenset(t for t in own if counts[t] <= limit) for key, own in tags.items()}
+
+
 def score_rankings(
     method: str, rankings: dict[str, list[str]], tags: dict[str, frozenset[str]], *, k: int = TOP_K
 ) -> Score:
-    """Mean precision@k over posts with a tag and a result; coverage over all posts."""
-    precisions: list[float] = []
-    covered = 0
-    lengths: list[int] = []
-    for key, ranked in rankings.items():
-        top = ranked[:k]
-        lengths.append(len(top))
-        if top:
-            covered += 1
-        own = tags.get(key, frozenset())
-        if not own or not top:
-            continue
-        hits = sum(1 for other in top if own & tags.get(other, frozenset()))
-        precisions.append(hits / len(top))
+    """Mean precision@k over posts with a tag and a result (and on specific tags only); coverage over all."""
+    precisions = precision_at_k(rankings, tags, k=k)
+    specific = precision_at_k(rankings, specific_tags(tags), k=k)
+    lengths = [len(ranked[:k]) for ranked in rankings.values()]
     return Score(
         method=method,
         precision_at_5=statistics.fmean(precisions) if precisions else 0.0,
-        coverage=covered / len(rankings) if rankings else 0.0,
+        coverage=sum(1 for n in lengths if n) / len(rankings) if rankings else 0.0,
         scored_posts=len(precisions),
         mean_results=statistics.fmean(lengths) if lengths else 0.0,
+        specific_precision_at_5=statistics.fmean(specific) if specific else 0.0,
+        specific_scored_posts=len(specific),
     )
 
 
@@ -172,15 +190,42 @@ async def ingest(store: Store, corpus: Path) -> tuple[int, int, float, float]:
     return len(loaded.entries), stored, read_seconds, time.perf_counter() - started
 
 
-async def project_rankings(store: Store, rows: Sequence[EssayRow]) -> tuple[dict[str, list[str]], list[float]]:
+async def project_rankings(
+    store: Store, rows: Sequence[EssayRow]
+) -> tuple[dict[str, list[str]], list[float], dict[str, list[related.RelatedPost]]]:
     rankings: dict[str, list[str]] = {}
     timings: list[float] = []
+    found: dict[str, list[related.RelatedPost]] = {}
     for row in rows:
         started = time.perf_counter()
         results = await related.related_to_essay(store, row, limit=TOP_K, any_time=True)
         timings.append(time.perf_counter() - started)
         rankings[row.essay.key] = [r.key for r in results]
-    return rankings, timings
+        found[row.essay.key] = results
+    return rankings, timings, found
+
+
+def reason_mix(found: dict[str, list[related.RelatedPost]]) -> dict[str, float]:
+    """The share of returned posts carrying each kind of reason (a post may carry several)."""
+    results = [r for posts in found.values() for r in posts]
+    if not results:
+        return {}
+    return {
+        kind: sum(1 for r in results if any(reason.startswith(kind) for reason in r.reasons)) / len(results)
+        for kind in REASON_KINDS
+    }
+
+
+def samples(rows: Sequence[EssayRow], found: dict[str, list[related.RelatedPost]], count: int) -> list[str]:
+    """A few targets with their results and reasons, spread through the archive, to eyeball."""
+    lines: list[str] = []
+    for row in rows[:: max(1, len(rows) // max(count, 1))][:count]:
+        lines.append(f"{row.essay.title} [{', '.join(row.essay.labels)}]")
+        for r in found.get(row.essay.key, []):
+            lines.append(f"    {r.score:.2f} {r.title} — {'; '.join(r.reasons)}")
+        if not found.get(row.essay.key):
+            lines.append("    (nothing above the threshold)")
+    return lines
 
 
 async def without_labels(store: Store, rows: Sequence[EssayRow]) -> dict[str, list[str]]:
@@ -188,13 +233,13 @@ async def without_labels(store: Store, rows: Sequence[EssayRow]) -> dict[str, li
     saved = related.LABEL_WEIGHT
     related.LABEL_WEIGHT = 0.0
     try:
-        rankings, _ = await project_rankings(store, rows)
+        rankings, _, _ = await project_rankings(store, rows)
     finally:
         related.LABEL_WEIGHT = saved
     return rankings
 
 
-async def run(corpus: Path, *, progress: Callable[[str], None]) -> Report:
+async def run(corpus: Path, *, progress: Callable[[str], None], show: int = 0) -> Report:
     with tempfile.TemporaryDirectory(prefix="marginalia-bench-") as tmp:
         async with await Store.open(Path(tmp) / "bench.sqlite3") as store:
             progress(f"ingesting {corpus} ...")
@@ -202,7 +247,7 @@ async def run(corpus: Path, *, progress: Callable[[str], None]) -> Report:
             rows = [r for r in [await store.get_essay_by_id(i) for i in await store.all_essay_ids()] if r]
             tags = {r.essay.key: norm_tags(r.essay.labels) for r in rows}
             progress(f"ranking {len(rows)} posts ...")
-            ranked, timings = await project_rankings(store, rows)
+            ranked, timings, found = await project_rankings(store, rows)
             no_labels = await without_labels(store, rows)
             progress("tf-idf baseline ...")
             baseline = tfidf_rankings({r.essay.key: r.essay.title + "\n\n" + r.essay.body_text for r in rows})
@@ -218,6 +263,8 @@ async def run(corpus: Path, *, progress: Callable[[str], None]) -> Report:
             score_rankings("tf-idf cosine baseline (title+body)", baseline, tags),
         ],
         latency=Latency(len(ms), percentile(ms, 0.5), percentile(ms, 0.99), max(ms) if ms else 0.0),
+        reason_mix=reason_mix(found),
+        samples=samples(rows, found, show),
     )
 
 
@@ -228,19 +275,24 @@ def format_report(report: Report) -> str:
         f"{report.posts_stored} stored in {report.store_seconds:.1f} s "
         f"({report.posts_stored / max(report.store_seconds, 1e-9):.0f} posts/s)",
         "",
-        f"{'method':<40} {'P@5':>6} {'coverage':>9} {'scored':>7} {'results/post':>13}",
+        f"{'method':<38} {'P@5':>6} {'coverage':>9} {'scored':>7} {'results/post':>13} {'P@5 specific':>13}",
     ]
     for s in report.scores:
         lines.append(
-            f"{s.method:<40} {s.precision_at_5:>6.3f} {s.coverage:>9.1%} {s.scored_posts:>7} {s.mean_results:>13.2f}"
+            f"{s.method:<38} {s.precision_at_5:>6.3f} {s.coverage:>9.1%} {s.scored_posts:>7} "
+            f"{s.mean_results:>13.2f} {s.specific_precision_at_5:>7.3f} ({s.specific_scored_posts})"
         )
     lat = report.latency
+    mix = ", ".join(f"{kind} {share:.0%}" for kind, share in report.reason_mix.items())
     lines += [
         "",
-        f"target P@5 >= {TARGET_PRECISION}",
+        f"target P@5 >= {TARGET_PRECISION}; 'P@5 specific' counts only tags on <= {SPECIFIC_SHARE:.0%} of posts",
+        f"reasons of returned posts: {mix}",
         f"related latency over {lat.queries} queries: p50 {lat.p50_ms:.1f} ms, p99 {lat.p99_ms:.1f} ms, "
         f"max {lat.max_ms:.1f} ms",
     ]
+    if report.samples:
+        lines += ["", "samples:", *report.samples]
     return "\n".join(lines)
 
 
@@ -248,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.related_quality", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder of Markdown posts with tags")
+    parser.add_argument("--show", type=int, default=0, metavar="N", help="also print N targets with their results")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"skipped: corpus not found at {args.corpus}")
@@ -256,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def progress(message: str) -> None:
         print(message, file=sys.stderr)
 
-    report = asyncio.run(run(args.corpus, progress=progress))
+    report = asyncio.run(run(args.corpus, progress=progress, show=args.show))
     print(json.dumps(asdict(report), indent=2) if args.json else format_report(report))
     return 0
 

@@ -216,4 +216,28 @@ async def store_essay(
         # Unchanged: skip the analysis entirely (a re-poll must be cheap).
         return IngestOutcome("unchanged", existing.id, essay.key, existing.revision)
     analysis = await analyse_for_store(store, essay, max_sections=max_sections)
-    return await store.save_essay(essay, analysis, feed_id=feed_id)
+    outcome = await store.save_essay(essay, analysis, feed_id=feed_id)
+    if outcome.status == "new":
+        await resolve_waiting_references(store, outcome.essay_id)
+    return outcome
+
+
+async def resolve_waiting_references(store: Store, essay_id: int) -> int:
+    """Resolve earlier-stored references that the newly stored essay may answer; return how many.
+
+    Each referring essay's references are resolved against all candidates near them,
+    not only the new essay, so "exactly one post that week" still means exactly one.
+    """
+    resolutions: list[tuple[int, str]] = []
+    for referrer, pairs in (await store.unresolved_references_near(essay_id)).items():
+        refs = [ref for _, ref in pairs]
+        candidates = [
+            ReferenceCandidate(key=c.key, url=c.url, title=c.title, published=c.published)
+            for c in await store.reference_candidates(refs, exclude_key=referrer)
+        ]
+        for (ref_id, _), resolved in zip(pairs, resolve_references(refs, candidates), strict=True):
+            if resolved.resolved_key:
+                resolutions.append((ref_id, resolved.resolved_key))
+    if resolutions:
+        await store.set_reference_resolution(resolutions)
+    return len(resolutions)

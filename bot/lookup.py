@@ -401,14 +401,14 @@ async def quote_answer(
 
 async def _random_quote(store: Store, scope: Scope, speaker: str | None, rng: random.Random) -> Answer:
     essay_key = scope.essay.essay.key if scope.essay else None
-    pool = await store.quote_pool(speaker=speaker, essay_key=essay_key)
+    pool = await store.quote_pool(speaker=speaker, essay_key=essay_key, rng=rng)
     notice = ""
     if scope.section is not None and scope.essay is not None:
         in_section = [h for h in pool if h[0].section == scope.section]
         if pick_quote(in_section, rng) is not None:
             pool = in_section
     if pick_quote(pool, rng) is None and scope.from_thread:
-        pool = await store.quote_pool(speaker=speaker)
+        pool = await store.quote_pool(speaker=speaker, rng=rng)
         notice = "Nothing to quote in this thread's essay; this one is from another essay."
     hit = pick_quote(pool, rng)
     if hit is None:

@@ -31,7 +31,7 @@ from bot.essays.model import Entry, Essay
 from bot.essays.sources import SourceError
 from bot.fetch import Fetcher, FetchError, FetchResult, next_poll_delay, normalise_url
 from bot.intake import IntakeError, complete_entries, entry_identity, entry_to_essay, parse_fetched_feed, store_essay
-from bot.store import FeedRow, IngestOutcome, Store
+from bot.store import FeedRow, IngestOutcome, Store, StoreError
 from bot.store.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -99,11 +99,15 @@ async def poll_due_feeds(
             continue
         try:
             reports.append(await poll_feed(store, fetcher, feed, settings=settings, now=now, rng=rng))
-        except Exception:
+        except Exception as exc:
             # A bug or a database failure on one feed must not stop the others; backing the
             # feed off keeps it from failing again on every tick.
             logger.exception("polling feed %d (%s) failed unexpectedly", feed.id, feed.url)
-            reports.append(await _record_internal_failure(store, feed, settings=settings, now=now, rng=rng))
+            # A storage failure (a full disk) is something moderators can act on: say what it is.
+            reason = str(exc) if isinstance(exc, StoreError) else None
+            reports.append(
+                await _record_internal_failure(store, feed, settings=settings, now=now, rng=rng, reason=reason)
+            )
     return reports
 
 
@@ -162,20 +166,39 @@ async def _queue_for_feed(store: Store, essay_id: int, revision: int, feed_id: i
 
 
 async def _record_internal_failure(
-    store: Store, feed: FeedRow, *, settings: PollSettings, now: datetime, rng: random.Random
+    store: Store,
+    feed: FeedRow,
+    *,
+    settings: PollSettings,
+    now: datetime,
+    rng: random.Random,
+    reason: str | None = None,
 ) -> PollReport:
+    """Back off a feed whose poll raised; ``reason`` is a storage failure worth telling as it is."""
     report = PollReport(feed.id, feed.url, ok=False)
     try:
         report.guild_ids = await store.guilds_following(feed.id)
         current = await store.get_feed(feed.id) or feed
         delay = next_poll_delay(settings.poll_interval, current.consecutive_failures + 1, retry_after=None, rng=rng)
         failures = await store.record_poll_failure(
-            feed.id, error="internal error (see the bot's log)", next_poll_at=now + timedelta(seconds=delay)
+            feed.id,
+            error=_clip(reason) if reason else "internal error (see the bot's log)",
+            next_poll_at=now + timedelta(seconds=delay),
         )
     except Exception:
         logger.exception("could not record the failure of feed %d", feed.id)
+        if reason:
+            # The failure could not be counted (the same storage problem, surely); tell it anyway.
+            report.message = f"{_feed_name(feed)} could not be polled: {_clip(reason)}."
         return report
-    if should_tell_failure(failures):
+    if not should_tell_failure(failures):
+        return report
+    if reason:
+        report.message = (
+            f"{_feed_name(current)} could not be polled: {_clip(reason)} "
+            f"({_failures(failures)} in a row; next try in {describe_delay(delay)})."
+        )
+    else:
         report.message = (
             f"{_feed_name(current)} could not be polled because of an internal error "
             f"({_failures(failures)} in a row; next try in {describe_delay(delay)}). The bot's log has the details."

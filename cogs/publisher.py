@@ -35,13 +35,17 @@ from bot.publishing.corrections import (
     take_snapshot,
 )
 from bot.publishing.execution import (
+    MISSING_ACCESS,
     RECENT_MESSAGES,
     THREAD_ACTIONS,
+    UNKNOWN_CHANNEL,
+    UNKNOWN_MESSAGE,
     backoff,
     decide,
     earliest_id,
     find_forum_post,
     find_message,
+    gone_message,
     message_matches,
     planned_steps,
     posted_ids,
@@ -88,6 +92,9 @@ class Publisher(commands.Cog):
         self.retry_base = 1.0
         self.retry_cap = 60.0
         self.max_retries = 5
+        # discord.py leaves a request to aiohttp's 5-minute default; a hung request would hold up
+        # the server's whole queue that long. Retrying is safe: see _run_step.
+        self.request_timeout = 30.0
         self.step_hook: StepHook | None = None
         self._loops: list[asyncio.Task[None]] = []
         self._guild_tasks: dict[int, asyncio.Task[None]] = {}
@@ -145,6 +152,8 @@ class Publisher(commands.Cog):
 
     async def _publish_loop(self) -> None:
         await self.bot.wait_until_ready()
+        # Work left by the last run (a crash, a restart) starts now, not a whole tick later.
+        self.bot.publications_queued.set()
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.publish_tick):
@@ -205,8 +214,13 @@ class Publisher(commands.Cog):
                 except Exception:
                     logger.exception("publication %s failed unexpectedly; it stays queued", publication.id)
                     continue
-                if outcome == "stopped":
+                if outcome == "stopped" and await self._destination_stopped(destination.id):
                     stopped.add(destination.id)
+
+    async def _destination_stopped(self, destination_id: int) -> bool:
+        # A stopped publication leaves its destination open for the next essays in this round.
+        current = await self.bot.store.get_destination(destination_id)
+        return current is None or current.stopped_reason is not None
 
     # --- publishing -----------------------------------------------------------------------------
 
@@ -290,7 +304,7 @@ class Publisher(commands.Cog):
                 if decision != "retry":
                     reason = problem_text(step.action, exc.status, exc.code, self._missing(step, request))
                     if decision == "stop_destination":
-                        return await self._stop_destination(publication, row, essay.title, reason)
+                        return await self._refused(publication, row, essay.title, request, exc, reason)
                     return await self._stop_publication(publication, row, essay.title, reason)
                 retries = await self._wait_before_retry(retries, exc)
                 # Discord may have acted before failing; only a forum post has no other guard (nonces,
@@ -326,9 +340,10 @@ class Publisher(commands.Cog):
 
     async def _send(self, request: Request, body: dict[str, Any] | None) -> Any:
         route = Route(request.method, request.path, channel_id=request.channel_id)
+        timeout = aiohttp.ClientTimeout(total=self.request_timeout)
         if body is None:
-            return await self.bot.http.request(route)
-        return await self.bot.http.request(route, json=body)
+            return await self.bot.http.request(route, timeout=timeout)
+        return await self.bot.http.request(route, json=body, timeout=timeout)
 
     def _bot_id(self) -> int:
         user = self.bot.user
@@ -387,6 +402,54 @@ class Publisher(commands.Cog):
             return []
         permissions = channel.permissions_for(channel.guild.me)
         return [name for name in required_permissions(step.action) if not getattr(permissions, name, True)]
+
+    async def _refused(
+        self,
+        publication: PublicationRow,
+        row: DestinationRow,
+        title: str,
+        request: Request,
+        exc: discord.HTTPException,
+        reason: str,
+    ) -> Outcome:
+        """A refusal that would stop the destination; first rule out the two cases a stop gets wrong.
+
+        The bot removed from the server: its requests fail with Missing Access before the gateway's
+        GUILD_DELETE may have arrived, and a stop would outlive a re-invite. A thread or message
+        of this publication deleted while the channel remains: resuming cannot bring it back, so
+        only this publication stops and the destination keeps taking later essays.
+        """
+        if exc.code == MISSING_ACCESS and not await self._still_in_guild(row.guild_id):
+            await self.bot.store.set_guild_removed(row.guild_id, True)
+            logger.info("removed from guild %s while publishing; its publications wait", row.guild_id)
+            return "deferred"
+        in_thread = request.channel_id != row.channel_id
+        part_gone = exc.code == UNKNOWN_MESSAGE or (exc.code == UNKNOWN_CHANNEL and in_thread)
+        if part_gone and await self._channel_exists(row.channel_id):
+            await self.bot.store.stop_publication(publication.id, reason)
+            logger.warning("publication %s stopped: %s", publication.id, reason)
+            await self.bot.tell_moderators(row.guild_id, gone_message(title, f"<#{row.channel_id}>", reason))
+            return "stopped"
+        return await self._stop_destination(publication, row, title, reason)
+
+    async def _still_in_guild(self, guild_id: int) -> bool:
+        """Ask Discord (not the cache, which may lag) whether the bot is still a member of the server."""
+        try:
+            await self.bot.http.request(Route("GET", "/guilds/{guild_id}/threads/active", guild_id=guild_id))
+        except (discord.Forbidden, discord.NotFound):
+            return False
+        except (discord.HTTPException, *TRANSIENT):
+            return True  # unknown: fall back to stopping, which a moderator can undo
+        return True
+
+    async def _channel_exists(self, channel_id: int) -> bool:
+        try:
+            await self.bot.http.get_channel(channel_id)
+        except discord.Forbidden:
+            return True
+        except (discord.HTTPException, *TRANSIENT):
+            return False
+        return True
 
     async def _stop_destination(
         self, publication: PublicationRow, row: DestinationRow, title: str, reason: str
@@ -486,16 +549,23 @@ class Publisher(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
+        # The server's task is not cancelled: a cancel in the middle of a store write could leave
+        # a transaction open. It checks the flag before each publication and, mid-plan, finds
+        # the removal from Discord's answers (see _refused).
         await self.bot.store.set_guild_removed(guild.id, True)
-        task = self._guild_tasks.pop(guild.id, None)
-        if task is not None:
-            task.cancel()
         logger.info("removed from guild %s; its publishing is skipped", guild.id)
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.bot.store.set_guild_removed(guild.id, False)
         self.bot.publications_queued.set()
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        # Invited back while the bot was offline: READY lists the server again, with no join event.
+        if guild.id in await self.bot.store.removed_guilds():
+            logger.info("back in guild %s; its publishing resumes", guild.id)
+            await self.on_guild_join(guild)
 
 
 def _destination(row: DestinationRow) -> Destination:

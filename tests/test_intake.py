@@ -76,9 +76,7 @@ async def test_summary_only_entry_gets_its_page_fetched(server: FetchServer, fet
     assert server.hits("/essay") == 1
 
 
-async def test_summary_entry_whose_page_fails_is_reported_not_stored(
-    server: FetchServer, fetcher: Fetcher
-) -> None:
+async def test_summary_entry_whose_page_fails_is_reported_not_stored(server: FetchServer, fetcher: Fetcher) -> None:
     server.route("/essay", Route(status=500, body="oops"))
     server.route("/feed", Route(body=summary_feed(server.url("/essay")), headers={"Content-Type": "text/xml"}))
     loaded = await load_source(server.url("/feed"), fetcher)
@@ -193,3 +191,21 @@ async def test_folder_readme_is_not_an_essay(tmp_path: Path) -> None:
     (tmp_path / "essay.md").write_text("---\ntitle: Kept\n---\n\n" + PARAGRAPH)
     loaded = await load_source(str(tmp_path), None)
     assert [e.title for e in loaded.entries] == ["Kept"]
+
+
+async def test_a_reference_resolves_when_its_target_arrives_later(store: Store) -> None:
+    labelled = FIXTURES / "labelled"
+    # The referring essay first, the post it names second: out of publication order.
+    first = await load_source(str(labelled / "emergency-register.md"), None)
+    referrer = entry_to_essay(first.entries[0])
+    await store_essay(store, referrer)
+    row = await store.get_essay(referrer.key)
+    assert row is not None
+    before = await store.load_analysis(row.id)
+    assert all(r.resolved_key is None for r in before.references)
+
+    second = await load_source(str(labelled / "nineteen-mayors.md"), None)
+    target = entry_to_essay(second.entries[0])
+    await store_essay(store, target)
+    after = await store.load_analysis(row.id)
+    assert [r.resolved_key for r in after.references if r.resolved_key] == [target.key]

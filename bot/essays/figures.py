@@ -241,7 +241,9 @@ _CONNECTOR = re.compile(
 # "won by 12 points": in a vote or a poll, bare points are percentage points.
 _MARGIN_POINTS = re.compile(r"[-\s]points?\b", re.I)
 _BY_BEFORE = re.compile(r"\bby\s+$", re.I)
-_VOTE_WORDS = re.compile(r"\b(?:vot\w*|ballot|referendum|poll\w*|elect\w*|margin|lead|won|lost|win|beat|primary)\b", re.I)
+_VOTE_WORDS = re.compile(
+    r"\b(?:vot\w*|ballot|referendum|poll\w*|elect\w*|margin|lead|won|lost|win|beat|primary)\b", re.I
+)
 _RATIO_WORDS = re.compile(r"[-\s]+(?:ratio|margin|majority|vote|votes|decision|ruling|split|verdict)\b", re.I)
 _RANGE_FROM = re.compile(r"\b(?:anywhere|somewhere|rang(?:e|es|ed|ing)|var(?:y|ies|ied|ying))\s+$", re.I)
 _RANGE_OPENER = re.compile(r"\b(?P<word>between|from)\s+$", re.I)
@@ -673,7 +675,8 @@ def _pair(text: str, first: _Atom, second: _Atom, connector: re.Match[str], firs
         return None
     opener = _RANGE_OPENER.search(text, max(0, first.start - 10), first.start)
     is_from = opener is not None and opener["word"].lower() == "from"
-    if is_from and not (first.plain_year and second.plain_year) and not _RANGE_FROM.search(text, 0, opener.start()):
+    from_start = opener.start() if opener is not None else 0
+    if is_from and not (first.plain_year and second.plain_year) and not _RANGE_FROM.search(text, 0, from_start):
         return None  # "rose from 12% to 27%" is a change: two figures ("anywhere from 15 to 20" is a range)
     if connector["and"] is not None and (opener is None or opener["word"].lower() != "between"):
         return None
@@ -850,7 +853,8 @@ def _is_vote_margin(text: str, start: int) -> bool:
     if _BY_BEFORE.search(text, max(0, start - 4), start) is None:
         return False
     sentence_start = max(text.rfind(". ", 0, start), 0)
-    return _VOTE_WORDS.search(text, sentence_start, start) is not None
+    sentence_end = text.find(". ", start)
+    return _VOTE_WORDS.search(text, sentence_start, sentence_end if sentence_end >= 0 else len(text)) is not None
 
 
 def _capitalised_label(text: str, start: int) -> bool:

@@ -63,7 +63,7 @@ _GROUPS = (
     "voters|protesters|organizers|organisers|aides|sources|scientists|doctors|teachers|parents|"
     "students|workers|executives|leaders|judges|justices|regulators|investors|members|staffers"
 )
-_PRONOUN_RE = re.compile(r"(?:he|she|they|it|i|we)", re.IGNORECASE)
+_PRONOUN_RE = re.compile(r"(?:he|she|they|it|i|me|myself|we|us|you)", re.IGNORECASE)
 
 _NAME_END_RE = re.compile(rf"(?<![\w’'\-.])(?:{_NAME_SEQ})(?:[’']s\s+[a-z]+(?:\s+[a-z]+)?)?$")
 _DET = r"(?:[Tt]he|[Aa]n?|[Oo]ne|[Aa]nother|[Ss]ome|[Ss]everal|[Tt]wo|[Tt]hree|[Mm]any)"
@@ -156,7 +156,7 @@ _TITLE_BEFORE_RE = re.compile(
 # "What the court called “...”" (no object) names a thing, so it stays a scare quote.
 _CALLED_RE = re.compile(
     r"\b(?:(?:called|calls|call|branded|brands)\s+(?:it|this|that|them|him|her"
-    r"|(?:the|this|that|his|her|their|its)\s+[a-z][\w’'\-]*)"
+    r"|(?:the|this|that|his|her|their|its)(?:\s+[a-z][\w’'\-]*){1,3})"
     r"|(?:described|describes|describe)(?:\s+(?:it|this|that|them|(?:the|his|her|their|its)\s+[a-z][\w’'\-]*))?"
     r"\s+as)\s*$"
 )
@@ -174,7 +174,7 @@ _TITLES = frozenset(
     gen attorney solicitor ambassador sheriff chief officer detective sgt sergeant lt lieutenant col
     colonel capt captain adm admiral rev reverend rabbi imam bishop pastor pope cardinal sir dame king
     queen prince princess provost superintendent comptroller treasurer auditor controller
-    councilmember councilman councilwoman alderman alderwoman assemblyman assemblywoman
+    councilmember councilman councilwoman councillor councilor alderman alderwoman assemblyman assemblywoman
     assemblymember supervisor executive founder cofounder co-founder editor trustee delegate del
     former late deputy acting interim vice associate assistant senior premier inspector commander
     economist columnist spokesperson spokesman spokeswoman
@@ -726,6 +726,8 @@ def _last_mention(text: str, *, person: bool, known: frozenset[str] = frozenset(
             continue
         if person and (name.startswith("the ") or name.split()[-1].lower() in _ORG_WORDS):
             continue
+        if person and _THE_BEFORE_RE.search(before):
+            continue  # "the Harwick Mutual", "the Selbourne Quarterly": an institution, not a person
         best = name
     return best
 
@@ -795,7 +797,8 @@ class _EssayScanner:
         if attribution is None:
             return None
         context = _Ctx(self.units[index].section, index, self.author, self._previous_text(index - 1))
-        return self._resolve(attribution, sentence, context)
+        # "She writes:" names nobody: the whole introducing paragraph is searched for "she".
+        return self._resolve(attribution, previous, context)
 
     def _context(self, index: int) -> _Ctx:
         return _Ctx(
@@ -826,7 +829,7 @@ class _EssayScanner:
                 return self._role_names().get(speaker.split()[-1].lower())  # "the governor" -> his name
             return speaker
         lowered = raw.lower()
-        if lowered == "i":
+        if lowered in ("i", "me", "myself"):
             return ctx.i_speaker
         if lowered not in ("he", "she", "they"):
             return None  # "it"/"we" are too vague to resolve

@@ -309,7 +309,10 @@ def _references_in(sentence: str, section: int, published: date | None) -> list[
         others = [m for m in _other_mentions(sentence, dates) if m.day is not None and m.day != mentions[0].day]
         if others:
             first = mentions[0]
-            return [Reference(sentence, section, first.day, first.title), Reference(sentence, section, others[0].day, None)]
+            return [
+                Reference(sentence, section, first.day, first.title),
+                Reference(sentence, section, others[0].day, None),
+            ]
     if not mentions:
         return []
     strong = {(m.day, m.title) for m in mentions if m.strength == 3}
@@ -510,7 +513,8 @@ def _resolve_one(ref: Reference, candidates: Sequence[ReferenceCandidate], by_ur
         scored = sorted(((_title_similarity(ref.title, c.title), c.key) for c in pool), reverse=True)
         needed = 0.5 if window is not None else 0.85
     else:
-        probe = ref.text if ref.url is None else " ".join(_slug_words(ref.url))
+        # A bare link has only its slug; a sentence that carries a link has its own words too.
+        probe = ref.text if ref.url is None or ref.text != ref.url else " ".join(_slug_words(ref.url))
         scored = sorted(((_topic_similarity(probe, c.title), c.key) for c in pool), reverse=True)
         needed = 0.5
     if scored and scored[0][0] >= needed and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 0.15):

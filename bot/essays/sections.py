@@ -28,7 +28,7 @@ MAX_TITLE_CHARS = 100
 # Essays shorter than this are one discussion.
 MIN_SPLIT_WORDS = 350
 # About one section per this many words: a 1,200-word essay is about three discussions.
-WORDS_PER_SECTION = 275
+WORDS_PER_SECTION = 400
 # Units smaller than this (a one-line transition, an attribution) join a neighbour.
 MIN_UNIT_WORDS = 80
 # A text-only prefix before the first heading is its own section from this size up.

@@ -559,7 +559,8 @@ def parse_markdown(text: str, *, path: str) -> Entry:
     )
     entry_id = _str_or_none(meta.get("id")) or _str_or_none(meta.get("blogger_id"))
     url = _str_or_none(meta.get("permalink")) or _str_or_none(meta.get("url"))
-    url = url or _str_or_none(meta.get("canonical_url"))
+    # A blog moved from Blogger keeps its old address, which its older posts link to.
+    url = url or _str_or_none(meta.get("canonical_url")) or _str_or_none(meta.get("blogger_orig_url"))
     return Entry(
         source=path,
         title=title or _slug_title(file_path),

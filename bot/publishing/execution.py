@@ -181,6 +181,19 @@ def problem_text(action: str, status: int, code: int, missing: Sequence[str] = (
     return f"Discord refused a {action} request (HTTP {status}, code {code})"
 
 
+def gone_message(essay_title: str, channel: str, reason: str) -> str:
+    """What the moderators read when something one publication builds on was deleted.
+
+    Resuming cannot bring a deleted thread or message back, so this publication stops for good
+    while the destination keeps taking later essays.
+    """
+    return (
+        f"Publishing **{essay_title}** to {channel} stopped: {reason}. "
+        "What was posted stays, and the rest of this essay is not posted there; later essays are "
+        "posted as usual. Run `/marginalia repost` to post this essay again from scratch."
+    )
+
+
 def stop_message(essay_title: str, channel: str, reason: str) -> str:
     """What the moderators read when a destination stops."""
     return (

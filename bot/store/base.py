@@ -94,14 +94,30 @@ class StoreBase:
                 raise StoreError(f"the database is busy or unwritable: {exc}") from exc
             try:
                 yield self._db
-            except BaseException:
-                await self._db.execute("ROLLBACK")
+            except BaseException as exc:
+                await self._rollback()
+                if _is_storage_failure(exc):
+                    # A full disk or an I/O error inside a statement, not only at COMMIT.
+                    raise StoreError(_explain_write_error(exc)) from exc
                 raise
             try:
                 await self._db.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                await self._db.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                await self._rollback()
                 raise StoreError(_explain_write_error(exc)) from exc
+
+    async def _rollback(self) -> None:
+        """Roll back if a transaction is still open.
+
+        SQLite rolls back by itself on some errors (SQLITE_FULL, SQLITE_IOERR); a second
+        ROLLBACK would then fail and hide the error that matters.
+        """
+        if not self._db.in_transaction:
+            return
+        try:
+            await self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            logger.exception("rolling back a failed transaction failed too")
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         async with self._db.execute(sql, params) as cursor:
@@ -114,7 +130,12 @@ class StoreBase:
             return list(await cursor.fetchall())
 
 
-def _explain_write_error(exc: sqlite3.OperationalError) -> str:
+def _is_storage_failure(exc: BaseException) -> bool:
+    """An error of the database file or disk rather than of the statement (a constraint, a bug)."""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+def _explain_write_error(exc: sqlite3.Error) -> str:
     message = str(exc)
     if "full" in message.lower():
         return "the disk holding the database is full; free some space and try again"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,15 @@ POOL_MAX_CHARS = 600
 _TOP = "\U0010ffff"
 # Autocomplete input is short in practice; a longer one is clipped rather than scanned for.
 _CHOICE_INPUT_MAX = 100
+# A random quote across the archive comes from this many short runs of quotes, each starting at
+# a random id: a few index range reads instead of ordering every quote by random().
+POOL_WINDOWS = 6
+# Speakers a partial name may stand for, at most (the most quoted first).
+_SPEAKER_NAMES_MAX = 50
+# A search across the archive ranks at most this many of its newest matches: ranking every match
+# of a very common word (40,000 figures say "percent" at 10,000 essays) costs tens of milliseconds.
+MATCH_WINDOW = 2000
+_POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +153,9 @@ class LookupQueries(StoreBase):
             where.append("quote_fts MATCH ?")
             params.append(match)
             order = "bm25(quote_fts), q.id DESC"
+            where_scope, scope_params = await self._match_scope("quote_fts", "quotes", match, essay_key)
+            where.append(where_scope)
+            params.extend(scope_params)
         if speaker:
             where.append("(q.speaker = ? COLLATE NOCASE OR q.speaker LIKE ? ESCAPE '\\')")
             params.extend([speaker, like_pattern(speaker)])
@@ -157,39 +170,112 @@ class LookupQueries(StoreBase):
         )
         return [(quote_from_row(r), _ref_from_row(r)) for r in rows]
 
+    async def _match_scope(self, fts: str, table: str, match: str, essay_key: str | None) -> tuple[str, list[Any]]:
+        """A condition that keeps a full-text search from ranking more rows than it must.
+
+        In one essay: only that essay's rows are probed. Across the archive: only the newest
+        ``MATCH_WINDOW`` matches are ranked (FTS5 walks its rowids newest first cheaply).
+        """
+        if essay_key:
+            return (
+                f"{fts}.rowid IN (SELECT id FROM {table} WHERE essay_id = (SELECT id FROM essays WHERE key = ?))",
+                [essay_key],
+            )
+        floor = await self._one(
+            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (match, MATCH_WINDOW - 1),
+        )
+        if floor is None:
+            return "1", []
+        return f"{fts}.rowid >= ?", [int(floor["rowid"])]
+
     async def quote_pool(
         self,
         *,
         speaker: str | None = None,
         essay_key: str | None = None,
         limit: int = 60,
+        rng: random.Random | None = None,
     ) -> list[tuple[Quote, EssayRef]]:
         """Candidates for a random quote: attributed quotations and notable sentences of a readable length.
 
         Within one essay every candidate comes back; across the archive a random
-        sample of ``limit``, so each call can offer something new.
+        sample of about ``limit``, so each call can offer something new. No query
+        reads more than the candidates it returns and a bounded part of an index.
         """
-        where = [
-            "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')",
-            "length(q.text) BETWEEN ? AND ?",
-        ]
-        params: list[Any] = [POOL_MIN_CHARS, POOL_MAX_CHARS]
-        if speaker:
-            where.append("(q.speaker = ? COLLATE NOCASE OR q.speaker LIKE ? ESCAPE '\\')")
-            params.extend([speaker, like_pattern(speaker)])
+        rng = rng or random.Random()
         if essay_key:
-            where.append("e.key = ?")
-            params.append(essay_key)
-            order = "q.id"
-            limit = max(limit, 500)
-        else:
-            order = "random()"
+            where = [_POOL_KINDS, "length(q.text) BETWEEN ? AND ?", "e.key = ?"]
+            params: list[Any] = [POOL_MIN_CHARS, POOL_MAX_CHARS, essay_key]
+            if speaker:
+                where.append("(q.speaker = ? COLLATE NOCASE OR q.speaker LIKE ? ESCAPE '\\')")
+                params.extend([speaker, like_pattern(speaker)])
+            return await self._pool_rows(where, params, order="q.id", limit=max(limit, 500))
+        if speaker:
+            return await self._speaker_pool(speaker, limit, rng)
+        return await self._archive_pool(limit, rng)
+
+    async def _pool_rows(
+        self, where: Sequence[str], params: Sequence[Any], *, order: str, limit: int
+    ) -> list[tuple[Quote, EssayRef]]:
         rows = await self._all(
             f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q JOIN essays e ON e.id = q.essay_id "
             f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
             (*params, limit),
         )
         return [(quote_from_row(r), _ref_from_row(r)) for r in rows]
+
+    async def _archive_pool(self, limit: int, rng: random.Random) -> list[tuple[Quote, EssayRef]]:
+        """Runs of candidates from random points of the archive (by quote id), together about ``limit``."""
+        # Two subqueries: SQLite answers a lone min() or max() from the rowid, but not both in one.
+        bounds = await self._one("SELECT (SELECT min(id) FROM quotes) AS low, (SELECT max(id) FROM quotes) AS high")
+        if bounds is None or bounds["low"] is None:
+            return []
+        low, high = int(bounds["low"]), int(bounds["high"])
+        per_window = max(1, -(-limit // POOL_WINDOWS))
+        found: dict[int, tuple[Quote, EssayRef]] = {}
+        for start in sorted(rng.randint(low, high) for _ in range(POOL_WINDOWS)):
+            rows = await self._all(
+                f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q JOIN essays e ON e.id = q.essay_id "
+                f"WHERE q.id >= ? AND {_POOL_KINDS} AND length(q.text) BETWEEN ? AND ? ORDER BY q.id LIMIT ?",
+                (start, POOL_MIN_CHARS, POOL_MAX_CHARS, per_window),
+            )
+            for row in rows:
+                found.setdefault(int(row["id"]), (quote_from_row(row), _ref_from_row(row)))
+        return list(found.values())
+
+    async def _speaker_pool(self, speaker: str, limit: int, rng: random.Random) -> list[tuple[Quote, EssayRef]]:
+        """A random sample of the quotes of the speakers ``speaker`` names (whole or part of a name)."""
+        names = await self.speakers_named(speaker)
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        ids = [
+            int(r["id"])
+            for r in await self._all(
+                f"SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker COLLATE NOCASE IN ({marks}) "
+                "AND kind IN ('direct', 'epigraph', 'notable')",
+                names,
+            )
+        ]
+        # Twice the limit: a few of the sample may be too short or too long to offer.
+        chosen = rng.sample(ids, min(len(ids), 2 * limit))
+        if not chosen:
+            return []
+        where = [f"q.id IN ({','.join('?' * len(chosen))})", "length(q.text) BETWEEN ? AND ?"]
+        return await self._pool_rows(where, [*chosen, POOL_MIN_CHARS, POOL_MAX_CHARS], order="q.id", limit=limit)
+
+    async def speakers_named(self, text: str) -> list[str]:
+        """Quoted speakers whose name is ``text`` or contains it (case-insensitive), most quoted first."""
+        text = " ".join(text.split())
+        if not text:
+            return []
+        rows = await self._all(
+            "SELECT speaker FROM quote_speakers WHERE speaker = ? OR speaker LIKE ? ESCAPE '\\' "
+            "ORDER BY quotes DESC LIMIT ?",
+            (text, like_pattern(text), _SPEAKER_NAMES_MAX),
+        )
+        return [r["speaker"] for r in rows]
 
     async def search_figures(
         self,
@@ -202,16 +288,22 @@ class LookupQueries(StoreBase):
         """Figures matching words of ``query`` (best first), or the newest essays' figures in reading order."""
         where: list[str] = ["1"]
         params: list[Any] = []
-        join = ""
-        order = "e.published DESC NULLS LAST, f.essay_id DESC, f.id"
+        # Without a search, essays are the outer loop, newest first (essays_published: published DESC
+        # puts NULLs last, then id DESC), each one's figures in id order from an index: the first
+        # ``limit`` rows come without sorting every figure of the archive.
+        tables = "essays e CROSS JOIN figures f ON f.essay_id = e.id"
+        order = "e.published DESC, e.id DESC, f.id"
         if query:
             match = fts_query(query)
             if match is None:
                 return []
-            join = "JOIN figure_fts ON figure_fts.rowid = f.id"
+            tables = "figures f JOIN essays e ON e.id = f.essay_id JOIN figure_fts ON figure_fts.rowid = f.id"
             where.append("figure_fts MATCH ?")
             params.append(match)
             order = "bm25(figure_fts, 2.0, 3.0, 1.0), f.id"
+            where_scope, scope_params = await self._match_scope("figure_fts", "figures", match, essay_key)
+            where.append(where_scope)
+            params.extend(scope_params)
         if essay_key:
             where.append("e.key = ?")
             params.append(essay_key)
@@ -219,9 +311,7 @@ class LookupQueries(StoreBase):
             where.append("f.kind = ?")
             params.append(kind)
         rows = await self._all(
-            f"SELECT f.*, {_ESSAY_COLUMNS} FROM figures f "
-            f"JOIN essays e ON e.id = f.essay_id {join} WHERE {' AND '.join(where)} "
-            f"ORDER BY {order} LIMIT ?",
+            f"SELECT f.*, {_ESSAY_COLUMNS} FROM {tables} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
             (*params, limit),
         )
         return [(figure_from_row(r), _ref_from_row(r)) for r in rows]
@@ -280,25 +370,26 @@ class LookupQueries(StoreBase):
     async def speaker_choices(self, text: str, *, essay_id: int | None = None, limit: int = 25) -> list[str]:
         """Quoted speakers starting with ``text``, then containing it, most quoted first.
 
-        With no text, the speakers of ``essay_id`` (or of the newest essays).
+        Names and counts come from ``quote_speakers`` (one row per speaker). With no
+        text, the speakers of ``essay_id`` (or of the newest essays).
         """
         text = " ".join(text.split())[:_CHOICE_INPUT_MAX]
         if not text:
             return await self._recent_speakers(essay_id, limit)
         counts: dict[str, int] = {}
         for row in await self._all(
-            "SELECT speaker, count(*) AS n FROM quotes WHERE speaker >= ? COLLATE NOCASE "
-            "AND speaker < ? COLLATE NOCASE GROUP BY speaker COLLATE NOCASE ORDER BY n DESC LIMIT ?",
+            "SELECT speaker, quotes FROM quote_speakers WHERE speaker >= ? AND speaker < ? "
+            "ORDER BY quotes DESC LIMIT ?",
             (text, text + _TOP, limit),
         ):
-            counts[row["speaker"]] = int(row["n"])
+            counts[row["speaker"]] = int(row["quotes"])
         if len(counts) < limit:
             for row in await self._all(
-                "SELECT speaker, count(*) AS n FROM quotes INDEXED BY quotes_speaker_kind "
-                "WHERE speaker LIKE ? ESCAPE '\\' GROUP BY speaker COLLATE NOCASE ORDER BY n DESC LIMIT ?",
+                "SELECT speaker, quotes FROM quote_speakers WHERE speaker LIKE ? ESCAPE '\\' "
+                "ORDER BY quotes DESC LIMIT ?",
                 (like_pattern(text), limit * 2),
             ):
-                counts.setdefault(row["speaker"], int(row["n"]))
+                counts.setdefault(row["speaker"], int(row["quotes"]))
         folded = text.casefold()
         ranked = sorted(
             counts,

@@ -252,8 +252,13 @@ async def test_figures_kind_and_thread_section_first(world: World) -> None:
 async def test_related_with_and_without_options(world: World) -> None:
     _, newest = await world.ask("related")
     assert newest.embeds[0]["title"] == "Earlier posts related to “Everything Is an Emergency Now”"
-    _, chosen = await world.ask("related", {"essay": ORCHESTRA})
-    assert "What the Orchestra Strike Is Really About" in chosen.embeds[0]["title"]
+    _, chosen = await world.ask("related", {"essay": COUNCIL})
+    assert "The Councils That Bet on Cheap Money" in chosen.embeds[0]["title"]
+    assert any("Rainy-Day Fund" in f["name"] for f in fields(chosen)), "its explicit reference"
+    # Only weakly related earlier posts exist for this one: a clear answer, not a list of noise.
+    _, lonely = await world.ask("related", {"essay": ORCHESTRA})
+    assert not lonely.embeds
+    assert lonely.content.startswith("No earlier posts related to “What the Orchestra Strike Is Really About”")
     _, topic = await world.ask("related", {"search": "council debt borrowing"})
     assert any("Cheap Money" in f["name"] for f in fields(topic))
     # Inside a thread: that thread's essay; its own threads are linked when it is the related one.

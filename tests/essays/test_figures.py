@@ -553,3 +553,100 @@ def test_a_long_essay_keeps_every_figure() -> None:
 def test_an_iso_date_in_prose_is_a_date() -> None:
     (figure,) = figures("The order, dated 2024-11-05, was never served.")
     assert (figure.kind, figure.unit, figure.value) == ("date", "2024-11-05", None)
+
+
+# --- rules from the labelling conventions (tests/fixtures/labelled/README.md) --------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure_text", "expected"),
+    [
+        # money for every <noun> is per_unit; "annually" is per year
+        (
+            "The levy works out to $212 for every tenant in the building.",
+            "$212 for every tenant",
+            {"kind": "per_unit", "value": 212.0, "unit": "USD per tenant"},
+        ),
+        (
+            "The upgrade will cost the port €4.5 million annually.",
+            "€4.5 million annually",
+            {"kind": "per_unit", "value": 4.5e6, "unit": "EUR per year"},
+        ),
+        # a ratio whose two sides a short phrase separates
+        (
+            "The charity spends 41 cents on mailings and galas for every dollar of grants.",
+            "41 cents on mailings and galas for every dollar",
+            {"kind": "ratio", "value": 0.41, "unit": "USD per USD"},
+        ),
+        # a vote margin in points is percentage points
+        (
+            "The levy passed by 18 points in a county that voted against the last one.",
+            "18 points",
+            {"kind": "percentage_points", "value": 18.0, "unit": "pp"},
+        ),
+        # a year before a singular noun
+        (
+            "The mayor's 2027 budget trims the parks department.",
+            "2027",
+            {"kind": "year", "value": 2027.0, "unit": "year"},
+        ),
+        # centuries in years
+        (
+            "The bridge stood for two centuries before the flood.",
+            "two centuries",
+            {"kind": "duration", "value": 200.0, "unit": "years"},
+        ),
+        # "a hundred" is a number
+        (
+            "The guild kept its books by hand for a hundred years.",
+            "a hundred years",
+            {"kind": "duration", "value": 100.0, "unit": "years"},
+        ),
+        # "anywhere from A to B" is a range
+        (
+            "Estimates run anywhere from 300 to 450 jobs.",
+            "from 300 to 450",
+            {"kind": "count", "value": 300.0, "value_high": 450.0},
+        ),
+    ],
+)
+def test_convention_rules(sentence: str, figure_text: str, expected: dict[str, Any]) -> None:
+    figure = by_text(sentence, figure_text)
+    for field_name, value in expected.items():
+        assert getattr(figure, field_name) == value, (field_name, figure)
+
+
+def test_a_change_from_one_rate_to_another_is_two_figures() -> None:
+    found = figures("Turnout fell from 64% to 52% after the polling places moved.")
+    assert [(f.text, f.kind, f.value, f.value_high) for f in found] == [
+        ("64%", "percent", 64.0, None),
+        ("52%", "percent", 52.0, None),
+    ]
+
+
+def test_under_before_a_small_number_word_is_no_qualifier() -> None:
+    found = figures("She ran the library under three mayors and never lost a budget fight.")
+    assert [(f.text, f.kind, f.value, f.qualifier) for f in found] == [("three", "count", 3.0, None)]
+
+
+def test_a_number_word_inside_a_title_and_a_round_the_clock_hour_are_no_figures() -> None:
+    text = "As my May 4th Seven Bridges and a Ferry post said, the 24-hour news channels ignored it."
+    assert [f.text for f in figures(text, published=date(2025, 6, 1))] == ["May 4th"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "published", "unit"),
+    [
+        # far enough back in the same year: still the essay's year
+        ("The review began on February 3rd.", date(2025, 9, 20), "2025-02-03"),
+        # later in the year: the same year too
+        ("The board meets again on November 12th.", date(2025, 9, 20), "2025-11-12"),
+        # more than eight months away and nearer in the neighbouring year
+        ("The audit closed on December 29th.", date(2025, 1, 10), "2024-12-29"),
+        # "next" points forward
+        ("The vote is scheduled for next March 2nd.", date(2025, 9, 20), "2026-03-02"),
+    ],
+)
+def test_dates_without_a_year(sentence: str, published: date, unit: str) -> None:
+    (figure,) = [f for f in figures(sentence, published=published) if f.kind == "date"]
+    assert figure.unit == unit

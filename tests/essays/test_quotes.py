@@ -730,3 +730,70 @@ def test_realistic_prose_speaker_precision_and_recall() -> None:
     recall = true_positive / (true_positive + false_negative)
     assert precision >= 0.90
     assert recall >= 0.95
+
+
+# --- rules from the labelling conventions (tests/fixtures/labelled/README.md) --------------------
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        # a person "called it" a phrase of four words or more: that person's words
+        (
+            'Councillor Maud Ferris called it "a tax on people who rent," and voted no.',
+            [("direct", "Maud Ferris", "a tax on people who rent")],
+        ),
+        # a short coinage after "called it" stays a scare quote
+        ('Ferris called it "rent creep" in the debate.', [("scare", None, "rent creep")]),
+        # one word in a noun's place after a verb of speech is a scare quote
+        ('The chief warned of a "meltdown" at the depot.', [("scare", None, "meltdown")]),
+        # the name after a role is the speaker
+        (
+            '"We will appeal the ruling," the union\'s general counsel, Oskar Brandt, said.',
+            [("direct", "Oskar Brandt", "We will appeal the ruling")],
+        ),
+        # an unnamed aide: direct, no speaker
+        (
+            '"Nobody wants to own this vote," an aide to the speaker told me.',
+            [("direct", None, "Nobody wants to own this vote")],
+        ),
+        # a new sentence after the closing mark attributes nothing to its subject
+        (
+            'Ferris called the deal "a gift to the landlords of this city." The council says otherwise.',
+            [("direct", "Ferris", "a gift to the landlords of this city.")],
+        ),
+        # a title of a work in quote marks is no quotation
+        ('Her pamphlet, "The Rent Is Too High", sold well.', []),
+    ],
+)
+def test_convention_rules(paragraph: str, expected: list[tuple[str, str | None, str]]) -> None:
+    assert triples(quotes(P(paragraph), author="Pat Author")) == expected
+
+
+def test_the_role_is_named_from_earlier_in_the_essay() -> None:
+    found = quotes(
+        P("The port director, Ines Calloway, has run the harbour for a decade."),
+        P('Last week the director called the dredging plan "a decade too late and a million short."'),
+    )
+    assert triples(found) == [("direct", "Ines Calloway", "a decade too late and a million short.")]
+
+
+def test_joined_by_credits_the_writer_not_the_colleague() -> None:
+    found = quotes(P('Judge Rhea Marten, joined by Judge Colm Price, wrote that the law "says nothing of the kind."'))
+    assert triples(found) == [("direct", "Rhea Marten", "says nothing of the kind.")]
+
+
+def test_blockquote_intro_pronoun_resolves_through_the_paragraph() -> None:
+    found = quotes(
+        P("Her archive work is the heart of the book, and Teodora Ilic knows it. She writes:"),
+        Q("The clerks kept two ledgers, one for the board and one for themselves."),
+    )
+    assert [(q.kind, q.speaker) for q in found] == [("direct", "Teodora Ilic")]
+
+
+def test_first_person_object_pronoun_is_the_author_not_a_speaker_named_me() -> None:
+    from bot.essays.model import Block, Section
+
+    block = Block("paragraph", "“Ship it on Friday,” my manager told me. “Not on my watch,” said me, apparently.")
+    quotes = find_quotes([Section(1, "One", (block,), 0, 1)], author="Ada Brennan")
+    assert all(q.speaker != "Me" and q.speaker != "me" for q in quotes)

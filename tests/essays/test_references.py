@@ -41,9 +41,7 @@ def test_dated_mention_without_year_takes_the_year_from_the_essay() -> None:
 
 def test_dated_mention_earlier_in_the_same_year() -> None:
     ref = only(
-        find_references(
-            make_sections("Readers of my January 2nd post will remember the numbers."), published=PUBLISHED
-        )
+        find_references(make_sections("Readers of my January 2nd post will remember the numbers."), published=PUBLISHED)
     )
     assert ref.date == date(2025, 1, 2)
     assert ref.title is None
@@ -183,9 +181,7 @@ def resolve_text(text: str) -> Reference:
 
 
 def test_resolution_by_url_ignores_www_scheme_and_tracking() -> None:
-    ref = Reference(
-        "link", 1, url="http://www.harborledger-notes.example/2024/03/transit-fund-follies.html?m=1"
-    )
+    ref = Reference("link", 1, url="http://www.harborledger-notes.example/2024/03/transit-fund-follies.html?m=1")
     (resolved,) = resolve_references([ref], ARCHIVE)
     assert resolved.resolved_key == "k-follies"
     assert ref.resolved_key is None  # a copy, the input is untouched
@@ -216,9 +212,7 @@ def test_month_phrase_with_one_post_in_the_window() -> None:
 
 
 def test_year_and_title_resolution() -> None:
-    ref = resolve_text(
-        "I wrote about this in 2019 (see my earlier post on Rainy-Day Funds and Their Limits)."
-    )
+    ref = resolve_text("I wrote about this in 2019 (see my earlier post on Rainy-Day Funds and Their Limits).")
     assert ref.resolved_key == "k-old"
 
 
@@ -227,3 +221,30 @@ def test_unrelated_references_stay_unresolved() -> None:
     ref = resolve_text("See my earlier post on Parking Meters and Permits.")
     assert ref.resolved_key is None
     assert resolve_references([], ARCHIVE) == []
+
+
+# --- long titles, two posts in one sentence, and links carried by a phrase ---------------------
+
+
+def test_a_long_title_between_the_date_and_the_noun() -> None:
+    text = "(See also my January 6th Why Every Small Town Needs a Second Bus Route blog for the history.)"
+    ref = only(find_references(make_sections(text), published=PUBLISHED))
+    assert ref.date == date(2025, 1, 6)
+    assert ref.title == "Why Every Small Town Needs a Second Bus Route"
+
+
+def test_a_differently_dated_phrase_in_the_same_sentence_is_a_second_post() -> None:
+    text = "Read my January 3rd post on ferry fares, and, as I argued last year, the subsidy is the problem."
+    refs = find_references(make_sections(text), published=PUBLISHED)
+    assert len(refs) == 2
+    assert refs[0].date == date(2025, 1, 3)
+    assert refs[1].date is not None and refs[1].date.year == 2024
+
+
+def test_a_phrase_and_the_link_it_carries_are_one_reference() -> None:
+    text = "As I wrote in my piece on the ferry timetable, nobody reads the small print."
+    link = "https://www.harborledger-notes.example/2024/11/ferry-timetable.html"
+    refs = find_references(make_sections(text), published=PUBLISHED, blog_url=BLOG, links=[link])
+    ref = only(refs)
+    assert ref.text == text
+    assert ref.url == link

@@ -133,9 +133,7 @@ LIBRARY = [
     ),
 ]
 
-QUOTE_INTRO = (
-    "Writing for the Harbor Ledger, the planner Ana Ruiz explains why the two fights are really one:"
-)
+QUOTE_INTRO = "Writing for the Harbor Ledger, the planner Ana Ruiz explains why the two fights are really one:"
 QUOTED_PASSAGE = [
     (
         "“Every transit budget is a statement about who the city expects to stay home. When the "

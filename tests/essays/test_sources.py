@@ -577,3 +577,13 @@ def test_read_cp1252_text_file(tmp_path: Path) -> None:
     path.write_bytes("Title Line\n\nShe said \u201cno\u201d \u2014 twice.\n".encode("cp1252"))
     ((_, entry),) = read_path(path).entries
     assert entry.blocks == (P("She said “no” — twice."),)
+
+
+def test_markdown_moved_from_blogger_keeps_its_old_address_as_url() -> None:
+    text = (
+        "---\ntitle: Moved House\ndate: 2012-03-04\n"
+        "blogger_orig_url: https://old.example.com/2012/03/moved-house.html\n---\n\n"
+        "The blog moved, but the old links in older posts still point at the old address.\n"
+    )
+    entry = parse_markdown(text, path="2012-03-04-moved-house.md")
+    assert entry.url == "https://old.example.com/2012/03/moved-house.html"

@@ -1,0 +1,273 @@
+"""Related-post ranking on a small archive of original essays, stored through the intake."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.essays.model import Block, Essay
+from bot.intake import store_essay
+from bot.related import THRESHOLD, RelatedPost, key_terms, related_to_essay, related_to_text
+from bot.store import EssayRow, Store
+
+BLOG = "https://harbour-notes.example/"
+
+
+def essay(slug: str, title: str, day: str, labels: tuple[str, ...], *paragraphs: str) -> Essay:
+    return Essay(
+        key=f"{BLOG}{slug}.html",
+        title=title,
+        blocks=tuple(Block("paragraph", p) for p in paragraphs),
+        url=f"{BLOG}{slug}.html",
+        author="Nell Ashdown",
+        published=datetime.fromisoformat(day).replace(tzinfo=UTC),
+        labels=labels,
+    )
+
+
+FERRY = essay(
+    "ferry-timetable",
+    "The Ferry Timetable",
+    "2024-03-09",
+    ("ferries", "island life"),
+    "The winter ferry timetable arrived with two sailings fewer, and nobody on the island was asked. "
+    "The crossing to the mainland now leaves at dawn and returns after dark, which suits the operator "
+    "and nobody else.",
+    "A ferry is not a luxury for islanders; it is the road to the hospital, the school and the shop. "
+    "Cutting a sailing is closing a road, and the operator should be made to say so plainly.",
+)
+PIER = essay(
+    "pier-repairs",
+    "Who Pays for the Pier",
+    "2024-04-02",
+    ("ferries", "public money", "island life"),
+    "The pier where the ferry ties up needs repairs the council has postponed three winters running. "
+    "Every postponement makes the ferry crossing a little less certain in a storm.",
+    "The ferry operator says the pier is the council's problem; the council says the crossing is the "
+    "operator's. Islanders waiting on the pier in the rain do not care whose ledger it sits in.",
+)
+SOURDOUGH = essay(
+    "sourdough",
+    "A Season of Sourdough",
+    "2024-04-20",
+    ("island life",),
+    "My starter survived the winter in a jar beside the stove, fed on rye flour and neglect. "
+    "The loaves it makes are sour, dense and better than anything the shop sells.",
+    "Baking is slow on purpose: the dough rises overnight, the oven heats for an hour, and the crust "
+    "cracks as it cools on the rack by the window.",
+)
+HARBOUR_DUES = essay(
+    "harbour-dues",
+    "Harbour Dues and Fishing Boats",
+    "2024-05-14",
+    ("harbour", "public money", "island life"),
+    "The harbour board raised mooring dues for the fishing boats again this spring, by a fifth. "
+    "Skippers say the boats now earn less than the dues, the fuel and the nets cost together.",
+    "I made a related point in my March 9th The Ferry Timetable blog: decisions about the island's "
+    "lifelines are taken on the mainland by boards that never wait on a wet quay.",
+)
+LATER_FERRY = essay(
+    "ferry-again",
+    "The Ferry Timetable, Again",
+    "2024-09-30",
+    ("ferries", "island life"),
+    "The summer ferry timetable restored one sailing and the operator called it generosity. "
+    "The dawn crossing to the mainland still leaves before the first bus, and the evening ferry "
+    "still returns after dark.",
+    "A ferry timetable written for the operator's convenience is still a closed road for islanders, "
+    "however many sailings it adds back in August.",
+)
+
+# Posts on other things, so that BM25 sees the ferry words as the rare words they are.
+FILLER = (
+    essay(
+        "logbook",
+        "The Lighthouse Keeper's Logbook",
+        "2024-01-15",
+        ("history",),
+        "The last keeper of the north light wrote in his logbook every evening for thirty-one years: "
+        "the lamp lit, the wick trimmed, the glass cleaned of salt.",
+        "Storm entries are the longest. He describes the tower shaking and the lamp holding, and then, "
+        "the next morning, a single line about breakfast.",
+    ),
+    essay(
+        "seabirds",
+        "Counting Seabirds on the Cliffs",
+        "2024-02-02",
+        ("nature", "island life"),
+        "Each June volunteers count the puffins, razorbills and kittiwakes nesting on the western cliffs. "
+        "The survey takes a week of crouching in heather with binoculars and a tally counter.",
+        "Kittiwake numbers have halved in a decade; the puffin burrows are holding steady, for now.",
+    ),
+    essay(
+        "school-bus",
+        "The School Bus That Waits",
+        "2024-02-20",
+        ("schools",),
+        "The school bus driver waits at the crossroads for the children from the far farms, whatever "
+        "the timetable on the depot wall says.",
+        "Pupils arrive at lessons muddy and on time, which the inspectors count as a minor miracle.",
+    ),
+    essay(
+        "phone-box-library",
+        "A Library in a Phone Box",
+        "2024-06-01",
+        ("books", "island life"),
+        "The red phone box by the chapel has shelves now instead of a telephone. People leave paperbacks "
+        "and borrow others, and nobody keeps a ledger of loans.",
+        "Crime novels go fastest; poetry lingers for months on the bottom shelf.",
+    ),
+    essay(
+        "turbines",
+        "Wind Turbines on the Hill",
+        "2024-07-11",
+        ("energy",),
+        "The community turbines on the hill turn most days of the year, and the electricity they sell to the "
+        "grid pays for the village hall's heating.",
+        "The blades were argued over for three years; now children draw them in every picture of home.",
+    ),
+    essay(
+        "rain-gauge",
+        "Rain Gauges and Long Memories",
+        "2024-08-08",
+        ("nature", "island life"),
+        "My neighbour has emptied the same brass rain gauge at nine every morning since 1979, and her "
+        "notebooks of rainfall are better than the official weather records.",
+        "She says the wet years come in threes; the notebooks mostly agree with her.",
+    ),
+)
+
+ARCHIVE = tuple(sorted((FERRY, PIER, SOURDOUGH, HARBOUR_DUES, LATER_FERRY, *FILLER), key=lambda e: e.published or 0))
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    async with await Store.open(tmp_path / "related.sqlite3") as s:
+        # In date order, as a blog is ingested, so references resolve to earlier posts.
+        for item in ARCHIVE:
+            await store_essay(s, item)
+        yield s
+
+
+async def row(store: Store, item: Essay) -> EssayRow:
+    found = await store.get_essay(item.key)
+    assert found is not None
+    return found
+
+
+def keys(results: list[RelatedPost]) -> list[str]:
+    return [r.key for r in results]
+
+
+async def test_an_explicit_reference_ranks_first(store: Store) -> None:
+    results = await related_to_essay(store, await row(store, HARBOUR_DUES))
+
+    assert results[0].key == FERRY.key
+    assert results[0].referenced
+    assert results[0].reasons[0].startswith("referenced in this essay: “I made a related point in my March 9th")
+
+
+async def test_shared_labels_are_given_as_a_reason(store: Store) -> None:
+    results = await related_to_essay(store, await row(store, PIER))
+
+    assert keys(results) == [FERRY.key]
+    assert "shares labels: ferries, island life" in results[0].reasons
+    assert not results[0].referenced
+
+
+async def test_similar_wording_names_words_both_posts_use(store: Store) -> None:
+    results = await related_to_essay(store, await row(store, LATER_FERRY))
+
+    assert keys(results)[0] == FERRY.key
+    wording = next(r for r in results[0].reasons if r.startswith("similar wording: "))
+    named = wording.removeprefix("similar wording: ").split(", ")
+    assert "ferry" in named and "timetable" in named
+    # Every word named is really in the related post.
+    assert all(word[:4] in FERRY.body_text.lower() for word in named)
+
+
+async def test_a_label_on_most_posts_is_no_reason_alone(store: Store) -> None:
+    # "island life" is on 7 of the 11 posts, and the sourdough essay shares nothing else.
+    results = await related_to_essay(store, await row(store, SOURDOUGH), any_time=True)
+    assert results == []
+
+
+async def test_weakly_related_posts_stay_below_the_threshold(store: Store) -> None:
+    # The sourdough essay shares only "island life", a label on most posts, and a word or two.
+    results = await related_to_essay(store, await row(store, PIER), any_time=True)
+    assert SOURDOUGH.key not in keys(results)
+    assert keys(results)  # the threshold is not simply keeping everything out
+    assert all(r.score >= THRESHOLD for r in results)
+
+
+async def test_later_posts_are_left_out_unless_any_time(store: Store) -> None:
+    target = await row(store, FERRY)
+
+    assert await related_to_essay(store, target) == []
+    any_time = await related_to_essay(store, target, any_time=True)
+    assert keys(any_time)[0] == LATER_FERRY.key
+    assert PIER.key in keys(any_time)
+    assert FERRY.key not in keys(any_time)
+
+
+async def test_limit_caps_the_results(store: Store) -> None:
+    results = await related_to_essay(store, await row(store, LATER_FERRY), limit=1)
+    assert keys(results) == [FERRY.key]
+
+
+async def test_free_text_finds_the_essay_about_it(store: Store) -> None:
+    results = await related_to_text(store, "mooring dues for fishing boats")
+
+    assert keys(results)[0] == HARBOUR_DUES.key
+    assert any(r.startswith("similar wording") for r in results[0].reasons)
+
+
+async def test_free_text_matches_a_multi_word_label(store: Store) -> None:
+    results = await related_to_text(store, "anything about public money?")
+
+    assert sorted(keys(results)) == sorted([PIER.key, HARBOUR_DUES.key])
+    assert all("shares labels: public money" in r.reasons for r in results)
+
+
+async def test_free_text_respects_before(store: Store) -> None:
+    before = datetime(2024, 4, 1, tzinfo=UTC)
+    results = await related_to_text(store, "ferry timetable sailings", before=before)
+    assert keys(results) == [FERRY.key]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'ferry NEAR(timetable pier) OR "unclosed AND -* ^col:',
+        '"""',
+        "ferry) OR (",
+        "{title}: ferry*",
+        "ferry " * 1500,  # 9,000 characters
+        "x" * 6000,
+        "🙂 — “” ‘’ …",
+        "",
+    ],
+)
+async def test_free_text_with_fts_syntax_or_great_length_does_not_crash(store: Store, query: str) -> None:
+    results = await related_to_text(store, query)
+    assert isinstance(results, list)
+    if query.startswith("ferry"):
+        assert results
+        assert set(keys(results)) <= {FERRY.key, PIER.key, LATER_FERRY.key}
+
+
+async def test_an_empty_archive_gives_nothing(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "empty.sqlite3") as empty:
+        assert await related_to_text(empty, "ferry timetable") == []
+
+
+def test_key_terms_weigh_the_title_group_inflections_and_skip_urls() -> None:
+    text = "Tenants and the tenant union met. Rent rose. See https://www.example.com/rent-rises.html."
+    terms = key_terms(text, "Zoning")
+
+    assert terms[0] == "zoning"
+    assert "tenants" in terms and "tenant" not in terms
+    assert not {"https", "www", "example", "com", "html"} & set(terms)

@@ -299,7 +299,13 @@ def _other_mentions(sentence: str, dates: Sequence[_When]) -> list[_Mention]:
     return mentions
 
 
+# Every mention pattern needs one of these words; most sentences have none, so skip them cheaply.
+_MENTION_GATE_RE = re.compile(r"\b(?:my|our|I|previous|earlier|recent|prior|past|older)\b", re.IGNORECASE)
+
+
 def _references_in(sentence: str, section: int, published: date | None) -> list[Reference]:
+    if _MENTION_GATE_RE.search(sentence) is None:
+        return []
     dates = _dates_in(sentence, published)
     mentions = _possessive_mentions(sentence, dates)
     if not mentions:

@@ -32,6 +32,7 @@ from bot.intake import (
     store_essay,
 )
 from bot.poller import PollReport, PollSettings, poll_feed, queue_essay
+from bot.publishing.execution import plan_destination
 from bot.publishing.plan import (
     ARCHIVE_MINUTES,
     MAX_FORUM_TAGS,
@@ -390,19 +391,6 @@ def destination_json(destination: DestinationRow) -> dict[str, Any]:
         "mention_role_id": destination.mention_role_id,
         "stopped_reason": destination.stopped_reason,
     }
-
-
-def plan_destination(row: DestinationRow) -> Destination:
-    """The publishing plan's view of a stored destination."""
-    return Destination(
-        guild_id=row.guild_id,
-        channel_id=row.channel_id,
-        kind=row.kind,
-        archive_minutes=row.archive_minutes,
-        slowmode=row.slowmode,
-        forum_tags=row.forum_tags,
-        mention_role_id=row.mention_role_id,
-    )
 
 
 # --- essays: find, fetch, preview -----------------------------------------------------------

@@ -47,6 +47,7 @@ from bot.publishing.execution import (
     find_message,
     gone_message,
     message_matches,
+    plan_destination,
     planned_steps,
     posted_ids,
     problem_text,
@@ -233,7 +234,7 @@ class Publisher(commands.Cog):
         essay = essay_row.essay
         analysis = await store.load_analysis(essay_row.id)
         try:
-            destination = _destination(row)
+            destination = plan_destination(row)
             plan = plan_publication(essay, analysis, destination)
         except (PlanError, ValueError) as exc:
             return await self._stop_publication(publication, row, essay.title, f"the plan is invalid: {exc}")
@@ -479,7 +480,7 @@ class Publisher(commands.Cog):
             return "stopped"
         essay = essay_row.essay
         analysis = await store.load_analysis(essay_row.id)
-        destination = _destination(row)
+        destination = plan_destination(row)
         posted = posted_ids(await store.get_steps(publication.id))
         for edit in correction_edits(essay, analysis, destination, posted):
             path = f"/channels/{edit.channel_id}/messages/{edit.message_id}"
@@ -566,18 +567,6 @@ class Publisher(commands.Cog):
         if guild.id in await self.bot.store.removed_guilds():
             logger.info("back in guild %s; its publishing resumes", guild.id)
             await self.on_guild_join(guild)
-
-
-def _destination(row: DestinationRow) -> Destination:
-    return Destination(
-        guild_id=row.guild_id,
-        channel_id=row.channel_id,
-        kind=row.kind,
-        archive_minutes=row.archive_minutes,
-        slowmode=row.slowmode,
-        forum_tags=row.forum_tags,
-        mention_role_id=row.mention_role_id,
-    )
 
 
 def _already_done(step: Step, request: Request, results: Mapping[int, StepResult]) -> StepResult:

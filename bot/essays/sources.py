@@ -159,7 +159,13 @@ def parse_feed(data: bytes, *, url: str | None = None, content_type: str | None 
     view = _ascii_view(data)
     root_at = _refuse_internal_dtd(view)
     headers = {"content-type": content_type} if content_type else {}
-    result = feedparser.parse(data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    try:
+        result = feedparser.parse(data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    except Exception as error:
+        # feedparser reports bad documents through "bozo" and should never raise; when it does (its
+        # lenient parser chokes on a character reference to a surrogate, for one), the document is to blame.
+        logger.warning("feed %s: feedparser failed", url or "(bytes)", exc_info=True)
+        raise SourceError(f"malformed XML that the feed parser could not read ({type(error).__name__})") from error
     version: str = result.get("version") or ""
     raw_entries: list[Any] = result.get("entries") or []
     problem = result.get("bozo_exception") if result.get("bozo") else None

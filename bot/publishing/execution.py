@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from bot.publishing.plan import Request, Step, StepResult
-from bot.store.publishing import PlannedStep, StepRow
+from bot.publishing.plan import Destination, Request, Step, StepResult
+from bot.store.publishing import DestinationRow, PlannedStep, StepRow
 
 logger = logging.getLogger(__name__)
 
@@ -319,3 +319,16 @@ def posted_ids(stored: Sequence[StepRow]) -> Posted:
             if step.action == "forum_post":
                 starters[step.section] = step.message_id or step.thread_id
     return Posted(card, anchors, threads, starters)
+
+
+def plan_destination(row: DestinationRow) -> Destination:
+    """The publishing plan's view of a stored destination."""
+    return Destination(
+        guild_id=row.guild_id,
+        channel_id=row.channel_id,
+        kind=row.kind,
+        archive_minutes=row.archive_minutes,
+        slowmode=row.slowmode,
+        forum_tags=row.forum_tags,
+        mention_role_id=row.mention_role_id,
+    )

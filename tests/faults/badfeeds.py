@@ -255,6 +255,12 @@ def malformed(server: FetchServer) -> Routes:
     return {"/feed": Route(body=body, headers=ATOM)}
 
 
+def surrogate_reference(server: FetchServer) -> Routes:
+    """A character reference to a lone surrogate: expat refuses it, and feedparser's lenient parser crashed on it."""
+    extra = atom_entry(server, replace(NEW, title="Tides &#xD800; and moorings")).replace("&amp;#xD800;", "&#xD800;")
+    return {"/feed": Route(body=atom(server, KNOWN, extra=extra), headers=ATOM)}
+
+
 def lenient(server: FetchServer) -> Routes:
     """Known entries after a bare ``&`` in the feed title: broken XML that can still be read."""
     text = atom(server, KNOWN).replace(f"<title>{FEED_TITLE}</title>", "<title>Harbour & Notes</title>", 1)
@@ -424,6 +430,7 @@ CASES: tuple[BadFeed, ...] = (
     # XML that is not a well-formed feed
     BadFeed("malformed-xml", "malformed XML", (malformed,), "fail", "malformed XML"),
     BadFeed("lenient-xml", "malformed XML", (lenient,), "ok"),
+    BadFeed("surrogate-char-reference", "malformed XML", (surrogate_reference,), "fail", "malformed XML"),
     BadFeed("truncated-xml", "malformed XML", (truncated,), "fail", "truncated feed"),
     BadFeed("truncated-at-entry", "malformed XML", (truncated_at_entry,), "fail", "truncated feed"),
     # XML attacks

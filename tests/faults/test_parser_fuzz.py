@@ -297,7 +297,8 @@ def test_analysis_sections_cover_every_block_in_order(
 INJECTIONS = ("@everyone", "@here", "<@123>", "<@!123>", "<@&456>", "<#789>", "[link](http://evil)",
               "[link](<http://evil>)", "# Big header", "-# subtext", "||spoiler||")  # fmt: skip
 PINGS = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
-MASKED_LINK = re.compile(r"(?<!\\)\[[^\]\n]*\]\(\s*<?(https?://[^)\s>]*)", re.IGNORECASE)
+# A masked link: an unescaped "[", a label (escaped brackets allowed), "](" and an http(s) target.
+MASKED_LINK = re.compile(r"(?<!\\)\[(?:\\.|[^\\\[\]\n])*\]\(\s*<?(https?://[^)\s>]*)", re.IGNORECASE)
 JUMP_LINK = "https://discord.com/channels/"
 
 

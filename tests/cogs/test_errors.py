@@ -24,7 +24,8 @@ async def ask_quote_failing_with(
 ) -> str:
     guild = fake.add_guild()
     channel = fake.add_channel(guild, "essays")
-    bot = create_bot(load_settings({"DB_PATH": str(tmp_path / "e.sqlite3")}, env_file=None), extensions=("cogs.lookup",))
+    settings = load_settings({"DB_PATH": str(tmp_path / "e.sqlite3")}, env_file=None)
+    bot = create_bot(settings, extensions=("cogs.lookup",))
     await fake.connect(bot)
 
     async def fail(*args: Any, **kwargs: Any) -> Any:

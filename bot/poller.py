@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -49,6 +50,8 @@ _REASON_CHARS = 300
 # Discord allows 2000 characters; leave room for whatever the cog adds around it.
 _MESSAGE_CHARS = 1800
 _COMMANDS = "Use /marginalia post or /marginalia backfill to post more."
+# The end of a poll summary recording entries seen under new ids ("ok; 3 entries under new ids").
+_RENAMED_RE = re.compile(r"; \d+ entr(?:y|ies) under new ids$")
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,7 @@ class _FeedPoll:
         self.report = PollReport(feed.id, feed.url, ok=False)
         self.notes: list[str] = []  # always worth telling (first poll, anomalies)
         self.problems: list[str] = []  # entries that could not be read this time
+        self.renamed = 0  # entries recognised as stored essays under a new id
 
     async def run(self) -> PollReport:
         self.report.guild_ids = await self.store.guilds_following(self.feed.id)
@@ -408,10 +412,7 @@ class _FeedPoll:
             matched += 1
         if matched:
             logger.warning("feed %d: %d entries changed identity; matched to stored essays", self.feed.id, matched)
-            self.notes.append(
-                f"{self.name}: {_entries(matched)} came back with new ids but match essays already stored, "
-                f"so {'it was' if matched == 1 else 'they were'} not posted again."
-            )
+            self.renamed += matched
         return unmatched
 
     # --------------------------------------------------------------- outcome
@@ -421,6 +422,12 @@ class _FeedPoll:
         summary = "not modified" if result.not_modified else "ok"
         if self.problems:
             summary = f"partial: {_entries(len(self.problems))} could not be read: {_clip(self.problems[0])}"
+        # What was told after the previous poll, so the same thing is not told on every poll.
+        previous = self.feed.last_result or ""
+        previous_summary = _RENAMED_RE.sub("", previous)
+        renamed_before = previous != previous_summary
+        if self.renamed:
+            summary += f"; {_entries(self.renamed)} under new ids"
         # With entries still to retry, forget the validators so the next poll reads the feed in full.
         keep_validators = not self.problems
         await self.store.record_poll_success(
@@ -437,8 +444,14 @@ class _FeedPoll:
         if self.feed.consecutive_failures:
             parts.append(f"{self.name} is working again after {_failures(self.feed.consecutive_failures)}.")
         parts.extend(self.notes)
+        # A feed whose ids change on every poll is told about once, not every 15 minutes.
+        if self.renamed and not renamed_before:
+            parts.append(
+                f"{self.name}: {_entries(self.renamed)} came back with new ids but match essays already stored, "
+                f"so {'it was' if self.renamed == 1 else 'they were'} not posted again."
+            )
         # The same problem is told once, not on every poll until it is fixed.
-        if self.problems and summary != self.feed.last_result:
+        if self.problems and _RENAMED_RE.sub("", summary) != previous_summary:
             parts.append(
                 f"{self.name}: {_entries(len(self.problems))} could not be read and will be retried: "
                 f"{_clip(self.problems[0])}"

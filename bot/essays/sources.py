@@ -172,17 +172,17 @@ def parse_feed(data: bytes, *, url: str | None = None, content_type: str | None 
     if not version and not raw_entries:
         if _looks_like_html(view):
             raise SourceError("got an HTML page where a feed was expected")
-        raise SourceError(f"not a feed{': ' + str(problem) if problem else ''}")
+        raise SourceError(f"not a feed{': ' + _describe_problem(problem) if problem else ''}")
     warning: str | None = None
     if problem is not None:
         if isinstance(problem, _HARMLESS_BOZO):
             warning = str(problem)
         elif not raw_entries:
-            raise SourceError(f"malformed XML: {problem}")
+            raise SourceError(f"malformed XML: {_describe_problem(problem)}")
         elif not _root_closed(view, root_at):
-            raise SourceError(f"truncated feed: {problem}")
+            raise SourceError(f"truncated feed: {_describe_problem(problem)}")
         else:
-            warning = f"malformed XML read leniently: {problem}"
+            warning = f"malformed XML read leniently: {_describe_problem(problem)}"
         logger.info("feed %s: %s", url or "(bytes)", warning)
     feed = result.get("feed") or {}
     base = url or feed.get("link")
@@ -196,6 +196,16 @@ def parse_feed(data: bytes, *, url: str | None = None, content_type: str | None 
         version=version,
         warning=warning,
     )
+
+
+_SAX_POSITION_RE = re.compile(r"<unknown>:(\d+):(\d+):\s*(.*)", re.DOTALL)
+
+
+def _describe_problem(problem: object) -> str:
+    """A parse error as moderators can read it: "no element found at line 1, column 2708"."""
+    text = " ".join(str(problem).split())
+    match = _SAX_POSITION_RE.fullmatch(text)
+    return f"{match.group(3)} at line {match.group(1)}, column {match.group(2)}" if match else text
 
 
 def _feed_entry(raw: Any, *, base: str | None, source: str, feed_author: str | None) -> Entry:

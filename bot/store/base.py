@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeGuard
 
 import aiosqlite
 
@@ -130,7 +130,7 @@ class StoreBase:
             return list(await cursor.fetchall())
 
 
-def _is_storage_failure(exc: BaseException) -> bool:
+def _is_storage_failure(exc: BaseException) -> TypeGuard[sqlite3.Error]:
     """An error of the database file or disk rather than of the statement (a constraint, a bug)."""
     return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
 

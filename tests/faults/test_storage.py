@@ -41,12 +41,14 @@ SEED = 20250501
 FULL = "the disk holding the database is full; free some space and try again"
 NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 
-# The writer: opens the store and saves generated essays (new ones and revisions) through
-# bot.intake until it is killed. It says "writing" once its first essay is committed.
+# The writer: opens the store and saves generated essays (new ones and revisions) until it is
+# killed, cleaning and analysing them as bot.intake does (without importing the page and feed
+# parsers, which would double its start-up time). It says "writing" once its first essay is committed.
 WRITER = r"""
 import asyncio, random, sys
-from bot.essays.model import Entry
-from bot.intake import entry_to_essay, store_essay
+from bot.essays.analysis import analyse
+from bot.essays.cleaning import clean_html
+from bot.essays.model import Essay
 from bot.store import Store
 
 PLACES = ("harbour", "library", "ferry pier", "school", "water works", "market hall", "bus depot")
@@ -83,9 +85,10 @@ async def main(path, seed):
     number = 0
     while True:
         key = rng.randrange(120)  # a key seen before makes a revision
-        entry = Entry(source="writer", title=f"Notes on the town, {key}", entry_id=f"gen:{key}",
-                      html=html(rng, number))
-        await store_essay(store, entry_to_essay(entry))
+        title = f"Notes on the town, {key}"
+        essay = Essay(key=f"gen:{key}", title=title, blocks=clean_html(html(rng, number), title=title),
+                      source="writer")
+        await store.save_essay(essay, analyse(essay))
         number += 1
         if number == 1:
             print("writing", flush=True)
@@ -177,7 +180,9 @@ def scalar(path: Path, sql: str) -> int:
 # --- (a) killed mid-write ----------------------------------------------------------------------
 
 
-def test_database_survives_sigkill_during_writes(tmp_path: Path, record_property: Callable[[str, object], None]) -> None:
+def test_database_survives_sigkill_during_writes(
+    tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
     record_property("fault", "storage: kill during write")
     db = tmp_path / "killed.sqlite3"
     rng = random.Random(SEED)
@@ -204,6 +209,30 @@ def test_database_survives_sigkill_during_writes(tmp_path: Path, record_property
 
     assert asyncio.run(carry_on()) > 0
     assert consistency_problems(db) == []
+
+
+def test_the_consistency_check_sees_a_half_written_essay(
+    tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
+    record_property("fault", "storage: kill during write")
+    db = tmp_path / "damaged.sqlite3"
+
+    async def write() -> None:
+        async with await Store.open(db) as store:
+            for key in ("a", "b"):
+                essay = long_essay(key, 600)
+                await store.save_essay(essay, analyse(essay))
+
+    asyncio.run(write())
+    assert consistency_problems(db) == []
+    connection = sqlite3.connect(db)
+    with connection:
+        connection.execute("DELETE FROM sections WHERE essay_id = (SELECT id FROM essays WHERE key = 'a')")
+        connection.execute("UPDATE essays SET word_count = word_count + 1 WHERE key = 'b'")
+    connection.close()
+    problems = consistency_problems(db)
+    assert any("has no sections" in problem for problem in problems)
+    assert any("do not add up" in problem for problem in problems)
 
 
 # --- (b) a full disk ------------------------------------------------------------------------------

@@ -158,9 +158,7 @@ async def test_last_modified_then_304(server: FetchServer, fetcher: Fetcher) -> 
 
 async def test_304_without_validators_keeps_the_ones_sent(server: FetchServer, fetcher: Fetcher) -> None:
     server.route("/bare", Route(status=304))
-    result = await fetcher.fetch(
-        server.url("/bare"), etag='"a1"', last_modified="Mon, 02 Mar 2026 10:00:00 GMT"
-    )
+    result = await fetcher.fetch(server.url("/bare"), etag='"a1"', last_modified="Mon, 02 Mar 2026 10:00:00 GMT")
     assert result.not_modified
     assert result.etag == '"a1"'
     assert result.last_modified == "Mon, 02 Mar 2026 10:00:00 GMT"
@@ -295,9 +293,7 @@ async def test_redirect_without_location_is_an_error(server: FetchServer, fetche
         ("file:///etc/passwd", "refused: scheme 'file' is not http or https"),
     ],
 )
-async def test_redirect_to_a_refused_target_never_connects(
-    server: FetchServer, target: str, expected: str
-) -> None:
+async def test_redirect_to_a_refused_target_never_connects(server: FetchServer, target: str, expected: str) -> None:
     server.route("/go", redirect(target))
     tracer = Tracer()
     async with Fetcher(LOCAL, trace_configs=[tracer.config]) as fetcher:
@@ -692,7 +688,6 @@ async def test_timeout_after_a_redirect_names_both_hosts(server: FetchServer) ->
     async with Fetcher(policy, resolver=resolver) as fetcher:
         error = await fetch_error(fetcher, server.url("/old"))
     assert error.reason == (
-        "timed out waiting for blog.example to send data (nothing for 0.2 s)"
-        " (after a redirect from 127.0.0.1)"
+        "timed out waiting for blog.example to send data (nothing for 0.2 s) (after a redirect from 127.0.0.1)"
     )
     assert error.retryable

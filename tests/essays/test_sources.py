@@ -106,10 +106,7 @@ def test_wordpress_content_encoded_wins_over_excerpt() -> None:
     assert entry.summary_only is False
     assert entry.links == ("https://benchmemo.example.org/2023/11/02/standing-the-first-time/",)
     assert blocks_of(entry) == (
-        P(
-            "The appeals panel sent the case back for the third time, and"
-            " nobody in the courtroom seemed surprised."
-        ),
+        P("The appeals panel sent the case back for the third time, and nobody in the courtroom seemed surprised."),
         H("Why the Panel Balked"),
         P(
             "The plaintiffs claimed an injury of $1,200 per household. The"
@@ -198,9 +195,7 @@ def _rss(items: str, declaration: str = '<?xml version="1.0" encoding="utf-8"?>'
 
 def test_long_description_without_teaser_is_full_text() -> None:
     body = "<p>" + "The committee met again and argued about the formula. " * 30 + "</p>"
-    (entry,) = parse_feed(
-        _rss(f"<item><title>A</title><description><![CDATA[{body}]]></description></item>")
-    ).entries
+    (entry,) = parse_feed(_rss(f"<item><title>A</title><description><![CDATA[{body}]]></description></item>")).entries
     assert entry.summary_only is False
     assert entry.html == body
     long_teaser = "<p>" + "word " * 200 + "[…]</p>"
@@ -355,9 +350,7 @@ def test_plain_text_content_is_wrapped_as_paragraphs() -> None:
 
 def test_article_page_metadata_and_main_text() -> None:
     html = (PAGES / "article.html").read_text(encoding="utf-8")
-    entry = parse_article_page(
-        html, url="https://margincall.example.com/posts/what-a-rate-cut-buys?utm_source=x"
-    )
+    entry = parse_article_page(html, url="https://margincall.example.com/posts/what-a-rate-cut-buys?utm_source=x")
     assert entry.title == "What a Rate Cut Buys"
     assert entry.url == "https://margincall.example.com/posts/what-a-rate-cut-buys"
     assert entry.author == "Theo Lindqvist"
@@ -380,14 +373,9 @@ def test_article_page_metadata_and_main_text() -> None:
         ),
         H("The Landlord's Arithmetic"),
     )
-    assert (
-        Q("A cut is a gift to whoever holds the most debt, which is rarely whoever needs the gift most.")
-        in blocks
-    )
+    assert Q("A cut is a gift to whoever holds the most debt, which is rarely whoever needs the gift most.") in blocks
     assert I("Fixed-rate borrowers feel nothing until they refinance.") in blocks
-    assert blocks[-1] == P(
-        "None of this argues against the cut. It argues for being honest about who it helps."
-    )
+    assert blocks[-1] == P("None of this argues against the cut. It argues for being honest about who it helps.")
     text = "\n".join(b.text for b in blocks)
     for chrome in ("Archive", "Great piece", "All rights reserved", "Subscribe"):
         assert chrome not in text
@@ -434,10 +422,7 @@ def test_jekyll_post_with_date_from_file_name() -> None:
             "(the third try failed by 112 votes)."
         ),
         H("What the Money Pays For"),
-        P(
-            "Most of it pays for bus routes, which is not what the"
-            " mailers say. See the budget for the details."
-        ),
+        P("Most of it pays for bus routes, which is not what the mailers say. See the budget for the details."),
         Q("“We ran out of drivers before we ran out of money,” the transport director told the board."),
         P("Route 14: 212 riders"),
         I("Bus routes"),
@@ -498,10 +483,7 @@ def test_plain_text_essay() -> None:
     assert entry.title == "On Footnotes"
     assert entry.published == datetime(2019, 11, 2, tzinfo=UTC)
     assert entry.blocks == (
-        P(
-            "Footnotes are where historians hide the arguments they are"
-            " not sure enough to make in the main text."
-        ),
+        P("Footnotes are where historians hide the arguments they are not sure enough to make in the main text."),
         H("THE CASE FOR THEM"),
         P("A footnote lets a reader check the claim without the writer breaking stride."),
         P("“Cite everything, trust nothing.”\n— A professor of mine, 1994"),
@@ -516,9 +498,7 @@ def test_plain_text_without_a_title_line_uses_the_file_name() -> None:
         path="meeting_notes.txt",
     )
     assert entry.title == "Meeting notes"
-    assert entry.blocks == (
-        P("It was a long meeting, and it ended badly. See https://blog.example/earlier."),
-    )
+    assert entry.blocks == (P("It was a long meeting, and it ended badly. See https://blog.example/earlier."),)
     assert entry.links == ("https://blog.example/earlier",)
 
 

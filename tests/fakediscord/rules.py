@@ -265,9 +265,7 @@ def check_embeds(embeds: Sequence[Mapping[str, Any]], prefix: str = "embeds") ->
     return None
 
 
-def check_message_body(
-    body: Mapping[str, Any], *, has_files: bool, require_content: bool = True
-) -> ApiError | None:
+def check_message_body(body: Mapping[str, Any], *, has_files: bool, require_content: bool = True) -> ApiError | None:
     """Content/embeds rules shared by channel messages, interaction replies and followups."""
     content = body.get("content")
     if content is not None and len(content) > MAX_BOT_CONTENT:
@@ -277,12 +275,7 @@ def check_message_body(
     if error is not None:
         return error
     if require_content and not (
-        content
-        or embeds
-        or has_files
-        or body.get("components")
-        or body.get("sticker_ids")
-        or body.get("poll")
+        content or embeds or has_files or body.get("components") or body.get("sticker_ids") or body.get("poll")
     ):
         return empty_message()
     return None
@@ -356,9 +349,7 @@ def would_ping(
     if mentionable_roles is not None and not can_mention_everyone:
         roles &= {int(r) for r in mentionable_roles}
     if allowed_mentions is None:
-        return Pings(
-            frozenset(users), frozenset(roles), everyone and can_mention_everyone, replied_user_id is not None
-        )
+        return Pings(frozenset(users), frozenset(roles), everyone and can_mention_everyone, replied_user_id is not None)
     parse = set(allowed_mentions.get("parse") or [])
     allowed_users = {int(u) for u in allowed_mentions.get("users") or []}
     allowed_roles = {int(r) for r in allowed_mentions.get("roles") or []}

@@ -70,9 +70,7 @@ class Interaction:
 
     async def wait_response(self, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109 -- a test helper's deadline
         """Wait for the interaction callback; return its JSON body ({"type", "data"})."""
-        await self._fake.wait_until(
-            lambda: self.record.callbacks, timeout, f"a response to interaction {self.id}"
-        )
+        await self._fake.wait_until(lambda: self.record.callbacks, timeout, f"a response to interaction {self.id}")
         return self.record.callbacks[0]
 
     async def wait_followups(self, count: int = 1, timeout: float = 5.0) -> list[Message]:  # noqa: ASYNC109 -- a test helper's deadline
@@ -306,9 +304,7 @@ class FakeDiscord(Server):
         self.faults.append(fault)
         return fault
 
-    def slow(
-        self, method: str | None, path_regex: str, delay: float, *, nth: int = 1, times: int = 1
-    ) -> Fault:
+    def slow(self, method: str | None, path_regex: str, delay: float, *, nth: int = 1, times: int = 1) -> Fault:
         fault = make_fault("delay", method, path_regex, nth=nth, times=times, delay=delay)
         self.faults.append(fault)
         return fault
@@ -374,9 +370,7 @@ class FakeDiscord(Server):
         task = asyncio.create_task(client.connect(reconnect=True))
         self._running.append(_Running(client, task))
         ready = asyncio.create_task(client.wait_until_ready())
-        done, _pending = await asyncio.wait(
-            {ready, task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-        )
+        done, _pending = await asyncio.wait({ready, task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         if ready not in done:
             ready.cancel()
             if task in done:
@@ -429,9 +423,7 @@ class FakeDiscord(Server):
 
     # --- acting as users ----------------------------------------------------------------------
 
-    def post_message(
-        self, channel: Channel, content: str, *, author: Member | None = None, **body: Any
-    ) -> Message:
+    def post_message(self, channel: Channel, content: str, *, author: Member | None = None, **body: Any) -> Message:
         """A user posts a message (MESSAGE_CREATE goes to the bot, content blanked without the intent)."""
         guild = self.guilds[channel.guild_id]
         member = author or self.default_member(guild)
@@ -466,9 +458,7 @@ class FakeDiscord(Server):
         for name, value in options.items():
             spec = next((o for o in definitions if o["name"] == name), None)
             if spec is None:
-                raise LookupError(
-                    f"option {name!r} is not declared (declared: {[o['name'] for o in definitions]})"
-                )
+                raise LookupError(f"option {name!r} is not declared (declared: {[o['name'] for o in definitions]})")
             leaf.append(self._option(guild, spec, value, resolved, focused == name))
         for name in (o["name"] for o in definitions if o.get("required")):
             if name not in options:
@@ -492,9 +482,7 @@ class FakeDiscord(Server):
         option: dict[str, Any] = {"name": spec["name"], "type": kind}
         if kind in (6, 9) and isinstance(value, Member):
             resolved.setdefault("users", {})[str(value.id)] = value.user.to_json()
-            resolved.setdefault("members", {})[str(value.id)] = value.to_json(with_user=False) | {
-                "permissions": "0"
-            }
+            resolved.setdefault("members", {})[str(value.id)] = value.to_json(with_user=False) | {"permissions": "0"}
             value = str(value.id)
         elif kind in (7,) and isinstance(value, Channel):
             data = value.to_json() | {"permissions": str(self.permissions(value, self.bot.id))}
@@ -626,9 +614,7 @@ class FakeDiscord(Server):
         values: list[str] | None,
     ) -> Interaction:
         if custom_id not in _custom_ids(message.components):
-            raise LookupError(
-                f"no component {custom_id!r} on message {message.id} ({_custom_ids(message.components)})"
-            )
+            raise LookupError(f"no component {custom_id!r} on message {message.id} ({_custom_ids(message.components)})")
         channel = self.find_channel(message.channel_id)
         if channel is None:
             raise LookupError("the message's channel is gone")
@@ -646,9 +632,7 @@ class FakeDiscord(Server):
         """Messages in a channel or thread, oldest first, deleted ones left out."""
         cid = channel if isinstance(channel, int) else channel.id
         found = [
-            m
-            for m in self.store.get(cid, {}).values()
-            if not m.deleted and (include_ephemeral or not m.ephemeral)
+            m for m in self.store.get(cid, {}).values() if not m.deleted and (include_ephemeral or not m.ephemeral)
         ]
         return sorted(found, key=lambda m: m.id)
 
@@ -658,9 +642,7 @@ class FakeDiscord(Server):
     def threads(self, parent: Channel | int) -> list[Channel]:
         """Threads (and forum posts) under a channel, in creation order."""
         pid = parent if isinstance(parent, int) else parent.id
-        found = [
-            c for g in self.guilds.values() for c in g.channels.values() if c.is_thread and c.parent_id == pid
-        ]
+        found = [c for g in self.guilds.values() for c in g.channels.values() if c.is_thread and c.parent_id == pid]
         return sorted(found, key=lambda c: c.id)
 
     def starter_message(self, thread: Channel) -> Message | None:

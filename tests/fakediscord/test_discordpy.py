@@ -249,9 +249,7 @@ async def test_channel_delete_and_bot_removal(world: World) -> None:
     channel = world.bot.get_channel(world.channel.id)
     assert isinstance(channel, discord.TextChannel)
     world.fake.delete_channel(world.channel)
-    await world.fake.wait_until(
-        lambda: world.bot.get_channel(world.channel.id) is None, what="CHANNEL_DELETE"
-    )
+    await world.fake.wait_until(lambda: world.bot.get_channel(world.channel.id) is None, what="CHANNEL_DELETE")
     with pytest.raises(discord.NotFound) as gone:
         await channel.send("into the void")
     assert gone.value.code == 10003
@@ -262,9 +260,7 @@ async def test_channel_delete_and_bot_removal(world: World) -> None:
 async def test_file_upload_goes_through_multipart(world: World) -> None:
     channel = world.bot.get_channel(world.channel.id)
     assert isinstance(channel, discord.TextChannel)
-    sent = await channel.send(
-        "with a file", file=discord.File(io.BytesIO(b"quote list"), filename="quotes.txt")
-    )
+    sent = await channel.send("with a file", file=discord.File(io.BytesIO(b"quote list"), filename="quotes.txt"))
     assert [a.filename for a in sent.attachments] == ["quotes.txt"]
     [request] = world.fake.requests_to("POST", r"^/channels/\d+/messages$")
     assert request.content_type == "multipart/form-data" and request.files == ["quotes.txt"]

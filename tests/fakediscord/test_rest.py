@@ -26,13 +26,9 @@ class Api:
         self.fake = fake
         self.session = session
 
-    async def __call__(
-        self, method: str, path: str, body: Any = None, *, auth: bool = True
-    ) -> tuple[int, Any]:
+    async def __call__(self, method: str, path: str, body: Any = None, *, auth: bool = True) -> tuple[int, Any]:
         headers = {"Authorization": f"Bot {self.fake.token}"} if auth else {}
-        async with self.session.request(
-            method, self.fake.api_base + path, json=body, headers=headers
-        ) as resp:
+        async with self.session.request(method, self.fake.api_base + path, json=body, headers=headers) as resp:
             self.last_headers = resp.headers
             text = await resp.text()
             return resp.status, json.loads(text) if text else None
@@ -148,10 +144,7 @@ async def test_nonce_is_enforced(fake_discord: FakeDiscord, api: Api, world: tup
 
 async def test_list_messages_paging(api: Api, world: tuple[Guild, Channel]) -> None:
     channel = world[1]
-    ids = [
-        (await api("POST", f"/channels/{channel.id}/messages", {"content": str(i)}))[1]["id"]
-        for i in range(5)
-    ]
+    ids = [(await api("POST", f"/channels/{channel.id}/messages", {"content": str(i)}))[1]["id"] for i in range(5)]
     _s, newest = await api("GET", f"/channels/{channel.id}/messages?limit=2")
     assert [m["id"] for m in newest] == [ids[4], ids[3]]
     _s, older = await api("GET", f"/channels/{channel.id}/messages?limit=2&before={ids[3]}")
@@ -161,9 +154,7 @@ async def test_list_messages_paging(api: Api, world: tuple[Guild, Channel]) -> N
 
 
 async def _slash(fake: FakeDiscord, api: Api, channel: Channel) -> Any:
-    status, _ = await api(
-        "PUT", f"/applications/{fake.application_id}/commands", [{"name": "ask", "description": "d"}]
-    )
+    status, _ = await api("PUT", f"/applications/{fake.application_id}/commands", [{"name": "ask", "description": "d"}])
     assert status == 200
     return await fake.invoke_slash("ask", channel=channel)
 
@@ -185,9 +176,7 @@ async def test_interaction_rules(fake_discord: FakeDiscord, api: Api, world: tup
     assert [m.content for m in interaction.followups] == ["later"]
 
 
-async def test_interaction_deadline(
-    fake_discord: FakeDiscord, api: Api, world: tuple[Guild, Channel]
-) -> None:
+async def test_interaction_deadline(fake_discord: FakeDiscord, api: Api, world: tuple[Guild, Channel]) -> None:
     fake_discord.ack_deadline = 0.0
     interaction = await _slash(fake_discord, api, world[1])
     path = f"/interactions/{interaction.id}/{interaction.record.token}/callback?with_response=1"
@@ -249,11 +238,7 @@ class Gateway:
         msg = await self.ws.receive(timeout=5)
         if msg.type == aiohttp.WSMsgType.BINARY:
             assert msg.data.endswith(b"\x00\x00\xff\xff") or self.compress == "zstd-stream"
-            raw = (
-                self.zlib.decompress(msg.data)
-                if self.compress == "zlib-stream"
-                else self.zstd.decompress(msg.data)
-            )
+            raw = self.zlib.decompress(msg.data) if self.compress == "zlib-stream" else self.zstd.decompress(msg.data)
             return json.loads(raw)  # type: ignore[no-any-return]
         assert msg.type == aiohttp.WSMsgType.TEXT, msg
         return json.loads(msg.data)  # type: ignore[no-any-return]
@@ -317,9 +302,7 @@ async def test_gateway_resume_replays_missed_events_and_blanks_content(
     assert await gw2.recv() == {"op": 9, "d": False, "s": None, "t": None}
 
 
-async def test_edit_delete_crosspost(
-    fake_discord: FakeDiscord, api: Api, world: tuple[Guild, Channel]
-) -> None:
+async def test_edit_delete_crosspost(fake_discord: FakeDiscord, api: Api, world: tuple[Guild, Channel]) -> None:
     guild, channel = world
     news = fake_discord.add_channel(guild, "news", kind="announcement")
     _s, sent = await api("POST", f"/channels/{news.id}/messages", {"content": "new essay"})
@@ -336,15 +319,11 @@ async def test_edit_delete_crosspost(
     assert fake_discord.messages(news) == []
 
 
-async def test_thread_patch_and_delete(
-    fake_discord: FakeDiscord, api: Api, world: tuple[Guild, Channel]
-) -> None:
+async def test_thread_patch_and_delete(fake_discord: FakeDiscord, api: Api, world: tuple[Guild, Channel]) -> None:
     channel = world[1]
     status, thread = await api("POST", f"/channels/{channel.id}/threads", {"name": "Loose", "type": 11})
     assert status == 201
-    status, body = await api(
-        "PATCH", f"/channels/{thread['id']}", {"archived": True, "locked": True, "name": "Done"}
-    )
+    status, body = await api("PATCH", f"/channels/{thread['id']}", {"archived": True, "locked": True, "name": "Done"})
     assert status == 200 and body["thread_metadata"]["locked"] and body["name"] == "Done"
     assert (await api("DELETE", f"/channels/{thread['id']}"))[0] == 200
     assert fake_discord.threads(channel) == []

@@ -11,9 +11,7 @@ USER = 400
 
 def _perms(everyone: int, roles: dict[int, int], member_roles: list[int], overwrites: list[Overwrite]) -> int:
     role_perms = {GUILD: everyone, **roles}
-    base = rules.base_permissions(
-        GUILD, owner_id=1, user_id=USER, role_ids=member_roles, role_perms=role_perms
-    )
+    base = rules.base_permissions(GUILD, owner_id=1, user_id=USER, role_ids=member_roles, role_perms=role_perms)
     return rules.channel_permissions(base, GUILD, USER, member_roles, overwrites)
 
 
@@ -44,9 +42,7 @@ def test_overwrite_order_everyone_then_roles_then_member() -> None:
 
 
 def test_no_view_channel_means_no_permission_at_all() -> None:
-    perms = _perms(
-        rules.VIEW_CHANNEL | rules.SEND_MESSAGES, {}, [], [Overwrite(GUILD, 0, deny=rules.VIEW_CHANNEL)]
-    )
+    perms = _perms(rules.VIEW_CHANNEL | rules.SEND_MESSAGES, {}, [], [Overwrite(GUILD, 0, deny=rules.VIEW_CHANNEL)])
     assert perms == 0
 
 
@@ -70,11 +66,7 @@ def test_embed_limits() -> None:
     assert title is not None and title.errors == {
         "embeds": {
             "0": {
-                "title": {
-                    "_errors": [
-                        {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 256 or fewer in length."}
-                    ]
-                }
+                "title": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 256 or fewer in length."}]}
             }
         }
     }

@@ -20,9 +20,7 @@ async def test_fresh_database_reaches_latest_version(tmp_path: Path) -> None:
             assert (await cursor.fetchone())[0] == "wal"  # type: ignore[index]
         async with store.connection.execute("PRAGMA foreign_keys") as cursor:
             assert (await cursor.fetchone())[0] == 1  # type: ignore[index]
-        async with store.connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'"
-        ) as cursor:
+        async with store.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
             tables = {row[0] for row in await cursor.fetchall()}
         assert {"feeds", "essays", "sections", "quotes", "figures", "essay_references"} <= tables
         assert {"destinations", "publications", "publication_steps"} <= tables
@@ -40,9 +38,7 @@ async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
 async def test_failing_migration_leaves_no_partial_change(tmp_path: Path) -> None:
     async with aiosqlite.connect(tmp_path / "m.sqlite3", isolation_level=None) as db:
         good = Migration(1, "0001_good.sql", "CREATE TABLE a (x INTEGER);")
-        bad = Migration(
-            2, "0002_bad.sql", "CREATE TABLE b (y INTEGER);\nINSERT INTO a VALUES (1);\nTHIS IS NOT SQL;"
-        )
+        bad = Migration(2, "0002_bad.sql", "CREATE TABLE b (y INTEGER);\nINSERT INTO a VALUES (1);\nTHIS IS NOT SQL;")
         with pytest.raises(SchemaError, match=r"0002_bad\.sql"):
             await migrate(db, [good, bad])
         assert await schema_version(db) == 1

@@ -22,11 +22,16 @@ Conventions for ``Figure`` fields:
   ("9 AM Eastern" -> "09:00 ET", "9:30 p.m. ET" -> "21:30 ET"); no zone -> "21:30".
 - duration: ``value`` in the stated unit, ``unit`` its plural ("four years" -> 4, "years").
 
-Subjects: the noun phrase right after the number (skipping "more"/"other", ending at its first
-plural noun); for amounts and rates a following "of/in/for/on" phrase ("45% of voters",
-"$5 billion in new spending"); else the phrase before "of" or a linking verb ("a deficit of",
-"unemployment rose to"); else the subject of the governing verb's clause. Years, dates and
-times have none.
+Subjects (what /figures shows next to a figure): for counts the noun phrase right after the
+number (skipping "more"/"other", ending at its first plural noun). For amounts and rates a
+following "of/in/for/on" phrase ("45% of voters", "$5 billion in new spending") or noun ("the 10%
+target"); else the phrase before "of", a linking verb or "at/by" ("a deficit of", "unemployment
+rose to", "puts the reserve at"); else the subject of the governing verb's clause, looking past an
+aside ("The fund, hit by X, lost $3bn"). Years, dates, times and spans get what they date, as the
+labelled set does: the noun after them ("the 2008 crash"), the phrase a preposition ties them to
+("a hearing on March 12th"), what an opening date's clause is about ("In 2005 the council ..."),
+or the clause's subject ("the legislature returns on ..."). A date right after a figure dates that
+figure ("cut 18% since 2022"); both ends of a change share a subject. None beats a verb or pronoun.
 
 Deliberately not figures: ordinals, "one" (a pronoun far more often than a number, except in
 "one in five" or "one million"), "a" (except "a dozen" and "a million"), "hundreds of",
@@ -41,6 +46,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 from bot.essays.model import Figure, FigureKind, Section
 from bot.essays.text import sentences
@@ -97,6 +103,7 @@ _STOP = frozenset(
     wants remain remains sit sits stands keep keeps kept lose loses lost won spend spends spent rises
     rose falls fell
     it they them we us he she him you i one ones there here now still also only just even already
+    something anything nothing everything someone anyone ago above below used
     never ever always often once again
     more most less least fewer much many very too not no nor all both each every either neither
     some any such other another own same
@@ -111,7 +118,9 @@ _IRREGULAR_PLURALS = frozenset(
     "people children men women police staff personnel cattle data media feet teeth mice geese "
     "folk folks citizens alumni criteria phenomena".split()
 )
-_PRONOUNS = frozenset("i we you he she it they this that there these those which who what".split())
+_PRONOUNS = frozenset(
+    "i we you he she it they this that there these those which who what something anything nothing everything".split()
+)
 # Words before a number that make it a label, not a quantity: "Part 2", "Title 42", "No. 5".
 _LABEL_WORDS = frozenset(
     """
@@ -287,6 +296,24 @@ _HYPHEN_WORD = re.compile(r"-(?P<word>[a-z]+)\b(?!-)")
 _OF_BEFORE = re.compile(r"\s+of\s+$")
 _WORD_SEPARATOR = re.compile(r"[-\s]+")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|org|net|gov|edu|io)/\S*")
+_AMOUNT_KINDS = frozenset({"money", "per_unit", "percent", "percentage_points", "ratio"})
+_EVENT_KINDS = frozenset({"year", "date", "time", "duration"})
+# Prepositions that tie a year, date, time or span to what it dates: "a hearing on March 12th".
+_EVENT_PREPOSITIONS = frozenset(
+    "in on at since by during until till before after from between for over within through".split()
+)
+# Prepositions that tie an amount to what it measures: "puts the reserve at $41.6 billion".
+_AMOUNT_PREPOSITIONS = frozenset("at between by".split())
+_IRREGULAR_PAST = frozenset(
+    "met sent threw began held led set put cut hit built bought brought thought left found fought ran sat "
+    "spoke stood wrote chose drove grew knew broke struck meant sold taught sought won".split()
+)
+_MODALS = frozenset("to will would shall should can could may might must do does did".split())
+_OBJECT_PRONOUNS = frozenset("it them us him her me".split())
+# Between two figures of one change ("from A to B") or a figure and its date ("18% since 2022").
+_CHANGE_GAP = re.compile(r"\s*(?:to|and|[-–—])\s*", re.I)
+_FIGURE_GAP = re.compile(r"[\s,]*(?:(?:in|on|at|since|by|during|over|for|through)\s+)?", re.I)
+_SPAN_FROM = re.compile(r"\s+(?:after|since|before)\s+", re.I)
 _NP_TOKEN = re.compile(r"\s*(?:(?P<word>[A-Za-z][A-Za-z'’-]*)|\S)")
 _TOKEN_BEFORE = re.compile(r"[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z]")
 
@@ -353,7 +380,7 @@ def _block_figures(text: str, section: int, published: date | None) -> list[Figu
     # Numbers inside links are ids, not figures; most blocks have no link, so this is cheap.
     urls = [match.span() for match in _URL.finditer(text)] if "/" in text else []
     spans = _sentence_spans(text)
-    figures: list[Figure] = []
+    drafts: list[_Draft] = []
     consumed = 0
     index = 0
     while index < len(atoms):
@@ -371,9 +398,10 @@ def _block_figures(text: str, section: int, published: date | None) -> list[Figu
             continue
         draft, used = built
         consumed = draft.end
-        figures.append(_finish(text, draft, spans, section))
+        drafts.append(draft)
         index += used
-    return figures
+    _fill_subjects(text, drafts, spans)
+    return [_finish(text, draft, spans, section) for draft in drafts]
 
 
 def _scan(text: str) -> list[_Atom]:
@@ -759,8 +787,6 @@ def _classify(
         return None
     if draft.kind != "year":
         _qualify(text, draft)
-    if draft.subject is None and draft.kind in ("money", "per_unit", "percent", "percentage_points", "ratio"):
-        draft.subject = _subject(text, draft)
     return draft
 
 
@@ -932,7 +958,64 @@ def _word_follows(text: str, pos: int) -> bool:
     return token is not None and token["word"] is not None and token["word"].lower() not in _STOP
 
 
-def _subject(text: str, draft: _Draft) -> str | None:
+def _fill_subjects(text: str, drafts: list[_Draft], spans: list[tuple[int, int]]) -> None:
+    """Give each figure still without a subject one, from its neighbours or its own sentence."""
+    for position, draft in enumerate(drafts):
+        if draft.subject is not None:
+            continue
+        sentence_start = _sentence_start(spans, draft.start)
+        earlier = [other for other in drafts[:position] if other.end > sentence_start]
+        draft.subject = _shared_subject(text, earlier, draft) or _own_subject(text, draft, sentence_start)
+    # "from 38% to 11%": the start of a change may only learn its subject from the end.
+    for first, second in pairwise(drafts):
+        if first.subject is None and second.subject is not None and _is_change(text, first, second):
+            first.subject = second.subject
+
+
+def _sentence_start(spans: list[tuple[int, int]], position: int) -> int:
+    for start, end in spans:
+        if start <= position < end:
+            return start
+    return 0
+
+
+def _shared_subject(text: str, earlier: list[_Draft], draft: _Draft) -> str | None:
+    """A subject borrowed from an earlier figure of the same sentence.
+
+    The end of a change shares its start's ("from 14,000 households to fewer than 9,000"); a
+    date, year or span right after a figure dates that figure ("cut by 18% since 2022", "on
+    April 14th at 10 AM"); a bare count counts what an earlier count did.
+    """
+    if not earlier:
+        return None
+    previous = earlier[-1]
+    if previous.subject is not None:
+        if previous.kind == draft.kind and _is_change(text, previous, draft):
+            return previous.subject
+        if draft.kind in _EVENT_KINDS and _FIGURE_GAP.fullmatch(text, previous.end, draft.start):
+            return previous.subject
+    if draft.kind == "count":
+        for other in reversed(earlier):
+            if other.kind == "count" and other.subject is not None:
+                return other.subject
+    return None
+
+
+def _is_change(text: str, first: _Draft, second: _Draft) -> bool:
+    """ "from A to B", "between A and B" written as two figures."""
+    opener = _RANGE_OPENER.search(text, max(0, first.start - 12), first.start)
+    return opener is not None and _CHANGE_GAP.fullmatch(text, first.end, second.start) is not None
+
+
+def _own_subject(text: str, draft: _Draft, sentence_start: int) -> str | None:
+    if draft.kind in _AMOUNT_KINDS:
+        return _amount_subject(text, draft, sentence_start)
+    if draft.kind in _EVENT_KINDS:
+        return _event_subject(text, draft, sentence_start)
+    return None  # a count found its noun, or has none, when it was read
+
+
+def _amount_subject(text: str, draft: _Draft, sentence_start: int) -> str | None:
     """What an amount or a rate is of: the phrase after it, before it, or the sentence's subject."""
     position = draft.end
     if (skip := _TIME_PHRASE.match(text, position)) is not None:
@@ -945,11 +1028,34 @@ def _subject(text: str, draft: _Draft) -> str | None:
         phrase: str | None = None
         if lowered in prepositions:
             phrase = _noun_phrase_after(text, _skip_determiners(text, token.end()))
-        elif lowered not in _STOP and draft.kind == "money":
-            phrase = _noun_phrase_after(text, position)
+        elif lowered not in _STOP and draft.kind in ("money", "percent"):
+            phrase = _noun_phrase_after(text, position)  # "a $41 billion fund", "the 10% target"
         if phrase and not _TIME_WORDS.intersection(phrase.lower().split()):
             return phrase
-    return _phrase_before(text, draft.start) or _clause_subject(text, draft.start)
+    tokens = _TOKEN_BEFORE.findall(text, sentence_start, draft.start)
+    return (
+        _phrase_before(text, draft.start)
+        or _noun_phrase_before(tokens, _AMOUNT_PREPOSITIONS)
+        or _clause_subject(tokens)
+    )
+
+
+def _event_subject(text: str, draft: _Draft, sentence_start: int) -> str | None:
+    """What a year, date, time or span dates: "the 2008 crash", "a hearing on March 12th"."""
+    tokens = _TOKEN_BEFORE.findall(text, sentence_start, draft.start)
+    last = tokens[-1].lower() if tokens else ""
+    if draft.kind in ("year", "date") and (last in _DETERMINERS or last.endswith(("'s", "’s"))):
+        return _noun_phrase_after(text, draft.end)  # "the 2008 crash", "Biden's 2021 plan"
+    if draft.kind == "duration" and (since := _SPAN_FROM.match(text, draft.end)) is not None:
+        return _noun_phrase_after(text, _skip_determiners(text, since.end()))  # "94 years after the strike"
+    clause = [token.lower() for token in _clause_tokens(tokens)]
+    if not clause or (len(clause) == 1 and last in _EVENT_PREPOSITIONS):
+        # "In 2005 the city council covered...": an opening date dates what the clause goes on to say.
+        after = draft.end
+        while after < len(text) and text[after] in " ,":
+            after += 1
+        return _noun_phrase_after(text, _skip_determiners(text, after))
+    return _noun_phrase_before(tokens, _EVENT_PREPOSITIONS) or _clause_subject(tokens)
 
 
 def _skip_determiners(text: str, pos: int) -> int:
@@ -986,30 +1092,104 @@ def _words_ending_at(text: str, window: int, end: int) -> str | None:
     return " ".join(words) if words else None
 
 
-def _clause_subject(text: str, start: int) -> str | None:
-    """The noun phrase before the verb that governs the figure: "the program returns $1.31" -> "program"."""
-    window = max(0, start - 120)
-    tokens = _TOKEN_BEFORE.findall(text, window, start)
+def _clause_tokens(tokens: list[str]) -> list[str]:
+    """The tokens after the last clause boundary (punctuation or a joining word)."""
     for position in range(len(tokens) - 1, -1, -1):
         token = tokens[position]
-        if token.isdigit():
-            return None  # another number stands between: its own clause, not ours
         if (not token[0].isalpha() and token not in "'’") or token.lower() in _CLAUSE_JOINERS:
-            tokens = tokens[position + 1 :]
-            break
-    while tokens and (tokens[-1].lower() in _FUNCTION_WORDS or tokens[-1].lower().endswith("ly")):
-        tokens.pop()  # "grows by", "wants a", "spent roughly"
-    if len(tokens) < 2:
+            return tokens[position + 1 :]
+    return tokens
+
+
+def _noun_phrase_before(tokens: list[str], prepositions: frozenset[str]) -> str | None:
+    """The phrase a preposition ties the figure to: "a hearing on March 12th" -> "hearing".
+
+    Up to four words right before the preposition, back to a function word, punctuation or a
+    possessive ("the state's Medicaid match for 14 months"). A verb before the preposition gives
+    nothing: a past tense ("spiked in 2022"), a word after a modal ("will meet on"), or an -s
+    word before "on"/"at" ("the legislature returns on"), where a verb is likelier than a plural.
+    """
+    if len(tokens) < 2 or tokens[-1].lower() not in prepositions:
         return None
-    tokens.pop()  # the verb right before the figure
-    while tokens and tokens[-1].lower() in _STOP:
-        tokens.pop()  # auxiliaries and adverbs: "would", "has", "also"
+    preposition = tokens[-1].lower()
     words: list[str] = []
-    for token in reversed(tokens):
+    opener = ""
+    for token in reversed(tokens[:-1]):
+        lowered = token.lower()
+        if not token[0].isalpha() or (lowered in _STOP and lowered != "own") or len(words) == 4:
+            opener = lowered
+            break
+        words.append(token)
+        if lowered.endswith(("'s", "’s")):
+            break  # a possessive opens the phrase
+    if not words:
+        return None
+    head = words[0].lower()
+    if _is_past_tense(head) or opener in _MODALS or (preposition in ("on", "at") and _is_plural(head)):
+        return None
+    if opener.isdigit() or (len(words) == 1 and head.endswith("ing") and opener in _EVENT_PREPOSITIONS):
+        return None  # "9 AM Eastern on June 3rd", "before retiring in 2023": no phrase to tie to
+    words.reverse()
+    return " ".join(words)
+
+
+def _clause_subject(tokens: list[str]) -> str | None:
+    """The noun phrase before the verb that governs the figure: "the program returns $1.31" -> "program"."""
+    if any(token.isdigit() for token in _clause_tokens(tokens)):
+        return None  # another number stands between: its own clause, not ours
+    clause = _clause_tokens(tokens)
+    after_comma = len(clause) < len(tokens) and tokens[-len(clause) - 1] == ","
+    _strip_trailing(clause)
+    if clause and clause[-1].lower() in _OBJECT_PRONOUNS:
+        clause.pop()  # "puts it at": the verb is before its object
+        _strip_trailing(clause)
+    if not clause:
+        return None
+    clause.pop()  # the verb right before the figure
+    while clause and clause[-1].lower() in _STOP:
+        if clause[-1].lower() in _PRONOUNS:
+            return None
+        clause.pop()  # auxiliaries and adverbs: "would", "has", "also"
+    if not clause:
+        # "The reserve, parked in bills, earned 4.1%": the subject opens the sentence, before an aside.
+        return _opening_phrase(tokens) if after_comma else None
+    words: list[str] = []
+    for token in reversed(clause):
         if not token[0].isalpha() or token.lower() in _STOP or len(words) == 4:
             break
         words.append(token)
     words.reverse()
-    if not words or words[0].lower() in _PRONOUNS:
-        return None
+    if not words or words[0].lower() in _PRONOUNS or _is_past_tense(words[-1]):
+        return None  # "when it happened in 2009": no noun before the verb
     return " ".join(words)
+
+
+def _is_past_tense(word: str) -> bool:
+    lowered = word.lower()
+    return (len(lowered) > 4 and lowered.endswith("ed")) or lowered in _IRREGULAR_PAST
+
+
+def _strip_trailing(clause: list[str]) -> None:
+    while clause and (
+        clause[-1].lower() in _FUNCTION_WORDS
+        or clause[-1].lower() in _EVENT_PREPOSITIONS
+        or clause[-1].lower().endswith("ly")
+    ):
+        clause.pop()  # "grows by", "wants a", "spent roughly"
+
+
+def _opening_phrase(tokens: list[str]) -> str | None:
+    """The plain noun phrase that opens a sentence, up to its first comma: "The board chair, ..."."""
+    words: list[str] = []
+    for token in tokens:
+        lowered = token.lower()
+        if token == ",":
+            return " ".join(words) if words else None
+        if not token[0].isalpha() or lowered in _PRONOUNS:
+            return None
+        if lowered in _DETERMINERS and not words:
+            continue
+        if (lowered in _STOP and lowered != "own") or len(words) == 5:
+            return None
+        words.append(token)
+    return None

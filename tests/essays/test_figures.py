@@ -650,3 +650,47 @@ def test_a_number_word_inside_a_title_and_a_round_the_clock_hour_are_no_figures(
 def test_dates_without_a_year(sentence: str, published: date, unit: str) -> None:
     (figure,) = [f for f in figures(sentence, published=published) if f.kind == "date"]
     assert figure.unit == unit
+
+
+# Subjects: what each figure counts or dates, as /figures shows it. (sentence, figure text, subject)
+SUBJECTS: list[tuple[str, str, str | None]] = [
+    # a year or date right before its noun dates that noun
+    ("The 1987 flood ruined half of the parish archive.", "1987", "flood"),
+    # a date or year tied by a preposition to the phrase before it
+    ("The union called a strike vote on October 2nd.", "October 2nd", "strike vote"),
+    ("The levy was agreed at a public hearing in 2016.", "2016", "public hearing"),
+    # ...but a verb before the preposition hands over to the clause's subject
+    ("The council meets at 6 PM in the library annex.", "6 PM", "council"),
+    ("Ferry fares spiked in 2017 and never recovered.", "2017", "Ferry fares"),
+    ("The rules will change on July 1st.", "July 1st", "rules"),
+    ("The Harbour Trust rebuilt it in 1962.", "1962", "Harbour Trust"),
+    ("The fund has existed since 1934, longer than most of its critics.", "1934", "fund"),
+    # an opening year dates what the clause goes on to say
+    ("In 1998 the water board doubled its rates.", "1998", "water board"),
+    # a span "after" an event is measured from it
+    ("Thirty years after the mill closed, the town still argues about it.", "Thirty years", "mill"),
+    # a date or year right after a figure dates that figure
+    ("The district cut its bus budget by 14% since 2019.", "2019", "bus budget"),
+    ("The board holds its annual meeting on May 2nd at 7 PM.", "7 PM.", "annual meeting"),
+    # amounts: the phrase an amount is put "at", "by", or that a percentage qualifies
+    ("The assessor puts the harbour land at $12 million.", "$12 million", "harbour land"),
+    ("The district cut its bus budget by 14% since 2019.", "14%", "bus budget"),
+    ("The mayor wants a 3% cap on rent rises.", "3%", "cap"),
+    # an aside between the subject and its verb is skipped
+    ("The pension fund, battered by bad bets, lost $3 billion.", "$3 billion", "pension fund"),
+    # the two ends of a change share a subject, whichever end names it
+    ("Ridership fell from about 9,000 riders to fewer than 6,500 over the decade.", "fewer than 6,500", "riders"),
+    ("It climbed from 12% to 19% of sales.", "12%", "sales"),
+    # a bare count counts what an earlier count in its sentence did
+    ("Of the 48 branches, 30 opened on Sundays.", "30", "branches"),
+    # no noun at all is better than a verb or a pronoun
+    ("The lawyers met at 9 AM Eastern.", "9 AM Eastern", "lawyers"),
+    ("Nobody knows what happened in 2009.", "2009", None),
+    ("The clinic sent counties about $48 million.", "about $48 million", None),
+    ("The return turned into something like 90 pence.", "90 pence", None),
+]
+
+
+@pytest.mark.parametrize(("sentence", "figure_text", "subject"), SUBJECTS)
+def test_subject(sentence: str, figure_text: str, subject: str | None) -> None:
+    assert by_text(sentence, figure_text).subject == subject

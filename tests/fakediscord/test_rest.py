@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 import zstandard
 
-from tests.fakediscord import FakeDiscord, rules
+from tests.fakediscord import FakeDiscord, rules, spec
 from tests.fakediscord.state import Channel, Guild
 
 
@@ -108,8 +108,9 @@ async def test_thread_rules(fake_discord: FakeDiscord, api: Api, world: tuple[Gu
     assert status == 201 and thread["id"] == message["id"] and thread["type"] == rules.PUBLIC_THREAD
     status, body = await api("POST", path, {"name": "Again"})
     assert (status, body["code"]) == (400, 160004)
-    # The OpenAPI description knows these two limits too: both bad requests were flagged.
-    assert len(fake_discord.take_failures(r"bot's request POST .*/threads")) == 2
+    # The OpenAPI description knows these two limits too: both bad requests were flagged (when it is here).
+    flagged = fake_discord.take_failures(r"bot's request POST .*/threads")
+    assert len(flagged) == (2 if spec.load_spec() is not None else 0)
 
 
 async def test_forum_post_tags(fake_discord: FakeDiscord, api: Api, world: tuple[Guild, Channel]) -> None:

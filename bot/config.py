@@ -20,6 +20,19 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DB_PATH = Path("data/marginalia.sqlite3")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Every variable load_settings reads (tests clear them all to run with a known environment).
+VARIABLES = (
+    "DISCORD_TOKEN",
+    "DB_PATH",
+    "DISCORD_API_BASE",
+    "DISCORD_GATEWAY_URL",
+    "LOG_LEVEL",
+    "POLL_INTERVAL_SECONDS",
+    "FIRST_POLL_POSTS",
+    "MAX_SECTIONS",
+    "ALLOW_PRIVATE_FEEDS",
+    "DEV_GUILD_ID",
+)
 
 
 class ConfigError(Exception):

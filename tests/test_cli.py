@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.config import VARIABLES
 from bot.store import Store
 from tests.fetch_server import FetchServer
 from tests.moderation_data import ESSAYS, serve_blog
@@ -26,24 +27,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 GUILD = "111000000000000001"
 CHANNEL = "222000000000000001"
-CONFIG_VARIABLES = (
-    "DISCORD_TOKEN",
-    "DB_PATH",
-    "DISCORD_API_BASE",
-    "DISCORD_GATEWAY_URL",
-    "LOG_LEVEL",
-    "POLL_INTERVAL_SECONDS",
-    "FIRST_POLL_POSTS",
-    "MAX_SECTIONS",
-    "ALLOW_PRIVATE_FEEDS",
-    "DEV_GUILD_ID",
-)
 
 
 @pytest.fixture
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An existing database named by DB_PATH, in a directory without a .env file."""
-    for name in CONFIG_VARIABLES:
+    for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "bot.sqlite3"
@@ -240,7 +229,7 @@ def test_preview_and_ingest_still_work(db: Path, capsys: pytest.CaptureFixture[s
 
 
 def python_m_bot(args: Sequence[str], cwd: Path, db: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
+    env = {key: value for key, value in os.environ.items() if key not in VARIABLES}
     env |= {"PYTHONPATH": str(REPO_ROOT), "DB_PATH": str(db)}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60

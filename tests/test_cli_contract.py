@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.test_cli import CONFIG_VARIABLES
+from bot.config import VARIABLES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LABELLED = FIXTURES / "labelled"
@@ -18,7 +18,7 @@ COUNCIL = "https://example-essays.blog/2025/07/council-borrowing.html"
 
 @pytest.fixture(autouse=True)
 def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in CONFIG_VARIABLES:
+    for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no developer .env is read
     db = tmp_path / "cli.sqlite3"

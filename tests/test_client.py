@@ -23,7 +23,7 @@ import discord.http
 import pytest
 
 from bot.client import Marginalia, create_bot
-from bot.config import Settings, load_settings
+from bot.config import VARIABLES, Settings, load_settings
 from tests.fakediscord import FakeDiscord, Guild
 
 pytestmark = pytest.mark.e2e
@@ -37,18 +37,6 @@ PRIVILEGED_INTENTS = {"GUILD_MEMBERS": 1 << 1, "GUILD_PRESENCES": 1 << 8, "MESSA
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Every variable bot/config.py reads: the subprocess gets only the ones a test sets.
-CONFIG_VARIABLES = (
-    "DISCORD_TOKEN",
-    "DB_PATH",
-    "DISCORD_API_BASE",
-    "DISCORD_GATEWAY_URL",
-    "LOG_LEVEL",
-    "POLL_INTERVAL_SECONDS",
-    "FIRST_POLL_POSTS",
-    "MAX_SECTIONS",
-    "ALLOW_PRIVATE_FEEDS",
-    "DEV_GUILD_ID",
-)
 PROCESS_TIMEOUT = 20.0  # a bound for each wait on a subprocess, never reached when things work
 READY_TIMEOUT = 10.0
 
@@ -257,7 +245,7 @@ class Process:
 
 def process_env(**settings: str) -> dict[str, str]:
     """This environment minus the bot's settings, plus `settings`; the repository importable."""
-    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     return env | settings

@@ -60,3 +60,11 @@ def test_malformed_token_error_does_not_echo_it() -> None:
         load_settings({"DISCORD_TOKEN": secretish}, env_file=None)
     assert "DISCORD_TOKEN" in str(caught.value)
     assert secretish not in str(caught.value)
+
+
+def test_env_example_documents_exactly_the_variables_read() -> None:
+    from bot.config import VARIABLES
+
+    example = Path(__file__).parent.parent / ".env.example"
+    documented = {line.split("=", 1)[0] for line in example.read_text().splitlines() if line and line[0].isupper()}
+    assert documented == set(VARIABLES)

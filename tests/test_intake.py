@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,24 +39,6 @@ def summary_feed(page_url: str) -> str:
 <pubDate>Fri, 02 May 2025 08:00:00 GMT</pubDate>
 <description>The harbour authority spent the spring arguing about dredging… Continue reading</description>
 </item></channel></rss>"""
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FetchServer]:
-    async with FetchServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-async def fetcher() -> AsyncIterator[Fetcher]:
-    async with Fetcher(FetchPolicy(allowed_networks=("127.0.0.1/32",), total_timeout=5)) as f:
-        yield f
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(tmp_path / "intake.sqlite3") as s:
-        yield s
 
 
 async def test_summary_only_entry_gets_its_page_fetched(server: FetchServer, fetcher: Fetcher) -> None:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from html import escape
-from pathlib import Path
 
 import pytest
 
-from bot.fetch import Fetcher, FetchPolicy
+from bot.fetch import Fetcher
 from bot.poller import PollReport, PollSettings, poll_due_feeds, poll_feed, queue_essay, should_tell_failure
 from bot.store import FeedRow, Store
 from tests.fetch_server import FetchServer, Route
@@ -95,24 +93,6 @@ POSTS = [
     Post("schools", "School Bus Routes", 16, "school bus routes"),
 ]
 NEW_POST = Post("wells", "Well Water Testing", 28, "well water testing")
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FetchServer]:
-    async with FetchServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-async def fetcher() -> AsyncIterator[Fetcher]:
-    async with Fetcher(FetchPolicy(allowed_networks=("127.0.0.1/32",), total_timeout=5)) as f:
-        yield f
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(tmp_path / "poller.sqlite3") as s:
-        yield s
 
 
 def serve(server: FetchServer, posts: list[Post], *, etag: str | None = None) -> None:

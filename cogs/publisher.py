@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 import aiohttp
@@ -40,8 +41,10 @@ from bot.publishing.execution import (
     THREAD_ACTIONS,
     UNKNOWN_CHANNEL,
     UNKNOWN_MESSAGE,
+    UnsettledPost,
     backoff,
     decide,
+    duplicate_post_message,
     earliest_id,
     find_forum_post,
     find_message,
@@ -57,6 +60,7 @@ from bot.publishing.execution import (
     result_from_response,
     results_of,
     same_shape,
+    settle_wait,
     stop_message,
 )
 from bot.publishing.plan import (
@@ -96,6 +100,9 @@ class Publisher(commands.Cog):
         # discord.py leaves a request to aiohttp's 5-minute default; a hung request would hold up
         # the server's whole queue that long. Retrying is safe: see _run_step.
         self.request_timeout = 30.0
+        # How long a forum post attempt given up on may still land on Discord: the publication
+        # looks for a second post this long after the attempt (see _remove_late_posts).
+        self.forum_settle = 30.0
         self.step_hook: StepHook | None = None
         self._loops: list[asyncio.Task[None]] = []
         self._guild_tasks: dict[int, asyncio.Task[None]] = {}
@@ -249,16 +256,39 @@ class Publisher(commands.Cog):
             # Nothing posted yet: post the current revision, no correction needed later.
             await store.mark_publication_revision(publication.id, essay_row.revision)
         stored = await store.ensure_steps(publication.id, planned_steps(plan))
+        unsettled: list[UnsettledPost] = []
+        try:
+            outcome = await self._run_plan(publication, row, destination, essay, analysis, plan, stored, unsettled)
+        except Deferred:
+            # The done steps stay done: a later round would not know to look for late posts.
+            await self._remove_late_posts(publication, row, essay.title, unsettled)
+            raise
+        if outcome == "done":
+            await store.finish_publication(publication.id, snapshot=snapshot_json(take_snapshot(analysis)))
+            logger.info("published essay %s to channel %s", essay.key, row.channel_id)
+        await self._remove_late_posts(publication, row, essay.title, unsettled)
+        return outcome
+
+    async def _run_plan(
+        self,
+        publication: PublicationRow,
+        row: DestinationRow,
+        destination: Destination,
+        essay: Essay,
+        analysis: Analysis,
+        plan: list[Step],
+        stored: list[StepRow],
+        unsettled: list[UnsettledPost],
+    ) -> Outcome:
+        """Run the steps not done yet, in order, until one does not finish."""
         rows = {step.seq: step for step in stored}
         results = results_of(stored)
         for step in remaining(plan, stored):
             outcome = await self._run_step(
-                publication, row, destination, essay, analysis, step, rows[step.seq], results
+                publication, row, destination, essay, analysis, step, rows[step.seq], results, unsettled
             )
             if outcome != "done":
                 return outcome
-        await store.finish_publication(publication.id, snapshot=snapshot_json(take_snapshot(analysis)))
-        logger.info("published essay %s to channel %s", essay.key, row.channel_id)
         return "done"
 
     async def _run_step(
@@ -271,19 +301,32 @@ class Publisher(commands.Cog):
         step: Step,
         stored: StepRow,
         results: dict[int, StepResult],
+        unsettled: list[UnsettledPost],
     ) -> Outcome:
         request = build_request(step, essay, analysis, destination, results)
         body = request_body(step, request.json, stored.nonce)
         # "attempted" from an earlier run: the request may have gone through before the crash.
         unknown = stored.state == "attempted"
         attempted_at = stored.attempted_at
+        # Forum post attempts whose outcome is unknown and that no recovery has found yet.
+        open_attempts = 1 if unknown and step.action == "forum_post" else 0
+        first_open: datetime | None = attempted_at if open_attempts else None
+        abandoned_at: datetime = attempted_at or discord.utils.utcnow()
+
+        def settle_later() -> None:
+            # An open attempt may still land after this step is done: look for it at the end.
+            if open_attempts > 0 and body is not None:
+                unsettled.append(UnsettledPost(step, body, first_open, abandoned_at))
+
         retries = 0
         while True:
             try:
                 if unknown:
                     found = await self._recover(step, request, body, stored.nonce, attempted_at, row, results)
                     if found is not None:
+                        open_attempts -= 1
                         await self._record(publication, step, found, results)
+                        settle_later()
                         return "done"
                 await self.bot.store.mark_step_attempted(publication.id, step.seq)
                 attempted_at = discord.utils.utcnow()
@@ -292,6 +335,7 @@ class Publisher(commands.Cog):
                 self._hook(step, "sent")
                 await self._record(publication, step, result, results)
                 self._hook(step, "recorded")
+                settle_later()
                 return "done"
             except discord.RateLimited as exc:
                 # Only raised when the client caps rate-limit waits: wait it out here, in this server's task.
@@ -307,13 +351,21 @@ class Publisher(commands.Cog):
                     if decision == "stop_destination":
                         return await self._refused(publication, row, essay.title, request, exc, reason)
                     return await self._stop_publication(publication, row, essay.title, reason)
-                retries = await self._wait_before_retry(retries, exc)
                 # Discord may have acted before failing; only a forum post has no other guard (nonces,
                 # "already exists" errors and idempotent edits cover the rest).
                 unknown = step.action == "forum_post"
-            except TRANSIENT as exc:
+                if unknown and exc.status >= 500:
+                    open_attempts += 1
+                    first_open = first_open or attempted_at
+                    abandoned_at = discord.utils.utcnow()
                 retries = await self._wait_before_retry(retries, exc)
+            except TRANSIENT as exc:
                 unknown = step.action == "forum_post"
+                if unknown:
+                    open_attempts += 1
+                    first_open = first_open or attempted_at
+                    abandoned_at = discord.utils.utcnow()
+                retries = await self._wait_before_retry(retries, exc)
 
     async def _wait_before_retry(self, retries: int, exc: BaseException) -> int:
         if retries >= self.max_retries:
@@ -379,11 +431,7 @@ class Publisher(commands.Cog):
             for thread_id in find_forum_post(
                 body, threads, forum_id=row.channel_id, bot_id=bot_id, min_id=min_id, taken=taken
             ):
-                try:
-                    starter = await self.bot.http.get_message(thread_id, thread_id)
-                except discord.NotFound:
-                    continue
-                if message_matches(body.get("message") or {}, dict(starter), bot_id=bot_id, nonce=""):
+                if await self._starter_matches(thread_id, body, bot_id):
                     logger.info("step %s: found forum post %s from before the restart", step.seq, thread_id)
                     return StepResult(message_id=thread_id, thread_id=thread_id, channel_id=request.channel_id)
             return None
@@ -393,6 +441,66 @@ class Publisher(commands.Cog):
             return None
         logger.info("step %s: found message %s from before the restart", step.seq, found)
         return StepResult(message_id=found, channel_id=request.channel_id)
+
+    async def _starter_matches(self, thread_id: int, body: Mapping[str, Any], bot_id: int) -> bool:
+        """Whether a forum post's starter message is the one ``body`` (a forum post request) sends."""
+        try:
+            starter = await self.bot.http.get_message(thread_id, thread_id)
+        except discord.NotFound:
+            return False
+        return message_matches(body.get("message") or {}, dict(starter), bot_id=bot_id, nonce="")
+
+    async def _remove_late_posts(
+        self, publication: PublicationRow, row: DestinationRow, title: str, unsettled: list[UnsettledPost]
+    ) -> None:
+        """Delete the second posts that abandoned forum post attempts made by landing late.
+
+        Best effort, once the attempts have had ``forum_settle`` seconds to land: one listing of
+        the active threads, then for each candidate its starter message and a delete. A post is a
+        duplicate when it matches the step's post (forum, owner, name, starter message, not older
+        than the first open attempt) and no publication recorded it: this server's publications
+        run one at a time, so no other post of this bot is being made in the forum meanwhile.
+        """
+        if not unsettled:
+            return
+        wait = settle_wait(unsettled, self.forum_settle, discord.utils.utcnow())
+        if wait > 0:
+            await asyncio.sleep(wait)
+        try:
+            listing = await self.bot.http.request(
+                Route("GET", "/guilds/{guild_id}/threads/active", guild_id=row.guild_id)
+            )
+            threads = listing.get("threads", []) if isinstance(listing, dict) else []
+            steps = await self.bot.store.get_steps(publication.id)
+            recorded = frozenset(s.thread_id for s in steps if s.thread_id is not None)
+            bot_id = self._bot_id()
+            for post in unsettled:
+                for thread_id in find_forum_post(
+                    post.body,
+                    threads,
+                    forum_id=row.channel_id,
+                    bot_id=bot_id,
+                    min_id=earliest_id(post.first_attempt),
+                    taken=recorded,
+                ):
+                    if await self.bot.store.thread_section(thread_id) is not None:
+                        continue  # another publication's post
+                    if await self._starter_matches(thread_id, post.body, bot_id):
+                        await self._delete_duplicate(row, title, thread_id)
+        except (discord.HTTPException, *TRANSIENT) as exc:
+            logger.warning("could not look for a late duplicate forum post in %s: %s", row.channel_id, exc)
+
+    async def _delete_duplicate(self, row: DestinationRow, title: str, thread_id: int) -> None:
+        try:
+            await self.bot.http.delete_channel(thread_id, reason="duplicate of a post a retry made")
+        except discord.Forbidden:
+            # Deleting a thread needs Manage Threads, which the bot need not have: ask a moderator.
+            message = duplicate_post_message(title, f"<#{row.channel_id}>", f"<#{thread_id}>")
+            await self.bot.tell_moderators(row.guild_id, message)
+            return
+        except discord.NotFound:
+            return  # someone deleted it already
+        logger.info("deleted forum post %s: a late duplicate of a retried post", thread_id)
 
     def _missing(self, step: Step, request: Request) -> list[str]:
         """The step's required permissions the bot lacks, as far as the cache knows."""

@@ -203,6 +203,15 @@ def stop_message(essay_title: str, channel: str, reason: str) -> str:
     )
 
 
+def duplicate_post_message(essay_title: str, forum: str, post: str) -> str:
+    """What the moderators read when a retried forum post left a second post the bot cannot delete."""
+    return (
+        f"Posting **{essay_title}** to {forum} made one section's post twice: a first try that "
+        f"timed out reached Discord after the retry. The bot lacks the Manage Threads permission "
+        f"to delete the extra post, {post}; please delete it (the other post has the section's text)."
+    )
+
+
 # --- recognising a step's own message or thread after a crash ---------------------------------
 
 
@@ -289,6 +298,29 @@ def find_forum_post(
         if thread.get("name") == body.get("name"):
             found.append(thread_id)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class UnsettledPost:
+    """A forum post step that finished while an earlier attempt's outcome is still unknown.
+
+    A forum post carries no nonce, so an attempt abandoned on a timeout or a server error may
+    land on Discord after the step was resent or recovered: a second post for the section. The
+    publisher looks for such a post once the attempt has had ``settle`` seconds to land.
+    """
+
+    step: Step
+    body: Mapping[str, Any]
+    first_attempt: datetime | None  # the earliest attempt that may still land (None: unknown)
+    last_abandoned: datetime  # when the latest such attempt was given up
+
+
+def settle_wait(unsettled: Sequence[UnsettledPost], settle: float, now: datetime) -> float:
+    """Seconds left before every abandoned forum post attempt has had ``settle`` seconds to land."""
+    if not unsettled:
+        return 0.0
+    latest = max(u.last_abandoned for u in unsettled)
+    return max(0.0, (latest + timedelta(seconds=settle) - now).total_seconds())
 
 
 @dataclass(frozen=True, slots=True)

@@ -264,6 +264,70 @@ async def test_request_timeouts_are_retried_without_duplicates_even_when_the_fir
     assert [r.status for r in late] == [400]  # 160004 thread already exists
 
 
+def _forum_post_late(fake: FakeDiscord, forum: Channel) -> Any:
+    """The first forum post answers after the publisher's timeout (set by the caller) and lands then."""
+    return fake.slow("POST", rf"^/channels/{forum.id}/threads$", 0.6, nth=1)
+
+
+def _thread_deletes(fake: FakeDiscord) -> list[str]:
+    return [r.path for r in fake.requests if r.method == "DELETE" and 200 <= r.status < 300]
+
+
+async def test_forum_post_timing_out_and_landing_after_the_retry_leaves_one_post_per_section(
+    fake_discord: FakeDiscord, world: dict[str, Any], tmp_path: Path
+) -> None:
+    # A forum post carries no nonce: the retry looks for the first try among the active threads,
+    # finds nothing yet, and posts again; the first try then lands. The publisher deletes it.
+    fake, guild, forum, modlog = fake_discord, world["guild"], world["forum"], world["modlog"]
+    late = _forum_post_late(fake, forum)
+    async with running(fake, tmp_path / "db.sqlite3") as bot:
+        await bot.store.set_modlog(guild.id, modlog.id)
+        publisher_of(bot).request_timeout = 0.2
+        publisher_of(bot).forum_settle = 1.0
+        await queue(bot.store, ESSAY, guild, forum, "forum")
+        await publisher_of(bot).drain()
+        assert await done_count(bot.store) == 1
+        await fake.wait_until(lambda: all(r.status for r in fake.requests), 5.0, "the late request")
+    # The late first try did create a post (the gap was exercised) ...
+    (landed,) = [fake.requests[i] for i in late.fired_at]
+    assert 200 <= landed.status < 300
+    # ... and it is the one deleted: the recorded post of each section holds its text.
+    (deleted,) = _thread_deletes(fake)
+    assert_forum_layout(fake, forum, ESSAY)
+    deleted_id = int(deleted.split("/")[2])
+    assert deleted_id > fake.threads(forum)[0].id  # the newer post, not the retry's recorded one
+    assert fake.bot_messages(modlog) == []
+
+
+async def test_late_duplicate_forum_post_is_reported_when_the_bot_may_not_delete_it(
+    fake_discord: FakeDiscord, world: dict[str, Any], tmp_path: Path
+) -> None:
+    fake, guild, forum, modlog = fake_discord, world["guild"], world["forum"], world["modlog"]
+    fake.revoke_bot_permission(guild, rules.MANAGE_THREADS)
+    late = _forum_post_late(fake, forum)
+    async with running(fake, tmp_path / "db.sqlite3") as bot:
+        await bot.store.set_modlog(guild.id, modlog.id)
+        publisher_of(bot).request_timeout = 0.2
+        publisher_of(bot).forum_settle = 1.0
+        await queue(bot.store, ESSAY, guild, forum, "forum")
+        await publisher_of(bot).drain()
+        assert await done_count(bot.store) == 1
+    assert late.fired == 1 and _thread_deletes(fake) == []
+    # The late first try is the newer of two posts with the first section's name.
+    posts = fake.threads(forum)
+    names = [p.name for p in posts]
+    (extra,) = [p for i, p in enumerate(posts) if p.name in names[:i]]
+    expected = expected_sections(ESSAY)
+    assert [m.content for m in fake.bot_messages(extra)] == expected[0][1][:1]  # its starter only
+    kept = [p for p in posts if p is not extra]
+    assert len(kept) == len(expected)
+    for post, (_, chunks) in zip(kept, expected, strict=True):
+        assert [m.content for m in fake.bot_messages(post)] == chunks
+    # The moderators are told which post to delete.
+    (told,) = [m.content for m in fake.bot_messages(modlog)]
+    assert f"<#{extra.id}>" in told and "Manage Threads" in told
+
+
 # --- the gateway --------------------------------------------------------------------------------
 
 

@@ -184,3 +184,18 @@ def test_posted_ids_collects_what_corrections_edit() -> None:
     ]
     assert posted_ids(stored) == Posted(card=100, anchors={1: 200}, threads={1: 200, 2: 300}, starters={2: 300})
     assert posted_ids([row(card, "attempted")]).card is None
+
+
+def test_settle_wait_counts_from_the_latest_abandoned_attempt() -> None:
+    from datetime import timedelta
+
+    from bot.publishing.execution import UnsettledPost, settle_wait
+
+    step = Step(seq=1, action="forum_post", section=1, chunk=None, payload={})
+    start = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    early = UnsettledPost(step, {}, first_attempt=start, last_abandoned=start + timedelta(seconds=5))
+    late = UnsettledPost(step, {}, first_attempt=start, last_abandoned=start + timedelta(seconds=20))
+    assert settle_wait([], 30.0, start) == 0.0
+    assert settle_wait([early, late], 30.0, start + timedelta(seconds=20)) == 30.0
+    assert settle_wait([early, late], 30.0, start + timedelta(seconds=45)) == 5.0
+    assert settle_wait([early], 30.0, start + timedelta(seconds=60)) == 0.0

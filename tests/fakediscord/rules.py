@@ -8,7 +8,7 @@ turn it into the same status and JSON body Discord sends.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -361,3 +361,26 @@ def would_ping(
         everyone and "everyone" in parse and can_mention_everyone,
         replied_user_id is not None and bool(allowed_mentions.get("replied_user", False)),
     )
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string inside a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+def markdown_texts(message: Mapping[str, Any]) -> Iterator[str]:
+    """The parts of a message where Discord renders markdown: content, descriptions, field values."""
+    if message.get("content"):
+        yield message["content"]
+    for embed in message.get("embeds") or []:
+        if embed.get("description"):
+            yield embed["description"]
+        for item in embed.get("fields") or []:
+            yield item["value"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from html import escape
 from typing import Any, get_args
@@ -27,6 +26,7 @@ from bot.essays.sources import ParsedFeed, SourceError, parse_feed, parse_markdo
 from bot.intake import IntakeError, entry_to_essay
 from bot.publishing.plan import Destination, preview
 from tests.fakediscord import rules
+from tests.fakediscord.rules import markdown_texts, strings
 
 pytestmark = [
     pytest.mark.faults,
@@ -308,28 +308,6 @@ PINGS = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 # A masked link: an unescaped "[", a label (escaped brackets allowed), "](" and an http(s) target.
 MASKED_LINK = re.compile(r"(?<!\\)\[(?:\\.|[^\\\[\]\n])*\]\(\s*<?(https?://[^)\s>]*)", re.IGNORECASE)
 JUMP_LINK = "https://discord.com/channels/"
-
-
-def strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
-
-
-def markdown_texts(message: dict[str, Any]) -> Iterator[str]:
-    """Where Discord renders markdown (and so masked links): content, embed descriptions, field values."""
-    if message.get("content"):
-        yield message["content"]
-    for embed in message.get("embeds") or []:
-        if embed.get("description"):
-            yield embed["description"]
-        for field in embed.get("fields") or []:
-            yield field["value"]
 
 
 hostile_text = st.lists(st.sampled_from(INJECTIONS) | st.text(max_size=30), min_size=1, max_size=12).map(" ".join)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +27,7 @@ from bot.publishing import (
 from bot.publishing.plan import forum_post_name, thread_name
 from bot.publishing.render import discord_length, payload_violations, section_messages
 from tests.fakediscord import rules
+from tests.fakediscord.rules import markdown_texts, strings
 from tests.fakediscord.spec import load_spec
 from tests.publishing.test_render import HEADER_LINE, masked_links
 
@@ -84,29 +84,6 @@ def make_essay(**changes: Any) -> tuple[Essay, Analysis]:
 
 def text_destination(**changes: Any) -> Destination:
     return Destination(GUILD, CHANNEL, "text", **changes)
-
-
-def strings(value: Any) -> Iterator[str]:
-    """Every string inside a JSON value."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
-
-
-def markdown_texts(message: dict[str, Any]) -> Iterator[str]:
-    """The parts of a message where Discord renders markdown: content, descriptions, field values."""
-    if message.get("content"):
-        yield message["content"]
-    for embed in message.get("embeds") or []:
-        if embed.get("description"):
-            yield embed["description"]
-        for field in embed.get("fields") or []:
-            yield field["value"]
 
 
 def actions(steps: list[Step]) -> list[str]:

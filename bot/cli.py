@@ -23,7 +23,7 @@ from bot.errors import UserError
 from bot.essays.analysis import analyse
 from bot.essays.model import Analysis, Essay, Figure, Quote, Reference
 from bot.fetch import Fetcher, FetchPolicy
-from bot.intake import IntakeError, entry_to_essay, load_source, store_essay
+from bot.intake import IntakeError, analysis_failure_line, entry_to_essay, load_source, store_essay
 from bot.related import RelatedPost, describe_target, related_to_essay, related_to_text
 from bot.store import EssayRef, Store, StoreError
 
@@ -246,6 +246,10 @@ async def _essays_from(sources: Sequence[str], settings: Settings) -> tuple[list
 async def _preview(sources: Sequence[str], settings: Settings, *, as_json: bool) -> int:
     essays, failures = await _essays_from(sources, settings)
     analysed = [(essay, analyse(essay, max_sections=settings.max_sections)) for essay in essays]
+    for essay, analysis in analysed:
+        if analysis.failures:
+            print(f"error: {analysis_failure_line(essay.title, analysis.failures)}", file=sys.stderr)
+            failures += 1
     if as_json:
         print(json.dumps({"essays": [essay_json(e, a) for e, a in analysed]}, ensure_ascii=False, indent=2))
     else:
@@ -260,6 +264,9 @@ async def _ingest(store: Store, sources: Sequence[str], settings: Settings) -> i
     for essay in essays:
         outcome = await store_essay(store, essay, max_sections=settings.max_sections)
         counts[outcome.status] += 1
+        if outcome.analysis_failures:
+            print(f"error: {analysis_failure_line(essay.title, outcome.analysis_failures)}", file=sys.stderr)
+            failures += 1
     print(f"{counts['new']} new, {counts['revised']} revised, {counts['unchanged']} unchanged")
     return EXIT_PROBLEM if failures else 0
 

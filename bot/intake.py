@@ -117,6 +117,10 @@ def _load_path(path: Path) -> Loaded:
     # A draft is skipped on purpose, not a failure.
     loaded.problems = [f"{file}: {error}" for file, error in found.errors if error.reason != "draft"]
     if not loaded.entries and not loaded.problems:
+        if found.files:
+            # Feed files were read and held nothing: that is the answer, not a wrong file type.
+            what = "the feed has no entries" if path.is_file() else "the feeds in it have no entries"
+            raise IntakeError(f"{source}: {what}")
         raise IntakeError(f"{source}: no essays found (expected .xml, .html, .md or .txt files)")
     return loaded
 
@@ -131,6 +135,8 @@ async def _load_url(url: str, fetcher: Fetcher) -> Loaded:
             feed = parse_fetched_feed(result)
         except SourceError as exc:
             raise IntakeError(f"{url}: {exc}") from exc
+        if not feed.entries:
+            raise IntakeError(f"{url}: the feed has no entries")
         loaded = Loaded(feed=feed, fetched=result)
         loaded.entries, loaded.problems = await complete_entries(feed.entries, fetcher)
         return loaded
@@ -204,7 +210,12 @@ async def analyse_for_store(store: Store, essay: Essay, *, max_sections: int = 6
             ReferenceCandidate(key=c.key, url=c.url, title=c.title, published=c.published)
             for c in await store.reference_candidates(analysis.references, exclude_key=essay.key)
         ]
-        analysis.references = resolve_references(analysis.references, candidates)
+        try:
+            analysis.references = resolve_references(analysis.references, candidates)
+        except Exception as exc:
+            # Like any analyser (bot.essays.analysis): the essay goes in with its references unresolved.
+            logger.exception("resolving the references of essay %r failed", essay.key)
+            analysis.failures.append(f"reference resolution ({type(exc).__name__})")
     return analysis
 
 
@@ -219,7 +230,14 @@ async def store_essay(
     outcome = await store.save_essay(essay, analysis, feed_id=feed_id)
     if outcome.status == "new":
         await resolve_waiting_references(store, outcome.essay_id)
+    if analysis.failures:
+        outcome = replace(outcome, analysis_failures=tuple(analysis.failures))
     return outcome
+
+
+def analysis_failure_line(title: str, failures: Sequence[str]) -> str:
+    """One line for the CLI and the mod-log about an essay stored without part of its analysis."""
+    return f"“{title}” was stored without its {', '.join(failures)}; the log has the details"
 
 
 async def resolve_waiting_references(store: Store, essay_id: int) -> int:

@@ -31,7 +31,15 @@ from datetime import UTC, date, datetime, timedelta
 from bot.essays.model import Entry, Essay
 from bot.essays.sources import SourceError
 from bot.fetch import Fetcher, FetchError, FetchResult, next_poll_delay, normalise_url
-from bot.intake import IntakeError, complete_entries, entry_identity, entry_to_essay, parse_fetched_feed, store_essay
+from bot.intake import (
+    IntakeError,
+    analysis_failure_line,
+    complete_entries,
+    entry_identity,
+    entry_to_essay,
+    parse_fetched_feed,
+    store_essay,
+)
 from bot.store import FeedRow, IngestOutcome, Store, StoreError
 from bot.store.base import utcnow
 
@@ -306,6 +314,9 @@ class _FeedPoll:
         assert item.essay is not None
         essay = item.essay if key is None else replace(item.essay, key=key)
         outcome = await store_essay(self.store, essay, feed_id=self.feed.id, max_sections=self.settings.max_sections)
+        if outcome.analysis_failures:
+            # Stored and posted without that part of the analysis; the moderators hear which essay.
+            self.notes.append(f"{self.name}: {analysis_failure_line(essay.title, outcome.analysis_failures)}.")
         if outcome.status == "new":
             self.report.new.append(outcome.essay_id)
         elif outcome.status == "revised":

@@ -113,3 +113,39 @@ def test_free_text_queries_are_safe_whatever_they_hold(query: str, capsys: pytes
 def test_run_without_a_token_says_how_to_get_one_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run"]) == 2
     assert "DISCORD_TOKEN is not set" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("empty.xml", "<rss version='2.0'><channel><title>Quiet</title></channel></rss>", "the feed has no entries"),
+        ("notes.json", "{}", "no essays found (expected .xml, .html, .md or .txt files)"),
+    ],
+)
+def test_a_source_with_no_essays_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, message: str
+) -> None:
+    """An empty feed file is named as such; a folder without any essay file says what it expected."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / name).write_text(text)
+    source = folder / name if name.endswith(".xml") else folder
+    assert main(["preview", str(source)]) == 1
+    assert capsys.readouterr().err == f"error: {source}: {message}\n"
+
+
+def test_an_essay_whose_analysis_fails_is_reported_and_the_others_still_go_in(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.essays.analysis as analysis
+
+    def failing(*args: object, **kwargs: object) -> list[object]:
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(analysis, "find_figures", failing)
+    assert main(["ingest", str(SAMPLES)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "3 new, 0 revised, 0 unchanged\n"
+    errors = captured.err.splitlines()
+    assert len(errors) == 3
+    assert all("was stored without its figures (ZeroDivisionError: float division by zero)" in e for e in errors)

@@ -571,3 +571,35 @@ async def test_queue_essay_for_a_manual_post_uses_the_guilds_matching_destinatio
     assert second is not None
     assert await queue_essay(store, second.id) == 2
     assert await queue_essay(store, 999_999) == 0
+
+
+# ------------------------------------------------------------------ analysis failures
+
+
+async def test_an_essay_whose_analysis_fails_is_posted_without_it_and_the_rest_go_on(
+    server: FetchServer, fetcher: Fetcher, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One essay that breaks an analyser is reported and stored without that part; the others are untouched."""
+    import bot.essays.analysis as analysis
+
+    real = analysis.find_figures
+
+    def figures_that_fail_on_wells(sections, *, published):  # type: ignore[no-untyped-def]
+        if any("well water" in section.text for section in sections):
+            raise RuntimeError("an analyser bug")
+        return real(sections, published=published)
+
+    monkeypatch.setattr(analysis, "find_figures", figures_that_fail_on_wells)
+    feed = await primed(store, fetcher, server, POSTS)
+    later = Post("tolls", "Toll Roads Revisited", 29, "toll roads")
+    serve(server, [later, NEW_POST, *POSTS])
+    report = await poll(store, fetcher, feed)
+
+    assert report.ok and len(report.new) == 2 and report.queued == 2
+    assert report.message is not None
+    assert "“Well Water Testing” was stored without its figures (RuntimeError: an analyser bug)" in report.message
+    wells = await store.find_essay(NEW_POST.id)
+    assert wells is not None
+    stored = await store.load_analysis(wells.id)
+    assert stored.sections and stored.figures == []
+    assert set(await queued_titles(store)) >= {"Well Water Testing", "Toll Roads Revisited"}

@@ -1,23 +1,63 @@
-"""One entry point for the analysis of an essay: sections, quotes, figures, references."""
+"""One entry point for the analysis of an essay: sections, quotes, figures, references.
+
+Analysis never raises on any text. Each analyser runs on its own: should one still fail
+on some essay (a bug no test has met yet), its output is left out, the failure is logged
+with its traceback and named in ``Analysis.failures``, and the essay is stored and posted
+without it, so one odd sentence can never stop a feed or a folder.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from bot.essays.figures import find_figures
-from bot.essays.model import Analysis, Essay
+from bot.essays.model import Analysis, Essay, Section
 from bot.essays.quotes import find_quotes
 from bot.essays.references import find_references
-from bot.essays.sections import find_sections
+from bot.essays.sections import find_sections, trim_title
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def analyse(essay: Essay, *, idf: Mapping[str, float] | None = None, max_sections: int = 6) -> Analysis:
     """Analyse one essay on its own; reference resolution against the archive is the caller's."""
-    sections = find_sections(essay.blocks, max_sections=max_sections, idf=idf)
+    failures: list[str] = []
+
+    def guarded(name: str, run: Callable[[], list[T]], fallback: Callable[[], list[T]]) -> list[T]:
+        try:
+            return run()
+        except Exception as exc:
+            logger.exception("the %s analysis failed on essay %r (%s)", name, essay.key or essay.title, essay.url)
+            detail = str(exc)[:120]
+            failures.append(f"{name} ({type(exc).__name__}: {detail})" if detail else f"{name} ({type(exc).__name__})")
+            return fallback()
+
+    sections = guarded(
+        "sections",
+        lambda: find_sections(essay.blocks, max_sections=max_sections, idf=idf),
+        lambda: whole_essay_section(essay),
+    )
     published = essay.published_date
     return Analysis(
         sections=sections,
-        quotes=find_quotes(sections, author=essay.author),
-        figures=find_figures(sections, published=published),
-        references=find_references(sections, published=published, blog_url=essay.url, links=essay.links),
+        quotes=guarded("quotes", lambda: find_quotes(sections, author=essay.author), list),
+        figures=guarded("figures", lambda: find_figures(sections, published=published), list),
+        references=guarded(
+            "references",
+            lambda: find_references(sections, published=published, blog_url=essay.url, links=essay.links),
+            list,
+        ),
+        failures=failures,
     )
+
+
+def whole_essay_section(essay: Essay) -> list[Section]:
+    """The essay as one section: what is posted when sectioning itself failed."""
+    if not essay.blocks:
+        return []
+    title = trim_title(essay.title) or "The essay"
+    return [Section(index=1, title=title, blocks=tuple(essay.blocks), start=0, end=len(essay.blocks))]

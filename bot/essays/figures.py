@@ -698,7 +698,9 @@ def _pair(text: str, first: _Atom, second: _Atom, connector: re.Match[str], firs
     tally = (ratio_words is not None or tight_dash) and low >= high and low <= 1000
     if plain and integers and (connector["colon"] is None or high == 1) and ((high == 1 and low > 1) or tally):
         subject = _noun_phrase_after(text, second.end) if ratio_words else None
-        return _Draft("ratio", first.start, second.end, value=low / high, subject=subject)
+        # A unanimous tally ("ruled 9-0", "won 40-0") is a figure with no finite quotient.
+        value = low / high if high else None
+        return _Draft("ratio", first.start, second.end, value=value, subject=subject)
     if connector["colon"] is not None or connector["hyto"] is not None:
         return None
     opener = _RANGE_OPENER.search(text, max(0, first.start - 10), first.start)

@@ -175,3 +175,5 @@ class Analysis:
     quotes: list[Quote] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
+    # Analysers that failed on this essay ("figures (ZeroDivisionError: …)"); their output is empty.
+    failures: list[str] = field(default_factory=list)

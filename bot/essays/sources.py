@@ -41,7 +41,8 @@ logger = logging.getLogger(__name__)
 
 FEED_EXTENSIONS = frozenset({".xml", ".rss", ".atom"})
 PAGE_EXTENSIONS = frozenset({".html", ".htm"})
-MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
+# Jekyll's default markdown_ext list, and Hugo's ".md".
+MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown", ".mdown", ".mkdown", ".mkdn", ".mkd"})
 TEXT_EXTENSIONS = frozenset({".txt"})
 SUPPORTED_EXTENSIONS = FEED_EXTENSIONS | PAGE_EXTENSIONS | MARKDOWN_EXTENSIONS | TEXT_EXTENSIONS
 
@@ -80,6 +81,7 @@ class ReadResult:
 
     entries: list[tuple[Path, Entry]] = field(default_factory=list)
     errors: list[tuple[Path, SourceError]] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # every file of a supported type that was read
 
 
 # ---------------------------------------------------------------------------
@@ -547,18 +549,20 @@ def _str_or_none(value: Any) -> str | None:
     return text or None
 
 
-def parse_markdown(text: str, *, path: str) -> Entry:
-    """A Jekyll/Hugo Markdown post (YAML or TOML front matter) to an Entry with blocks.
+def parse_markdown(text: str, *, path: str, body_is_html: bool = False) -> Entry:
+    """A Jekyll/Hugo post (YAML or TOML front matter) to an Entry with blocks.
 
-    Drafts raise SourceError("draft"). The date falls back to the YYYY-MM-DD file name
-    prefix; a relative permalink is kept as is in ``url``.
+    The body is Markdown, or HTML for a Jekyll ``.html`` post (``body_is_html``; blogs
+    imported from Blogger or WordPress keep their posts so). Drafts raise
+    SourceError("draft"). The date falls back to the YYYY-MM-DD file name prefix; a
+    relative permalink is kept as is in ``url``.
     """
     meta, body = _split_front_matter(text)
     if _is_draft(meta):
         raise SourceError("draft")
     file_path = Path(path)
     title = _str_or_none(meta.get("title"))
-    html = markdown_to_html(body)
+    html = body if body_is_html else markdown_to_html(body)
     blocks = clean_html(html, title=title)
     if title is None and blocks and blocks[0].kind == "heading":
         title, blocks = blocks[0].text, blocks[1:]
@@ -636,6 +640,8 @@ def parse_text(text: str, *, path: str) -> Entry:
 # Local files and directories
 
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+# A file that opens with a YAML (---) or TOML (+++) front matter fence.
+_FRONT_MATTER_RE = re.compile(r"\A\ufeff?(?:---|\+\+\+)[ \t]*\r?\n")
 
 
 def _decode_text(data: bytes, declared: str | None = None) -> str:
@@ -663,6 +669,8 @@ def _read_file(path: Path) -> list[Entry]:
     if suffix in PAGE_EXTENSIONS:
         charset = _META_CHARSET_RE.search(data[:4096])
         html = _decode_text(data, charset.group(1).decode("ascii") if charset else None)
+        if _FRONT_MATTER_RE.match(html):
+            return [parse_markdown(html, path=str(path), body_is_html=True)]  # a Jekyll HTML post
         entry = parse_article_page(html, url=None)
         entry.source = str(path)
         return [entry]
@@ -701,6 +709,7 @@ def read_path(path: Path) -> ReadResult:
     else:
         result.errors.append((path, SourceError("no such file or directory")))
         return result
+    result.files = files
     for file in files:
         try:
             entries = _read_file(file)

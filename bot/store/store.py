@@ -39,6 +39,8 @@ class IngestOutcome:
     essay_id: int
     key: str
     revision: int
+    # Analysers that failed on this essay (see bot.essays.analysis); it was stored without their output.
+    analysis_failures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,6 +129,12 @@ POSITIVE: list[tuple[str, str, dict[str, Any]]] = [
         {"kind": "ratio", "value": 0.2, "subject": "renters"},
     ),
     (
+        # A unanimous tally has no finite quotient: a figure without a value, never a crash.
+        "The Supreme Court ruled 9-0 that the tariff was lawful.",
+        "9-0",
+        {"kind": "ratio", "value": None},
+    ),
+    (
         "The bill cleared the House 218-212 after a long night.",
         "218-212",
         {"kind": "ratio", "value": 218 / 212},

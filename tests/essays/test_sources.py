@@ -567,3 +567,27 @@ def test_markdown_moved_from_blogger_keeps_its_old_address_as_url() -> None:
     )
     entry = parse_markdown(text, path="2012-03-04-moved-house.md")
     assert entry.url == "https://old.example.com/2012/03/moved-house.html"
+
+
+JEKYLL_POST = """---
+title: The Ferry Timetable
+date: 2006-03-04
+tags: [transport]
+---
+{body}
+"""
+JEKYLL_BODIES = {
+    ".html": '<p class="MsoNormal">The county cut the <b>ferry</b> timetable again.</p><p>Nobody asked the riders.</p>',
+    ".mdown": "The county cut the **ferry** timetable again.\n\nNobody asked the riders.\n",
+    ".mkd": "The county cut the **ferry** timetable again.\n\nNobody asked the riders.\n",
+}
+
+
+@pytest.mark.parametrize("suffix", sorted(JEKYLL_BODIES))
+def test_jekyll_posts_in_html_and_every_markdown_extension_are_read(tmp_path: Path, suffix: str) -> None:
+    """A blog imported into Jekyll keeps its posts as front matter over HTML or Markdown."""
+    path = tmp_path / f"2006-03-04-ferry{suffix}"
+    path.write_text(JEKYLL_POST.format(body=JEKYLL_BODIES[suffix]))
+    ((_, entry),) = read_path(path).entries
+    assert entry.title == "The Ferry Timetable" and entry.labels == ("transport",)
+    assert entry.blocks == (P("The county cut the ferry timetable again."), P("Nobody asked the riders."))

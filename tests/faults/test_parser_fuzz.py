@@ -298,6 +298,39 @@ def test_analysis_sections_cover_every_block_in_order(
     found_in = [q.section for q in analysis.quotes] + [f.section for f in analysis.figures]
     found_in += [r.section for r in analysis.references]
     assert all(1 <= section <= len(sections) for section in found_in)
+    assert analysis.failures == []
+
+
+# Shapes of real essays that number parsers and attribution rules trip on: scores and votes with a
+# zero side, ranges, citations, dates that do not exist, fractions, odd quotation marks and dashes.
+ESSAY_SHAPES = (
+    "The Supreme Court ruled 9-0 that", "won 40-0", "a 0-0 draw", "5-4", "218-212", "0 to 0", "3:0", "1:0",
+    "0 in 5", "one in zero", "1/0", "0/0", "2 1/2 man hours", "about 1/10", "50 or so million", "half the",
+    "$0", "$0.00", "0%", "-0%", "between 0 and 0", "from 0 to 10", "1990-95", "1999–2000", "2010-2009",
+    "(Smith 2008)", "Jones et al. 2013", "Lee et al. (2016) find", "working paper 26982", "Economics 101",
+    "June 31st", "February 30, 2019", "0th", "31st of Nothing", "9 AM Eastern", "24:61", "12:00 a.m.",
+    "$1.31 for every dollar", "nineteen", "zero", "a third of", "1e308", "9" * 40, "0.000", "1,000,000,000,000",
+    "“", "”", "‘", "’", "'", '"', "«", "»", "—", "–", "…", ":", ";", "(", ")", "[", "]", "\n", "> ",
+    "As Ada Lovelace put it in 1843:", "said the mayor.", "according to the Commission,", "told the Times:",
+    "Name, the state's attorney general, said", "calling it 'the worst'", "Writing for the Ledger, Sam Roe explains",
+)  # fmt: skip
+shaped_text = st.lists(st.sampled_from(ESSAY_SHAPES) | st.text(max_size=12), min_size=1, max_size=25).map(" ".join)
+
+
+@FUZZ
+@given(
+    paragraphs=st.lists(shaped_text, min_size=1, max_size=8),
+    kinds=st.lists(st.sampled_from(KINDS), min_size=8, max_size=8),
+    published=st.none() | st.datetimes(timezones=st.just(UTC)),
+)
+def test_analysis_never_fails_on_real_essay_shapes(
+    paragraphs: list[str], kinds: list[BlockKind], published: datetime | None
+) -> None:
+    """Every analyser gets through text built from the shapes that broke it on real essays."""
+    blocks = [Block(kind, text.strip()) for kind, text in zip(kinds, paragraphs, strict=False) if WORD.search(text)]
+    assume(blocks)
+    essay = Essay("fuzz", "Shaped essay", tuple(blocks), url="https://fuzz.example/post", published=published)
+    assert analyse(essay).failures == []
 
 
 # --- mentions and markdown injection ------------------------------------------------------------

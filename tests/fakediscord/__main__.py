@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -20,7 +21,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from tests.fakediscord.demo_feed import FEED_PATH, demo_feed
 from tests.fakediscord.scenario import KINDS, FakeDiscord
+from tests.fakediscord.server import RecordedRequest
 
 HOST = "127.0.0.1"  # never reachable from another machine
 DEFAULT_PORT = 8787
@@ -87,7 +90,13 @@ def seed(fake: FakeDiscord, guild_name: str, channels: Sequence[ChannelSpec]) ->
 
 async def serve(fake: FakeDiscord, port: int) -> web.AppRunner:
     """Like FakeDiscord.serve, but on a chosen port (FakeDiscord.serve always picks a free one)."""
-    runner = web.AppRunner(fake.make_app(), handle_signals=False)
+    feed = demo_feed()
+
+    async def serve_feed(request: web.Request) -> web.Response:
+        return web.Response(text=feed, content_type="application/atom+xml")
+
+    app = fake.make_app(extra_routes=[web.get(FEED_PATH, serve_feed)])
+    runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     await web.TCPSite(runner, HOST, port).start()
     fake.port = int(runner.addresses[0][1])
@@ -139,12 +148,32 @@ async def report(fake: FakeDiscord, *, verbose: bool) -> None:
                 say(f"refused {request.method} {request.path}: wrong token (set DISCORD_TOKEN as printed above)")
             elif verbose:
                 say(f"{request.method} {request.path} -> {request.status}")
+            elif (posted := describe_post(fake, request)) is not None:
+                say(posted)
         for failure in fake.failures[failures_done:]:
             say(f"FAKE FAILURE: {failure}")
         failures_done = len(fake.failures)
         if connected and not fake.connections:
             say("bot disconnected")
         connected = len(fake.connections)
+
+
+_POST_RE = re.compile(r"/channels/(\d+)/(messages|threads|messages/\d+/threads)$")
+
+
+def describe_post(fake: FakeDiscord, request: RecordedRequest) -> str | None:
+    """One line for a message or thread the bot created, so a newcomer sees what was posted where."""
+    match = _POST_RE.search(request.path)
+    if request.method != "POST" or match is None or not 200 <= request.status < 300 or not request.json:
+        return None
+    channel = fake.find_channel(int(match[1]))
+    where = f"#{channel.name}" if channel is not None else f"channel {match[1]}"
+    body = request.json.get("message", request.json) if match[2] == "threads" else request.json
+    if match[2] != "messages":
+        return f"thread opened in {where}: {request.json.get('name', '')}"
+    embeds = body.get("embeds") or [{}]
+    text = body.get("content") or embeds[0].get("title") or embeds[0].get("description") or ""
+    return f"posted in {where}: {' '.join(str(text).split())[:80]}"
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -162,6 +191,7 @@ async def run(args: argparse.Namespace) -> None:
     say(f"DISCORD_TOKEN={fake.token}")
     say(f"DISCORD_API_BASE={fake.api_base}")
     say(f"DISCORD_GATEWAY_URL={fake.gateway_url}")
+    say(f"a feed of the sample essays to follow: http://{HOST}:{fake.port}{FEED_PATH} (needs ALLOW_PRIVATE_FEEDS=true)")
     reporter = asyncio.create_task(report(fake, verbose=args.verbose))
     try:
         await stop.wait()

@@ -15,7 +15,7 @@ import re
 import secrets
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -428,11 +428,13 @@ class Server:
                 pattern = pattern.replace(snow.format("message"), r"(?P<message>\d+|@original)")
             self._routes.append((method, re.compile("^" + pattern + "$"), handler))
 
-    def make_app(self) -> web.Application:
+    def make_app(self, *, extra_routes: Sequence[web.RouteDef] = ()) -> web.Application:
+        """The REST API, the gateway, and any ``extra_routes`` (matched before the catch-all)."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
         app.router.add_get("/", self._gateway)
         app.router.add_get("/resume", self._gateway)
+        app.router.add_routes(extra_routes)
         app.router.add_route("*", "/{tail:.*}", self._outside_api)
         return app
 

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
+GUILD_HELP = "only what this server sees: the essays of the feeds it follows and those posted in it"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     related.add_argument("--limit", type=int, default=5)
     related.add_argument("--any-time", action="store_true", help="include posts published later")
     related.add_argument("--json", action="store_true")
+    related.add_argument("--guild", type=_positive_id, metavar="ID", help=GUILD_HELP)
     _db_option(related)
 
     quote = commands.add_parser("quote", help="quotations from the stored essays")
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     quote.add_argument("--essay", metavar="KEY")
     quote.add_argument("--limit", type=int, default=5)
     quote.add_argument("--json", action="store_true")
+    quote.add_argument("--guild", type=_positive_id, metavar="ID", help=GUILD_HELP)
     _db_option(quote)
 
     figures = commands.add_parser("figures", help="figures cited in the stored essays")
@@ -67,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     figures.add_argument("--kind")
     figures.add_argument("--limit", type=int, default=10)
     figures.add_argument("--json", action="store_true")
+    figures.add_argument("--guild", type=_positive_id, metavar="ID", help=GUILD_HELP)
     _db_option(figures)
 
     _feeds_parser(commands)
@@ -115,6 +119,7 @@ def _feeds_parser(commands: Any) -> None:
     for name, summary in (("pause", "stop polling a feed"), ("resume", "poll a paused feed again")):
         toggle = actions.add_parser(name, help=summary)
         toggle.add_argument("feed", metavar="ID|URL")
+        toggle.add_argument("--guild", type=_positive_id, metavar="ID", help="for this server only (default: for all)")
         _db_option(toggle)
 
 
@@ -314,7 +319,9 @@ async def _related(store: Store, args: argparse.Namespace) -> int:
 
 
 async def _quote(store: Store, args: argparse.Namespace) -> int:
-    found = await store.search_quotes(args.query, speaker=args.speaker, essay_key=args.essay, limit=args.limit)
+    found = await store.search_quotes(
+        args.query, guild_id=args.guild, speaker=args.speaker, essay_key=args.essay, limit=args.limit
+    )
     if args.json:
         print(
             json.dumps(
@@ -333,7 +340,9 @@ async def _quote(store: Store, args: argparse.Namespace) -> int:
 
 
 async def _figures(store: Store, args: argparse.Namespace) -> int:
-    found = await store.search_figures(args.query, essay_key=args.essay, kind=args.kind, limit=args.limit)
+    found = await store.search_figures(
+        args.query, guild_id=args.guild, essay_key=args.essay, kind=args.kind, limit=args.limit
+    )
     if args.json:
         print(
             json.dumps(
@@ -366,7 +375,7 @@ async def _feeds(store: Store, args: argparse.Namespace, settings: Settings) -> 
         print(f"{where}: #{removed.id} {moderation.feed_name(removed)}")
         return 0
     if args.action in ("pause", "resume"):
-        changed = await moderation.set_feed_paused(store, args.feed, args.action == "pause", guild_id=None)
+        changed = await moderation.set_feed_paused(store, args.feed, args.action == "pause", guild_id=args.guild)
         print(f"{'paused' if changed.paused else 'resumed'}: #{changed.id} {moderation.feed_name(changed)}")
         return 0
     feeds = await store.list_feeds(guild_id=args.guild)

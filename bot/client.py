@@ -65,6 +65,8 @@ class Marginalia(commands.Bot):
         self._fetcher: Fetcher | None = None
         # Set whenever publications are queued, so the publisher wakes without polling the database.
         self.publications_queued = asyncio.Event()
+        # Set when a feed is followed, so its first poll runs now rather than at the next tick.
+        self.feeds_changed = asyncio.Event()
 
     @property
     def store(self) -> Store:
@@ -167,6 +169,17 @@ async def send_ephemeral(interaction: discord.Interaction[Any], message: str) ->
             await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException:
         logger.warning("could not deliver an error reply", exc_info=True)
+
+
+def server_id(interaction: discord.Interaction[Any]) -> int:
+    """The server a command runs in: every answer is scoped to it (bot/store/scope.py).
+
+    Commands are registered for servers only; this is the check on our side, should a client
+    send one from a direct message anyway.
+    """
+    if interaction.guild_id is None:
+        raise UserError("Marginalia's commands work inside a server, where its essays are posted.")
+    return interaction.guild_id
 
 
 def _command_name(interaction: discord.Interaction[Any]) -> str:

@@ -27,7 +27,7 @@ from bot.essays.sources import (
     read_path,
 )
 from bot.fetch import Fetcher, FetchError, FetchResult, normalise_url
-from bot.store import IngestOutcome, Store
+from bot.store import EssayRow, IngestOutcome, Store
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,13 @@ def entry_to_essay(entry: Entry) -> Essay:
         labels=entry.labels,
         source=entry.source,
         links=entry.links,
+        image=entry.image,
+        site_name=entry.site_name,
+        site_icon=entry.site_icon,
     )
+    if essay.author and essay.site_name and essay.author.casefold() == essay.site_name.casefold():
+        # Feeds that name the blog as every post's author: nobody is to be credited by that name.
+        essay.author = None
     return replace(essay, key=entry_identity(entry, essay.content_hash))
 
 
@@ -194,6 +200,9 @@ async def complete_entries(entries: Sequence[Entry], fetcher: Fetcher) -> tuple[
                 blocks=page.blocks,
                 links=page.links or entry.links,
                 author=entry.author or page.author,
+                image=entry.image or page.image,
+                site_name=entry.site_name or page.site_name,
+                site_icon=entry.site_icon or page.site_icon,
                 published=entry.published or page.published,
                 labels=entry.labels or page.labels,
                 summary_only=False,
@@ -233,6 +242,24 @@ async def store_essay(
     if analysis.failures:
         outcome = replace(outcome, analysis_failures=tuple(analysis.failures))
     return outcome
+
+
+async def store_public_page(store: Store, essay: Essay, *, max_sections: int = 6) -> tuple[EssayRow, bool]:
+    """Store an essay fetched from its public page, unless stored already; True when stored now.
+
+    An essay already stored under the same key (from some server's feed) is used only when the
+    page shows the same text: the stored copy is never revised from a page, which may differ from
+    what a members-only feed carries. IntakeError when it differs.
+    """
+    existing = await store.get_essay(essay.key)
+    if existing is not None:
+        if existing.content_hash != essay.content_hash:
+            raise IntakeError(f"{essay.url}: a different text is stored under this address")
+        return existing, False
+    outcome = await store_essay(store, essay, max_sections=max_sections)
+    stored = await store.get_essay_by_id(outcome.essay_id)
+    assert stored is not None
+    return stored, True
 
 
 def analysis_failure_line(title: str, failures: Sequence[str]) -> str:

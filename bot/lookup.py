@@ -20,9 +20,11 @@ from typing import TypeVar
 from bot.errors import UserError
 from bot.essays.model import Figure, FigureKind, Quote
 from bot.fetch import normalise_url
+from bot.publishing.render import escape_markdown
 from bot.related import RelatedPost, related_to_essay, related_to_text
 from bot.store import EssayRow, Store
 from bot.store.lookup import EssayChoice, EssayRef, fts_query
+from bot.store.scope import GuildScope
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,6 @@ FIGURE_KIND_LABELS: dict[FigureKind, str] = {
 _QUOTE_KIND_LABELS = {"direct": "Quotation", "epigraph": "Epigraph", "notable": "Notable sentence", "scare": "Phrase"}
 _Hit = TypeVar("_Hit", Quote, Figure)
 _ALIAS = re.compile(r"id:([0-9]{1,18})")
-_MARKDOWN = re.compile(r"([\\*_~`|\[\]<>#])")
 
 
 # ------------------------------------------------------------------ pages
@@ -169,11 +170,6 @@ def one_line(text: str, limit: int) -> str:
     return clip(" ".join(text.split()), limit)
 
 
-def escape_md(text: str) -> str:
-    """Show text literally in Discord markdown (also keeps ``<@id>`` from rendering as a mention)."""
-    return _MARKDOWN.sub(r"\\\1", text)
-
-
 def safe_url(url: str | None) -> str | None:
     """An http(s) URL fit for an embed or a markdown link, else None."""
     if not url or len(url) > 2000 or not url.startswith(("http://", "https://")):
@@ -185,7 +181,7 @@ def safe_url(url: str | None) -> str | None:
 
 def link(text: str, url: str | None) -> str:
     """A markdown link, or the plain (escaped) text without a usable URL."""
-    shown = escape_md(text)
+    shown = escape_markdown(text)
     target = safe_url(url)
     return f"[{shown}]({target})" if target else shown
 
@@ -241,28 +237,30 @@ def number_pages(pages: list[Page], total: int, noun: str) -> list[Page]:
 
 def echo(text: str, limit: int = 60) -> str:
     """User input repeated back: one line, short, shown literally."""
-    return escape_md(one_line(text, limit))
+    return escape_markdown(one_line(text, limit))
 
 
 # ------------------------------------------------------------------ scope
 
 
-async def resolve_essay(store: Store, value: str) -> EssayRow:
-    """The essay an ``essay`` option names: key, "id:N" alias, URL, or a title matching just one essay."""
+async def resolve_essay(store: Store, value: str, *, guild_id: GuildScope) -> EssayRow:
+    """The essay an ``essay`` option names, among the server's: key, "id:N" alias, URL, or a title matching one."""
     text = " ".join(value.split())
-    row = await store.find_essay(text) if text else None
+    row = await store.find_visible_essay(text, guild_id=guild_id) if text else None
     alias = _ALIAS.fullmatch(text)
     if row is None and alias:
-        row = await store.get_essay_by_id(int(alias.group(1)))
+        row = await store.get_visible_essay(int(alias.group(1)), guild_id=guild_id)
     if row is None and text.startswith(("http://", "https://")):
         try:
-            row = await store.find_essay(normalise_url(text))
+            row = await store.find_visible_essay(normalise_url(text), guild_id=guild_id)
         except ValueError:
             row = None
     if row is None and text:
-        matches = await store.essays_titled(text) or await store.essay_choices(text, limit=2)
+        matches = await store.essays_titled(text, guild_id=guild_id) or await store.essay_choices(
+            text, guild_id=guild_id, limit=2
+        )
         if len(matches) == 1:
-            row = await store.get_essay_by_id(matches[0].id)
+            row = await store.get_visible_essay(matches[0].id, guild_id=guild_id)
     if row is None:
         raise UserError(f"No essay matches “{echo(value, 80)}”; pick one from the list.")
     return row
@@ -272,11 +270,11 @@ async def command_scope(store: Store, *, essay: str | None, channel_id: int | No
     """Where to look: the chosen essay, else the section thread's essay and section, else everywhere."""
     thread = await store.thread_section(channel_id) if channel_id is not None else None
     if essay is not None and essay.strip():
-        chosen = await resolve_essay(store, essay)
+        chosen = await resolve_essay(store, essay, guild_id=guild_id)
         section = thread.section if thread is not None and thread.essay_id == chosen.id else None
         return Scope(guild_id=guild_id, essay=chosen, section=section)
     if thread is not None:
-        row = await store.get_essay_by_id(thread.essay_id)
+        row = await store.get_visible_essay(thread.essay_id, guild_id=guild_id)
         if row is not None:
             return Scope(guild_id=guild_id, essay=row, section=thread.section, from_thread=True)
     return Scope(guild_id=guild_id)
@@ -308,12 +306,14 @@ def essay_choice_name(choice: EssayChoice) -> str:
     return one_line(choice.title, CHOICE_MAX - dlen(when)) + when
 
 
-async def essay_choices(store: Store, current: str, *, channel_id: int | None = None) -> list[Choice]:
-    """Essays for the ``essay`` option; in a section thread with nothing typed, its essay first."""
-    found = await store.essay_choices(current, limit=CHOICES_MAX)
+async def essay_choices(
+    store: Store, current: str, *, guild_id: GuildScope, channel_id: int | None = None
+) -> list[Choice]:
+    """The server's essays for the ``essay`` option; in a section thread with nothing typed, its essay first."""
+    found = await store.essay_choices(current, guild_id=guild_id, limit=CHOICES_MAX)
     if not current.strip() and channel_id is not None:
         thread = await store.thread_section(channel_id)
-        row = await store.get_essay_by_id(thread.essay_id) if thread else None
+        row = await store.get_visible_essay(thread.essay_id, guild_id=guild_id) if thread else None
         if row is not None:
             published = row.essay.published.date() if row.essay.published else None
             own = EssayChoice(row.id, row.essay.key, row.essay.title, published)
@@ -321,13 +321,15 @@ async def essay_choices(store: Store, current: str, *, channel_id: int | None = 
     return [Choice(essay_choice_name(c), essay_value(c)) for c in found[:CHOICES_MAX]]
 
 
-async def speaker_choices(store: Store, current: str, *, channel_id: int | None = None) -> list[Choice]:
-    """Speakers for the ``speaker`` option; in a section thread with nothing typed, its essay's speakers."""
+async def speaker_choices(
+    store: Store, current: str, *, guild_id: GuildScope, channel_id: int | None = None
+) -> list[Choice]:
+    """Speakers of the server's essays for the ``speaker`` option; in a section thread, its essay's speakers."""
     essay_id = None
     if not current.strip() and channel_id is not None:
         thread = await store.thread_section(channel_id)
         essay_id = thread.essay_id if thread else None
-    names = await store.speaker_choices(current, essay_id=essay_id, limit=CHOICES_MAX)
+    names = await store.speaker_choices(current, guild_id=guild_id, essay_id=essay_id, limit=CHOICES_MAX)
     choices: list[Choice] = []
     for name in names:
         shown = one_line(name, CHOICE_MAX)
@@ -359,8 +361,13 @@ def quote_quality(quote: Quote) -> float:
 def pick_quote(
     pool: Sequence[tuple[Quote, EssayRef]], rng: random.Random, *, top: int = RANDOM_TOP
 ) -> tuple[Quote, EssayRef] | None:
-    """A weighted random choice among the best ``top`` of the pool (None when none is any good)."""
-    ranked = sorted((hit for hit in pool if quote_quality(hit[0]) > 0), key=lambda h: -quote_quality(h[0]))[:top]
+    """A weighted random choice among the best ``top`` of the pool (None when none is any good).
+
+    A real quotation with a named speaker is always preferred to a notable sentence of the essay.
+    """
+    good = [hit for hit in pool if quote_quality(hit[0]) > 0]
+    named = [hit for hit in good if hit[0].kind in ("direct", "epigraph") and hit[0].speaker]
+    ranked = sorted(named or good, key=lambda h: -quote_quality(h[0]))[:top]
     if not ranked:
         return None
     weights = [quote_quality(q) ** 2 for q, _ in ranked]
@@ -386,10 +393,11 @@ async def quote_answer(
     if search is None:
         return await _random_quote(store, scope, speaker, rng)
     essay_key = scope.essay.essay.key if scope.essay else None
-    hits = await store.search_quotes(search, speaker=speaker, essay_key=essay_key, limit=MAX_RESULTS)
+    guild_id = scope.guild_id
+    hits = await store.search_quotes(search, guild_id=guild_id, speaker=speaker, essay_key=essay_key, limit=MAX_RESULTS)
     notice = ""
     if not hits and scope.from_thread:
-        hits = await store.search_quotes(search, speaker=speaker, limit=MAX_RESULTS)
+        hits = await store.search_quotes(search, guild_id=guild_id, speaker=speaker, limit=MAX_RESULTS)
         notice = "Nothing in this thread's essay matched; these are from other essays."
     if not hits:
         return Answer([], _nothing("quotes", search=search, speaker=speaker, scope=scope))
@@ -401,15 +409,21 @@ async def quote_answer(
 
 async def _random_quote(store: Store, scope: Scope, speaker: str | None, rng: random.Random) -> Answer:
     essay_key = scope.essay.essay.key if scope.essay else None
-    pool = await store.quote_pool(speaker=speaker, essay_key=essay_key, rng=rng)
+    guild_id = scope.guild_id
+    # Across the server, essays posted in its channels come first: their quotes link to a discussion.
+    posted_first = essay_key is None and guild_id is not None
+    pool = await store.quote_pool(
+        guild_id=guild_id, speaker=speaker, essay_key=essay_key, posted_only=posted_first, rng=rng
+    )
     notice = ""
     if scope.section is not None and scope.essay is not None:
         in_section = [h for h in pool if h[0].section == scope.section]
         if pick_quote(in_section, rng) is not None:
             pool = in_section
-    if pick_quote(pool, rng) is None and scope.from_thread:
-        pool = await store.quote_pool(speaker=speaker, rng=rng)
-        notice = "Nothing to quote in this thread's essay; this one is from another essay."
+    if pick_quote(pool, rng) is None and (scope.from_thread or posted_first):
+        pool = await store.quote_pool(guild_id=guild_id, speaker=speaker, rng=rng)
+        if scope.from_thread:
+            notice = "Nothing to quote in this thread's essay; this one is from another essay."
     hit = pick_quote(pool, rng)
     if hit is None:
         return Answer([], _nothing("quotes", search=None, speaker=speaker, scope=scope))
@@ -430,7 +444,7 @@ def _nothing(noun: str, *, search: str | None, speaker: str | None = None, scope
 
 
 def _quote_block(text: str, limit: int) -> str:
-    body = escape_md(clip(" ".join(text.split()), limit))
+    body = escape_markdown(clip(" ".join(text.split()), limit))
     return "> " + body
 
 
@@ -440,7 +454,7 @@ def _where(ref: EssayRef, section: int, links: Links, *, essay_link: bool = True
     if essay_link:
         parts.append(link(one_line(ref.title, 120), ref.url))
     title = links.sections.get((ref.id, section), "") if ref.id is not None else ""
-    parts.append(f"§{section}" + (f" {escape_md(one_line(title, 80))}" if title else ""))
+    parts.append(f"§{section}" + (f" {escape_markdown(one_line(title, 80))}" if title else ""))
     thread = links.thread_url(ref.id, section)
     if thread:
         parts.append(f"[discussion]({thread})")
@@ -448,7 +462,7 @@ def _where(ref: EssayRef, section: int, links: Links, *, essay_link: bool = True
 
 
 def single_quote_page(quote: Quote, ref: EssayRef, links: Links, *, notice: str = "") -> Page:
-    who = escape_md(one_line(quote.speaker, 120)) if quote.speaker else "unattributed"
+    who = escape_markdown(one_line(quote.speaker, 120)) if quote.speaker else "unattributed"
     description = f"{_quote_block(quote.text, 3000)}\n— **{who}**"
     if notice:
         description = f"*{notice}*\n\n{description}"
@@ -489,10 +503,11 @@ async def figure_answer(store: Store, scope: Scope, *, search: str | None, kind:
     if search is not None and fts_query(search) is None:
         return Answer([], f"“{echo(search)}” has no words to search for; try what the figure counts.")
     essay_key = scope.essay.essay.key if scope.essay else None
-    hits = await store.search_figures(search, essay_key=essay_key, kind=kind, limit=MAX_RESULTS)
+    guild_id = scope.guild_id
+    hits = await store.search_figures(search, guild_id=guild_id, essay_key=essay_key, kind=kind, limit=MAX_RESULTS)
     notice = ""
     if not hits and scope.from_thread and search is not None:
-        hits = await store.search_figures(search, kind=kind, limit=MAX_RESULTS)
+        hits = await store.search_figures(search, guild_id=guild_id, kind=kind, limit=MAX_RESULTS)
         notice = "Nothing in this thread's essay matched; these are from other essays."
     if not hits:
         noun = f"{FIGURE_KIND_LABELS[kind]} figures" if kind else "figures"
@@ -516,9 +531,9 @@ def _context_with_figure(figure: Figure, limit: int) -> str:
     context = " ".join(figure.context.split())
     at = context.find(figure.text) if figure.text else -1
     if at < 0 or dlen(context) > limit:
-        return escape_md(clip(context, limit))
+        return escape_markdown(clip(context, limit))
     before, after = context[:at], context[at + len(figure.text) :]
-    return f"{escape_md(before)}**{escape_md(figure.text)}**{escape_md(after)}"
+    return f"{escape_markdown(before)}**{escape_markdown(figure.text)}**{escape_markdown(after)}"
 
 
 def figure_pages(hits: Sequence[tuple[Figure, EssayRef]], links: Links, *, title: str, notice: str = "") -> list[Page]:
@@ -553,7 +568,7 @@ async def related_answer(store: Store, scope: Scope, *, search: str | None) -> A
     else:
         target = scope.essay
         if target is None:
-            newest = await store.list_essays(limit=1)
+            newest = await store.newest_visible_essays(guild_id=scope.guild_id, limit=1)
             if not newest:
                 return Answer([], "No essays have been stored yet, so there is nothing to relate.")
             target = newest[0]
@@ -568,7 +583,7 @@ async def related_answer(store: Store, scope: Scope, *, search: str | None) -> A
 
 
 def _related_value(post: RelatedPost, essay_id: int | None, links: Links) -> str:
-    lines = [f"• {escape_md(one_line(reason, 200))}" for reason in post.reasons[:4]]
+    lines = [f"• {escape_markdown(one_line(reason, 200))}" for reason in post.reasons[:4]]
     where: list[str] = []
     url = safe_url(post.url)
     if url:

@@ -29,9 +29,9 @@ from bot.intake import (
     is_url,
     load_source,
     parse_fetched_feed,
-    store_essay,
+    store_public_page,
 )
-from bot.poller import PollReport, PollSettings, poll_feed, queue_essay
+from bot.poller import FirstPosts, PollReport, PollSettings, poll_feed, queue_essay, queue_first_posts
 from bot.publishing.execution import plan_destination
 from bot.publishing.plan import (
     ARCHIVE_MINUTES,
@@ -45,6 +45,7 @@ from bot.publishing.plan import (
 )
 from bot.store import EssayRow, FeedRow, Store
 from bot.store.publishing import DestinationKind, DestinationRow
+from bot.store.scope import GuildScope
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,12 @@ def iso_time(value: datetime | None) -> str:
 
 
 TimeFormat = Callable[[datetime | None], str]
+# How text from a feed is shown: as it is on the command line; escaped for Discord's markdown by the cogs.
+Shown = Callable[[str], str]
+
+
+def as_is(text: str) -> str:
+    return text
 
 
 # --- feeds ----------------------------------------------------------------------------------
@@ -99,6 +106,7 @@ class AddedFeed:
     feed: FeedRow
     check: FeedCheck | None
     already_followed: bool
+    first_posts: FirstPosts | None = None  # the new follow's first posts: queued now, or what they wait for
 
 
 def feed_url(raw: str) -> str:
@@ -125,9 +133,19 @@ async def check_feed(fetcher: Fetcher, url: str) -> FeedCheck:
 
 
 async def add_feed(
-    store: Store, fetcher: Fetcher | None, raw_url: str, *, guild_id: int | None, check: bool = True
+    store: Store,
+    fetcher: Fetcher | None,
+    raw_url: str,
+    *,
+    guild_id: int | None,
+    check: bool = True,
+    first_posts: int = 1,
 ) -> AddedFeed:
-    """Follow a feed in a server (with a test fetch first, unless ``check`` is false)."""
+    """Follow a feed in a server (with a test fetch first, unless ``check`` is false).
+
+    A feed already read for another server has its newest ``first_posts`` essays queued here at
+    once when this server has a channel for them; otherwise they wait (``bot.poller.queue_first_posts``).
+    """
     url = feed_url(raw_url)
     checked: FeedCheck | None = None
     if check:
@@ -143,7 +161,58 @@ async def add_feed(
     title = checked.title if checked and checked.title else None
     feed = await store.add_feed(url, guild_id=guild_id, title=title)
     logger.info("feed %s (%s) added for guild %s", feed.id, url, guild_id)
-    return AddedFeed(feed=feed, check=checked, already_followed=followed)
+    first: FirstPosts | None = None
+    if guild_id is not None and not followed:
+        served = await queue_first_posts(store, count=first_posts, guild_id=guild_id, feed_id=feed.id)
+        first = served[0] if served else None
+    return AddedFeed(feed=feed, check=checked, already_followed=followed, first_posts=first)
+
+
+def _newest(count: int) -> str:
+    return "the newest essay" if count == 1 else f"the newest {count} essays"
+
+
+def feed_next_step(first: FirstPosts | None, *, count: int, channel: Callable[[int], str], shown: Shown = as_is) -> str:
+    """What happens next for a server that just followed a feed, in one or two sentences."""
+    if count <= 0:
+        return "New essays will be posted as they appear; post older ones with /marginalia backfill."
+    if first is None:
+        return "New essays will be posted as they appear."
+    if first.waiting_for == "a channel":
+        return (
+            f"No channel takes its essays yet: set one with /marginalia destinations set, and {_newest(count)} "
+            "will be posted there at once."
+        )
+    where = " and ".join(channel(c) for c in first.channel_ids[:3])
+    if first.waiting_for == "the first poll":
+        return f"{_newest(count).capitalize()} will be posted in {where} within a minute, once the feed is read."
+    if not first.titles:
+        return "Every one of its newest essays is already posted here; new ones will be posted as they appear."
+    titles = ", ".join(f"“{shown(title[:100])}”" for title in first.titles[-3:])
+    return f"Posting {_newest(len(first.titles))} in {where} now: {titles}. Older ones: /marginalia backfill."
+
+
+async def destination_next_step(
+    store: Store, guild_id: int, *, count: int, channel: Callable[[int], str], shown: Shown = as_is
+) -> tuple[str, int]:
+    """After a channel is set: queue the first posts it unblocked; say what happens next, and how many were queued."""
+    served = await queue_first_posts(store, count=count, guild_id=guild_id)
+    queued = sum(first.queued for first in served)
+    feeds = {feed.id: feed for feed in await store.list_feeds(guild_id=guild_id)}
+    lines: list[str] = []
+    for first in served:
+        name = shown(feed_name(feeds[first.feed_id])) if first.feed_id in feeds else f"feed #{first.feed_id}"
+        if first.titles:
+            where = " and ".join(channel(c) for c in first.channel_ids[:3])
+            titles = ", ".join(f"“{shown(title[:100])}”" for title in first.titles[-3:])
+            lines.append(f"Posting {_newest(len(first.titles))} of {name} in {where} now: {titles}.")
+        elif first.waiting_for == "the first poll":
+            lines.append(f"{_newest(count).capitalize()} of {name} will be posted within a minute, once it is read.")
+    if not feeds:
+        lines.append("No feed yet: add one with /marginalia feeds add, and its newest essay will be posted here.")
+    elif not lines:
+        lines.append("New essays of this server's feeds will be posted as they appear.")
+    return " ".join(lines), queued
 
 
 async def resolve_feed(store: Store, ref: str, *, guild_id: int | None) -> FeedRow:
@@ -177,9 +246,14 @@ async def remove_feed(store: Store, ref: str, *, guild_id: int | None) -> FeedRo
 
 
 async def set_feed_paused(store: Store, ref: str, paused: bool, *, guild_id: int | None) -> FeedRow:
+    """Pause or resume a server's follow of a feed (other servers following it are untouched);
+    with no server (the command line), the feed itself for everyone."""
     feed = await resolve_feed(store, ref, guild_id=guild_id)
-    await store.set_feed_paused(feed.id, paused)
-    changed = await store.get_feed(feed.id)
+    await store.set_feed_paused(feed.id, paused, guild_id=guild_id)
+    if guild_id is None:
+        changed = await store.get_feed(feed.id)
+    else:
+        changed = next((f for f in await store.list_feeds(guild_id=guild_id) if f.id == feed.id), None)
     assert changed is not None
     return changed
 
@@ -188,16 +262,16 @@ def feed_name(feed: FeedRow) -> str:
     return feed.title or feed.url
 
 
-def describe_feed(feed: FeedRow, when: TimeFormat = iso_time) -> str:
+def describe_feed(feed: FeedRow, when: TimeFormat = iso_time, shown: Shown = as_is) -> str:
     """Two or three lines: the feed and its health."""
     state = "paused" if feed.paused else "active"
-    lines = [f"#{feed.id} {feed_name(feed)} ({state})", f"  {feed.url}"]
+    lines = [f"#{feed.id} {shown(feed_name(feed))} ({state})", f"  {feed.url}"]
     health = f"  last poll {when(feed.last_polled_at)}, last success {when(feed.last_ok_at)}"
     if feed.consecutive_failures:
         health += f", {feed.consecutive_failures} failure(s) in a row"
     lines.append(health)
     if feed.last_error:
-        lines.append(f"  last error: {feed.last_error[:300]}")
+        lines.append(f"  last error: {shown(feed.last_error[:300])}")
     return "\n".join(lines)
 
 
@@ -358,6 +432,7 @@ def describe_destination(
     channel: str,
     feeds: Mapping[int, FeedRow],
     role: str | None = None,
+    shown: Shown = as_is,
 ) -> str:
     """One line per destination; ``channel`` and ``role`` are already formatted by the caller."""
     parts = [f"{channel}: {destination.kind}", f"archive {ARCHIVE_LABELS.get(destination.archive_minutes, '?')}"]
@@ -369,12 +444,12 @@ def describe_destination(
         parts.append(f"mentions {role or destination.mention_role_id}")
     if destination.feed_id is not None:
         feed = feeds.get(destination.feed_id)
-        parts.append(f"only {feed_name(feed) if feed else f'feed #{destination.feed_id}'}")
+        parts.append(f"only {shown(feed_name(feed)) if feed else f'feed #{destination.feed_id}'}")
     else:
         parts.append("every feed")
     line = ", ".join(parts)
     if destination.stopped_reason:
-        line += f" — STOPPED: {destination.stopped_reason[:300]}"
+        line += f" — STOPPED: {shown(destination.stopped_reason[:300])}"
     return line
 
 
@@ -396,12 +471,13 @@ def destination_json(destination: DestinationRow) -> dict[str, Any]:
 # --- essays: find, fetch, preview -----------------------------------------------------------
 
 
-async def find_stored_essay(store: Store, ref: str) -> EssayRow | None:
+async def find_stored_essay(store: Store, ref: str, *, guild_id: GuildScope) -> EssayRow | None:
+    """A stored essay the server may see, by key or URL."""
     text = ref.strip()
-    row = await store.find_essay(text)
+    row = await store.find_visible_essay(text, guild_id=guild_id)
     if row is None and is_url(text):
         try:
-            row = await store.find_essay(normalise_url(text))
+            row = await store.find_visible_essay(normalise_url(text), guild_id=guild_id)
         except ValueError:
             return None
     return row
@@ -427,20 +503,31 @@ async def fetch_essay_page(fetcher: Fetcher, url: str) -> Essay:
         raise UserError(f"Could not read that essay: {exc}") from exc
 
 
-async def find_or_ingest_essay(store: Store, fetcher: Fetcher, ref: str, *, max_sections: int) -> tuple[EssayRow, bool]:
-    """A stored essay by key or URL; an unknown URL is fetched and stored first. True when stored now."""
-    row = await find_stored_essay(store, ref)
+async def find_or_ingest_essay(
+    store: Store, fetcher: Fetcher, ref: str, *, guild_id: GuildScope, max_sections: int
+) -> tuple[EssayRow, bool]:
+    """A stored essay the server may see, by key or URL; another URL is fetched and stored first.
+
+    True when stored now. A page that another server's feed already stored is used only when
+    what the page shows now is that same text: the server proved it can read it, and nothing of
+    the other server's copy (a members-only version, say) is shown or changed.
+    """
+    row = await find_stored_essay(store, ref, guild_id=guild_id)
     if row is not None:
         return row, False
     text = ref.strip()
     if not is_url(text):
         raise NotFoundError(f"No stored essay has the key `{text[:200]}`; give the essay's URL to fetch it.")
     essay = await fetch_essay_page(fetcher, text)
-    outcome = await store_essay(store, essay, max_sections=max_sections)
-    stored = await store.get_essay_by_id(outcome.essay_id)
-    assert stored is not None
-    logger.info("essay %s ingested by hand (%s)", stored.essay.key, outcome.status)
-    return stored, True
+    try:
+        stored, new = await store_public_page(store, essay, max_sections=max_sections)
+    except IntakeError as exc:
+        raise UserError(
+            "Another copy of that essay is stored from a feed this server does not follow; "
+            "follow the blog's feed with /marginalia feeds add to post it."
+        ) from exc
+    logger.info("essay %s ingested by hand (%s)", stored.essay.key, "new" if new else "as stored")
+    return stored, new
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,7 +542,7 @@ async def post_essay(store: Store, fetcher: Fetcher, ref: str, *, guild_id: int,
     destinations = await store.list_destinations(guild_id=guild_id)
     if not destinations:
         raise UserError("This server has no destination yet: set one with /marginalia destinations set.")
-    row, ingested = await find_or_ingest_essay(store, fetcher, ref, max_sections=max_sections)
+    row, ingested = await find_or_ingest_essay(store, fetcher, ref, guild_id=guild_id, max_sections=max_sections)
     queued = await queue_essay(store, row.id, guild_id=guild_id)
     if queued == 0:
         if not any(accepts(d, row) for d in destinations):
@@ -495,7 +582,7 @@ async def backfill_feed(
     if not feed.primed:
         # Never polled: read it now, so its essays are stored (the first poll stores the whole feed).
         poll = await poll_feed(store, fetcher, feed, settings=settings)
-    essays = await store.list_essays(feed_id=feed.id, limit=BACKFILL_SCAN)
+    essays = await store.newest_visible_essays(guild_id=guild_id, feed_id=feed.id, limit=BACKFILL_SCAN)
     if not essays:
         current = await store.get_feed(feed.id) or feed
         reason = f": {current.last_error}" if current.last_error else ""
@@ -530,7 +617,7 @@ async def repost_essay(store: Store, ref: str, *, guild_id: int, channel_id: int
 
     The messages already posted stay; the publisher makes a whole new card and threads.
     """
-    row = await find_stored_essay(store, ref)
+    row = await find_stored_essay(store, ref, guild_id=guild_id)
     if row is None:
         raise NotFoundError(f"No stored essay matches `{ref.strip()[:200]}`; post it first.")
     if channel_id is not None:
@@ -579,7 +666,7 @@ async def preview_essay(
 ) -> PreviewReport:
     """The exact plan for one essay in one destination of the server (or a default text layout); stores nothing."""
     destination, default = await _preview_destination(store, guild_id, channel_id)
-    row = await find_stored_essay(store, ref)
+    row = await find_stored_essay(store, ref, guild_id=guild_id)
     if row is not None:
         essay = row.essay
         analysis = await store.load_analysis(row.id)
@@ -695,7 +782,12 @@ async def guild_status(store: Store, guild_id: int) -> StatusReport:
 
 
 def format_status(
-    report: StatusReport, *, channel: Callable[[int], str], when: TimeFormat = iso_time, limit: int = 1900
+    report: StatusReport,
+    *,
+    channel: Callable[[int], str],
+    when: TimeFormat = iso_time,
+    limit: int = 1900,
+    shown: Shown = as_is,
 ) -> str:
     counts = report.counts
     lines = [
@@ -707,14 +799,14 @@ def format_status(
         lines.append("Feeds: none yet.")
     for feed in report.feeds:
         state = " (paused)" if feed.paused else ""
-        line = f"Feed #{feed.id} {feed_name(feed)[:100]}{state}: last poll {when(feed.last_polled_at)}"
+        line = f"Feed #{feed.id} {shown(feed_name(feed)[:100])}{state}: last poll {when(feed.last_polled_at)}"
         if feed.last_error:
-            line += f", last error: {feed.last_error[:200]}"
+            line += f", last error: {shown(feed.last_error[:200])}"
         lines.append(line)
     stopped = [d for d in report.destinations if d.stopped_reason]
     lines.append(f"Destinations: {len(report.destinations)}, {len(stopped)} stopped.")
     for destination in stopped:
-        lines.append(f"Stopped: {channel(destination.channel_id)}: {destination.stopped_reason or ''}"[:400])
+        lines.append(f"Stopped: {channel(destination.channel_id)}: {shown((destination.stopped_reason or '')[:300])}")
     return fit_lines(lines, limit)
 
 

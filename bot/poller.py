@@ -79,6 +79,13 @@ class PollReport:
     queued: int = 0  # publications queued by this poll
     message: str | None = None  # for the moderators of the guilds following the feed; None: nothing to say
     guild_ids: list[int] = field(default_factory=list)  # guilds following the feed
+    first_posts: list[FirstPosts] = field(default_factory=list)  # servers' new follows served (or waiting)
+
+    def message_for(self, guild_id: int) -> str | None:
+        """What the moderators of one server following the feed are told, with their own first posts."""
+        own = [first_posts_line(first) for first in self.first_posts if first.guild_id == guild_id]
+        lines = [line for line in (self.message, *own) if line]
+        return _clip(" ".join(lines), _MESSAGE_CHARS) if lines else None
 
 
 @dataclass
@@ -162,6 +169,55 @@ async def queue_essay(store: Store, essay_id: int, *, guild_id: int | None = Non
         if await store.queue_publication(row.id, destination.id, row.revision) is not None:
             queued += 1
     return queued
+
+
+@dataclass(frozen=True)
+class FirstPosts:
+    """What a server's new follow of a feed got: its newest essays queued, or what it waits for."""
+
+    guild_id: int
+    feed_id: int
+    titles: list[str]  # queued now, oldest first
+    channel_ids: list[int]  # where they go
+    waiting_for: str | None = None  # "a channel" or "the first poll"; None once done
+    queued: int = 0  # publications queued
+
+
+async def queue_first_posts(
+    store: Store, *, count: int, guild_id: int | None = None, feed_id: int | None = None
+) -> list[FirstPosts]:
+    """Queue the newest ``count`` essays of each feed a server has just followed, once it can.
+
+    A server that follows a feed is owed its newest essays (FIRST_POLL_POSTS) as soon as two
+    things are true, in whichever order a moderator does them: the feed has been read, and the
+    server has a channel that takes the feed. Called after a feed's poll, when a channel is set
+    and when a feed is followed; each follow is served once.
+    """
+    outcomes: list[FirstPosts] = []
+    removed = await store.removed_guilds()
+    for owed_guild, owed_feed in await store.first_posts_owed(guild_id=guild_id, feed_id=feed_id):
+        if owed_guild in removed:
+            continue
+        feed = await store.get_feed(owed_feed)
+        if feed is None:
+            continue
+        destinations = [d for d in await store.list_destinations(guild_id=owed_guild) if d.feed_id in (None, feed.id)]
+        channels = [d.channel_id for d in destinations]
+        if not destinations or not feed.primed:
+            waiting = "a channel" if not destinations else "the first poll"
+            outcomes.append(FirstPosts(owed_guild, owed_feed, [], channels, waiting_for=waiting))
+            continue
+        newest = await store.newest_visible_essays(guild_id=owed_guild, feed_id=feed.id, limit=max(0, count))
+        titles: list[str] = []
+        queued = 0
+        for row in reversed(newest):  # oldest first, so they are posted in order
+            made = [await store.queue_publication(row.id, d.id, row.revision) for d in destinations]
+            queued += sum(publication is not None for publication in made)
+            if any(publication is not None for publication in made):
+                titles.append(row.essay.title)
+        await store.first_posts_done(owed_guild, owed_feed)
+        outcomes.append(FirstPosts(owed_guild, owed_feed, titles, channels, queued=queued))
+    return outcomes
 
 
 async def _queue_for_feed(store: Store, essay_id: int, revision: int, feed_id: int) -> int:
@@ -270,7 +326,12 @@ class _FeedPoll:
             await self._update(items)
         else:
             await self._prime(items)
-        return await self._succeed(result, title=parsed.title or None, primed=True)
+        report = await self._succeed(result, title=parsed.title or None, primed=True)
+        report.first_posts = await queue_first_posts(
+            self.store, count=self.settings.first_poll_posts, feed_id=self.feed.id
+        )
+        report.queued += sum(first.queued for first in report.first_posts)
+        return report
 
     # ----------------------------------------------------------------- entries
 
@@ -329,17 +390,18 @@ class _FeedPoll:
     # ------------------------------------------------------------- first poll
 
     async def _prime(self, items: list[_Item]) -> None:
-        chosen = await self._store_backlog(items)
-        self.notes.append(await self._backlog_note(f"Connected {self.name}: found {_essays(len(items))}", chosen))
+        # Each following server gets the newest few once it has a channel (queue_first_posts, after the poll).
+        await self._store_backlog(items, queue=False)
+        self.notes.append(f"Connected {self.name}: found {_essays(len(items))}.")
 
-    async def _store_backlog(self, items: list[_Item]) -> list[_Item]:
-        """Store every item, queue only the newest few, mark all seen; return the newest few."""
+    async def _store_backlog(self, items: list[_Item], *, queue: bool = True) -> list[_Item]:
+        """Store every item, mark all seen, queue only the newest few (unless not ``queue``); return them."""
         chosen = _newest_first(items)[: max(0, self.settings.first_poll_posts)]
         chosen_ids = {item.identity for item in chosen}
         stored: dict[str, IngestOutcome] = {}
         for item in await self._complete(items):
             stored[item.identity] = await self._store(item)
-        for item in reversed(chosen):  # oldest first, so they are posted in order
+        for item in reversed(chosen) if queue else ():  # oldest first, so they are posted in order
             if item.identity in stored:
                 await self._queue(stored[item.identity])
         for item in items:
@@ -512,6 +574,21 @@ def describe_delay(seconds: float) -> str:
     if hours < 48:
         return _plural(hours, "hour")
     return _plural(round(seconds / 86400), "day")
+
+
+def first_posts_line(first: FirstPosts) -> str | None:
+    """One server's news about its new follow: its first essays posted, or what they wait for."""
+    if first.waiting_for == "a channel":
+        return (
+            "No channel takes this feed yet: set one with /marginalia destinations set and its newest "
+            "essays will be posted there at once."
+        )
+    if first.waiting_for is not None:
+        return None  # the first poll is coming; nothing to do
+    if not first.titles:
+        return f"None posted (first-poll posting is off). {_COMMANDS}"
+    titles = ", ".join(_clip(title, _TITLE_CHARS) for title in first.titles[-_MAX_TITLES:])
+    return f"Posted the newest {len(first.titles)} ({titles}). {_COMMANDS}"
 
 
 def _plural(count: int, noun: str) -> str:

@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import NO_MENTIONS, Marginalia, send_ephemeral
+from bot.client import NO_MENTIONS, Marginalia, send_ephemeral, server_id
 from bot.lookup import (
     FIGURE_KIND_LABELS,
     Answer,
@@ -203,8 +203,14 @@ class LookupCog(commands.Cog, name="Lookup"):
     async def essay_autocomplete(
         self, interaction: discord.Interaction[Marginalia], current: str
     ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
         try:
-            return to_app_choices(await essay_choices(self.bot.store, current, channel_id=interaction.channel_id))
+            return to_app_choices(
+                await essay_choices(
+                    self.bot.store, current, guild_id=interaction.guild_id, channel_id=interaction.channel_id
+                )
+            )
         except StoreError:
             logger.warning("essay autocomplete failed", exc_info=True)
             return []
@@ -212,8 +218,14 @@ class LookupCog(commands.Cog, name="Lookup"):
     async def speaker_autocomplete(
         self, interaction: discord.Interaction[Marginalia], current: str
     ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
         try:
-            return to_app_choices(await speaker_choices(self.bot.store, current, channel_id=interaction.channel_id))
+            return to_app_choices(
+                await speaker_choices(
+                    self.bot.store, current, guild_id=interaction.guild_id, channel_id=interaction.channel_id
+                )
+            )
         except StoreError:
             logger.warning("speaker autocomplete failed", exc_info=True)
             return []
@@ -221,6 +233,7 @@ class LookupCog(commands.Cog, name="Lookup"):
     # ----------------------------------------------------------- commands
 
     @app_commands.command(name="quote")
+    @app_commands.guild_only()
     @app_commands.autocomplete(speaker=speaker_autocomplete, essay=essay_autocomplete)
     async def quote(
         self,
@@ -246,12 +259,13 @@ class LookupCog(commands.Cog, name="Lookup"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.store
         scope = await command_scope(
-            store, essay=essay, channel_id=interaction.channel_id, guild_id=interaction.guild_id
+            store, essay=essay, channel_id=interaction.channel_id, guild_id=server_id(interaction)
         )
         answer = await quote_answer(store, scope, search=search, speaker=speaker, rng=self.rng)
         await self.send_answer(interaction, answer)
 
     @app_commands.command(name="figures")
+    @app_commands.guild_only()
     @app_commands.autocomplete(essay=essay_autocomplete)
     @app_commands.choices(kind=KIND_CHOICES)
     async def figures(
@@ -278,13 +292,14 @@ class LookupCog(commands.Cog, name="Lookup"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.store
         scope = await command_scope(
-            store, essay=essay, channel_id=interaction.channel_id, guild_id=interaction.guild_id
+            store, essay=essay, channel_id=interaction.channel_id, guild_id=server_id(interaction)
         )
         figure_kind = kind.value if kind is not None and kind.value in FIGURE_KIND_LABELS else None
         answer = await figure_answer(store, scope, search=search, kind=figure_kind)
         await self.send_answer(interaction, answer)
 
     @app_commands.command(name="related")
+    @app_commands.guild_only()
     @app_commands.autocomplete(essay=essay_autocomplete)
     async def related(
         self,
@@ -307,7 +322,7 @@ class LookupCog(commands.Cog, name="Lookup"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.store
         scope = await command_scope(
-            store, essay=essay, channel_id=interaction.channel_id, guild_id=interaction.guild_id
+            store, essay=essay, channel_id=interaction.channel_id, guild_id=server_id(interaction)
         )
         answer = await related_answer(store, scope, search=search)
         await self.send_answer(interaction, answer)

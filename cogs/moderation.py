@@ -18,8 +18,11 @@ from discord.ext import commands
 from bot import moderation
 from bot.client import NO_MENTIONS, Marginalia, send_ephemeral
 from bot.errors import NotAllowedError, UserError
+from bot.lookup import essay_choices
 from bot.moderation import DestinationOptions
 from bot.poller import PollSettings
+from bot.publishing.render import escape_markdown
+from bot.store import EssayRow, FeedRow
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,29 @@ def guild_id_of(interaction: discord.Interaction[Any]) -> int:
     if interaction.guild_id is None:
         raise UserError("Use this command in a server.")
     return interaction.guild_id
+
+
+def same_server(
+    interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel | app_commands.AppCommandThread
+) -> None:
+    """Refuse a channel of another server: Discord offers only this server's, but the bot checks too.
+
+    discord.py stamps an option's channel with the interaction's server, so the check asks the
+    bot's own view of the channel instead.
+    """
+    found = interaction.client.get_channel(channel.id)
+    guild = getattr(found, "guild", None)
+    if found is not None and (guild is None or guild.id != interaction.guild_id):
+        raise UserError("Choose a channel of this server.")
+
+
+def shown_name(feed: FeedRow) -> str:
+    """A feed's name (from the feed itself) as Discord shows it: literally."""
+    return escape_markdown(moderation.feed_name(feed)[:200])
+
+
+def shown_title(row: EssayRow, limit: int = 200) -> str:
+    return escape_markdown(row.essay.title[:limit])
 
 
 def relative(value: datetime | None) -> str:
@@ -152,12 +178,8 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None or not is_moderator(interaction):
             return []
-        wanted = current.casefold()
-        choices: list[app_commands.Choice[str]] = []
-        for row in await self.bot.store.list_essays(limit=200):
-            if wanted in row.essay.title.casefold() and len(row.essay.key) <= 100:
-                choices.append(app_commands.Choice(name=row.essay.title[:100], value=row.essay.key))
-        return choices[:AUTOCOMPLETE_LIMIT]
+        found = await essay_choices(self.bot.store, current, guild_id=interaction.guild_id)
+        return [app_commands.Choice(name=choice.name, value=choice.value) for choice in found[:AUTOCOMPLETE_LIMIT]]
 
     # --- feeds ----------------------------------------------------------------------------
 
@@ -172,17 +194,22 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         """
         guild_id = guild_id_of(interaction)
         await defer(interaction)
-        added = await moderation.add_feed(self.bot.store, self.bot.fetcher, url, guild_id=guild_id)
-        name = moderation.feed_name(added.feed)
+        count = self.bot.settings.first_poll_posts
+        added = await moderation.add_feed(self.bot.store, self.bot.fetcher, url, guild_id=guild_id, first_posts=count)
+        name = escape_markdown(moderation.feed_name(added.feed))
         if added.already_followed:
             await reply(interaction, f"This server already follows **{name}** (#{added.feed.id}).")
             return
+        self.bot.feeds_changed.set()
+        if added.first_posts is not None and added.first_posts.queued:
+            self.bot.publications_queued.set()
         entries = added.check.entries if added.check else 0
+        next_step = moderation.feed_next_step(
+            added.first_posts, count=count, channel=channel_mention, shown=escape_markdown
+        )
         await reply(
             interaction,
-            f"Now following **{name}** (#{added.feed.id}), {entries} essay(s) in the feed today.\n"
-            "Set where essays go with `/marginalia destinations set`; "
-            "post older essays with `/marginalia backfill`.",
+            f"Now following **{name}** (#{added.feed.id}), {entries} essay(s) in the feed today.\n{next_step}",
         )
 
     @feeds.command(name="remove")
@@ -196,7 +223,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             The feed's id or address
         """
         removed = await moderation.remove_feed(self.bot.store, feed, guild_id=guild_id_of(interaction))
-        await reply(interaction, f"This server no longer follows **{moderation.feed_name(removed)}**.")
+        await reply(interaction, f"This server no longer follows **{shown_name(removed)}**.")
 
     @feeds.command(name="list")
     async def feeds_list(self, interaction: discord.Interaction[Any]) -> None:
@@ -205,7 +232,8 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         if not found:
             await reply(interaction, "This server follows no feed yet: add one with `/marginalia feeds add`.")
             return
-        await reply(interaction, moderation.fit_lines([moderation.describe_feed(feed, relative) for feed in found]))
+        lines = [moderation.describe_feed(feed, relative, shown=escape_markdown) for feed in found]
+        await reply(interaction, moderation.fit_lines(lines))
 
     @feeds.command(name="pause")
     @app_commands.autocomplete(feed=feed_autocomplete)
@@ -218,7 +246,10 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             The feed's id or address
         """
         paused = await moderation.set_feed_paused(self.bot.store, feed, True, guild_id=guild_id_of(interaction))
-        await reply(interaction, f"Paused **{moderation.feed_name(paused)}**: it is not polled until resumed.")
+        await reply(
+            interaction,
+            f"Paused **{shown_name(paused)}** in this server: no new essay of it is posted here until resumed.",
+        )
 
     @feeds.command(name="resume")
     @app_commands.autocomplete(feed=feed_autocomplete)
@@ -231,7 +262,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             The feed's id or address
         """
         resumed = await moderation.set_feed_paused(self.bot.store, feed, False, guild_id=guild_id_of(interaction))
-        await reply(interaction, f"Resumed **{moderation.feed_name(resumed)}**.")
+        await reply(interaction, f"Resumed **{shown_name(resumed)}**.")
 
     # --- destinations ---------------------------------------------------------------------
 
@@ -266,6 +297,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             Only essays of this feed (default: every feed of the server)
         """
         guild_id = guild_id_of(interaction)
+        same_server(interaction, channel)
         kind = moderation.destination_kind(channel.type.value)
         resolved = channel.resolve()
         if resolved is None or interaction.guild is None:
@@ -293,8 +325,22 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         missing = moderation.missing_permissions(kind, granted)
         feeds = {f.id: f for f in await self.bot.store.list_feeds(guild_id=guild_id)}
         text = "Essays will be posted here: " + moderation.describe_destination(
-            destination, channel=channel.mention, feeds=feeds, role=role.mention if role else None
+            destination,
+            channel=channel.mention,
+            feeds=feeds,
+            role=role.mention if role else None,
+            shown=escape_markdown,
         )
+        next_step, queued = await moderation.destination_next_step(
+            self.bot.store,
+            guild_id,
+            count=self.bot.settings.first_poll_posts,
+            channel=channel_mention,
+            shown=escape_markdown,
+        )
+        if queued:
+            self.bot.publications_queued.set()
+        text += f"\n{next_step}"
         if missing:
             text += (
                 f"\n⚠️ The bot lacks {', '.join(missing)} in {channel.mention}; "
@@ -311,7 +357,9 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         channel: ChannelOption
             The destination channel
         """
-        await moderation.remove_destination(self.bot.store, guild_id_of(interaction), channel.id)
+        guild_id = guild_id_of(interaction)
+        same_server(interaction, channel)
+        await moderation.remove_destination(self.bot.store, guild_id, channel.id)
         await reply(interaction, f"Essays are no longer posted in {channel.mention}.")
 
     @destinations.command(name="list")
@@ -329,6 +377,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
                 channel=channel_mention(d.channel_id),
                 feeds=feeds,
                 role=f"<@&{d.mention_role_id}>" if d.mention_role_id else None,
+                shown=escape_markdown,
             )
             for d in found
         ]
@@ -343,7 +392,9 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         channel: ChannelOption
             The stopped destination channel
         """
-        before = await moderation.resume_destination(self.bot.store, guild_id_of(interaction), channel.id)
+        guild_id = guild_id_of(interaction)
+        same_server(interaction, channel)
+        before = await moderation.resume_destination(self.bot.store, guild_id, channel.id)
         self.bot.publications_queued.set()
         if before.stopped_reason:
             await reply(interaction, f"Resumed {channel.mention}; its waiting posts go out now.")
@@ -361,7 +412,10 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         channel: discord.TextChannel
             A channel only moderators read
         """
-        await moderation.set_modlog(self.bot.store, guild_id_of(interaction), channel.id)
+        guild_id = guild_id_of(interaction)
+        if channel.guild.id != guild_id:
+            raise UserError("Choose a channel of this server.")
+        await moderation.set_modlog(self.bot.store, guild_id, channel.id)
         text = f"The bot reports problems in {channel.mention}."
         if interaction.guild is not None:
             permissions = channel.permissions_for(interaction.guild.me)
@@ -394,7 +448,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         fetched = " (fetched and stored first)" if outcome.ingested else ""
         await reply(
             interaction,
-            f"**{outcome.essay.essay.title[:200]}**{fetched} is queued for {outcome.queued} destination(s); "
+            f"**{shown_title(outcome.essay)}**{fetched} is queued for {outcome.queued} destination(s); "
             "it goes out in a moment.",
         )
 
@@ -424,13 +478,14 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         )
         if outcome.essays:
             self.bot.publications_queued.set()
-        name = moderation.feed_name(outcome.feed)
+        name = shown_name(outcome.feed)
         # A feed never polled before was read just now; what its first poll did is worth saying.
-        note = f"\n{outcome.poll.message}" if outcome.poll and outcome.poll.message else ""
+        poll_note = outcome.poll.message_for(guild_id) if outcome.poll else None
+        note = f"\n{escape_markdown(poll_note)}" if poll_note else ""
         if not outcome.essays:
             await reply(interaction, f"Every stored essay of **{name}** is already posted here.{note}")
             return
-        titles = "\n".join(f"• {row.essay.title[:150]}" for row in outcome.essays)
+        titles = "\n".join(f"• {shown_title(row, 150)}" for row in outcome.essays)
         await reply(interaction, f"Queued {len(outcome.essays)} essay(s) of **{name}**, oldest first:\n{titles}{note}")
 
     @app_commands.command(name="repost")
@@ -448,14 +503,16 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             Only this destination (default: every destination that takes the essay)
         """
         guild_id = guild_id_of(interaction)
-        row = await moderation.find_stored_essay(self.bot.store, essay)
+        if channel is not None:
+            same_server(interaction, channel)
+        row = await moderation.find_stored_essay(self.bot.store, essay, guild_id=guild_id)
         if row is None:
             raise UserError("No stored essay matches that; post it first with `/marginalia post`.")
         view = ConfirmRepost(self, interaction.user.id, guild_id, row.essay.key, channel.id if channel else None)
         where = channel.mention if channel else "every destination that takes it"
         await reply(
             interaction,
-            f"Post **{row.essay.title[:200]}** again in {where}? The earlier messages stay; "
+            f"Post **{shown_title(row)}** again in {where}? The earlier messages stay; "
             "a whole new card and new threads are posted.",
             view=view,
         )
@@ -475,6 +532,8 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             The destination to preview for (default: the server's first destination)
         """
         guild_id = guild_id_of(interaction)
+        if channel is not None:
+            same_server(interaction, channel)
         await defer(interaction)
         report = await moderation.preview_essay(
             self.bot.store,
@@ -492,7 +551,10 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         """The queue, the feeds' last polls and errors, and stopped destinations."""
         report = await moderation.guild_status(self.bot.store, guild_id_of(interaction))
-        await reply(interaction, moderation.format_status(report, channel=channel_mention, when=relative))
+        await reply(
+            interaction,
+            moderation.format_status(report, channel=channel_mention, when=relative, shown=escape_markdown),
+        )
 
 
 class ConfirmRepost(discord.ui.View):
@@ -518,7 +580,7 @@ class ConfirmRepost(discord.ui.View):
         self.cog.bot.publications_queued.set()
         where = ", ".join(channel_mention(d.channel_id) for d in outcome.destinations)
         await interaction.response.edit_message(
-            content=f"**{outcome.essay.essay.title[:200]}** is queued to be posted again in {where}.",
+            content=f"**{shown_title(outcome.essay)}** is queued to be posted again in {where}.",
             view=None,
             allowed_mentions=NO_MENTIONS,
         )

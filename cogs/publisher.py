@@ -72,6 +72,7 @@ from bot.publishing.plan import (
     build_request,
     plan_publication,
 )
+from bot.publishing.render import escape_markdown
 from bot.store.publishing import DestinationRow, PublicationRow, StepRow
 
 logger = logging.getLogger(__name__)
@@ -131,11 +132,14 @@ class Publisher(commands.Cog):
     async def _poll_loop(self) -> None:
         await self.bot.wait_until_ready()
         while True:
+            self.bot.feeds_changed.clear()
             try:
                 await self.poll_once()
             except Exception:
                 logger.exception("feed polling failed; trying again next round")
-            await asyncio.sleep(self.poll_every)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_every):
+                    await self.bot.feeds_changed.wait()
 
     async def poll_once(self) -> list[PollReport]:
         """Poll the feeds that are due, tell the moderators what the poller reports, wake publishing."""
@@ -148,10 +152,11 @@ class Publisher(commands.Cog):
         reports = await poll_due_feeds(self.bot.store, self.bot.fetcher, settings=poll_settings)
         removed = await self.bot.store.removed_guilds()
         for report in reports:
-            if report.message:
-                for guild_id in report.guild_ids:
-                    if guild_id not in removed:
-                        await self.bot.tell_moderators(guild_id, report.message)
+            for guild_id in report.guild_ids:
+                message = report.message_for(guild_id)
+                if message and guild_id not in removed:
+                    # Plain sentences holding feed names and titles: shown literally.
+                    await self.bot.tell_moderators(guild_id, escape_markdown(message))
             if report.queued or report.revised:
                 self.bot.publications_queued.set()
         return reports

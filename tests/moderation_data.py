@@ -174,3 +174,70 @@ def serve_lone_essay(server: FetchServer) -> str:
     """A page not in the feed, for "post by URL"; returns its address."""
     server.route(f"/posts/{LONE_ESSAY.slug}", Route(body=essay_page(LONE_ESSAY), headers=HTML))
     return essay_url(server, LONE_ESSAY)
+
+
+# A second blog, followed by another server in the server-scope tests: nothing of it may show in the first.
+SECOND_BLOG = "Upland Ledger"
+SECOND_ESSAYS = (
+    EssayText(
+        "quarry-permit",
+        "The Quarry Permit and the Orchard Road",
+        "Tue, 04 Mar 2025 09:00:00 +0000",
+        (
+            (
+                "The permit",
+                (
+                    "The county granted the granite quarry a permit for 90 more trucks a day on the orchard "
+                    "road. “We were told about it after the vote,” said Ottilie Brandvold, who farms at the bend.",
+                    "The road was built for tractors. Its bridge carries a limit of 18 tonnes, and a loaded "
+                    "quarry truck weighs 32.",
+                ),
+            ),
+            (
+                "What the growers want",
+                (
+                    "The growers' cooperative asks for a weight survey before the first truck rolls. "
+                    "“Measure twice, haul once,” said Casimir Oyelowo, its chair.",
+                ),
+            ),
+        ),
+    ),
+    EssayText(
+        "snowplough-budget",
+        "Who Ploughs the Upper Valley",
+        "Thu, 06 Mar 2025 09:00:00 +0000",
+        (
+            (
+                "Last winter",
+                (
+                    "The upper valley waited 41 hours for a plough after the January storm. The county's "
+                    "contract promises six.",
+                    "“A promise on paper keeps nobody warm,” said Ottilie Brandvold at the hearing.",
+                ),
+            ),
+        ),
+    ),
+)
+
+
+def serve_second_blog(server: FetchServer) -> str:
+    """/b/feed.xml with the second blog's essays and /b/posts/<slug> pages; returns the feed's address."""
+    items = []
+    for essay in reversed(SECOND_ESSAYS):
+        url = server.url(f"/b/posts/{essay.slug}")
+        # Ids that are no addresses, as Blogger's: an essay's key then cannot be fetched as a page.
+        guid = f"tag:upland.example,2025:{essay.slug}"
+        items.append(
+            f'<item><title>{escape(essay.title)}</title><link>{url}</link><guid isPermaLink="false">{guid}</guid>'
+            f"<pubDate>{essay.date}</pubDate><description>{escape(essay.html())}</description></item>"
+        )
+    feed = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{SECOND_BLOG}</title><link>{server.url('/b/')}</link><description>A valley blog</description>"
+        + "".join(items)
+        + "</channel></rss>"
+    )
+    server.route("/b/feed.xml", Route(body=feed, headers=RSS))
+    for essay in SECOND_ESSAYS:
+        server.route(f"/b/posts/{essay.slug}", Route(body=essay_page(essay), headers=HTML))
+    return server.url("/b/feed.xml")

@@ -30,7 +30,6 @@ from bot.lookup import (
     clip,
     command_scope,
     dlen,
-    escape_md,
     essay_choices,
     figure_answer,
     fit_page,
@@ -41,7 +40,8 @@ from bot.lookup import (
     resolve_essay,
     speaker_choices,
 )
-from bot.store import Store
+from bot.publishing.render import escape_markdown
+from bot.store import IngestOutcome, Store
 from bot.store.lookup import EssayRef
 from bot.store.publishing import PlannedStep
 
@@ -55,11 +55,24 @@ CHANNEL = 5151
 THREADS = {2: 9002, 3: 9003, 4: 9004}
 
 
+FEED = "https://example-essays.blog/feed"
+
+
+async def store_followed(store: Store, entry: Entry) -> IngestOutcome:
+    """Store an essay as an entry of the feed GUILD follows."""
+    feed = await store.add_feed(FEED, guild_id=GUILD)
+    essay = entry_to_essay(entry)
+    outcome = await store_essay(store, essay, feed_id=feed.id)
+    await store.mark_seen(feed.id, essay.key, outcome.essay_id)
+    return outcome
+
+
 async def fill(store: Store) -> None:
+    """The labelled essays, as the entries of a feed that GUILD follows."""
     loaded = await load_source(str(LABELLED), None)
     assert not loaded.problems
     for entry in sorted(loaded.entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC)):
-        await store_essay(store, entry_to_essay(entry))
+        await store_followed(store, entry)
 
 
 async def add_threads(store: Store, key: str, threads: dict[int, int]) -> None:
@@ -104,8 +117,8 @@ def test_clip_counts_utf16_and_marks_the_cut() -> None:
     assert clip("abcdef", 1) == "…"
 
 
-def test_escape_md_shows_text_literally() -> None:
-    assert escape_md("a *b* _c_ <@123> [x](y)") == r"a \*b\* \_c\_ \<@123\> \[x\](y)"
+def test_lookup_text_is_escaped_by_the_one_escaping_function() -> None:
+    assert escape_markdown("a *b* _c_ <@123> [x](y)") == "a \\*b\\* \\_c\\_ <\u200b@\u200b123> \\[x\\](y)"
 
 
 @settings(max_examples=40, deadline=None)
@@ -134,17 +147,19 @@ def test_fit_page_keeps_a_page_that_already_fits() -> None:
 async def test_resolve_essay_by_key_url_title_and_alias(store: Store) -> None:
     row = await store.get_essay(COUNCIL)
     assert row is not None
-    assert (await resolve_essay(store, COUNCIL)).id == row.id
-    assert (await resolve_essay(store, f"id:{row.id}")).id == row.id
-    assert (await resolve_essay(store, "the councils that bet on cheap money")).id == row.id
-    assert (await resolve_essay(store, "Cheap Money")).id == row.id  # a part matching one title only
-    assert (await resolve_essay(store, COUNCIL.replace("https://EXAMPLE", "https://example") + "#top")).id == row.id
+    assert (await resolve_essay(store, COUNCIL, guild_id=GUILD)).id == row.id
+    assert (await resolve_essay(store, f"id:{row.id}", guild_id=GUILD)).id == row.id
+    assert (await resolve_essay(store, "the councils that bet on cheap money", guild_id=GUILD)).id == row.id
+    assert (await resolve_essay(store, "Cheap Money", guild_id=GUILD)).id == row.id  # a part matching one title only
+    assert (
+        await resolve_essay(store, COUNCIL.replace("https://EXAMPLE", "https://example") + "#top", guild_id=GUILD)
+    ).id == row.id
 
 
 @pytest.mark.parametrize("value", ["no such essay", "id:99999", "id:999999999999999999999999", "the", '"]*(', "🙂"])
 async def test_resolve_essay_refuses_what_matches_nothing_or_many(store: Store, value: str) -> None:
     with pytest.raises(UserError, match="pick one from the list"):
-        await resolve_essay(store, value)
+        await resolve_essay(store, value, guild_id=GUILD)
 
 
 async def test_scope_in_a_section_thread_is_its_essay_and_section(store: Store) -> None:
@@ -161,18 +176,18 @@ async def test_scope_in_a_section_thread_is_its_essay_and_section(store: Store) 
 
 
 async def test_essay_choices_prefix_then_substring_case_insensitive(store: Store) -> None:
-    prefix = await essay_choices(store, "the c")
+    prefix = await essay_choices(store, "the c", guild_id=GUILD)
     assert prefix[0].name.startswith("The Councils That Bet on Cheap Money")
     assert prefix[0].value == COUNCIL
-    inner = await essay_choices(store, "ORCHESTRA")
+    inner = await essay_choices(store, "ORCHESTRA", guild_id=GUILD)
     assert [c.value for c in inner] == [f"{BLOG}/05/orchestra-strike.html"]
-    assert len(await essay_choices(store, "")) == 6
-    assert await essay_choices(store, "%") == []  # LIKE wildcards are taken literally
-    assert await essay_choices(store, "x" * 6000) == []
+    assert len(await essay_choices(store, "", guild_id=GUILD)) == 6
+    assert await essay_choices(store, "%", guild_id=GUILD) == []  # LIKE wildcards are taken literally
+    assert await essay_choices(store, "x" * 6000, guild_id=GUILD) == []
 
 
 async def test_essay_choices_in_a_thread_put_its_essay_first(store: Store) -> None:
-    choices = await essay_choices(store, "", channel_id=THREADS[2])
+    choices = await essay_choices(store, "", guild_id=GUILD, channel_id=THREADS[2])
     assert choices[0].value == COUNCIL
 
 
@@ -180,28 +195,28 @@ async def test_long_keys_get_a_short_alias_that_resolves(store: Store) -> None:
     key = "urn:example-essays:" + "very-long-entry-identifier-" * 8
     blocks = (Block("paragraph", "A short essay about lighthouses and the keepers who stayed on after automation."),)
     entry = Entry(source="test", title="Keepers of the Light", entry_id=key, blocks=blocks)
-    outcome = await store_essay(store, entry_to_essay(entry))
-    [choice] = await essay_choices(store, "keepers")
+    outcome = await store_followed(store, entry)
+    [choice] = await essay_choices(store, "keepers", guild_id=GUILD)
     assert choice.value == f"id:{outcome.essay_id}" and len(choice.value) <= CHOICE_MAX
-    assert (await resolve_essay(store, choice.value)).essay.key == key
+    assert (await resolve_essay(store, choice.value, guild_id=GUILD)).essay.key == key
 
 
 async def test_essay_choices_respect_discord_limits(store: Store) -> None:
     for i in range(30):
         title = f"Harbour note {i:02d} " + "with a title far longer than any choice may show " * 3
         blocks = (Block("paragraph", f"Notes on the harbour, number {i}, about tides and cranes."),)
-        await store_essay(store, entry_to_essay(Entry(source="t", title=title, entry_id=f"h{i}", blocks=blocks)))
-    choices = await essay_choices(store, "harbour")
+        await store_followed(store, Entry(source="t", title=title, entry_id=f"h{i}", blocks=blocks))
+    choices = await essay_choices(store, "harbour", guild_id=GUILD)
     assert len(choices) == CHOICES_MAX
     assert all(0 < dlen(c.name) <= CHOICE_MAX and 0 < dlen(c.value) <= CHOICE_MAX for c in choices)
 
 
 async def test_speaker_choices_prefix_and_substring(store: Store) -> None:
-    assert (await speaker_choices(store, "dana"))[0].value == "Dana Whitfield"
-    names = [c.value for c in await speaker_choices(store, "vos")]
+    assert (await speaker_choices(store, "dana", guild_id=GUILD))[0].value == "Dana Whitfield"
+    names = [c.value for c in await speaker_choices(store, "vos", guild_id=GUILD)]
     assert names == ["Marit Vos"]
-    assert await speaker_choices(store, "_") == []
-    in_thread = {c.value for c in await speaker_choices(store, "", channel_id=THREADS[2])}
+    assert await speaker_choices(store, "_", guild_id=GUILD) == []
+    in_thread = {c.value for c in await speaker_choices(store, "", guild_id=GUILD, channel_id=THREADS[2])}
     assert {"Quayle", "Finch", "Marit Vos"} <= in_thread
 
 
@@ -245,6 +260,14 @@ async def test_random_quote_anywhere_is_never_junk(store: Store) -> None:
         [page] = (await quote_answer(store, scope, search=None, speaker=None, rng=random.Random(seed))).pages
         assert page.footer in {"Quotation", "Epigraph", "Notable sentence"}
         assert page.description.startswith("> ") and "discord.com" not in page.fields[0].value
+
+
+async def test_random_quote_in_a_server_prefers_named_speakers_of_essays_posted_there(store: Store) -> None:
+    """Only the council essay is posted in GUILD: its attributed quotations, linking to their threads, come first."""
+    for seed in range(12):
+        [page] = (await quote_answer(store, Scope(GUILD), search=None, speaker=None, rng=random.Random(seed))).pages
+        assert page.title == "The Councils That Bet on Cheap Money"
+        assert page.footer in {"Quotation", "Epigraph"} and "unattributed" not in page.description
 
 
 async def test_quote_search_puts_the_threads_section_first(store: Store) -> None:

@@ -13,11 +13,11 @@ from bot import moderation
 from bot.errors import NotFoundError, UserError
 from bot.fetch import Fetcher, FetchPolicy
 from bot.moderation import DestinationOptions
-from bot.poller import PollSettings
+from bot.poller import PollSettings, poll_feed
 from bot.publishing.plan import plan_publication
 from bot.store import Store
-from tests.fetch_server import FetchServer
-from tests.moderation_data import ESSAYS, LONE_ESSAY, serve_blog, serve_lone_essay
+from tests.fetch_server import FetchServer, Route
+from tests.moderation_data import ESSAYS, HTML, LONE_ESSAY, essay_page, serve_blog, serve_lone_essay
 
 GUILD = 111_000_000_000_000_001
 OTHER_GUILD = 111_000_000_000_000_002
@@ -268,6 +268,33 @@ async def test_post_by_url_fetches_stores_and_queues_once(store: Store, fetcher:
     with pytest.raises(UserError, match="repost"):
         await moderation.post_essay(store, fetcher, outcome.essay.essay.key, guild_id=GUILD, max_sections=6)
     assert len(await store.pending_publications(guild_id=GUILD)) == 1
+
+
+async def test_post_by_url_of_an_essay_another_server_follows(
+    store: Store, fetcher: Fetcher, server: FetchServer
+) -> None:
+    """The public page is what this server may post; the other server's stored copy is neither shown nor changed."""
+    await text_destination(store)
+    await follow(store, fetcher, server, guild_id=OTHER_GUILD)
+    [feed] = await store.list_feeds(guild_id=OTHER_GUILD)
+    await poll_feed(store, fetcher, feed, settings=POLL)
+    url = server.url(f"/posts/{ESSAYS[0].slug}")
+    theirs = await store.find_essay(url)
+    assert theirs is not None and await store.find_visible_essay(url, guild_id=GUILD) is None
+    # The page shows what the feed showed: posting it here is posting a public page.
+    outcome = await moderation.post_essay(store, fetcher, url, guild_id=GUILD, max_sections=6)
+    assert outcome.essay.id == theirs.id and outcome.queued == 1
+    # A page that now differs from the other server's copy (a members-only feed, say) is refused, and nothing changes.
+    second = ESSAYS[1]
+    other_url = server.url(f"/posts/{second.slug}")
+    server.route(f"/posts/{second.slug}", Route(body=essay_page(LONE_ESSAY), headers=HTML))
+    stored = await store.find_essay(other_url)
+    assert stored is not None
+    with pytest.raises(UserError, match="feed this server does not follow"):
+        await moderation.post_essay(store, fetcher, other_url, guild_id=GUILD, max_sections=6)
+    after = await store.find_essay(other_url)
+    assert after is not None and after.content_hash == stored.content_hash
+    assert await store.find_visible_essay(other_url, guild_id=GUILD) is None
 
 
 async def test_post_refuses_a_feed_address_and_an_unknown_key(

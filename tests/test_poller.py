@@ -10,7 +10,15 @@ from html import escape
 import pytest
 
 from bot.fetch import Fetcher
-from bot.poller import PollReport, PollSettings, poll_due_feeds, poll_feed, queue_essay, should_tell_failure
+from bot.poller import (
+    PollReport,
+    PollSettings,
+    poll_due_feeds,
+    poll_feed,
+    queue_essay,
+    queue_first_posts,
+    should_tell_failure,
+)
 from bot.store import FeedRow, Store
 from tests.fetch_server import FetchServer, Route
 
@@ -152,21 +160,62 @@ async def test_first_poll_stores_everything_and_queues_only_the_newest(
     refreshed = await store.get_feed(feed.id)
     assert refreshed is not None and refreshed.primed and refreshed.title == "County Ledger"
     assert len(await store.seen_entries(feed.id, [p.id for p in POSTS])) == len(POSTS)
-    assert report.message is not None
-    assert report.message.startswith("Connected County Ledger: found 5 essays")
-    assert "/marginalia post" in report.message and "/marginalia backfill" in report.message
+    told = report.message_for(GUILD)
+    assert told is not None
+    assert told.startswith("Connected County Ledger: found 5 essays")
+    assert "/marginalia post" in told and "/marginalia backfill" in told
     if first_poll_posts:
-        assert f"posted the newest {first_poll_posts} (Bridge Tolls Again" in report.message
+        assert f"Posted the newest {first_poll_posts} (" in told and told.count("Bridge Tolls Again") == 1
     else:
-        assert "none posted" in report.message
+        assert "None posted" in told
 
 
-async def test_first_poll_without_a_channel_says_so(server: FetchServer, fetcher: Fetcher, store: Store) -> None:
+async def test_first_poll_without_a_channel_says_so_and_the_channel_set_later_gets_the_newest(
+    server: FetchServer, fetcher: Fetcher, store: Store
+) -> None:
+    """The README's order (feed first, then channel) ends with the newest essay posted."""
     serve(server, POSTS)
     feed = await store.add_feed(server.url("/feed"), guild_id=GUILD)
     report = await poll(store, fetcher, feed)
     assert report.queued == 0
-    assert report.message is not None and "no channel is set to receive this feed" in report.message
+    told = report.message_for(GUILD)
+    assert told is not None and "No channel takes this feed yet" in told
+    await store.set_destination(guild_id=GUILD, channel_id=CHANNEL, kind="text")
+    [first] = await queue_first_posts(store, count=1, guild_id=GUILD)
+    assert (first.titles, first.channel_ids, first.queued) == (["Bridge Tolls Again"], [CHANNEL], 1)
+    assert await queued_titles(store) == ["Bridge Tolls Again"]
+    # Served once: setting another channel later posts no backlog there.
+    await store.set_destination(guild_id=GUILD, channel_id=CHANNEL + 1, kind="text")
+    assert await queue_first_posts(store, count=1, guild_id=GUILD) == []
+
+
+async def test_a_server_following_a_feed_already_read_gets_its_newest_at_once(
+    server: FetchServer, fetcher: Fetcher, store: Store
+) -> None:
+    feed = await primed(store, fetcher, server, POSTS)
+    await store.set_destination(guild_id=OTHER_GUILD, channel_id=CHANNEL + 7, kind="text")
+    await store.add_feed(feed.url, guild_id=OTHER_GUILD)
+    [first] = await queue_first_posts(store, count=2, guild_id=OTHER_GUILD, feed_id=feed.id)
+    assert first.titles == ["School Bus Routes", "Bridge Tolls Again"] and first.queued == 2
+
+
+async def test_a_server_pausing_a_shared_feed_pauses_it_only_for_itself(
+    server: FetchServer, fetcher: Fetcher, store: Store
+) -> None:
+    feed = await primed(store, fetcher, server, POSTS)
+    await store.add_feed(feed.url, guild_id=OTHER_GUILD)
+    await store.set_destination(guild_id=OTHER_GUILD, channel_id=CHANNEL + 2, kind="text")
+    await store.set_feed_paused(feed.id, True, guild_id=GUILD)
+    assert [f.paused for f in await store.list_feeds(guild_id=GUILD)] == [True]
+    assert [f.paused for f in await store.list_feeds(guild_id=OTHER_GUILD)] == [False]
+    refreshed = await store.get_feed(feed.id)
+    assert refreshed is not None and not refreshed.paused  # still polled for the other server
+    before = {p.destination_id for p in await store.pending_publications()}
+    serve(server, [NEW_POST, *POSTS])
+    report = await poll(store, fetcher, feed)
+    assert len(report.new) == 1
+    new_destinations = {p.destination_id for p in await store.pending_publications()} - before
+    assert [d.channel_id for d in await store.list_destinations() if d.id in new_destinations] == [CHANNEL + 2]
 
 
 # ------------------------------------------------------------------------ later polls

@@ -55,6 +55,9 @@ class Entry:
     blocks: tuple[Block, ...] | None = None
     summary_only: bool = False
     links: tuple[str, ...] = ()
+    image: str | None = None  # the lead picture (bot.essays.images), an absolute http(s) address
+    site_name: str | None = None  # the blog's name, from its feed or page
+    site_icon: str | None = None  # the blog's icon or logo, where the feed or page has one
 
 
 @dataclass(slots=True)
@@ -71,6 +74,9 @@ class Essay:
     source: str = ""
     # Absolute hrefs found in the body; they reveal references to earlier posts.
     links: tuple[str, ...] = ()
+    image: str | None = None  # the lead picture, for the card
+    site_name: str | None = None  # the blog's name
+    site_icon: str | None = None  # the blog's icon
 
     @property
     def body_text(self) -> str:

@@ -35,6 +35,7 @@ from bot.essays.cleaning import (
     normalise_title,
     text_to_blocks,
 )
+from bot.essays.images import content_image, feed_entry_image, page_image, usable_image
 from bot.essays.model import Block, Entry
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class ParsedFeed:
     entries: list[Entry] = field(default_factory=list)
     version: str = ""
     warning: str | None = None
+    icon: str | None = None  # the feed's image, icon or logo
 
 
 @dataclass(slots=True)
@@ -190,14 +192,34 @@ def parse_feed(data: bytes, *, url: str | None = None, content_type: str | None 
     base = url or feed.get("link")
     feed_link = feed.get("link")
     feed_author = _person(feed)
-    entries = [_feed_entry(raw, base=base, source=url or "", feed_author=feed_author) for raw in raw_entries]
+    title = _plain_title(feed.get("title"), feed.get("title_detail"))
+    icon = _feed_icon(feed, base)
+    entries = [
+        _feed_entry(raw, base=base, source=url or "", feed_author=feed_author, site=(title or None, icon))
+        for raw in raw_entries
+    ]
     return ParsedFeed(
-        title=_plain_title(feed.get("title"), feed.get("title_detail")),
+        title=title,
         link=urljoin(url, feed_link) if url and feed_link else feed_link,
         entries=entries,
         version=version,
         warning=warning,
+        icon=icon,
     )
+
+
+def _feed_icon(feed: Any, base: str | None) -> str | None:
+    image = feed.get("image") or {}
+    for candidate in (image.get("href") or image.get("url"), feed.get("icon"), feed.get("logo")):
+        if isinstance(candidate, str) and (found := usable_site_icon(candidate, base=base)):
+            return found
+    return None
+
+
+def usable_site_icon(url: str, *, base: str | None) -> str | None:
+    """An http(s) address for the blog's icon (icons are what is wanted here, unlike for a lead image)."""
+    absolute = urljoin(base, url.strip()) if base else url.strip()
+    return absolute if urlsplit(absolute).scheme in ("http", "https") and len(absolute) <= 2048 else None
 
 
 _SAX_POSITION_RE = re.compile(r"<unknown>:(\d+):(\d+):\s*(.*)", re.DOTALL)
@@ -210,10 +232,13 @@ def _describe_problem(problem: object) -> str:
     return f"{match.group(3)} at line {match.group(1)}, column {match.group(2)}" if match else text
 
 
-def _feed_entry(raw: Any, *, base: str | None, source: str, feed_author: str | None) -> Entry:
+def _feed_entry(
+    raw: Any, *, base: str | None, source: str, feed_author: str | None, site: tuple[str | None, str | None]
+) -> Entry:
     html, summary_only = _entry_body(raw)
     link = raw.get("link") or None
     url = urljoin(base, link) if base and link else link
+    image = feed_entry_image(raw, base=url or base) or content_image(html, base=url or base)
     return Entry(
         source=source,
         title=_plain_title(raw.get("title"), raw.get("title_detail")),
@@ -227,6 +252,9 @@ def _feed_entry(raw: Any, *, base: str | None, source: str, feed_author: str | N
         html=html,
         summary_only=summary_only,
         links=extract_links(html, base_url=url or base) if "href" in html else (),
+        image=image,
+        site_name=site[0],
+        site_icon=site[1],
     )
 
 
@@ -262,14 +290,28 @@ def _plain_title(value: str | None, detail: Any) -> str:
 
 
 _EMAIL_RE = re.compile(r"^\S+@\S+$")
+# RSS writes an author as "sam@blog.example (Sam Writer)"; mail headers as "Sam Writer <sam@blog.example>";
+# feedparser gives Atom's name and email as "Sam Writer (sam@blog.example)".
+_EMAIL_THEN_NAME_RE = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")
+_NAME_THEN_EMAIL_RE = re.compile(r"^\s*(.+?)\s*[<(]\S+@[^\s)>]+[>)]\s*$")
+
+
+def person_name(raw: str | None) -> str | None:
+    """A display name from an author field: the name beside an e-mail address; an address alone is none."""
+    text = " ".join((raw or "").split())
+    for pattern in (_EMAIL_THEN_NAME_RE, _NAME_THEN_EMAIL_RE):
+        if (match := pattern.match(text)) is not None:
+            text = match.group(1).strip().strip('"')
+            break
+    if not text or _EMAIL_RE.match(text):
+        return None
+    return text
 
 
 def _person(item: Any) -> str | None:
+    # The raw field first: feedparser splits "sam@blog.example (Sam Writer)" wrongly into its detail.
     detail = item.get("author_detail") or {}
-    name = (detail.get("name") or item.get("author") or "").strip()
-    if not name or _EMAIL_RE.match(name):
-        return None
-    return name
+    return person_name(item.get("author") or detail.get("name"))
 
 
 def _struct_to_datetime(value: struct_time | None) -> datetime | None:
@@ -318,12 +360,29 @@ def parse_article_page(html: str, *, url: str | None) -> Entry:
         source=url or page_url or "",
         title=_page_title(tree, ld),
         url=page_url,
-        author=_page_author(tree, ld),
+        author=person_name(_page_author(tree, ld)),
         published=_page_published(tree, ld),
         labels=_page_labels(tree, ld),
         html=main,
         links=extract_links(main, base_url=page_url),
+        image=page_image(tree, base=page_url) or content_image(html_of_article(tree), base=page_url),
+        site_name=_meta(tree, "og:site_name"),
+        site_icon=_page_icon(tree, page_url),
     )
+
+
+def html_of_article(tree: LexborHTMLParser) -> str | None:
+    """The article element's HTML, where its first picture is likely the essay's (trafilatura drops images)."""
+    node = tree.css_first("article") or tree.css_first("main")
+    return node.html if node is not None else None
+
+
+def _page_icon(tree: LexborHTMLParser, base: str | None) -> str | None:
+    for selector in ('link[rel="apple-touch-icon"]', 'link[rel="icon"]', 'link[rel="shortcut icon"]'):
+        href = _attr(tree, selector, "href")
+        if href and (found := usable_site_icon(href, base=base)):
+            return found
+    return None
 
 
 def _page_url(tree: LexborHTMLParser, url: str | None) -> str | None:
@@ -591,7 +650,19 @@ def parse_markdown(text: str, *, path: str, body_is_html: bool = False) -> Entry
         labels=_dedupe(labels),
         blocks=blocks,
         links=extract_links(html, base_url=url if url and _is_absolute(url) else None),
+        image=_front_matter_image(meta.get("image"), url) or content_image(html, base=_absolute_or_none(url)),
     )
+
+
+def _absolute_or_none(url: str | None) -> str | None:
+    return url if url and _is_absolute(url) else None
+
+
+def _front_matter_image(value: Any, url: str | None) -> str | None:
+    """Jekyll and Hugo themes put a post's picture in ``image:`` (a path, or a mapping with one)."""
+    if isinstance(value, dict):
+        value = value.get("path") or value.get("feature") or value.get("src")
+    return usable_image(value, base=_absolute_or_none(url)) if isinstance(value, str) else None
 
 
 _TEXT_TITLE_MAX_WORDS = 15

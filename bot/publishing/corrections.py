@@ -25,7 +25,7 @@ from bot.publishing.plan import (
     forum_embed,
     jump_url,
 )
-from bot.publishing.render import MESSAGE_LIMIT, collapse, discord_length, sanitise, section_messages, shorten
+from bot.publishing.render import MESSAGE_LIMIT, collapse, discord_length, escape_markdown, section_messages, shorten
 
 logger = logging.getLogger(__name__)
 
@@ -144,19 +144,19 @@ def diff(old: Sequence[SectionSnapshot], new: Sequence[SectionSnapshot]) -> list
 
 
 def _items(label: str, items: Sequence[str]) -> str:
-    shown = [f"“{sanitise(shorten(item, ITEM_LIMIT))}”" for item in items[:ITEMS_SHOWN]]
+    shown = [f"“{escape_markdown(shorten(item, ITEM_LIMIT))}”" for item in items[:ITEMS_SHOWN]]
     more = f" and {len(items) - ITEMS_SHOWN} more" if len(items) > ITEMS_SHOWN else ""
     return f"- {label}: " + "; ".join(shown) + more
 
 
 def notice_text(change: SectionChange, essay_title: str) -> str:
     """The notice posted in a section thread, sanitised and within Discord's message limit."""
-    title = sanitise(shorten(collapse(essay_title), 200))
+    title = escape_markdown(shorten(collapse(essay_title), 200))
     if change.gone:
         return f"**Correction:** the author revised *{title}*, and this section is no longer part of it."
     lines = [f"**Correction:** the author revised *{title}*."]
     if change.new_title:
-        lines.append(f"- This section is now titled “{sanitise(shorten(change.new_title, ITEM_LIMIT))}”.")
+        lines.append(f"- This section is now titled “{escape_markdown(shorten(change.new_title, ITEM_LIMIT))}”.")
     if change.text_changed:
         lines.append("- The text of this section changed; the summary above shows the new version.")
     if change.quotes_added:

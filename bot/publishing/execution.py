@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from bot.publishing.plan import Destination, Request, Step, StepResult
+from bot.publishing.render import escape_markdown
 from bot.store.publishing import DestinationRow, PlannedStep, StepRow
 
 logger = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ def gone_message(essay_title: str, channel: str, reason: str) -> str:
     while the destination keeps taking later essays.
     """
     return (
-        f"Publishing **{essay_title}** to {channel} stopped: {reason}. "
+        f"Publishing **{escape_markdown(essay_title)}** to {channel} stopped: {reason}. "
         "What was posted stays, and the rest of this essay is not posted there; later essays are "
         "posted as usual. Run `/marginalia repost` to post this essay again from scratch."
     )
@@ -197,7 +198,7 @@ def gone_message(essay_title: str, channel: str, reason: str) -> str:
 def stop_message(essay_title: str, channel: str, reason: str) -> str:
     """What the moderators read when a destination stops."""
     return (
-        f"Publishing **{essay_title}** to {channel} stopped: {reason}. "
+        f"Publishing **{escape_markdown(essay_title)}** to {channel} stopped: {reason}. "
         "Nothing already posted will be posted again. Fix this, then run "
         "`/marginalia destinations resume` to post the rest."
     )
@@ -206,7 +207,7 @@ def stop_message(essay_title: str, channel: str, reason: str) -> str:
 def duplicate_post_message(essay_title: str, forum: str, post: str) -> str:
     """What the moderators read when a retried forum post left a second post the bot cannot delete."""
     return (
-        f"Posting **{essay_title}** to {forum} made one section's post twice: a first try that "
+        f"Posting **{escape_markdown(essay_title)}** to {forum} made one section's post twice: a first try that "
         f"timed out reached Discord after the retry. The bot lacks the Manage Threads permission "
         f"to delete the extra post, {post}; please delete it (the other post has the section's text)."
     )

@@ -30,16 +30,17 @@ from bot.publishing.render import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_TITLE_LIMIT,
     FIELD_VALUE_LIMIT,
+    FOOTER_LIMIT,
     THREAD_NAME_LIMIT,
     bold,
     collapse,
     discord_length,
+    escape_markdown,
     excerpt,
     guard_line_start,
     payload_violations,
     plain,
     safe_url,
-    sanitise,
     section_excerpt_text,
     section_messages,
     shorten,
@@ -209,7 +210,7 @@ def essay_summary(essay: Essay, limit: int = SUMMARY_LIMIT) -> str:
         opening.extend(sentences(collapse(paragraph)))
         if len(opening) >= 2:
             break
-    return excerpt(sanitise(" ".join(opening[:2])), limit)
+    return excerpt(escape_markdown(" ".join(opening[:2])), limit)
 
 
 def _contents_label(section: Section) -> str:
@@ -238,11 +239,11 @@ def _contents_lines(sections: Sequence[Section], links: Mapping[int, str] | None
     for section in sections:
         label = _contents_label(section)
         if section.index == current:
-            lines.append(bold(sanitise(label)) + " (this post)")
+            lines.append(bold(escape_markdown(label)) + " (this post)")
         elif links is not None and section.index in links:
-            lines.append(f"[{sanitise(label, all_brackets=True)}]({links[section.index]})")
+            lines.append(f"[{escape_markdown(label)}]({links[section.index]})")
         else:
-            lines.append(sanitise(label))
+            lines.append(escape_markdown(label))
     return lines
 
 
@@ -257,7 +258,7 @@ def _timestamp(published: datetime | None) -> str | None:
 
 def _labels_value(labels: Sequence[str]) -> str:
     unique = list(dict.fromkeys(collapse(label) for label in labels if label.strip()))
-    shown = [sanitise(shorten(label, LABEL_LIMIT)) for label in unique]
+    shown = [escape_markdown(shorten(label, LABEL_LIMIT)) for label in unique]
     # One character is kept for the guard: a label like "#" opens a header once joined.
     room = FIELD_VALUE_LIMIT - 1
     text = " · ".join(shown)
@@ -274,8 +275,21 @@ def _labels_value(labels: Sequence[str]) -> str:
 
 
 def _author(essay: Essay) -> dict[str, str] | None:
-    name = plain(essay.author or "")
-    return {"name": shorten(name, AUTHOR_NAME_LIMIT)} if name else None
+    """The embed's author line: the writer's name, else the blog's, with the blog's icon where known."""
+    name = plain(essay.author or essay.site_name or "")
+    if not name:
+        return None
+    author = {"name": shorten(name, AUTHOR_NAME_LIMIT)}
+    icon = safe_url(essay.site_icon)
+    if icon:
+        author["icon_url"] = icon
+    return author
+
+
+def _footer(essay: Essay, text: str) -> dict[str, str]:
+    """The blog's name before ``text`` (when the author line shows the writer, not the blog)."""
+    blog = plain(essay.site_name or "") if essay.author else ""
+    return {"text": shorten(" · ".join(part for part in (blog, text) if part), FOOTER_LIMIT)}
 
 
 def _essay_title(essay: Essay) -> str:
@@ -320,8 +334,13 @@ def card_embed(essay: Essay, analysis: Analysis, anchor_links: Mapping[int, str]
         length += f" · {count} section{'s' if count != 1 else ''}"
     fields.append({"name": "Length", "value": length, "inline": True})
     embed["fields"] = fields
+    image = safe_url(essay.image)
+    if image:
+        embed["image"] = {"url": image}
     if analysis.sections:
-        embed["footer"] = {"text": "Discuss each section in its thread below."}
+        embed["footer"] = _footer(essay, "Discuss each section in its thread below.")
+    elif essay.author and essay.site_name:
+        embed["footer"] = _footer(essay, "")
     return embed
 
 
@@ -346,8 +365,8 @@ def anchor_content(essay: Essay, section: Section) -> str:
     title = shorten(collapse(section.title), ANCHOR_TITLE_LIMIT)
     if title:
         heading += f" · {title}"
-    lines = [bold(sanitise(heading))]
-    text = excerpt(sanitise(section_excerpt_text(section)), EXCERPT_LIMIT)
+    lines = [bold(escape_markdown(heading))]
+    text = excerpt(escape_markdown(section_excerpt_text(section)), EXCERPT_LIMIT)
     if text:
         lines.append(text)
     url = safe_url(essay.url, CONTENT_URL_LIMIT)

@@ -45,10 +45,17 @@ _BLANK_LINE_RE = re.compile(r"\n[ \t]*\n\s*")
 _AT_RE = re.compile("@")
 # "<" opens channel mentions <#id>, slash-command mentions </name:id>, emoji and timestamps.
 _ANGLE_RE = re.compile(r"<(?=[@#/:]|a:|t:)")
-# A masked link [label](url) could show one address and lead to another.
-_MASKED_LINK_RE = re.compile(r"\[([^\[\]\n]*)\]\(")
-# Headers ("# ", "## ", "### ") and subtext ("-# ") take effect only at a line's start.
-_LINE_START_RE = re.compile(r"^([ \t]*)(#{1,3}|-#)(?=[ \t])", re.MULTILINE)
+# Markdown that works anywhere in a line: emphasis, strike, code, spoilers, and the brackets of masked
+# links (a masked link could show one address and lead to another). The backslash comes first.
+_INLINE_MARKDOWN_RE = re.compile(r"([\\*_~`|\[\]])")
+# Markdown that works at a line's start: block quotes, headers, subtext and bulleted lists; a numbered
+# list ("1. ") escapes its dot. Anchored at every line's start, or (for a cut) at the text's start only.
+_LINE_MARKER = r"([ \t]*)(>|#{1,3}(?=[ \t])|-#(?=[ \t])|[-+](?=[ \t]))"
+_LIST_NUMBER = r"([ \t]*)(\d{1,9})\.(?=[ \t])"
+_LINE_MARKER_RE = re.compile("^" + _LINE_MARKER, re.MULTILINE)
+_LIST_NUMBER_RE = re.compile("^" + _LIST_NUMBER, re.MULTILINE)
+_START_MARKER_RE = re.compile(r"\A" + _LINE_MARKER)
+_START_NUMBER_RE = re.compile(r"\A" + _LIST_NUMBER)
 # One indivisible unit for hard cuts: a backslash escape, or a character with its combining marks,
 # so a cut never separates an escape from what it escapes.
 _GRAPHEME_RE = re.compile(r"(?:\\.|.)[\u0300-\u036f\u200d\ufe00-\ufe0f]*", re.DOTALL)
@@ -82,22 +89,25 @@ def plain(text: str) -> str:
     return neutralise_mentions(_WHITESPACE_RE.sub(" ", _clean(text)).strip())
 
 
-def _escape_all_brackets(text: str) -> str:
-    return text.replace("[", "\\[").replace("]", "\\]")
+def escape_markdown(text: str) -> str:
+    """Any text from a feed, shown literally wherever Discord renders markdown; mentions neutralised.
 
-
-def sanitise(text: str, *, all_brackets: bool = False) -> str:
-    """Sanitise essay text for a message or an embed description, keeping it readable.
-
-    Backslashes are escaped first so the author's own cannot undo the escapes added here; masked
-    links lose their brackets' meaning (every bracket with ``all_brackets``, for link labels);
-    headers and subtext at a line's start are escaped; mentions are neutralised. Ordinary
-    emphasis, lists and quotes are left alone. Apply once, to raw text.
+    The one escaping function for essay text, titles, section names, authors, feed names, quotes
+    and figure contexts. Backslashes are escaped first, so the author's own cannot undo the
+    escapes added here; then every inline marker (``* _ ~ ` |`` and the brackets of masked
+    links) and every line-start marker (``>`` quotes, ``#`` headers, ``-#`` subtext, ``-``/``+``
+    and ``1.`` lists). Web addresses are left as they are, so they still open. Apply once, to raw text.
     """
-    text = _clean(text).replace("\\", "\\\\")
-    text = _escape_all_brackets(text) if all_brackets else _MASKED_LINK_RE.sub(r"\\[\1\\](", text)
-    text = _LINE_START_RE.sub(r"\1\\\2", text)
-    return neutralise_mentions(text)
+    pieces: list[str] = []
+    at = 0
+    text = _clean(text)
+    for url in _URL_RE.finditer(text):
+        pieces.append(_INLINE_MARKDOWN_RE.sub(r"\\\1", text[at : url.start()]))
+        pieces.append(url.group())
+        at = url.end()
+    pieces.append(_INLINE_MARKDOWN_RE.sub(r"\\\1", text[at:]))
+    escaped = _LIST_NUMBER_RE.sub(r"\1\2\\.", _LINE_MARKER_RE.sub(r"\1\\\2", "".join(pieces)))
+    return neutralise_mentions(escaped)
 
 
 def collapse(text: str) -> str:
@@ -105,20 +115,15 @@ def collapse(text: str) -> str:
     return _WHITESPACE_RE.sub(" ", text).strip()
 
 
-def escape_asterisks(sanitised: str) -> str:
-    """Escape asterisks in sanitised text that is about to be wrapped in bold, so it cannot end early."""
-    return sanitised.replace("*", "\\*")
-
-
-def bold(sanitised: str) -> str:
-    """Sanitised text in bold; empty text stays empty (a bare "****" would show as asterisks)."""
-    inner = escape_asterisks(sanitised).strip()
+def bold(escaped: str) -> str:
+    """Escaped text in bold; empty text stays empty (a bare "****" would show as asterisks)."""
+    inner = escaped.strip()
     return f"**{inner}**" if inner else ""
 
 
 def guard_line_start(text: str) -> str:
-    """Escape a header or subtext marker that a cut has brought to the start of a message."""
-    return _LINE_START_RE.sub(r"\1\\\2", text, count=1)
+    """Escape a line-start marker (header, quote, list) that a cut has brought to the start of a message."""
+    return _START_NUMBER_RE.sub(r"\1\2\\.", _START_MARKER_RE.sub(r"\1\\\2", text))
 
 
 def safe_url(url: str | None, limit: int = URL_LIMIT) -> str | None:
@@ -286,26 +291,27 @@ def split_text(text: str, limit: int = CHUNK_LIMIT) -> list[str]:
 
 def _block_pieces(block: Block, limit: int) -> list[tuple[str, str]]:
     """One block as markdown pieces, each within ``limit``, with the separator to put before each."""
-    text = sanitise(collapse(block.text))
+    text = escape_markdown(collapse(block.text))
     if not text:
         return []
     if block.kind == "heading":
-        return [("\n\n", f"**{part}**") for part in split_paragraph(escape_asterisks(text), limit - 4)]
+        return [("\n\n", f"**{part}**") for part in split_paragraph(text, limit - 4)]
+    # Every piece starts a line, so a cut that brings a marker ("# ", "> ") to its front is escaped.
     if block.kind == "quote":
-        return [("\n\n", "> " + part) for part in split_paragraph(text, limit - 2)]
+        return [("\n\n", "> " + guard_line_start(part)) for part in split_paragraph(text, limit - 3)]
     if block.kind == "item":
-        parts = split_paragraph(text, limit - 2)
+        parts = [guard_line_start(part) for part in split_paragraph(text, limit - 3)]
         # Items of one list sit on consecutive lines; a continuation stays in the same item's text.
         return [("\n", "- " + parts[0]), *(("\n", part) for part in parts[1:])]
-    return [("\n\n", part) for part in split_paragraph(text, limit)]
+    return [("\n\n", guard_line_start(part)) for part in split_paragraph(text, limit - 1)]
 
 
 def section_messages(section: Section, limit: int = CHUNK_LIMIT) -> list[str]:
     """A section's text as thread messages: markdown per block kind, sanitised, each within ``limit``.
 
     Paragraphs stay whole when they fit; quotes render as "> " block quotes, list items as "- "
-    lines and headings as bold lines. Every chunk's length is at most ``limit`` + 1 (a guard
-    escape at its start), so with the default it stays well under Discord's 2,000.
+    lines and headings as bold lines. Every chunk stays within ``limit``, with room kept for the
+    escape of a marker that a cut brings to the front of a line.
     """
     pieces: list[tuple[str, str]] = []
     previous_kind: str | None = None
@@ -316,7 +322,7 @@ def section_messages(section: Section, limit: int = CHUNK_LIMIT) -> list[str]:
                 separator = "\n\n"
             pieces.append((separator, piece))
             previous_kind = block.kind
-    return [guard_line_start(chunk) for chunk in _pack(pieces, limit)]
+    return _pack(pieces, limit)
 
 
 def section_excerpt_text(section: Section) -> str:

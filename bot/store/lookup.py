@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
 from bot.store.base import StoreBase, from_iso
+from bot.store.scope import GuildScope, posted, visible
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,8 @@ _CHOICE_INPUT_MAX = 100
 # A random quote across the archive comes from this many short runs of quotes, each starting at
 # a random id: a few index range reads instead of ordering every quote by random().
 POOL_WINDOWS = 6
+# A random quote in a server comes from the quotes of this many of its essays, chosen at random.
+POOL_ESSAYS = 12
 # Speakers a partial name may stand for, at most (the most quoted first).
 _SPEAKER_NAMES_MAX = 50
 # A search across the archive ranks at most this many of its newest matches: ranking every match
@@ -132,17 +135,19 @@ class LookupQueries(StoreBase):
         self,
         query: str | None = None,
         *,
+        guild_id: GuildScope,
         speaker: str | None = None,
         essay_key: str | None = None,
         kinds: Sequence[QuoteKind] = ("direct", "epigraph", "notable"),
         limit: int = 10,
     ) -> list[tuple[Quote, EssayRef]]:
-        """Quotes matching words of ``query`` (best first), or the highest-scored ones.
+        """Quotes the server may see matching words of ``query`` (best first), or the highest-scored ones.
 
         ``speaker`` matches a whole name or part of one, case-insensitively.
         """
-        where = [f"q.kind IN ({','.join('?' * len(kinds))})"]
-        params: list[Any] = list(kinds)
+        scope_sql, scope_params = visible("q.essay_id", guild_id)
+        where = [f"q.kind IN ({','.join('?' * len(kinds))})", scope_sql]
+        params: list[Any] = [*kinds, *scope_params]
         join = ""
         order = "q.score DESC, q.id DESC"
         if query:
@@ -153,9 +158,9 @@ class LookupQueries(StoreBase):
             where.append("quote_fts MATCH ?")
             params.append(match)
             order = "bm25(quote_fts), q.id DESC"
-            where_scope, scope_params = await self._match_scope("quote_fts", "quotes", match, essay_key)
-            where.append(where_scope)
-            params.extend(scope_params)
+            window_sql, window_params = await self._match_window("quote_fts", "quotes", match, essay_key, guild_id)
+            where.append(window_sql)
+            params.extend(window_params)
         if speaker:
             where.append("(q.speaker = ? COLLATE NOCASE OR q.speaker LIKE ? ESCAPE '\\')")
             params.extend([speaker, like_pattern(speaker)])
@@ -170,20 +175,25 @@ class LookupQueries(StoreBase):
         )
         return [(quote_from_row(r), _ref_from_row(r)) for r in rows]
 
-    async def _match_scope(self, fts: str, table: str, match: str, essay_key: str | None) -> tuple[str, list[Any]]:
+    async def _match_window(
+        self, fts: str, table: str, match: str, essay_key: str | None, guild_id: GuildScope
+    ) -> tuple[str, list[Any]]:
         """A condition that keeps a full-text search from ranking more rows than it must.
 
         In one essay: only that essay's rows are probed. Across the archive: only the newest
-        ``MATCH_WINDOW`` matches are ranked (FTS5 walks its rowids newest first cheaply).
+        ``MATCH_WINDOW`` matches the server may see are ranked (FTS5 walks its rowids newest
+        first cheaply).
         """
         if essay_key:
             return (
                 f"{fts}.rowid IN (SELECT id FROM {table} WHERE essay_id = (SELECT id FROM essays WHERE key = ?))",
                 [essay_key],
             )
+        scope_sql, scope_params = visible("essay_id", guild_id)
+        in_scope = f"AND rowid IN (SELECT id FROM {table} WHERE {scope_sql})" if guild_id is not None else ""
         floor = await self._one(
-            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-            (match, MATCH_WINDOW - 1),
+            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? {in_scope} ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (match, *scope_params, MATCH_WINDOW - 1),
         )
         if floor is None:
             return "1", []
@@ -192,28 +202,35 @@ class LookupQueries(StoreBase):
     async def quote_pool(
         self,
         *,
+        guild_id: GuildScope,
         speaker: str | None = None,
         essay_key: str | None = None,
+        posted_only: bool = False,
         limit: int = 60,
         rng: random.Random | None = None,
     ) -> list[tuple[Quote, EssayRef]]:
         """Candidates for a random quote: attributed quotations and notable sentences of a readable length.
 
-        Within one essay every candidate comes back; across the archive a random
-        sample of about ``limit``, so each call can offer something new. No query
-        reads more than the candidates it returns and a bounded part of an index.
+        Within one essay every candidate comes back; across the server's essays (or the
+        archive) a random sample of about ``limit``, so each call can offer something new;
+        ``posted_only`` keeps to essays posted in the server's channels, whose threads the
+        answer can link. No query reads more than the candidates it returns and a bounded
+        part of an index.
         """
         rng = rng or random.Random()
+        scope_sql, scope_params = visible("q.essay_id", guild_id)
         if essay_key:
-            where = [_POOL_KINDS, "length(q.text) BETWEEN ? AND ?", "e.key = ?"]
-            params: list[Any] = [POOL_MIN_CHARS, POOL_MAX_CHARS, essay_key]
+            where = [_POOL_KINDS, "length(q.text) BETWEEN ? AND ?", "e.key = ?", scope_sql]
+            params: list[Any] = [POOL_MIN_CHARS, POOL_MAX_CHARS, essay_key, *scope_params]
             if speaker:
                 where.append("(q.speaker = ? COLLATE NOCASE OR q.speaker LIKE ? ESCAPE '\\')")
                 params.extend([speaker, like_pattern(speaker)])
             return await self._pool_rows(where, params, order="q.id", limit=max(limit, 500))
         if speaker:
-            return await self._speaker_pool(speaker, limit, rng)
-        return await self._archive_pool(limit, rng)
+            return await self._speaker_pool(speaker, limit, rng, guild_id=guild_id, posted_only=posted_only)
+        if guild_id is None:
+            return await self._archive_pool(limit, rng)
+        return await self._server_pool(guild_id, limit, rng, posted_only=posted_only)
 
     async def _pool_rows(
         self, where: Sequence[str], params: Sequence[Any], *, order: str, limit: int
@@ -244,18 +261,37 @@ class LookupQueries(StoreBase):
                 found.setdefault(int(row["id"]), (quote_from_row(row), _ref_from_row(row)))
         return list(found.values())
 
-    async def _speaker_pool(self, speaker: str, limit: int, rng: random.Random) -> list[tuple[Quote, EssayRef]]:
+    async def _server_pool(
+        self, guild_id: int, limit: int, rng: random.Random, *, posted_only: bool
+    ) -> list[tuple[Quote, EssayRef]]:
+        """The candidates of a few of the server's essays (or of those posted there), chosen at random."""
+        scope_sql, scope_params = posted("id", guild_id) if posted_only else visible("id", guild_id)
+        essay_ids = [int(r["id"]) for r in await self._all(f"SELECT id FROM essays WHERE {scope_sql}", scope_params)]
+        chosen = rng.sample(essay_ids, min(len(essay_ids), POOL_ESSAYS))
+        if not chosen:
+            return []
+        where = [f"q.essay_id IN ({','.join('?' * len(chosen))})", _POOL_KINDS, "length(q.text) BETWEEN ? AND ?"]
+        pool = await self._pool_rows(where, [*chosen, POOL_MIN_CHARS, POOL_MAX_CHARS], order="q.id", limit=500)
+        return rng.sample(pool, min(len(pool), limit))
+
+    async def _speaker_pool(
+        self, speaker: str, limit: int, rng: random.Random, *, guild_id: GuildScope, posted_only: bool
+    ) -> list[tuple[Quote, EssayRef]]:
         """A random sample of the quotes of the speakers ``speaker`` names (whole or part of a name)."""
-        names = await self.speakers_named(speaker)
+        names = await self.speakers_named(speaker, guild_id=guild_id)
         if not names:
             return []
         marks = ",".join("?" * len(names))
+        if posted_only and guild_id is not None:
+            scope_sql, scope_params = posted("essay_id", guild_id)
+        else:
+            scope_sql, scope_params = visible("essay_id", guild_id)
         ids = [
             int(r["id"])
             for r in await self._all(
                 f"SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker COLLATE NOCASE IN ({marks}) "
-                "AND kind IN ('direct', 'epigraph', 'notable')",
-                names,
+                f"AND kind IN ('direct', 'epigraph', 'notable') AND {scope_sql}",
+                [*names, *scope_params],
             )
         ]
         # Twice the limit: a few of the sample may be too short or too long to offer.
@@ -265,29 +301,44 @@ class LookupQueries(StoreBase):
         where = [f"q.id IN ({','.join('?' * len(chosen))})", "length(q.text) BETWEEN ? AND ?"]
         return await self._pool_rows(where, [*chosen, POOL_MIN_CHARS, POOL_MAX_CHARS], order="q.id", limit=limit)
 
-    async def speakers_named(self, text: str) -> list[str]:
-        """Quoted speakers whose name is ``text`` or contains it (case-insensitive), most quoted first."""
+    async def speakers_named(self, text: str, *, guild_id: GuildScope) -> list[str]:
+        """Speakers quoted in the server's essays whose name is ``text`` or contains it, most quoted first."""
         text = " ".join(text.split())
         if not text:
             return []
+        quoted_here, scope_params = self._quoted_in_scope("s.speaker", guild_id)
         rows = await self._all(
-            "SELECT speaker FROM quote_speakers WHERE speaker = ? OR speaker LIKE ? ESCAPE '\\' "
-            "ORDER BY quotes DESC LIMIT ?",
-            (text, like_pattern(text), _SPEAKER_NAMES_MAX),
+            "SELECT s.speaker FROM quote_speakers s WHERE (s.speaker = ? OR s.speaker LIKE ? ESCAPE '\\') "
+            f"AND {quoted_here} ORDER BY s.quotes DESC LIMIT ?",
+            (text, like_pattern(text), *scope_params, _SPEAKER_NAMES_MAX),
         )
         return [r["speaker"] for r in rows]
+
+    @staticmethod
+    def _quoted_in_scope(speaker_column: str, guild_id: GuildScope) -> tuple[str, list[Any]]:
+        """A condition keeping speakers quoted in at least one essay the server may see."""
+        if guild_id is None:
+            return "1", []
+        scope_sql, scope_params = visible("q.essay_id", guild_id)
+        return (
+            f"EXISTS (SELECT 1 FROM quotes q INDEXED BY quotes_speaker_kind "
+            f"WHERE q.speaker = {speaker_column} COLLATE NOCASE AND {scope_sql})",
+            scope_params,
+        )
 
     async def search_figures(
         self,
         query: str | None = None,
         *,
+        guild_id: GuildScope,
         essay_key: str | None = None,
         kind: FigureKind | None = None,
         limit: int = 10,
     ) -> list[tuple[Figure, EssayRef]]:
-        """Figures matching words of ``query`` (best first), or the newest essays' figures in reading order."""
-        where: list[str] = ["1"]
-        params: list[Any] = []
+        """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures."""
+        scope_sql, scope_params = visible("e.id", guild_id)
+        where: list[str] = [scope_sql]
+        params: list[Any] = list(scope_params)
         # Without a search, essays are the outer loop, newest first (essays_published: published DESC
         # puts NULLs last, then id DESC), each one's figures in id order from an index: the first
         # ``limit`` rows come without sorting every figure of the archive.
@@ -301,9 +352,9 @@ class LookupQueries(StoreBase):
             where.append("figure_fts MATCH ?")
             params.append(match)
             order = "bm25(figure_fts, 2.0, 3.0, 1.0), f.id"
-            where_scope, scope_params = await self._match_scope("figure_fts", "figures", match, essay_key)
-            where.append(where_scope)
-            params.extend(scope_params)
+            window_sql, window_params = await self._match_window("figure_fts", "figures", match, essay_key, guild_id)
+            where.append(window_sql)
+            params.extend(window_params)
         if essay_key:
             where.append("e.key = ?")
             params.append(essay_key)
@@ -318,32 +369,34 @@ class LookupQueries(StoreBase):
 
     # ------------------------------------------------------------ autocomplete
 
-    async def essay_choices(self, text: str, *, limit: int = 25) -> list[EssayChoice]:
-        """Essays whose title starts with ``text``, then those containing it; the newest when empty.
+    async def essay_choices(self, text: str, *, guild_id: GuildScope, limit: int = 25) -> list[EssayChoice]:
+        """The server's essays whose title starts with ``text``, then those containing it; the newest when empty.
 
         Case-insensitive (ASCII letters, as SQLite's NOCASE). Both lookups read
         only the ``essays_title_lookup`` index.
         """
         text = " ".join(text.split())[:_CHOICE_INPUT_MAX]
         columns = "id, key, title, published"
+        scope_sql, scope_params = visible("id", guild_id)
         if not text:
             rows = await self._all(
-                f"SELECT {columns} FROM essays ORDER BY published DESC NULLS LAST, id DESC LIMIT ?", (limit,)
+                f"SELECT {columns} FROM essays WHERE {scope_sql} ORDER BY published DESC NULLS LAST, id DESC LIMIT ?",
+                (*scope_params, limit),
             )
             return [_choice_from_row(r) for r in rows]
         found = {
             int(r["id"]): _choice_from_row(r)
             for r in await self._all(
                 f"SELECT {columns} FROM essays WHERE title >= ? COLLATE NOCASE AND title < ? COLLATE NOCASE "
-                "ORDER BY title COLLATE NOCASE LIMIT ?",
-                (text, text + _TOP, limit),
+                f"AND {scope_sql} ORDER BY title COLLATE NOCASE LIMIT ?",
+                (text, text + _TOP, *scope_params, limit),
             )
         }
         if len(found) < limit:
             rows = await self._all(
                 f"SELECT {columns} FROM essays INDEXED BY essays_title_lookup "
-                "WHERE title LIKE ? ESCAPE '\\' ORDER BY published DESC NULLS LAST LIMIT ?",
-                (like_pattern(text), limit * 2),
+                f"WHERE title LIKE ? ESCAPE '\\' AND {scope_sql} ORDER BY published DESC NULLS LAST LIMIT ?",
+                (like_pattern(text), *scope_params, limit * 2),
             )
             for row in rows:
                 found.setdefault(int(row["id"]), _choice_from_row(row))
@@ -359,35 +412,39 @@ class LookupQueries(StoreBase):
         )
         return ranked[:limit]
 
-    async def essays_titled(self, title: str, *, limit: int = 2) -> list[EssayChoice]:
-        """Essays whose title is exactly ``title`` (case-insensitive), for a title typed in full."""
+    async def essays_titled(self, title: str, *, guild_id: GuildScope, limit: int = 2) -> list[EssayChoice]:
+        """The server's essays whose title is exactly ``title`` (case-insensitive), for a title typed in full."""
+        scope_sql, scope_params = visible("id", guild_id)
         rows = await self._all(
-            "SELECT id, key, title, published FROM essays WHERE title = ? COLLATE NOCASE LIMIT ?",
-            (" ".join(title.split()), limit),
+            f"SELECT id, key, title, published FROM essays WHERE title = ? COLLATE NOCASE AND {scope_sql} LIMIT ?",
+            (" ".join(title.split()), *scope_params, limit),
         )
         return [_choice_from_row(r) for r in rows]
 
-    async def speaker_choices(self, text: str, *, essay_id: int | None = None, limit: int = 25) -> list[str]:
-        """Quoted speakers starting with ``text``, then containing it, most quoted first.
+    async def speaker_choices(
+        self, text: str, *, guild_id: GuildScope, essay_id: int | None = None, limit: int = 25
+    ) -> list[str]:
+        """Speakers quoted in the server's essays starting with ``text``, then containing it, most quoted first.
 
         Names and counts come from ``quote_speakers`` (one row per speaker). With no
         text, the speakers of ``essay_id`` (or of the newest essays).
         """
         text = " ".join(text.split())[:_CHOICE_INPUT_MAX]
         if not text:
-            return await self._recent_speakers(essay_id, limit)
+            return await self._recent_speakers(essay_id, limit, guild_id=guild_id)
+        quoted_here, scope_params = self._quoted_in_scope("s.speaker", guild_id)
         counts: dict[str, int] = {}
         for row in await self._all(
-            "SELECT speaker, quotes FROM quote_speakers WHERE speaker >= ? AND speaker < ? "
-            "ORDER BY quotes DESC LIMIT ?",
-            (text, text + _TOP, limit),
+            f"SELECT s.speaker, s.quotes FROM quote_speakers s WHERE s.speaker >= ? AND s.speaker < ? "
+            f"AND {quoted_here} ORDER BY s.quotes DESC LIMIT ?",
+            (text, text + _TOP, *scope_params, limit),
         ):
             counts[row["speaker"]] = int(row["quotes"])
         if len(counts) < limit:
             for row in await self._all(
-                "SELECT speaker, quotes FROM quote_speakers WHERE speaker LIKE ? ESCAPE '\\' "
-                "ORDER BY quotes DESC LIMIT ?",
-                (like_pattern(text), limit * 2),
+                f"SELECT s.speaker, s.quotes FROM quote_speakers s WHERE s.speaker LIKE ? ESCAPE '\\' "
+                f"AND {quoted_here} ORDER BY s.quotes DESC LIMIT ?",
+                (like_pattern(text), *scope_params, limit * 2),
             ):
                 counts.setdefault(row["speaker"], int(row["quotes"]))
         folded = text.casefold()
@@ -402,11 +459,13 @@ class LookupQueries(StoreBase):
         )
         return ranked[:limit]
 
-    async def _recent_speakers(self, essay_id: int | None, limit: int) -> list[str]:
+    async def _recent_speakers(self, essay_id: int | None, limit: int, *, guild_id: GuildScope) -> list[str]:
+        scope_sql, scope_params = visible("id", guild_id)
         if essay_id is not None:
-            essays_sql, params = "?", [essay_id]
+            essays_sql, params = f"SELECT id FROM essays WHERE id = ? AND {scope_sql}", [essay_id, *scope_params]
         else:
-            essays_sql, params = "SELECT id FROM essays ORDER BY published DESC NULLS LAST, id DESC LIMIT 20", []
+            essays_sql = f"SELECT id FROM essays WHERE {scope_sql} ORDER BY published DESC NULLS LAST, id DESC LIMIT 20"
+            params = list(scope_params)
         rows = await self._all(
             f"SELECT speaker, count(*) AS n FROM quotes WHERE essay_id IN ({essays_sql}) "
             "AND speaker IS NOT NULL AND kind IN ('direct', 'epigraph') "

@@ -233,10 +233,10 @@ class PublishingQueries(StoreBase):
             )
 
     async def destinations_for_feed(self, feed_id: int) -> list[DestinationRow]:
-        """Destinations of every server following the feed whose filter lets it through."""
+        """Destinations of every server following the feed (and not pausing it) whose filter lets it through."""
         rows = await self._all(
             "SELECT d.* FROM destinations d JOIN guild_feeds g ON g.guild_id = d.guild_id "
-            "WHERE g.feed_id = ? AND (d.feed_id IS NULL OR d.feed_id = ?) ORDER BY d.guild_id, d.id",
+            "WHERE g.feed_id = ? AND g.paused = 0 AND (d.feed_id IS NULL OR d.feed_id = ?) ORDER BY d.guild_id, d.id",
             (feed_id, feed_id),
         )
         return [_destination(r) for r in rows]

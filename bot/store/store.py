@@ -27,6 +27,7 @@ from bot.essays.model import (
 from bot.store.base import from_iso, to_iso, utcnow
 from bot.store.lookup import LookupQueries, figure_from_row, quote_from_row
 from bot.store.publishing import PublishingQueries
+from bot.store.scope import GuildScope, visible
 
 logger = logging.getLogger(__name__)
 
@@ -123,12 +124,15 @@ class Store(LookupQueries, PublishingQueries):
                 _blocks_json(essay.blocks),
                 essay.word_count,
                 content_hash,
+                essay.image,
+                essay.site_name,
+                essay.site_icon,
             )
             if existing is None:
                 cursor = await db.execute(
                     "INSERT INTO essays(key, feed_id, source, url, title, author, published, labels, "
-                    "blocks, word_count, content_hash, revision, first_seen_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                    "blocks, word_count, content_hash, image, site_name, site_icon, revision, first_seen_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                     (essay.key, feed_id, *values, now, now),
                 )
                 essay_id = int(cast(int, cursor.lastrowid))
@@ -138,7 +142,8 @@ class Store(LookupQueries, PublishingQueries):
                 essay_id, revision = int(existing[0]), int(existing[2]) + 1
                 await db.execute(
                     "UPDATE essays SET source = ?, url = ?, title = ?, author = ?, published = ?, "
-                    "labels = ?, blocks = ?, word_count = ?, content_hash = ?, revision = ?, "
+                    "labels = ?, blocks = ?, word_count = ?, content_hash = ?, image = ?, site_name = ?, "
+                    "site_icon = ?, revision = ?, "
                     "updated_at = ?, feed_id = COALESCE(feed_id, ?) WHERE id = ?",
                     (*values, revision, now, feed_id, essay_id),
                 )
@@ -236,6 +241,9 @@ class Store(LookupQueries, PublishingQueries):
             published=from_iso(row["published"]),
             labels=tuple(json.loads(row["labels"])),
             source=row["source"],
+            image=row["image"],
+            site_name=row["site_name"],
+            site_icon=row["site_icon"],
         )
         return EssayRow(
             id=int(row["id"]),
@@ -260,6 +268,39 @@ class Store(LookupQueries, PublishingQueries):
             (key_or_url, key_or_url, key_or_url),
         )
         return self._essay_from_row(row) if row else None
+
+    # Scoped accessors: what member and moderator commands use (bot/store/scope.py). The plain
+    # ones above serve the poller, the publisher and intake, which work for every server.
+
+    async def find_visible_essay(self, key_or_url: str, *, guild_id: GuildScope) -> EssayRow | None:
+        """An essay the server may see, by key or URL."""
+        scope_sql, scope_params = visible("id", guild_id)
+        row = await self._one(
+            f"SELECT * FROM essays WHERE (key = ? OR url = ?) AND {scope_sql} ORDER BY key = ? DESC LIMIT 1",
+            (key_or_url, key_or_url, *scope_params, key_or_url),
+        )
+        return self._essay_from_row(row) if row else None
+
+    async def get_visible_essay(self, essay_id: int, *, guild_id: GuildScope) -> EssayRow | None:
+        """An essay by id, if the server may see it."""
+        scope_sql, scope_params = visible("id", guild_id)
+        row = await self._one(f"SELECT * FROM essays WHERE id = ? AND {scope_sql}", (essay_id, *scope_params))
+        return self._essay_from_row(row) if row else None
+
+    async def newest_visible_essays(
+        self, *, guild_id: GuildScope, limit: int = 50, feed_id: int | None = None
+    ) -> list[EssayRow]:
+        """The newest essays the server may see (of one feed, with ``feed_id``)."""
+        scope_sql, scope_params = visible("id", guild_id)
+        where, params = [scope_sql], list(scope_params)
+        if feed_id is not None:
+            where.append("feed_id = ?")
+            params.append(feed_id)
+        rows = await self._all(
+            f"SELECT * FROM essays WHERE {' AND '.join(where)} ORDER BY published DESC NULLS LAST, id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [self._essay_from_row(r) for r in rows]
 
     async def essay_count(self) -> int:
         row = await self._one("SELECT count(*) AS n FROM essays")
@@ -320,12 +361,15 @@ class Store(LookupQueries, PublishingQueries):
             last_error=row["last_error"],
             consecutive_failures=int(row["consecutive_failures"]),
             next_poll_at=from_iso(row["next_poll_at"]),
-            paused=bool(row["paused"]),
+            paused=bool(row["paused_for_all"]),
             primed=bool(row["primed"]),
         )
 
     async def add_feed(self, url: str, *, guild_id: int | None = None, title: str | None = None) -> FeedRow:
-        """Add a feed (or return the existing one) and, with a guild, subscribe that server."""
+        """Add a feed (or return the existing one) and, with a guild, subscribe that server.
+
+        A new follow is owed its first posts (``welcome_pending``): see ``bot.poller.queue_first_posts``.
+        """
         now = to_iso(utcnow())
         async with self.transaction() as db:
             await db.execute(
@@ -334,31 +378,67 @@ class Store(LookupQueries, PublishingQueries):
             )
             if guild_id is not None:
                 await db.execute(
-                    "INSERT INTO guild_feeds(guild_id, feed_id, added_at) "
-                    "SELECT ?, id, ? FROM feeds WHERE url = ? ON CONFLICT DO NOTHING",
+                    "INSERT INTO guild_feeds(guild_id, feed_id, added_at, welcome_pending) "
+                    "SELECT ?, id, ?, 1 FROM feeds WHERE url = ? ON CONFLICT DO NOTHING",
                     (guild_id, now, url),
                 )
         feed = await self.get_feed_by_url(url)
         assert feed is not None
         return feed
 
+    # A feed is paused for everyone when paused itself, or when every server following it paused it.
+    _FEED_COLUMNS = (
+        "f.*, (f.paused OR (EXISTS (SELECT 1 FROM guild_feeds a WHERE a.feed_id = f.id) AND NOT EXISTS "
+        "(SELECT 1 FROM guild_feeds a WHERE a.feed_id = f.id AND a.paused = 0))) AS paused_for_all"
+    )
+
     async def get_feed(self, feed_id: int) -> FeedRow | None:
-        row = await self._one("SELECT * FROM feeds WHERE id = ?", (feed_id,))
+        row = await self._one(f"SELECT {self._FEED_COLUMNS} FROM feeds f WHERE f.id = ?", (feed_id,))
         return self._feed_from_row(row) if row else None
 
     async def get_feed_by_url(self, url: str) -> FeedRow | None:
-        row = await self._one("SELECT * FROM feeds WHERE url = ?", (url,))
+        row = await self._one(f"SELECT {self._FEED_COLUMNS} FROM feeds f WHERE f.url = ?", (url,))
         return self._feed_from_row(row) if row else None
 
     async def list_feeds(self, *, guild_id: int | None = None) -> list[FeedRow]:
+        """Every feed, or the feeds a server follows (``paused`` then says whether that server paused it)."""
         if guild_id is None:
-            rows = await self._all("SELECT * FROM feeds ORDER BY id")
+            rows = await self._all(f"SELECT {self._FEED_COLUMNS} FROM feeds f ORDER BY f.id")
         else:
             rows = await self._all(
-                "SELECT f.* FROM feeds f JOIN guild_feeds g ON g.feed_id = f.id WHERE g.guild_id = ? ORDER BY f.id",
+                "SELECT f.*, (f.paused OR g.paused) AS paused_for_all FROM feeds f "
+                "JOIN guild_feeds g ON g.feed_id = f.id WHERE g.guild_id = ? ORDER BY f.id",
                 (guild_id,),
             )
         return [self._feed_from_row(r) for r in rows]
+
+    async def follows_feed(self, guild_id: int, feed_id: int) -> bool:
+        row = await self._one("SELECT 1 FROM guild_feeds WHERE guild_id = ? AND feed_id = ?", (guild_id, feed_id))
+        return row is not None
+
+    async def first_posts_owed(
+        self, *, guild_id: int | None = None, feed_id: int | None = None
+    ) -> list[tuple[int, int]]:
+        """(server, feed) follows still owed their first posts, not paused, of one server or feed or all."""
+        where = ["welcome_pending = 1", "paused = 0"]
+        params: list[Any] = []
+        if guild_id is not None:
+            where.append("guild_id = ?")
+            params.append(guild_id)
+        if feed_id is not None:
+            where.append("feed_id = ?")
+            params.append(feed_id)
+        rows = await self._all(
+            f"SELECT guild_id, feed_id FROM guild_feeds WHERE {' AND '.join(where)} ORDER BY guild_id, feed_id",
+            params,
+        )
+        return [(int(r["guild_id"]), int(r["feed_id"])) for r in rows]
+
+    async def first_posts_done(self, guild_id: int, feed_id: int) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE guild_feeds SET welcome_pending = 0 WHERE guild_id = ? AND feed_id = ?", (guild_id, feed_id)
+            )
 
     async def remove_feed(self, feed_id: int, *, guild_id: int | None = None) -> bool:
         """Unsubscribe a server, or with no server delete the feed; True if anything changed.
@@ -380,9 +460,16 @@ class Store(LookupQueries, PublishingQueries):
             cursor = await db.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
             return bool(cursor.rowcount > 0)
 
-    async def set_feed_paused(self, feed_id: int, paused: bool) -> None:
+    async def set_feed_paused(self, feed_id: int, paused: bool, *, guild_id: int | None = None) -> None:
+        """Pause or resume a server's follow of a feed; with no server, the feed itself for everyone."""
         async with self.transaction() as db:
-            await db.execute("UPDATE feeds SET paused = ? WHERE id = ?", (int(paused), feed_id))
+            if guild_id is None:
+                await db.execute("UPDATE feeds SET paused = ? WHERE id = ?", (int(paused), feed_id))
+            else:
+                await db.execute(
+                    "UPDATE guild_feeds SET paused = ? WHERE guild_id = ? AND feed_id = ?",
+                    (int(paused), guild_id, feed_id),
+                )
 
     async def record_poll_success(
         self,

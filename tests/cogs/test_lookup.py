@@ -91,10 +91,14 @@ def fields(message: Message) -> list[dict[str, str]]:
     return list(message.embeds[0].get("fields") or [])
 
 
-async def fill_store(bot: Marginalia) -> None:
+async def fill_store(bot: Marginalia, guild_id: int) -> None:
+    """The labelled essays, as entries of a feed the server follows."""
     loaded = await load_source(str(LABELLED), None)
+    feed = await bot.store.add_feed("https://example-essays.blog/feed", guild_id=guild_id)
     for entry in sorted(loaded.entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC)):
-        await store_essay(bot.store, entry_to_essay(entry))
+        essay = entry_to_essay(entry)
+        outcome = await store_essay(bot.store, essay, feed_id=feed.id)
+        await bot.store.mark_seen(feed.id, essay.key, outcome.essay_id)
 
 
 async def make_section_threads(
@@ -134,7 +138,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         bot = create_bot(settings_, extensions=("cogs.lookup",))
         await fake.connect(bot)
         try:
-            await fill_store(bot)
+            await fill_store(bot, guild.id)
             threads = await make_section_threads(fake, bot, guild, channel)
             yield World(fake, bot, guild, channel, fake.default_member(guild), other, threads)
         finally:

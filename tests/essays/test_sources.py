@@ -17,6 +17,7 @@ from bot.essays.sources import (
     parse_feed,
     parse_markdown,
     parse_text,
+    person_name,
     read_path,
 )
 
@@ -591,3 +592,21 @@ def test_jekyll_posts_in_html_and_every_markdown_extension_are_read(tmp_path: Pa
     ((_, entry),) = read_path(path).entries
     assert entry.title == "The Ferry Timetable" and entry.labels == ("transport",)
     assert entry.blocks == (P("The county cut the ferry timetable again."), P("Nobody asked the riders."))
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("sam@blog.example (Sam Writer)", "Sam Writer"),
+        ("Sam Writer <sam@blog.example>", "Sam Writer"),
+        ('"Sam Writer" <sam@blog.example>', "Sam Writer"),
+        ("noreply@blogger.com (Dana Okafor)", "Dana Okafor"),
+        ("Dana Okafor (noreply@blogger.com)", "Dana Okafor"),
+        ("sam@blog.example", None),
+        ("  Sam   Writer ", "Sam Writer"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_rss_authors_become_display_names(raw: str | None, name: str | None) -> None:
+    assert person_name(raw) == name

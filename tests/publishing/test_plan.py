@@ -179,6 +179,32 @@ def test_card_payload_without_links() -> None:
     assert {"name": "Labels", "value": "harbour · budget", "inline": False} in embed["fields"]
 
 
+@pytest.mark.parametrize(
+    ("changes", "author", "footer", "image"),
+    [
+        (
+            {"image": "https://harbour.example/pier.jpg", "site_name": "Harbour Notes",
+             "site_icon": "https://harbour.example/icon.png"},
+            {"name": "R. Quill", "icon_url": "https://harbour.example/icon.png"},
+            "Harbour Notes · Discuss each section in its thread below.",
+            {"url": "https://harbour.example/pier.jpg"},
+        ),
+        # A feed naming no writer: the blog's name stands in the author line, not twice.
+        ({"author": None, "site_name": "Harbour Notes"}, {"name": "Harbour Notes"},
+         "Discuss each section in its thread below.", None),
+        ({"image": "javascript:alert(1)"}, {"name": "R. Quill"}, "Discuss each section in its thread below.", None),
+    ],
+)  # fmt: skip
+def test_the_card_shows_the_lead_image_the_author_and_the_blog(
+    changes: dict[str, Any], author: dict[str, str], footer: str, image: dict[str, str] | None
+) -> None:
+    essay, analysis = make_essay(**changes)
+    (embed,) = plan_publication(essay, analysis, text_destination())[0].payload["embeds"]
+    assert embed["author"] == author
+    assert embed["footer"] == {"text": footer}
+    assert embed.get("image") == image
+
+
 def test_anchor_content() -> None:
     essay, analysis = make_essay()
     anchor = plan_publication(essay, analysis, text_destination())[4].payload

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,12 +14,12 @@ from bot.publishing.render import (
     MESSAGE_LIMIT,
     ZWSP,
     discord_length,
+    escape_markdown,
     excerpt,
     guard_line_start,
     payload_violations,
     plain,
     safe_url,
-    sanitise,
     section_excerpt_text,
     section_messages,
     shorten,
@@ -48,7 +49,7 @@ def section_of(*blocks: Block) -> Section:
 
 def test_sanitise_neutralises_every_mention_form() -> None:
     text = "Hey @everyone and @here, ask <@123>, <@!456>, <@&789> in <#42> or run </vote:99>."
-    result = sanitise(text)
+    result = escape_markdown(text)
     assert not PINGS.search(result)
     # Only zero-width spaces were added: the text reads the same.
     assert result.replace(ZWSP, "") == text
@@ -58,25 +59,65 @@ def test_plain_collapses_whitespace_and_drops_control_characters() -> None:
     assert plain("  Council\x00 votes\n\n on\t@here  ") == f"Council votes on @{ZWSP}here"
 
 
-def test_sanitise_disarms_masked_links_but_keeps_ordinary_brackets() -> None:
+def test_escaping_disarms_masked_links_and_keeps_the_brackets_readable() -> None:
     text = "Read the [official report](https://evil.example/login) before voting [sic]."
-    result = sanitise(text)
+    result = escape_markdown(text)
     assert masked_links(result) == []
-    assert "[sic]" in result
+    assert unescape(result) == text
 
 
 def test_a_backslash_in_the_essay_cannot_undo_the_link_escape() -> None:
     # Two backslashes: an escaped backslash, then a live link, unless the sanitiser doubles them.
     text = "A path C:\\\\[docs](https://evil.example) here"
     assert masked_links(text) != []
-    assert masked_links(sanitise(text)) == []
+    assert masked_links(escape_markdown(text)) == []
 
 
-def test_headers_and_subtext_are_escaped_only_at_line_starts() -> None:
-    text = "# Big claim\n-# small print\n## Second\nThe # sign mid-line stays, and so does **bold**."
-    result = sanitise(text)
-    assert HEADER_LINE.search(result) is None
-    assert "The # sign mid-line stays, and so does **bold**." in result
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Big claim\n-# small print\n## Second",
+        "> a quoted line\n>>> everything after",
+        "- a list\n+ another\n* a third\n12. numbered",
+        "_x_ and *y* and **bold** and __under__ and ~~strike~~ and ||spoiler|| and `code` and ```block```",
+        "2*3*4 = 24, a_b_c, and a \\ backslash",
+        "[masked](https://evil.example) and [x](<https://evil.example>)",
+    ],
+)
+def test_markdown_in_feed_text_renders_literally(text: str) -> None:
+    """Every Discord markdown form in feed text is escaped, and nothing but the escapes is added."""
+    result = escape_markdown(text)
+    assert rendered_markup(result) == []
+    assert unescape(result) == text
+
+
+MARKUP = re.compile(r"[*_~`|\[\]]")
+LINE_MARKUP = re.compile(r"^[ \t]*(?:>|#{1,3}[ \t]|-#[ \t]|[-+*][ \t]|\d+\.[ \t])", re.MULTILINE)
+
+
+def unescape(text: str) -> str:
+    """What a reader sees: backslash escapes resolved, the zero-width spaces after @ and < removed."""
+    return re.sub(r"\\(.)", r"\1", text.replace(ZWSP, ""), flags=re.DOTALL)
+
+
+def rendered_markup(text: str) -> list[str]:
+    """Markdown characters that Discord would act on: those not escaped by a backslash."""
+    # An escaped character stays a character: what follows it is no longer at a line's start.
+    live = re.sub(r"\\.", "x", text, flags=re.DOTALL)
+    found = MARKUP.findall(re.sub(r"https?://\S+", "", live))
+    return found + LINE_MARKUP.findall(live)
+
+
+PIECES = [*"ab \n*_~`|[]()<>@#-+.1\\:/&!", "https://x.example/a_b", "everyone", "\r\n"]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(PIECES)).map("".join))
+def test_escaping_any_text_leaves_no_markdown_and_no_mention(text: str) -> None:
+    result = escape_markdown(text)
+    assert rendered_markup(result) == [], result
+    assert not PINGS.search(result)
+    assert unescape(result) == text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def test_guard_line_start_escapes_a_header_brought_to_the_front() -> None:
@@ -237,7 +278,7 @@ def test_section_messages_keep_all_paragraph_text(paragraphs: list[str]) -> None
     section = section_of(*(Block("paragraph", text) for text in paragraphs))
     chunks = section_messages(section)
     assert all(discord_length(chunk) <= CHUNK_LIMIT for chunk in chunks)
-    assert squeeze("".join(chunks)) == squeeze("".join(paragraphs))
+    assert squeeze(unescape("".join(chunks))) == squeeze("".join(paragraphs))
 
 
 _BLOCKS = st.lists(

@@ -1,0 +1,65 @@
+"""Server scope in the store: which essays a server sees, and that member-facing code asks only scoped queries."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from bot.essays.model import Analysis, Block, Essay
+from bot.store import Store
+
+ONE, TWO = 101, 202
+ROOT = Path(__file__).resolve().parents[2]
+# The store's unscoped accessors, for the poller, the publisher and intake (they work for every server).
+UNSCOPED = {"find_essay", "get_essay", "get_essay_by_id", "list_essays", "all_essay_ids"}
+# Code that answers members and moderators: it may reach essays only through scoped queries.
+MEMBER_FACING = ["bot/lookup.py", "bot/moderation.py", "cogs/lookup.py", "cogs/moderation.py"]
+
+
+def essay(key: str) -> Essay:
+    return Essay(key, f"Essay {key}", (Block("paragraph", f"The text of essay {key} about harbours."),))
+
+
+async def save(store: Store, key: str, *, feed_id: int | None = None) -> int:
+    outcome = await store.save_essay(essay(key), Analysis(), feed_id=feed_id)
+    return outcome.essay_id
+
+
+async def visible(store: Store, guild_id: int) -> set[str]:
+    return {c.key for c in await store.essay_choices("", guild_id=guild_id, limit=100)}
+
+
+async def test_a_server_sees_the_essays_of_the_feeds_it_follows_and_those_posted_in_it(store: Store) -> None:
+    first = await store.add_feed("https://one.example/feed", guild_id=ONE)
+    second = await store.add_feed("https://two.example/feed", guild_id=TWO)
+    a = await save(store, "a", feed_id=first.id)
+    await store.mark_seen(first.id, "a", a)
+    b = await save(store, "b", feed_id=second.id)
+    await store.mark_seen(second.id, "b", b)
+    # "c" was stored from server two's feed and is also an entry of server one's feed (a category feed, say).
+    c = await save(store, "c", feed_id=second.id)
+    await store.mark_seen(first.id, "c", c)
+    hand = await save(store, "hand")  # a page a moderator of server one posted by its address
+    destination = await store.set_destination(guild_id=ONE, channel_id=11, kind="text")
+    await store.queue_publication(hand, destination.id, 1)
+    await save(store, "stray")  # stored, posted nowhere, in no followed feed
+
+    assert await visible(store, ONE) == {"a", "c", "hand"}
+    assert await visible(store, TWO) == {"b", "c"}
+    assert {c.key for c in await store.essay_choices("", guild_id=None, limit=100)} == {"a", "b", "c", "hand", "stray"}
+    assert await store.get_visible_essay(b, guild_id=ONE) is None
+    assert await store.find_visible_essay("b", guild_id=TWO) is not None
+    # Unfollowing takes the feed's essays out of view; what was posted in the server stays.
+    await store.remove_feed(first.id, guild_id=ONE)
+    assert await visible(store, ONE) == {"hand"}
+
+
+@pytest.mark.parametrize("path", MEMBER_FACING)
+def test_member_facing_code_never_asks_for_essays_unscoped(path: str) -> None:
+    tree = ast.parse((ROOT / path).read_text())
+    called = {
+        node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
+    assert called & UNSCOPED == set()

@@ -62,8 +62,13 @@ TARGET_AUTOCOMPLETE_P99_MS = 15.0
 # --------------------------------------------------------------------------- the archive
 
 
+# The generated essays are the entries of this feed, which the bench's server follows: lookups are
+# scoped to a server's feeds (bot/store/scope.py). Paused, so the bot never tries to fetch it.
+BENCH_FEED = "https://bench.example/feed"
+
+
 def archive_path(count: int, seed: int = SEED) -> Path:
-    return OUT / f"archive-{count}-s{seed}-w{WORDS}.sqlite3"
+    return OUT / f"archive-{count}-s{seed}-w{WORDS}-feed.sqlite3"
 
 
 async def build_archive(count: int, seed: int = SEED) -> Path:
@@ -77,8 +82,12 @@ async def build_archive(count: int, seed: int = SEED) -> Path:
         stale.unlink()
     started = time.perf_counter()
     async with await Store.open(partial) as store:
+        feed = await store.add_feed(BENCH_FEED, title="Bench Essays")
+        await store.set_feed_paused(feed.id, True)
         for number, post in enumerate(generate(count, seed=seed, words=WORDS), start=1):
-            await store_essay(store, post.to_essay())
+            essay = post.to_essay()
+            outcome = await store_essay(store, essay, feed_id=feed.id)
+            await store.mark_seen(feed.id, essay.key, outcome.essay_id)
             if number % 1000 == 0:
                 say(f"  ingested {number}/{count} essays ({time.perf_counter() - started:.0f} s)")
         # One file, no WAL beside it: the copy each run makes is then complete.
@@ -168,6 +177,7 @@ async def publish_into_threads(fake: Any, db: Path, guild: Any, channel: Any) ->
     await fake.connect(bot)
     try:
         store = bot.store
+        await store.add_feed(BENCH_FEED, guild_id=guild.id)  # the server follows the archive's feed
         destination = await store.set_destination(guild_id=guild.id, channel_id=channel.id, kind="text")
         ids = await store.all_essay_ids()
         # The newest essay (what /related uses by default) and one from the middle of the archive.

@@ -189,10 +189,11 @@ class LookupQueries(StoreBase):
                 f"{fts}.rowid IN (SELECT id FROM {table} WHERE essay_id = (SELECT id FROM essays WHERE key = ?))",
                 [essay_key],
             )
-        scope_sql, scope_params = visible("essay_id", guild_id)
-        in_scope = f"AND rowid IN (SELECT id FROM {table} WHERE {scope_sql})" if guild_id is not None else ""
+        # Joined, not "rowid IN (...)": FTS5 would run the match once per listed rowid.
+        scope_sql, scope_params = visible("t.essay_id", guild_id)
         floor = await self._one(
-            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? {in_scope} ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            f"SELECT {fts}.rowid AS rowid FROM {fts} JOIN {table} t ON t.id = {fts}.rowid "
+            f"WHERE {fts} MATCH ? AND {scope_sql} ORDER BY {fts}.rowid DESC LIMIT 1 OFFSET ?",
             (match, *scope_params, MATCH_WINDOW - 1),
         )
         if floor is None:

@@ -773,6 +773,11 @@ class Store(LookupQueries, PublishingQueries):
     async def all_essay_ids(self) -> list[int]:
         return [int(r["id"]) for r in await self._all("SELECT id FROM essays ORDER BY id")]
 
+    async def scope_rows(self, *, derived: bool = False) -> set[tuple[int, int]]:
+        """Every (server, essay) pair of the scope table, or of the rule it keeps (for consistency checks)."""
+        source = "guild_essays_derived" if derived else "guild_essays"
+        return {(int(r["guild_id"]), int(r["essay_id"])) for r in await self._all(f"SELECT * FROM {source}")}
+
 
 @dataclass(frozen=True, slots=True)
 class EssayBrief:

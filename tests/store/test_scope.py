@@ -63,3 +63,38 @@ def test_member_facing_code_never_asks_for_essays_unscoped(path: str) -> None:
         node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
     }
     assert called & UNSCOPED == set()
+
+
+async def test_the_scope_table_always_equals_its_definition(store: Store) -> None:
+    """A seeded random run of follows, unfollows, stored entries, posts and removed channels."""
+    import random
+
+    rng = random.Random(20261206)
+    feeds = [(await store.add_feed(f"https://blog{n}.example/feed")).id for n in range(3)]
+    essays: list[int] = []
+    guilds = [ONE, TWO, 303]
+    for step in range(300):
+        action = rng.choice(["follow", "unfollow", "essay", "entry", "post", "channel", "unchannel", "delete_feed"])
+        guild = rng.choice(guilds)
+        if action == "follow" and feeds:
+            await store.add_feed(f"https://blog{rng.randrange(3)}.example/feed", guild_id=guild)
+            feeds = [f.id for f in await store.list_feeds()]
+        elif action == "unfollow" and feeds:
+            await store.remove_feed(rng.choice(feeds), guild_id=guild)
+            feeds = [f.id for f in await store.list_feeds()]
+        elif action == "essay":
+            feed_id = rng.choice([*feeds, None]) if feeds else None
+            essays.append(await save(store, f"e{step}", feed_id=feed_id))
+        elif action == "entry" and feeds and essays:
+            await store.mark_seen(rng.choice(feeds), f"id{rng.randrange(20)}", rng.choice([*essays, None]))
+        elif action == "post" and essays:
+            destination = await store.set_destination(guild_id=guild, channel_id=rng.randrange(1, 5), kind="text")
+            await store.queue_publication(rng.choice(essays), destination.id, 1)
+        elif action == "unchannel":
+            await store.remove_destination(guild, rng.randrange(1, 5))
+        elif action == "delete_feed" and feeds and rng.random() < 0.2:
+            await store.remove_feed(rng.choice(feeds))
+            feeds = [f.id for f in await store.list_feeds()]
+        kept = await store.scope_rows()
+        derived = await store.scope_rows(derived=True)
+        assert kept == derived, (step, action)

@@ -24,6 +24,7 @@ from bot.essays.model import (
     Reference,
     Section,
 )
+from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
 from bot.store.base import from_iso, to_iso, utcnow
 from bot.store.lookup import LookupQueries, figure_from_row, quote_from_row
 from bot.store.publishing import PublishingQueries
@@ -154,7 +155,7 @@ class Store(LookupQueries, PublishingQueries):
                 f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM {source} WHERE essay_id = ?)",
                 (essay_id,),
             )
-        for table in ("sections", "quotes", "figures", "essay_references", "essay_labels"):
+        for table in ("sections", "quotes", "figures", "essay_references", "essay_labels", "related_terms"):
             await db.execute(f"DELETE FROM {table} WHERE essay_id = ?", (essay_id,))
         await db.execute("DELETE FROM essay_fts WHERE rowid = ?", (essay_id,))
 
@@ -224,6 +225,11 @@ class Store(LookupQueries, PublishingQueries):
         await db.execute(
             "INSERT INTO essay_fts(rowid, title, body, labels) VALUES (?, ?, ?, ?)",
             (essay_id, essay.title, essay.body_text, " ".join(essay.labels)),
+        )
+        terms = essay_terms(essay.title, essay.blocks)
+        await db.execute(
+            "INSERT INTO related_terms(essay_id, terms, forms, norm) VALUES (?, ?, ?, ?)",
+            (essay_id, encode_counts(terms.counts), encode_forms(terms.forms), terms.norm),
         )
 
     def _essay_from_row(self, row: sqlite3.Row) -> EssayRow:
@@ -661,6 +667,15 @@ class Store(LookupQueries, PublishingQueries):
         )
         return [(r["resolved_key"], r["text"]) for r in rows]
 
+    async def resolved_reference_sections(self, essay_id: int) -> list[tuple[str, str, int]]:
+        """(resolved key, reference text, 1-based section) for each resolved reference of an essay."""
+        rows = await self._all(
+            "SELECT resolved_key, text, section FROM essay_references "
+            "WHERE essay_id = ? AND resolved_key IS NOT NULL ORDER BY id",
+            (essay_id,),
+        )
+        return [(r["resolved_key"], r["text"], int(r["section"])) for r in rows]
+
     async def briefs(self, essay_ids: Sequence[int]) -> dict[int, EssayBrief]:
         found: dict[int, EssayBrief] = {}
         for start in range(0, len(essay_ids), 500):
@@ -683,8 +698,98 @@ class Store(LookupQueries, PublishingQueries):
                 found[row["key"]] = _brief_from_row(row)
         return found
 
+    async def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many essays hold each stem (``related_df``); stems no essay holds are left out."""
+        wanted = sorted(set(terms))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = await self._all(
+                f"SELECT term, essays FROM related_df WHERE term IN ({','.join('?' * len(chunk))})", chunk
+            )
+            found.update((r["term"], int(r["essays"])) for r in rows)
+        return found
+
+    async def term_vectors(self, essay_ids: Sequence[int]) -> dict[int, RelatedVector]:
+        """The stored stem counts, their norm and the date of each of ``essay_ids`` that has them."""
+        found: dict[int, RelatedVector] = {}
+        for start in range(0, len(essay_ids), 500):
+            chunk = list(essay_ids[start : start + 500])
+            rows = await self._all(
+                "SELECT t.essay_id AS id, t.terms, t.norm, e.published FROM related_terms t "
+                f"JOIN essays e ON e.id = t.essay_id WHERE t.essay_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for row in rows:
+                published = from_iso(row["published"])
+                found[int(row["id"])] = RelatedVector(
+                    decode_counts(row["terms"]), float(row["norm"]), published.date() if published else None
+                )
+        return found
+
+    async def stored_terms(self, essay_id: int) -> Terms | None:
+        """An essay's stored stem counts and written forms (None if it has none yet)."""
+        row = await self._one("SELECT terms, forms FROM related_terms WHERE essay_id = ?", (essay_id,))
+        if row is None:
+            return None
+        counts = decode_counts(row["terms"])
+        return Terms(counts, decode_forms(row["forms"], counts))
+
+    async def archive_span(self) -> ArchiveSpan:
+        """The archive's size, dates and id range: how fast it is written, and where to sample it."""
+        row = await self._one(
+            "SELECT (SELECT count(*) FROM essays) AS n, (SELECT min(published) FROM essays) AS first, "
+            "(SELECT max(published) FROM essays) AS last, (SELECT min(essay_id) FROM related_terms) AS low, "
+            "(SELECT max(essay_id) FROM related_terms) AS high"
+        )
+        if row is None:
+            return ArchiveSpan(0, None, None, None)
+        first, last = from_iso(row["first"]), from_iso(row["last"])
+        ids = (int(row["low"]), int(row["high"])) if row["low"] is not None else None
+        return ArchiveSpan(int(row["n"]), first.date() if first else None, last.date() if last else None, ids)
+
+    async def essays_without_terms(self, *, limit: int) -> list[int]:
+        """Essays stored before related terms were kept (migration 0007), to fill in."""
+        rows = await self._all(
+            "SELECT id FROM essays WHERE id NOT IN (SELECT essay_id FROM related_terms) ORDER BY id LIMIT ?", (limit,)
+        )
+        return [int(r["id"]) for r in rows]
+
+    async def fill_related_terms(self, essay_ids: Sequence[int]) -> int:
+        """Compute and store the related terms of essays that lack them; returns how many were written."""
+        written = 0
+        for essay_id in essay_ids:
+            row = await self.get_essay_by_id(essay_id)
+            if row is None:
+                continue
+            terms = essay_terms(row.essay.title, row.essay.blocks)
+            async with self.transaction() as db:
+                await db.execute(
+                    "INSERT OR IGNORE INTO related_terms(essay_id, terms, forms, norm) VALUES (?, ?, ?, ?)",
+                    (essay_id, encode_counts(terms.counts), encode_forms(terms.forms), terms.norm),
+                )
+            written += 1
+        return written
+
     async def all_essay_ids(self) -> list[int]:
         return [int(r["id"]) for r in await self._all("SELECT id FROM essays ORDER BY id")]
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSpan:
+    essays: int
+    first: date | None
+    last: date | None
+    ids: tuple[int, int] | None  # lowest and highest id with related terms
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedVector:
+    """An essay's stored stem counts (bot/essays/terms.py), their tf norm, and its date."""
+
+    counts: dict[str, int]
+    norm: float
+    published: date | None
 
 
 @dataclass(frozen=True, slots=True)

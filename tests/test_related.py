@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.essays.model import Block, Essay
-from bot.intake import store_essay
 from bot.essays.terms import HEADING_WEIGHT, TITLE_WEIGHT, essay_terms
 from bot.essays.text import stem
+from bot.intake import store_essay
 from bot.related import RelatedPost, related_to_essay, related_to_text
 from bot.store import EssayRow, Store
 

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 import statistics
 import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.essays.model import Essay
-from bot.essays.terms import Terms, essay_terms, text_terms, tf_weight
+from bot.essays.terms import TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
 from bot.essays.text import words
 from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, Store, fts_query
 
@@ -68,6 +69,10 @@ MAX_QUERY_CHARS = 2000
 
 # Stores whose every essay has its related terms (checked once per store: new essays get theirs at ingest).
 _complete: weakref.WeakSet[Store] = weakref.WeakSet()
+# Each store's background sample (see ``_background``), with the archive state it was read at.
+_background_cache: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int, int], dict[int, RelatedVector]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass(slots=True)
@@ -88,7 +93,7 @@ class _Candidate:
     label_share: float = 0.0
     speakers: list[str] = field(default_factory=list)
     similarity: float = 0.0
-    shared: list[str] = field(default_factory=list)  # shared stems, heaviest first
+    vector: RelatedVector | None = None
     nearness: float = 0.0
     published: date | None = None
 
@@ -276,11 +281,7 @@ async def _add_labels(
     found = await store.label_neighbours(within_budget, before=before, exclude_id=exclude_id, limit=CANDIDATES)
     for essay_id in found:
         candidates.setdefault(essay_id, _Candidate())
-    shared = await store.shared_labels(list(candidates), list(counts))
-    for essay_id, labels_shared in shared.items():
-        entry = candidates[essay_id]
-        entry.labels = sorted(labels_shared)
-        entry.label_share = sum(specificity.get(label, 0.0) for label in labels_shared)
+    # Which labels each candidate shares is read with the background's, in ``_score``.
     return specificity
 
 
@@ -290,21 +291,46 @@ async def _add_speakers(store: Store, candidates: dict[int, _Candidate], speaker
         candidates[essay_id].speakers = sorted(set(shared))
 
 
-def _similarity(query: _Query, vector: RelatedVector) -> tuple[float, list[tuple[float, str]]]:
-    """The candidate's similarity to the query (1 for the essay itself) and each shared stem's part."""
+def _similarity(query: _Query, vector: RelatedVector) -> float:
+    """The candidate's similarity to the query: 1 for the essay itself."""
     if vector.norm <= 0 or query.scale <= 0:
-        return 0.0, []
-    products = query.products
-    parts = [(products[term] * tf_weight(count), term) for term, count in vector.counts.items() if term in products]
-    return sum(p for p, _ in parts) * query.scale / vector.norm, parts
+        return 0.0
+    products, counts = query.products, vector.counts
+    # The hot loop of a query, kept in C: intersect the stems, then multiply and add by map.
+    shared = products.keys() & counts.keys()
+    weights = map(TF_WEIGHTS.__getitem__, map(counts.__getitem__, shared))
+    dot: float = sum(map(operator.mul, map(products.__getitem__, shared), weights))
+    return dot * query.scale / vector.norm
 
 
-def _background_ids(low: int, high: int, exclude_id: int | None) -> list[int]:
+def _shared_stems(query: _Query, vector: RelatedVector) -> list[str]:
+    """The stems both share, heaviest part of the similarity first."""
+    products, counts = query.products, vector.counts
+    return sorted(products.keys() & counts.keys(), key=lambda t: (-products[t] * tf_weight(counts[t]), t))
+
+
+def _background_ids(low: int, high: int) -> list[int]:
     """Up to ``BACKGROUND_SAMPLE`` essay ids spread evenly over the archive."""
     span = high - low + 1
     step = max(1.0, span / BACKGROUND_SAMPLE)
-    ids = sorted({low + int(i * step) for i in range(min(BACKGROUND_SAMPLE, span))})
-    return [i for i in ids if i != exclude_id]
+    return sorted({low + int(i * step) for i in range(min(BACKGROUND_SAMPLE, span))})
+
+
+async def _background(store: Store, span: ArchiveSpan) -> dict[int, RelatedVector]:
+    """The background sample's stored terms, read once per state of the archive.
+
+    Every query of an archive uses the same sample, so it is kept until the archive's size or
+    id range changes (a revised essay may leave it stale until then: it is only a background).
+    """
+    if span.ids is None:
+        return {}
+    state = (span.essays, *span.ids)
+    cached = _background_cache.get(store)
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    vectors = await store.term_vectors(_background_ids(*span.ids))
+    _background_cache[store] = (state, vectors)
+    return vectors
 
 
 async def _score(
@@ -321,17 +347,26 @@ async def _score(
     The background is what arbitrary posts of this archive have in common with the essay
     (wording and labels): a label on most posts, or a few common words, do not stand out of it.
     """
-    background_ids = _background_ids(*span.ids, exclude_id) if span.ids else []
-    vectors = await store.term_vectors(sorted(set(candidates) | set(background_ids)))
+    background = await _background(store, span)
+    background_ids = [i for i in background if i != exclude_id]
+    vectors = dict(background)
+    vectors.update(await store.term_vectors(sorted(set(candidates) - set(background))))
     for essay_id, entry in candidates.items():
         vector = vectors.get(essay_id)
         if vector is None:
             continue
         entry.published = vector.published
-        entry.similarity, parts = _similarity(query, vector)
-        entry.shared = [term for _, term in sorted(parts, key=lambda p: (-p[0], p[1]))]
-    shared = await store.shared_labels(background_ids, list(specificity)) if specificity else {}
-    text = [_similarity(query, vectors[i])[0] for i in background_ids if i in vectors]
+        entry.vector = vector
+        entry.similarity = _similarity(query, vector)
+    shared = (
+        await store.shared_labels(sorted(set(candidates) | set(background_ids)), list(specificity))
+        if specificity
+        else {}
+    )
+    for essay_id, entry in candidates.items():
+        entry.labels = sorted(shared.get(essay_id, ()))
+        entry.label_share = sum(specificity.get(label, 0.0) for label in entry.labels)
+    text = [_similarity(query, vectors[i]) for i in background_ids if i in vectors]
     labels = [
         min(1.0, sum(specificity.get(label, 0.0) for label in shared.get(i, ())))
         for i in background_ids
@@ -410,8 +445,9 @@ def _reasons(candidate: _Candidate, query: _Query, threshold: _Thresholds) -> li
         reasons.append("shares labels: " + ", ".join(candidate.labels))
     if candidate.speakers:
         reasons.append("also quotes " + _join_names(candidate.speakers))
-    if candidate.shared and TEXT_WEIGHT * candidate.similarity >= max(threshold.wording, 1e-9):
-        named = list(dict.fromkeys(query.terms.forms[t] for t in candidate.shared[:REASON_WORDS]))
+    shared = _shared_stems(query, candidate.vector) if candidate.vector is not None else []
+    if shared and TEXT_WEIGHT * candidate.similarity >= max(threshold.wording, 1e-9):
+        named = list(dict.fromkeys(query.terms.forms[t] for t in shared[:REASON_WORDS]))
         reasons.append("both discuss " + _join_names(named))
     return reasons
 

@@ -42,15 +42,15 @@ class Terms:
         return tf_norm(self.counts)
 
 
-# Stored counts are small integers: their weights are looked up rather than computed per query.
-_TF_WEIGHTS = [0.0] + [1.0 + math.log(count) for count in range(1, 256)]
+# Counts are capped (1 + ln 255 = 6.5: a word used more often says nothing more), so their
+# weights are looked up in this table rather than computed per query.
+MAX_COUNT = 255
+TF_WEIGHTS: tuple[float, ...] = (0.0, *(1.0 + math.log(count) for count in range(1, MAX_COUNT + 1)))
 
 
 def tf_weight(count: int) -> float:
     """Sublinear term frequency: the tenth use of a word adds far less than the second."""
-    if 0 <= count < len(_TF_WEIGHTS):
-        return _TF_WEIGHTS[count]
-    return 1.0 + math.log(count) if count > 0 else 0.0
+    return TF_WEIGHTS[max(0, min(count, MAX_COUNT))]
 
 
 def tf_norm(counts: Mapping[str, int]) -> float:
@@ -92,9 +92,11 @@ def _content_form(token: str) -> str | None:
 
 def essay_terms(title: str, blocks: Iterable[Block]) -> Terms:
     """An essay's terms: its title thrice, headings twice, every other block once."""
-    parts: list[tuple[str, int]] = [(title, TITLE_WEIGHT)]
-    parts += [(b.text, HEADING_WEIGHT if b.kind == "heading" else 1) for b in blocks]
-    return text_terms(parts)
+    blocks = list(blocks)
+    # One text per weight: tokenising three texts is much cheaper than tokenising every block.
+    headings = "\n\n".join(b.text for b in blocks if b.kind == "heading")
+    body = "\n\n".join(b.text for b in blocks if b.kind != "heading")
+    return text_terms([(title, TITLE_WEIGHT), (headings, HEADING_WEIGHT), (body, 1)])
 
 
 def encode_counts(counts: Mapping[str, int]) -> str:

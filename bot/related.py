@@ -63,8 +63,9 @@ LABEL_ROW_BUDGET = 600
 # many spreads above their median (see ``_stand_out``).
 BACKGROUND_SAMPLE = 24
 BACKGROUND_Z = 1.0
-# Shared words named in a reason.
+# Shared words named in a reason, none of them on more than this share of the posts.
 REASON_WORDS = 3
+REASON_SHARE = 0.5
 MAX_QUERY_CHARS = 2000
 
 # Stores whose every essay has its related terms (checked once per store: new essays get theirs at ingest).
@@ -127,6 +128,7 @@ class _Query:
     weights: dict[str, float]  # stem -> (1 + ln tf) * idf, only stems another post holds
     idf: dict[str, float]
     products: dict[str, float]  # stem -> weight * idf: times a candidate's tf weight, its part of the dot product
+    reason_idf: float  # the idf of a word on ``REASON_SHARE`` of the posts: commoner words are not named
     document_counts: dict[str, int]
     scale: float  # turns a dot product into a similarity that is 1 for the essay itself
 
@@ -206,7 +208,8 @@ async def _query(store: Store, terms: Terms, total: int, *, stored: bool) -> _Qu
     # A similarity of 1 is the essay itself: dot * norm / length^2 (see ``_similarity``).
     scale = terms.norm / length_sq if length_sq > 0 else 0.0
     products = {term: weight * idf[term] for term, weight in weights.items()}
-    return _Query(terms, weights, idf, products, counts, scale)
+    reason_idf = math.log((1 + total) / (1 + REASON_SHARE * total)) + 1.0
+    return _Query(terms, weights, idf, products, reason_idf, counts, scale)
 
 
 def _label_phrases(query: str) -> list[str]:
@@ -304,9 +307,14 @@ def _similarity(query: _Query, vector: RelatedVector) -> float:
 
 
 def _shared_stems(query: _Query, vector: RelatedVector) -> list[str]:
-    """The stems both share, heaviest part of the similarity first."""
-    products, counts = query.products, vector.counts
-    return sorted(products.keys() & counts.keys(), key=lambda t: (-products[t] * tf_weight(counts[t]), t))
+    """The stems both share that name a subject, most telling first.
+
+    A word on more than ``REASON_SHARE`` of the posts ("use", "found") is left out; the rest are
+    ordered by their part of the similarity times their idf, so rarer shared words come first.
+    """
+    products, counts, idf = query.products, vector.counts, query.idf
+    telling = [t for t in products.keys() & counts.keys() if idf[t] >= query.reason_idf]
+    return sorted(telling, key=lambda t: (-products[t] * tf_weight(counts[t]) * idf[t], t))
 
 
 def _background_ids(low: int, high: int) -> list[int]:

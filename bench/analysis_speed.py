@@ -193,11 +193,11 @@ async def time_related(store: Store) -> list[Timing]:
     text_seconds: list[float] = []
     for row in targets:
         started = time.perf_counter()
-        await related_to_essay(store, row)
+        await related_to_essay(store, row, guild_id=None)
         essay_seconds.append(time.perf_counter() - started)
         query = row.essay.title + " " + " ".join(row.essay.labels)
         started = time.perf_counter()
-        await related_to_text(store, query)
+        await related_to_text(store, query, guild_id=None)
         text_seconds.append(time.perf_counter() - started)
     return [timing("related_to_essay", essay_seconds), timing("related_to_text", text_seconds)]
 

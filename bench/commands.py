@@ -281,7 +281,7 @@ async def archive_sample(db: Path, rng: random.Random, size: int = 300) -> list[
     async with await Store.open(db) as store:
         ids = await store.all_essay_ids()
         chosen = sorted(rng.sample(ids, min(size, len(ids))))
-        briefs = await store.briefs(chosen)
+        briefs = await store.briefs(chosen, guild_id=None)
     return [(brief.key, brief.title) for brief in briefs.values()]
 
 

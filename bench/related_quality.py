@@ -1,21 +1,24 @@
 """Related-post quality on a real blog archive, against a plain TF-IDF baseline.
 
 The archive is ``../shared/corpora/marcusoft-posts`` beside the repository (1,270 Jekyll
-posts with tags). Every post goes through the project's intake (``load_source``,
-``entry_to_essay``, ``store_essay``) into a temporary database; then, for every post,
-``related_to_essay(..., any_time=True)`` — what ``related --all --any-time`` prints — is
-scored by precision@5: the share of its top-5 results that share a tag with it. Posts that
-share a tag are the ground truth; a post with no result counts for coverage, not precision.
+posts with tags). It goes through the project's intake (``load_source``, ``entry_to_essay``,
+``store_essay``) twice, into two temporary databases: once as it is (**labels visible**) and
+once with every post's labels removed before it is stored (**labels withheld**: the bot never
+sees them; they are only used to score). For every post, ``related_to_essay(..., any_time=True)``
+— what ``related --all --any-time`` prints — is scored by precision@5: the share of its top 5
+that share a tag with it, **a missing result counting as a miss** (a post with 2 good results
+scores 0.4). Posts that share a tag are the ground truth.
 
-Beside it, in the same run and with the same metric:
+Beside it, in the same run and with the same metric, a plain TF-IDF cosine baseline (our own
+small implementation: sublinear tf, smooth idf, L2, top 5, no threshold) over title and body,
+and with labels visible over title, body and labels.
 
-* ``tf-idf cosine``: a plain TF-IDF cosine over title and body (no tags), our own small
-  implementation with sparse dicts, top 5 by cosine, no threshold;
-* ``project, no labels``: the project's ranking with the shared-labels signal switched off,
-  to show what text similarity and references carry on their own.
+Reported for all posts, for the posts before ``--split-year`` (2012: the posts the weights were
+chosen on) and for the posts from then on (reported, never tuned on).
 
     python -m bench.related_quality           # table
     python -m bench.related_quality --json    # the same numbers as JSON
+    python -m bench.related_quality --corpus ../shared/corpora/socialmemorycomplex-posts --show 8
 
 Always exits 0 (a report, not a gate); without the corpus it says so and exits 0.
 """
@@ -32,7 +35,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bot import related
@@ -46,18 +49,22 @@ TARGET_PRECISION = 0.87
 # "Specific" tags are held by at most this share of the posts: sharing one of those is a
 # stricter test than sharing a tag like "life of a consultant", on 38% of the archive.
 SPECIFIC_SHARE = 0.10
-REASON_KINDS = ("referenced", "shares labels", "similar wording", "also quotes")
+SPLIT_YEAR = 2012
+REASON_KINDS = ("referenced", "shares labels", "both discuss", "also quotes")
 
 
 @dataclass(slots=True)
 class Score:
     method: str
+    labels: str  # "visible" or "withheld"
+    posts: str  # "all", "tune (< split)" or "report (>= split)"
     precision_at_5: float
-    coverage: float
     scored_posts: int
-    mean_results: float
     specific_precision_at_5: float
     specific_scored_posts: int
+    coverage: float  # posts with at least one result
+    full_coverage: float  # posts with TOP_K results
+    mean_results: float
 
 
 @dataclass(slots=True)
@@ -70,13 +77,16 @@ class Latency:
 
 @dataclass(slots=True)
 class Report:
+    corpus: str
     posts_read: int
     posts_stored: int
+    tagged_posts: int
     read_seconds: float
     store_seconds: float
+    split_year: int
     scores: list[Score]
-    latency: Latency
-    reason_mix: dict[str, float]
+    latency: dict[str, Latency]
+    reason_mix: dict[str, dict[str, float]]
     samples: list[str]
 
 
@@ -88,13 +98,15 @@ def norm_tags(labels: Sequence[str]) -> frozenset[str]:
 
 
 def precision_at_k(rankings: dict[str, list[str]], tags: dict[str, frozenset[str]], *, k: int = TOP_K) -> list[float]:
-    """Precision@k of each post with a tag and a result: the share of its top k sharing a tag."""
+    """Precision@k of each post with a tag: the share of k slots filled by a post sharing a tag.
+
+    A missing result is a miss: a post with fewer than k results cannot score 1.
+    """
     precisions: list[float] = []
     for key, ranked in rankings.items():
-        top = ranked[:k]
         own = tags.get(key, frozenset())
-        if own and top:
-            precisions.append(sum(1 for other in top if own & tags.get(other, frozenset())) / len(top))
+        if own:
+            precisions.append(sum(1 for other in ranked[:k] if own & tags.get(other, frozenset())) / k)
     return precisions
 
 
@@ -106,20 +118,36 @@ def specific_tags(tags: dict[str, frozenset[str]], *, share: float = SPECIFIC_SH
 
 
 def score_rankings(
-    method: str, rankings: dict[str, list[str]], tags: dict[str, frozenset[str]], *, k: int = TOP_K
+    method: str,
+    rankings: dict[str, list[str]],
+    tags: dict[str, frozenset[str]],
+    *,
+    labels: str = "visible",
+    posts: str = "all",
+    keys: set[str] | None = None,
+    k: int = TOP_K,
 ) -> Score:
-    """Mean precision@k over posts with a tag and a result (and on specific tags only); coverage over all."""
-    precisions = precision_at_k(rankings, tags, k=k)
-    specific = precision_at_k(rankings, specific_tags(tags), k=k)
-    lengths = [len(ranked[:k]) for ranked in rankings.values()]
+    """Mean precision@k over the posts with a tag (and on specific tags only); coverage over all.
+
+    With ``keys``, only those posts are scored as targets (their results may be any post);
+    specific tags are always judged on the whole archive.
+    """
+    specific_all = specific_tags(tags)
+    chosen = {key: ranked for key, ranked in rankings.items() if keys is None or key in keys}
+    precisions = precision_at_k(chosen, tags, k=k)
+    specific = precision_at_k(chosen, specific_all, k=k)
+    lengths = [len(ranked[:k]) for ranked in chosen.values()]
     return Score(
         method=method,
+        labels=labels,
+        posts=posts,
         precision_at_5=statistics.fmean(precisions) if precisions else 0.0,
-        coverage=sum(1 for n in lengths if n) / len(rankings) if rankings else 0.0,
         scored_posts=len(precisions),
-        mean_results=statistics.fmean(lengths) if lengths else 0.0,
         specific_precision_at_5=statistics.fmean(specific) if specific else 0.0,
         specific_scored_posts=len(specific),
+        coverage=sum(1 for n in lengths if n) / len(chosen) if chosen else 0.0,
+        full_coverage=sum(1 for n in lengths if n >= k) / len(chosen) if chosen else 0.0,
+        mean_results=statistics.fmean(lengths) if lengths else 0.0,
     )
 
 
@@ -173,8 +201,11 @@ def tfidf_rankings(docs: dict[str, str], *, k: int = TOP_K, query_terms: int = 6
 # ---------------------------------------------------------------------- runs
 
 
-async def ingest(store: Store, corpus: Path) -> tuple[int, int, float, float]:
-    """Read and store the corpus through the intake: (read, stored, read seconds, store seconds)."""
+async def ingest(store: Store, corpus: Path, *, withhold_labels: bool = False) -> tuple[int, int, float, float]:
+    """Read and store the corpus through the intake: (read, stored, read seconds, store seconds).
+
+    With ``withhold_labels`` every post is stored without its labels, as on a blog that has none.
+    """
     started = time.perf_counter()
     loaded = await load_source(str(corpus), None)
     read_seconds = time.perf_counter() - started
@@ -185,6 +216,8 @@ async def ingest(store: Store, corpus: Path) -> tuple[int, int, float, float]:
             essay = entry_to_essay(entry)
         except IntakeError:
             continue
+        if withhold_labels:
+            essay = replace(essay, labels=())
         await store_essay(store, essay)
         stored += 1
     return len(loaded.entries), stored, read_seconds, time.perf_counter() - started
@@ -198,7 +231,7 @@ async def project_rankings(
     found: dict[str, list[related.RelatedPost]] = {}
     for row in rows:
         started = time.perf_counter()
-        results = await related.related_to_essay(store, row, limit=TOP_K, any_time=True)
+        results = await related.related_to_essay(store, row, guild_id=None, limit=TOP_K, any_time=True)
         timings.append(time.perf_counter() - started)
         rankings[row.essay.key] = [r.key for r in results]
         found[row.essay.key] = results
@@ -228,71 +261,102 @@ def samples(rows: Sequence[EssayRow], found: dict[str, list[related.RelatedPost]
     return lines
 
 
-async def without_labels(store: Store, rows: Sequence[EssayRow]) -> dict[str, list[str]]:
-    """The project's ranking with the shared-labels signal weighed at zero."""
-    saved = related.LABEL_WEIGHT
-    related.LABEL_WEIGHT = 0.0
-    try:
-        rankings, _, _ = await project_rankings(store, rows)
-    finally:
-        related.LABEL_WEIGHT = saved
-    return rankings
+async def _stored_rows(store: Store) -> list[EssayRow]:
+    return [r for r in [await store.get_essay_by_id(i) for i in await store.all_essay_ids()] if r]
 
 
-async def run(corpus: Path, *, progress: Callable[[str], None], show: int = 0) -> Report:
-    with tempfile.TemporaryDirectory(prefix="marginalia-bench-") as tmp:
-        async with await Store.open(Path(tmp) / "bench.sqlite3") as store:
-            progress(f"ingesting {corpus} ...")
-            read, stored, read_s, store_s = await ingest(store, corpus)
-            rows = [r for r in [await store.get_essay_by_id(i) for i in await store.all_essay_ids()] if r]
-            tags = {r.essay.key: norm_tags(r.essay.labels) for r in rows}
-            progress(f"ranking {len(rows)} posts ...")
-            ranked, timings, found = await project_rankings(store, rows)
-            no_labels = await without_labels(store, rows)
-            progress("tf-idf baseline ...")
-            baseline = tfidf_rankings({r.essay.key: r.essay.title + "\n\n" + r.essay.body_text for r in rows})
+def _latency(timings: Sequence[float]) -> Latency:
     ms = [t * 1000 for t in timings]
+    return Latency(len(ms), percentile(ms, 0.5), percentile(ms, 0.99), max(ms) if ms else 0.0)
+
+
+async def run(corpus: Path, *, progress: Callable[[str], None], show: int = 0, split_year: int = SPLIT_YEAR) -> Report:
+    scores: list[Score] = []
+    latency: dict[str, Latency] = {}
+    mixes: dict[str, dict[str, float]] = {}
+    shown: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="marginalia-bench-") as tmp:
+        for labels in ("visible", "withheld"):
+            async with await Store.open(Path(tmp) / f"{labels}.sqlite3") as store:
+                progress(f"ingesting {corpus} (labels {labels}) ...")
+                read, stored, read_s, store_s = await ingest(store, corpus, withhold_labels=labels == "withheld")
+                if labels == "visible":
+                    ingest_numbers = (read, stored, read_s, store_s)
+                    rows = await _stored_rows(store)
+                    tags = {r.essay.key: norm_tags(r.essay.labels) for r in rows}
+                else:
+                    rows = await _stored_rows(store)
+                progress(f"ranking {len(rows)} posts (labels {labels}) ...")
+                ranked, timings, found = await project_rankings(store, rows)
+            latency[labels] = _latency(timings)
+            mixes[labels] = reason_mix(found)
+            if labels == "withheld":
+                shown = samples(rows, found, show)
+            progress(f"tf-idf baseline (labels {labels}) ...")
+            # With labels visible the baseline reads them too, as words beside the title and body.
+            docs = {
+                r.essay.key: "\n\n".join([r.essay.title, r.essay.body_text, *sorted(tags.get(r.essay.key, ()))])
+                if labels == "visible"
+                else r.essay.title + "\n\n" + r.essay.body_text
+                for r in rows
+            }
+            baseline = tfidf_rankings(docs)
+            early = {r.essay.key for r in rows if r.essay.published and r.essay.published.year < split_year}
+            late = {r.essay.key for r in rows if r.essay.key not in early}
+            for method, rankings in (("project", ranked), ("tf-idf cosine baseline", baseline)):
+                for posts, keys in (
+                    ("all", None),
+                    (f"tune (< {split_year})", early),
+                    (f"report (>= {split_year})", late),
+                ):
+                    scores.append(score_rankings(method, rankings, tags, labels=labels, posts=posts, keys=keys))
+    read, stored, read_s, store_s = ingest_numbers
     return Report(
+        corpus=str(corpus),
         posts_read=read,
         posts_stored=stored,
+        tagged_posts=sum(1 for t in tags.values() if t),
         read_seconds=read_s,
         store_seconds=store_s,
-        scores=[
-            score_rankings("project (related --all --any-time)", ranked, tags),
-            score_rankings("project, no labels signal", no_labels, tags),
-            score_rankings("tf-idf cosine baseline (title+body)", baseline, tags),
-        ],
-        latency=Latency(len(ms), percentile(ms, 0.5), percentile(ms, 0.99), max(ms) if ms else 0.0),
-        reason_mix=reason_mix(found),
-        samples=samples(rows, found, show),
+        split_year=split_year,
+        scores=scores,
+        latency=latency,
+        reason_mix=mixes,
+        samples=shown,
     )
 
 
 def format_report(report: Report) -> str:
     lines = [
-        f"corpus: {CORPUS}",
+        f"corpus: {report.corpus}",
         f"ingest: {report.posts_read} posts read in {report.read_seconds:.1f} s, "
         f"{report.posts_stored} stored in {report.store_seconds:.1f} s "
-        f"({report.posts_stored / max(report.store_seconds, 1e-9):.0f} posts/s)",
+        f"({report.posts_stored / max(report.store_seconds, 1e-9):.0f} posts/s); {report.tagged_posts} with tags",
         "",
-        f"{'method':<38} {'P@5':>6} {'coverage':>9} {'scored':>7} {'results/post':>13} {'P@5 specific':>13}",
+        f"{'labels':<9} {'method':<23} {'posts':<16} {'P@5':>6} {'P@5 specific':>13} {'≥1 result':>10} "
+        f"{'5 results':>10} {'results/post':>13}",
     ]
     for s in report.scores:
         lines.append(
-            f"{s.method:<38} {s.precision_at_5:>6.3f} {s.coverage:>9.1%} {s.scored_posts:>7} "
-            f"{s.mean_results:>13.2f} {s.specific_precision_at_5:>7.3f} ({s.specific_scored_posts})"
+            f"{s.labels:<9} {s.method:<23} {s.posts:<16} {s.precision_at_5:>6.3f} {s.specific_precision_at_5:>13.3f} "
+            f"{s.coverage:>10.1%} {s.full_coverage:>10.1%} {s.mean_results:>13.2f}"
         )
-    lat = report.latency
-    mix = ", ".join(f"{kind} {share:.0%}" for kind, share in report.reason_mix.items())
     lines += [
         "",
-        f"target P@5 >= {TARGET_PRECISION}; 'P@5 specific' counts only tags on <= {SPECIFIC_SHARE:.0%} of posts",
-        f"reasons of returned posts: {mix}",
-        f"related latency over {lat.queries} queries: p50 {lat.p50_ms:.1f} ms, p99 {lat.p99_ms:.1f} ms, "
-        f"max {lat.max_ms:.1f} ms",
+        f"P@5 counts a missing result as a miss, over posts with a tag; 'P@5 specific' counts only tags on "
+        f"<= {SPECIFIC_SHARE:.0%} of posts; target P@5 >= {TARGET_PRECISION} with labels withheld",
     ]
+    for labels, mix in report.reason_mix.items():
+        lines.append(
+            f"reasons of returned posts (labels {labels}): " + ", ".join(f"{k} {v:.0%}" for k, v in mix.items())
+        )
+    for labels, lat in report.latency.items():
+        lines.append(
+            f"related latency, labels {labels}, over {lat.queries} queries: p50 {lat.p50_ms:.1f} ms, "
+            f"p99 {lat.p99_ms:.1f} ms, max {lat.max_ms:.1f} ms"
+        )
     if report.samples:
-        lines += ["", "samples:", *report.samples]
+        lines += ["", "samples (labels withheld; the labels shown were not seen by the bot):", *report.samples]
     return "\n".join(lines)
 
 
@@ -301,6 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder of Markdown posts with tags")
     parser.add_argument("--show", type=int, default=0, metavar="N", help="also print N targets with their results")
+    parser.add_argument("--split-year", type=int, default=SPLIT_YEAR, help="tune on posts before it, report after")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"skipped: corpus not found at {args.corpus}")
@@ -309,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def progress(message: str) -> None:
         print(message, file=sys.stderr)
 
-    report = asyncio.run(run(args.corpus, progress=progress, show=args.show))
+    report = asyncio.run(run(args.corpus, progress=progress, show=args.show, split_year=args.split_year))
     print(json.dumps(asdict(report), indent=2) if args.json else format_report(report))
     return 0
 

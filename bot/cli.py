@@ -285,19 +285,19 @@ async def _related(store: Store, args: argparse.Namespace) -> int:
             row = await store.get_essay_by_id(essay_id)
             if row is None:
                 continue
-            results = await related_to_essay(store, row, limit=args.limit, any_time=args.any_time)
+            results = await related_to_essay(store, row, guild_id=None, limit=args.limit, any_time=args.any_time)
             print(json.dumps({"key": row.essay.key, "results": [related_json(r) for r in results]}, ensure_ascii=False))
         return 0
     if not args.target:
         print("give a TARGET (essay key, URL or text) or --all", file=sys.stderr)
         return EXIT_USAGE
-    row = await store.find_essay(args.target)
+    row = await store.find_visible_essay(args.target, guild_id=args.guild)
     target: dict[str, Any]
     if row is not None:
-        results = await related_to_essay(store, row, limit=args.limit, any_time=args.any_time)
+        results = await related_to_essay(store, row, guild_id=args.guild, limit=args.limit, any_time=args.any_time)
         target = describe_target(row.essay)
     else:
-        results = await related_to_text(store, args.target, limit=args.limit)
+        results = await related_to_text(store, args.target, guild_id=args.guild, limit=args.limit)
         target = {"query": args.target[:200]}
     if args.json:
         print(

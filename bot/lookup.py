@@ -557,7 +557,7 @@ async def related_answer(store: Store, scope: Scope, *, search: str | None) -> A
     search = search if search and search.strip() else None
     if search is not None:
         before: datetime | None = scope.essay.essay.published if scope.essay else None
-        posts = await related_to_text(store, search, limit=RELATED_LIMIT, before=before)
+        posts = await related_to_text(store, search, guild_id=scope.guild_id, limit=RELATED_LIMIT, before=before)
         if scope.essay is not None:
             posts = [p for p in posts if p.key != scope.essay.essay.key]
         title = f"Posts about “{one_line(search, 80)}”"
@@ -572,11 +572,11 @@ async def related_answer(store: Store, scope: Scope, *, search: str | None) -> A
             if not newest:
                 return Answer([], "No essays have been stored yet, so there is nothing to relate.")
             target = newest[0]
-        posts = await related_to_essay(store, target, limit=RELATED_LIMIT)
+        posts = await related_to_essay(store, target, guild_id=scope.guild_id, limit=RELATED_LIMIT)
         title = f"Earlier posts related to “{one_line(target.essay.title, 150)}”"
         if not posts:
             return Answer([], f"No earlier posts related to “{echo(target.essay.title, 80)}” were found.")
-    briefs = await store.briefs_by_key([p.key for p in posts])
+    briefs = await store.briefs_by_key([p.key for p in posts], guild_id=scope.guild_id)
     ids = {key: brief.id for key, brief in briefs.items()}
     links = await gather_links(store, scope.guild_id, list(ids.values()))
     return Answer(related_pages(posts, ids, links, title=title))

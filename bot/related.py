@@ -1,60 +1,80 @@
-"""Related earlier posts, each with reasons a reader can check.
+"""Related posts, each with reasons a reader can check.
 
-Signals, strongest first:
+The ranking is carried by the text, so it works on blogs without labels:
 
-* an explicit reference from the essay (always shown, and ranked first);
-* similar wording: BM25 over the archive (SQLite FTS5) for the essay's key words, divided by
-  the essay's own BM25 for the same words, so it is a similarity in 0..1 that means the same
-  on any archive, rather than "the best of whatever matched";
-* shared labels, each weighed by how specific it is (``log(N/n) / log(N)``: a label on every
-  post says nothing, one on 2 of 1,000 says a lot);
-* shared quoted speakers, a small boost.
+* **wording**: a tf-idf cosine between the essay and each candidate over Snowball stems
+  (title words count thrice, headings twice), with sublinear term frequency. Each essay's stem
+  counts are stored at ingest (``bot/essays/terms.py``); the idf comes from the live document
+  counts at query time, and a candidate is normalised by its term-frequency length, which holds
+  no archive statistic, so nothing stored goes stale as the archive grows. Words no other post
+  uses are left out: they cannot make two posts similar.
+* **nearness in time**, a small prior: an author's subjects come in runs (a series, a project,
+  a season), so of two equally similar posts the one written nearer the essay is preferred.
+  Its scale is the time this archive takes to publish ``TIME_SCALE_POSTS`` posts.
+* an explicit **reference** from the essay (always shown, and ranked first);
+* shared **labels**, each weighed by how specific it is (``log(N/n) / log(N)``: a label on every
+  post says nothing);
+* shared quoted **speakers**, a small boost.
 
-A post is returned when referenced or when its score reaches ``THRESHOLD``; a common label
-alone, or a few common words alone, stay below it. Candidates come from one FTS5 query with
-a few terms, one label query bounded by ``LABEL_ROW_BUDGET`` and lookups by id, so a query
-stays fast at 10,000 essays (see bench/README.md).
+Candidates come from one FTS5 query over the essay's most distinctive words (bounded by
+``POSTING_BUDGET``), the label and speaker lookups, and the references; they are then scored
+exactly from their stored stem counts, so a query stays fast at 10,000 essays.
+
+The threshold is relative to the archive: the essay is compared with an evenly spread sample of
+the archive's posts (what arbitrary posts have in common with it), and a post is returned only
+when it stands out of that background (see ``_stand_out``).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import re
-from collections import Counter
+import operator
+import statistics
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.essays.model import Essay
-from bot.essays.text import content_words, stem, words
-from bot.store import EssayBrief, EssayRow, Store, fts_query
+from bot.essays.terms import TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
+from bot.essays.text import words
+from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, Store, fts_query
+from bot.store.scope import GuildScope
 
 logger = logging.getLogger(__name__)
 
-REFERENCE_WEIGHT = 1.0
-LABEL_WEIGHT = 0.6
-SPEAKER_WEIGHT = 0.1  # per shared speaker, two at most
-TEXT_WEIGHT = 0.6
-THRESHOLD = 0.3
-# Few terms: each OR term costs a posting-list scan, and the heaviest few carry the similarity.
-QUERY_TERMS = 8
-# The essay's most frequent words probed for how many posts hold them, to keep the rarer ones.
-PROBED_TERMS = 12
-# A word in at least this share of posts is left out of the query: it says little about the
-# topic and its posting list is the longest to scan.
-COMMON_SHARE = 0.25
-# FTS5 scores every posting of every OR term; the query's words are chosen, best first, until
-# their postings add up to this, so its cost is bounded however large the archive grows.
+# Weights of the signals. Chosen on the posts before 2012 of the marcusoft archive and reported
+# on the posts from 2012 on (bench/related_quality.py); the text similarity is in 0..1.
+TEXT_WEIGHT = 1.0
+LABEL_WEIGHT = 0.5
+SPEAKER_WEIGHT = 0.05  # per shared speaker, two at most
+TIME_WEIGHT = 0.15
+# Nearness in time decays over the time the archive takes to publish this many posts.
+TIME_SCALE_POSTS = 300
+# The FTS5 candidate query: the essay's most distinctive words, best first, until this many or
+# until their postings reach the budget (FTS5 scores every posting of every OR term, so this
+# bounds the query's cost however large the archive grows).
+QUERY_TERMS = 12
 POSTING_BUDGET = 3000
+# Candidates scored exactly from their stored stem counts.
 CANDIDATES = 40
-# At most this many label rows are read to find posts related by labels alone; the rarest
-# labels come first, and a label too common to fit only adds to posts found otherwise.
+# Labels rows read to find posts related by labels alone; the rarest labels come first.
 LABEL_ROW_BUDGET = 600
-# "similar wording" is given as a reason from this similarity up.
-WORDING_REASON = 0.2
+# The background: this many posts spread evenly through the archive; a result must stand this
+# many spreads above their median (see ``_stand_out``).
+BACKGROUND_SAMPLE = 24
+BACKGROUND_Z = 1.0
+# Shared words named in a reason, none of them on more than this share of the posts.
+REASON_WORDS = 3
+REASON_SHARE = 0.5
 MAX_QUERY_CHARS = 2000
-# Bare URLs in a body ("http", "www", "com") are not wording.
-_URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+
+# Stores whose every essay has its related terms (checked once per store: new essays get theirs at ingest).
+_complete: weakref.WeakSet[Store] = weakref.WeakSet()
+# Each store's background sample (see ``_background``), with the archive state it was read at.
+_background_cache: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int, int], dict[int, RelatedVector]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass(slots=True)
@@ -70,102 +90,131 @@ class RelatedPost:
 
 @dataclass(slots=True)
 class _Candidate:
-    reference: str | None = None
+    reference: tuple[str, int] | None = None  # (reference text, section)
     labels: list[str] = field(default_factory=list)
     label_share: float = 0.0
     speakers: list[str] = field(default_factory=list)
     similarity: float = 0.0
+    vector: RelatedVector | None = None
+    nearness: float = 0.0
+    published: date | None = None
+
+    @property
+    def evidence(self) -> float:
+        """What the post has in common with the essay (time nearness is only a tie-breaker)."""
+        return (
+            TEXT_WEIGHT * self.similarity
+            + LABEL_WEIGHT * min(1.0, self.label_share)
+            + SPEAKER_WEIGHT * min(2, len(self.speakers))
+        )
 
     @property
     def score(self) -> float:
-        return (
-            (REFERENCE_WEIGHT if self.reference is not None else 0.0)
-            + LABEL_WEIGHT * min(1.0, self.label_share)
-            + SPEAKER_WEIGHT * min(2, len(self.speakers))
-            + TEXT_WEIGHT * self.similarity
-        )
+        return self.evidence + TIME_WEIGHT * self.nearness
 
 
-def key_terms(text: str, title: str = "", *, limit: int = QUERY_TERMS) -> list[str]:
-    """The essay's most characteristic words: frequent content words, title words counted thrice.
+@dataclass(frozen=True, slots=True)
+class _Thresholds:
+    """What a post must reach to be returned (all evidence), and to be called similar in wording."""
 
-    Inflections are counted together ("tenant", "tenants") and the commonest form is kept,
-    since FTS5's stemmer matches the others anyway.
-    """
-    counts: Counter[str] = Counter()
-    forms: dict[str, Counter[str]] = {}
-    for source, weight in ((text, 1), (title, 3)):
-        for word in content_words(_URL_RE.sub(" ", source)):
-            if len(word) > 2:
-                root = stem(word)
-                counts[root] += weight
-                forms.setdefault(root, Counter())[word] += 1
-    return [forms[root].most_common(1)[0][0] for root, _ in counts.most_common(limit)]
+    evidence: float
+    wording: float
 
 
-async def _query_terms(store: Store, frequent: list[str], total: int) -> list[str]:
-    """The ``QUERY_TERMS`` words of ``frequent`` (most frequent first) with the best tf-idf.
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """The essay's (or free text's) idf-weighted stems."""
 
-    A word only the essay itself holds finds no neighbour, but it stays: it raises the
-    essay's own score, so a post sharing only its incidental words is not called similar.
-    """
-    quoted = [(term, fts_query(term, max_terms=1)) for term in frequent]
-    probes = [(term, match) for term, match in quoted if match]
-    if not probes or total < 1:
-        return []
-    # Counting stops at the cap, which bounds the probe's cost as well.
-    cap = max(20, min(int(total * COMMON_SHARE), POSTING_BUDGET // 2))
-    counts = await store.document_counts([match for _, match in probes], cap=cap)
-    weighted: list[tuple[float, str, int]] = []
-    for rank, ((term, _), count) in enumerate(zip(probes, counts, strict=True)):
-        if count == 0 or count >= cap or count >= total:
-            continue
-        # Rank stands in for the term frequency: ``frequent`` is already in that order.
-        weighted.append(((PROBED_TERMS - rank) * math.log(total / count), term, count))
-    weighted.sort(key=lambda item: item[0], reverse=True)
-    chosen: list[str] = []
-    postings = 0
-    for _, term, count in weighted:
-        if len(chosen) == QUERY_TERMS or (chosen and postings + count > POSTING_BUDGET):
-            break
-        chosen.append(term)
-        postings += count
-    return chosen
-
-
-def _or_query(terms: list[str]) -> str | None:
-    quoted = [q for q in (fts_query(t, max_terms=1) for t in terms) if q]
-    return " OR ".join(quoted) if quoted else None
+    terms: Terms
+    weights: dict[str, float]  # stem -> (1 + ln tf) * idf, only stems another post holds
+    idf: dict[str, float]
+    products: dict[str, float]  # stem -> weight * idf: times a candidate's tf weight, its part of the dot product
+    reason_idf: float  # the idf of a word on ``REASON_SHARE`` of the posts: commoner words are not named
+    document_counts: dict[str, int]
+    scale: float  # turns a dot product into a similarity that is 1 for the essay itself
 
 
 async def related_to_essay(
-    store: Store, target: EssayRow, *, limit: int = 5, any_time: bool = False
+    store: Store, target: EssayRow, *, guild_id: GuildScope, limit: int = 5, any_time: bool = False
 ) -> list[RelatedPost]:
-    """Stored essays related to ``target``, published before it unless ``any_time``."""
+    """Stored essays the server may see related to ``target``, published before it unless ``any_time``.
+
+    Only the candidates are scoped: the statistics behind the ranking (how common a word or a
+    label is, the background a post must stand out of) are the whole archive's, and show nothing.
+    """
+    await _ensure_terms(store)
     essay = target.essay
     # Without a date "earlier" means nothing, so an undated essay compares with the whole archive.
     before = None if any_time else essay.published
     candidates: dict[int, _Candidate] = {}
-    await _add_references(store, candidates, target.id, before=before)
-    total = await store.essay_count()
-    terms = await _query_terms(store, key_terms(essay.body_text, essay.title, limit=PROBED_TERMS), total)
-    await _add_text(store, candidates, terms, before=before, target_id=target.id)
-    await _add_labels(store, candidates, list(essay.labels), total, before=before, exclude_id=target.id)
+    await _add_references(store, candidates, target.id, before=before, guild_id=guild_id)
+    span = await store.archive_span()
+    stored = await store.stored_terms(target.id)
+    terms = stored if stored is not None else essay_terms(essay.title, essay.blocks)
+    query = await _query(store, terms, span.essays, stored=stored is not None)
+    await _add_text_candidates(store, candidates, query, before=before, target_id=target.id, guild_id=guild_id)
+    specificity = await _add_labels(
+        store, candidates, list(essay.labels), span.essays, before=before, exclude_id=target.id, guild_id=guild_id
+    )
     await _add_speakers(store, candidates, await store.quoted_speakers(target.id))
-    return await _finish(store, candidates, limit, terms)
+    threshold = await _score(store, candidates, query, specificity, span, exclude_id=target.id)
+    _add_nearness(candidates, essay.published, _time_scale(span))
+    return await _finish(store, candidates, limit, query, threshold, guild_id=guild_id)
 
 
 async def related_to_text(
-    store: Store, query: str, *, limit: int = 5, before: datetime | None = None
+    store: Store, query: str, *, guild_id: GuildScope, limit: int = 5, before: datetime | None = None
 ) -> list[RelatedPost]:
-    """Stored essays about a free-text topic; any text is safe (it never reaches FTS5 as syntax)."""
+    """Stored essays the server may see about a free-text topic; any text is safe (never FTS5 syntax)."""
+    await _ensure_terms(store)
     query = query[:MAX_QUERY_CHARS]
     candidates: dict[int, _Candidate] = {}
-    total = await store.essay_count()
-    terms = await _query_terms(store, key_terms(query, limit=PROBED_TERMS), total)
-    await _add_text(store, candidates, terms, before=before, target_id=None)
-    await _add_labels(store, candidates, _label_phrases(query), total, before=before, exclude_id=None)
-    return await _finish(store, candidates, limit, terms)
+    span = await store.archive_span()
+    parsed = await _query(store, text_terms([(query, 1)]), span.essays, stored=False)
+    await _add_text_candidates(store, candidates, parsed, before=before, target_id=None, guild_id=guild_id)
+    specificity = await _add_labels(
+        store, candidates, _label_phrases(query), span.essays, before=before, exclude_id=None, guild_id=guild_id
+    )
+    threshold = await _score(store, candidates, parsed, specificity, span, exclude_id=None)
+    return await _finish(store, candidates, limit, parsed, threshold, guild_id=guild_id)
+
+
+async def _ensure_terms(store: Store) -> None:
+    """Fill in the related terms of essays stored before they were kept (once per store)."""
+    if store in _complete:
+        return
+    filled = 0
+    while missing := await store.essays_without_terms(limit=500):
+        filled += await store.fill_related_terms(missing)
+        if len(missing) < 500:
+            break
+    if filled:
+        logger.info("computed related-post terms for %d essays stored before they were kept", filled)
+    _complete.add(store)
+
+
+async def _query(store: Store, terms: Terms, total: int, *, stored: bool) -> _Query:
+    counts = await store.term_document_counts(list(terms.counts))
+    # A stored essay is counted in its own document counts; other posts hold a stem when more do.
+    own = 1 if stored else 0
+    idf: dict[str, float] = {}
+    weights: dict[str, float] = {}
+    # The essay's full tf-idf length, words only it uses included: they cannot match, but an
+    # essay made mostly of them is less like any other post than one made of shared words.
+    length_sq = 0.0
+    for term, count in terms.counts.items():
+        held = counts.get(term, 0)
+        term_idf = math.log((1 + total) / (1 + max(held, own))) + 1.0
+        length_sq += (tf_weight(count) * term_idf) ** 2
+        if held - own < 1:
+            continue
+        idf[term] = term_idf
+        weights[term] = tf_weight(count) * term_idf
+    # A similarity of 1 is the essay itself: dot * norm / length^2 (see ``_similarity``).
+    scale = terms.norm / length_sq if length_sq > 0 else 0.0
+    products = {term: weight * idf[term] for term, weight in weights.items()}
+    reason_idf = math.log((1 + total) / (1 + REASON_SHARE * total)) + 1.0
+    return _Query(terms, weights, idf, products, reason_idf, counts, scale)
 
 
 def _label_phrases(query: str) -> list[str]:
@@ -176,11 +225,11 @@ def _label_phrases(query: str) -> list[str]:
 
 
 async def _add_references(
-    store: Store, candidates: dict[int, _Candidate], essay_id: int, *, before: datetime | None
+    store: Store, candidates: dict[int, _Candidate], essay_id: int, *, before: datetime | None, guild_id: GuildScope
 ) -> None:
-    references = await store.resolved_references(essay_id)
-    briefs = await store.briefs_by_key([key for key, _ in references])
-    for key, text in references:
+    references = await store.resolved_reference_sections(essay_id)
+    briefs = await store.briefs_by_key([key for key, _, _ in references], guild_id=guild_id)
+    for key, text, section in references:
         brief = briefs.get(key)
         if brief is None or brief.id == essay_id:
             continue
@@ -188,29 +237,40 @@ async def _add_references(
             continue
         entry = candidates.setdefault(brief.id, _Candidate())
         if entry.reference is None:
-            entry.reference = text
+            entry.reference = (text, section)
 
 
-async def _add_text(
+async def _add_text_candidates(
     store: Store,
     candidates: dict[int, _Candidate],
-    terms: list[str],
+    query: _Query,
     *,
     before: datetime | None,
     target_id: int | None,
+    guild_id: GuildScope,
 ) -> None:
-    match = _or_query(terms)
-    if match is None:
+    """Posts holding the essay's most distinctive words, by FTS5's BM25, to be scored exactly."""
+    chosen: list[str] = []
+    postings = 0
+    # Heaviest contribution to a cosine first: tf-idf weight times idf.
+    for term in sorted(query.weights, key=lambda t: (-query.weights[t] * query.idf[t], t)):
+        count = query.document_counts.get(term, 0)
+        if postings + count > POSTING_BUDGET:
+            continue
+        quoted = fts_query(query.terms.forms[term], max_terms=1)
+        if not quoted:
+            continue
+        chosen.append(quoted)
+        postings += count
+        if len(chosen) == QUERY_TERMS:
+            break
+    if not chosen:
         return
-    hits, own = await store.text_neighbours(match, before=before, limit=CANDIDATES, target_id=target_id)
-    if not hits:
-        return
-    # A free-text query has no essay of its own to compare with; its best hit stands in.
-    scale = own if own else hits[0][1]
-    if scale <= 0:
-        return
-    for essay_id, score in hits:
-        candidates.setdefault(essay_id, _Candidate()).similarity = min(1.0, score / scale)
+    hits, _ = await store.text_neighbours(
+        " OR ".join(chosen), guild_id=guild_id, before=before, limit=CANDIDATES, target_id=target_id
+    )
+    for essay_id, _ in hits:
+        candidates.setdefault(essay_id, _Candidate())
 
 
 async def _add_labels(
@@ -221,10 +281,12 @@ async def _add_labels(
     *,
     before: datetime | None,
     exclude_id: int | None,
-) -> None:
+    guild_id: GuildScope,
+) -> dict[str, float]:
+    """Add posts sharing labels; return each of the essay's labels with its specificity."""
     counts = await store.label_counts(labels)
     if not counts or total < 2:
-        return
+        return {}
     specificity = {label: math.log(total / n) / math.log(total) for label, n in counts.items()}
     within_budget: dict[str, float] = {}
     rows = 0
@@ -233,14 +295,13 @@ async def _add_labels(
             break
         rows += n
         within_budget[label] = specificity[label]
-    found = await store.label_neighbours(within_budget, before=before, exclude_id=exclude_id, limit=CANDIDATES)
+    found = await store.label_neighbours(
+        within_budget, guild_id=guild_id, before=before, exclude_id=exclude_id, limit=CANDIDATES
+    )
     for essay_id in found:
         candidates.setdefault(essay_id, _Candidate())
-    shared = await store.shared_labels(list(candidates), list(counts))
-    for essay_id, labels_shared in shared.items():
-        entry = candidates[essay_id]
-        entry.labels = sorted(labels_shared)
-        entry.label_share = sum(specificity.get(label, 0.0) for label in labels_shared)
+    # Which labels each candidate shares is read with the background's, in ``_score``.
+    return specificity
 
 
 async def _add_speakers(store: Store, candidates: dict[int, _Candidate], speakers: list[str]) -> None:
@@ -249,16 +310,143 @@ async def _add_speakers(store: Store, candidates: dict[int, _Candidate], speaker
         candidates[essay_id].speakers = sorted(set(shared))
 
 
-async def _finish(store: Store, candidates: dict[int, _Candidate], limit: int, terms: list[str]) -> list[RelatedPost]:
+def _similarity(query: _Query, vector: RelatedVector) -> float:
+    """The candidate's similarity to the query: 1 for the essay itself."""
+    if vector.norm <= 0 or query.scale <= 0:
+        return 0.0
+    products, counts = query.products, vector.counts
+    # The hot loop of a query, kept in C: intersect the stems, then multiply and add by map.
+    shared = products.keys() & counts.keys()
+    weights = map(TF_WEIGHTS.__getitem__, map(counts.__getitem__, shared))
+    dot: float = sum(map(operator.mul, map(products.__getitem__, shared), weights))
+    return dot * query.scale / vector.norm
+
+
+def _shared_stems(query: _Query, vector: RelatedVector) -> list[str]:
+    """The stems both share that name a subject, most telling first.
+
+    A word on more than ``REASON_SHARE`` of the posts ("use", "found") is left out; the rest are
+    ordered by their part of the similarity times their idf, so rarer shared words come first.
+    """
+    products, counts, idf = query.products, vector.counts, query.idf
+    telling = [t for t in products.keys() & counts.keys() if idf[t] >= query.reason_idf]
+    return sorted(telling, key=lambda t: (-products[t] * tf_weight(counts[t]) * idf[t], t))
+
+
+def _background_ids(low: int, high: int) -> list[int]:
+    """Up to ``BACKGROUND_SAMPLE`` essay ids spread evenly over the archive."""
+    span = high - low + 1
+    step = max(1.0, span / BACKGROUND_SAMPLE)
+    return sorted({low + int(i * step) for i in range(min(BACKGROUND_SAMPLE, span))})
+
+
+async def _background(store: Store, span: ArchiveSpan) -> dict[int, RelatedVector]:
+    """The background sample's stored terms, read once per state of the archive.
+
+    Every query of an archive uses the same sample, so it is kept until the archive's size or
+    id range changes (a revised essay may leave it stale until then: it is only a background).
+    """
+    if span.ids is None:
+        return {}
+    state = (span.essays, *span.ids)
+    cached = _background_cache.get(store)
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    vectors = await store.term_vectors(_background_ids(*span.ids))
+    _background_cache[store] = (state, vectors)
+    return vectors
+
+
+async def _score(
+    store: Store,
+    candidates: dict[int, _Candidate],
+    query: _Query,
+    specificity: dict[str, float],
+    span: ArchiveSpan,
+    *,
+    exclude_id: int | None,
+) -> _Thresholds:
+    """Score every candidate's wording; return the thresholds this essay's background sets.
+
+    The background is what arbitrary posts of this archive have in common with the essay
+    (wording and labels): a label on most posts, or a few common words, do not stand out of it.
+    """
+    background = await _background(store, span)
+    background_ids = [i for i in background if i != exclude_id]
+    vectors = dict(background)
+    vectors.update(await store.term_vectors(sorted(set(candidates) - set(background))))
+    for essay_id, entry in candidates.items():
+        vector = vectors.get(essay_id)
+        if vector is None:
+            continue
+        entry.published = vector.published
+        entry.vector = vector
+        entry.similarity = _similarity(query, vector)
+    shared = (
+        await store.shared_labels(sorted(set(candidates) | set(background_ids)), list(specificity))
+        if specificity
+        else {}
+    )
+    for essay_id, entry in candidates.items():
+        entry.labels = sorted(shared.get(essay_id, ()))
+        entry.label_share = sum(specificity.get(label, 0.0) for label in entry.labels)
+    text = [_similarity(query, vectors[i]) for i in background_ids if i in vectors]
+    labels = [
+        min(1.0, sum(specificity.get(label, 0.0) for label in shared.get(i, ())))
+        for i in background_ids
+        if i in vectors
+    ]
+    evidence = [TEXT_WEIGHT * t + LABEL_WEIGHT * lab for t, lab in zip(text, labels, strict=True)]
+    return _Thresholds(_stand_out(evidence), _stand_out([TEXT_WEIGHT * t for t in text]))
+
+
+def _stand_out(background: list[float]) -> float:
+    """The score that stands out of a background: its median plus ``BACKGROUND_Z`` times its spread.
+
+    Median and median absolute deviation, so the few related posts a sample may hold do not
+    raise the bar; the spread is at least the median itself, so when arbitrary posts all share
+    the same little (a label on most posts, a common word), sharing just that is not enough.
+    """
+    if len(background) < 2:
+        return 0.0
+    middle = statistics.median(background)
+    spread = 1.4826 * statistics.median(abs(value - middle) for value in background)
+    return middle + BACKGROUND_Z * max(spread, middle)
+
+
+def _time_scale(span: ArchiveSpan) -> float | None:
+    """Days the archive takes to publish ``TIME_SCALE_POSTS`` posts (None without dates)."""
+    if span.first is None or span.last is None or span.essays < 2 or span.last <= span.first:
+        return None
+    return TIME_SCALE_POSTS * (span.last - span.first).days / span.essays
+
+
+def _add_nearness(candidates: dict[int, _Candidate], published: datetime | None, scale: float | None) -> None:
+    if published is None or scale is None or scale <= 0:
+        return
+    day = published.date()
+    for entry in candidates.values():
+        if entry.published is not None:
+            entry.nearness = math.exp(-abs((entry.published - day).days) / scale)
+
+
+async def _finish(
+    store: Store,
+    candidates: dict[int, _Candidate],
+    limit: int,
+    query: _Query,
+    threshold: _Thresholds,
+    *,
+    guild_id: GuildScope,
+) -> list[RelatedPost]:
+    # A candidate with nothing in common shows no evidence, whatever the background.
+    floor = max(threshold.evidence, 1e-9)
     ranked = sorted(
-        ((eid, c) for eid, c in candidates.items() if c.reference is not None or c.score >= THRESHOLD),
+        ((eid, c) for eid, c in candidates.items() if c.reference is not None or c.evidence >= floor),
         key=lambda item: (item[1].reference is not None, round(item[1].score, 6), item[0]),
         reverse=True,
     )[:limit]
-    ids = [eid for eid, _ in ranked]
-    briefs = await store.briefs(ids)
-    wording = [eid for eid, c in ranked if c.similarity >= WORDING_REASON]
-    texts = await store.essay_texts(wording) if wording and terms else {}
+    briefs = await store.briefs([eid for eid, _ in ranked], guild_id=guild_id)
     results: list[RelatedPost] = []
     for essay_id, candidate in ranked:
         brief: EssayBrief | None = briefs.get(essay_id)
@@ -271,30 +459,27 @@ async def _finish(store: Store, candidates: dict[int, _Candidate], limit: int, t
                 url=brief.url,
                 published=brief.published,
                 score=round(candidate.score, 4),
-                reasons=_reasons(candidate, terms, texts.get(essay_id)),
+                reasons=_reasons(candidate, query, threshold),
                 referenced=candidate.reference is not None,
             )
         )
     return results
 
 
-def _reasons(candidate: _Candidate, terms: list[str], text: str | None) -> list[str]:
+def _reasons(candidate: _Candidate, query: _Query, threshold: _Thresholds) -> list[str]:
     reasons: list[str] = []
     if candidate.reference is not None:
-        reasons.append(f"referenced in this essay: “{_clip(candidate.reference, 80)}”")
+        text, section = candidate.reference
+        reasons.append(f"referenced in §{section}: “{_clip(text, 80)}”")
     if candidate.labels:
         reasons.append("shares labels: " + ", ".join(candidate.labels))
     if candidate.speakers:
         reasons.append("also quotes " + _join_names(candidate.speakers))
-    if candidate.similarity >= WORDING_REASON:
-        shared = _shared_terms(terms, text) if text else []
-        reasons.append("similar wording" + (": " + ", ".join(shared[:4]) if shared else ""))
+    shared = _shared_stems(query, candidate.vector) if candidate.vector is not None else []
+    if shared and TEXT_WEIGHT * candidate.similarity >= max(threshold.wording, 1e-9):
+        named = list(dict.fromkeys(query.terms.forms[t] for t in shared[:REASON_WORDS]))
+        reasons.append("both discuss " + _join_names(named))
     return reasons
-
-
-def _shared_terms(terms: list[str], text: str) -> list[str]:
-    """The query terms that really occur in ``text`` (lowercased), inflections included."""
-    return [t for t in terms if re.search(rf"\b{re.escape(stem(t))}", text)]
 
 
 def _clip(text: str, length: int) -> str:

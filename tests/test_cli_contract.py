@@ -82,7 +82,7 @@ def test_related_quote_and_figures_json(capsys: pytest.CaptureFixture[str]) -> N
     assert related["target"]["url"] == COUNCIL
     first = related["results"][0]
     assert set(first) == {"key", "title", "url", "published", "score", "reasons"}
-    assert first["reasons"][0].startswith("referenced in this essay"), "an explicit reference ranks first"
+    assert first["reasons"][0].startswith("referenced in §"), "an explicit reference ranks first"
 
     assert main(["related", "--all", "--any-time", "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

@@ -1,4 +1,4 @@
-"""Small text utilities shared by the essay analysers: words, stopwords, sentences, a light stemmer.
+"""Small text utilities shared by the essay analysers: words, stopwords, sentences, a stemmer.
 
 Everything here is pure, deterministic and cheap: the analysers call these on every
 block of every essay, so there are no external models and no heavy normalisation.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
+
+import snowballstemmer
 
 logger = logging.getLogger(__name__)
 
@@ -85,37 +87,21 @@ def content_words(text: str) -> list[str]:
     return result
 
 
-_VOWELS = frozenset("aeiouy")
+# Snowball's English (Porter2) stemmer: a kept library, uses PyStemmer's C code when installed.
+_STEMMER = snowballstemmer.stemmer("english")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=16384)
 def stem(word: str) -> str:
-    """A tiny suffix-stripping stemmer: ``funds``/``funding``/``funded`` -> ``fund``.
+    """The Snowball (Porter2) stem: ``funds``/``funding``/``funded`` -> ``fund``.
 
     It only has to make inflections of one word meet, not produce real words; it is
     cached because the same few hundred words recur through an essay.
     """
     word = strip_possessive(word.lower())
-    if len(word) <= 3 or ("-" in word and not word.endswith(("s", "ed", "ing"))):
+    if len(word) <= 3:
         return word
-    if word.endswith(("ies", "ied")) and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith("sses"):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    for suffix in ("ing", "ed", "ly"):
-        base = word[: -len(suffix)]
-        if word.endswith(suffix) and len(base) >= 3 and _VOWELS.intersection(base):
-            word = base
-            # "planning" -> "plann" -> "plan": undo the doubled final consonant.
-            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz" + "aeiou":
-                word = word[:-1]
-            break
-    # Drop a final silent "e" so "vote", "votes" and "voted" all become "vot".
-    if len(word) > 3 and word.endswith("e") and not word.endswith("ee"):
-        word = word[:-1]
-    return word
+    return str(_STEMMER.stemWord(word))
 
 
 # Abbreviations that are always followed by more of the same sentence (titles before names).

@@ -4,19 +4,23 @@ from bot.store.base import StoreError
 from bot.store.lookup import EssayRef, fts_query
 from bot.store.migrate import SchemaError
 from bot.store.store import (
+    ArchiveSpan,
     EssayBrief,
     EssayRow,
     FeedRow,
     IngestOutcome,
+    RelatedVector,
     Store,
 )
 
 __all__ = [
+    "ArchiveSpan",
     "EssayBrief",
     "EssayRef",
     "EssayRow",
     "FeedRow",
     "IngestOutcome",
+    "RelatedVector",
     "SchemaError",
     "Store",
     "StoreError",

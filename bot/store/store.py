@@ -24,6 +24,7 @@ from bot.essays.model import (
     Reference,
     Section,
 )
+from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
 from bot.store.base import from_iso, to_iso, utcnow
 from bot.store.lookup import LookupQueries, figure_from_row, quote_from_row
 from bot.store.publishing import PublishingQueries
@@ -159,7 +160,7 @@ class Store(LookupQueries, PublishingQueries):
                 f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM {source} WHERE essay_id = ?)",
                 (essay_id,),
             )
-        for table in ("sections", "quotes", "figures", "essay_references", "essay_labels"):
+        for table in ("sections", "quotes", "figures", "essay_references", "essay_labels", "related_terms"):
             await db.execute(f"DELETE FROM {table} WHERE essay_id = ?", (essay_id,))
         await db.execute("DELETE FROM essay_fts WHERE rowid = ?", (essay_id,))
 
@@ -229,6 +230,11 @@ class Store(LookupQueries, PublishingQueries):
         await db.execute(
             "INSERT INTO essay_fts(rowid, title, body, labels) VALUES (?, ?, ?, ?)",
             (essay_id, essay.title, essay.body_text, " ".join(essay.labels)),
+        )
+        terms = essay_terms(essay.title, essay.blocks)
+        await db.execute(
+            "INSERT INTO related_terms(essay_id, terms, forms, norm) VALUES (?, ?, ?, ?)",
+            (essay_id, encode_counts(terms.counts), encode_forms(terms.forms), terms.norm),
         )
 
     def _essay_from_row(self, row: sqlite3.Row) -> EssayRow:
@@ -617,7 +623,7 @@ class Store(LookupQueries, PublishingQueries):
     # ---------------------------------------------------------------- related
 
     async def text_neighbours(
-        self, match: str, *, before: datetime | None, limit: int, target_id: int | None = None
+        self, match: str, *, guild_id: GuildScope, before: datetime | None, limit: int, target_id: int | None = None
     ) -> tuple[list[tuple[int, float]], float | None]:
         """Essays matching an FTS5 query, best first, as (essay id, relevance > 0).
 
@@ -627,11 +633,12 @@ class Store(LookupQueries, PublishingQueries):
         so it costs nothing extra.
         """
         weights = "bm25(essay_fts, 3.0, 1.0, 2.0)"
+        scope_sql, scope_params = visible("e.id", guild_id)
         sql = (
             f"SELECT essay_fts.rowid AS id, -{weights} AS score FROM essay_fts "
-            "JOIN essays e ON e.id = essay_fts.rowid WHERE essay_fts MATCH ? "
+            f"JOIN essays e ON e.id = essay_fts.rowid WHERE essay_fts MATCH ? AND ({scope_sql} OR e.id = ?) "
         )
-        params: list[Any] = [match]
+        params: list[Any] = [match, *scope_params, target_id if target_id is not None else -1]
         if before is not None:
             sql += "AND (e.published < ? OR e.id = ?) "
             params += [to_iso(before), target_id if target_id is not None else -1]
@@ -667,7 +674,13 @@ class Store(LookupQueries, PublishingQueries):
         return {r["label"]: int(r["n"]) for r in rows}
 
     async def label_neighbours(
-        self, weights: dict[str, float], *, before: datetime | None, exclude_id: int | None, limit: int
+        self,
+        weights: dict[str, float],
+        *,
+        guild_id: GuildScope,
+        before: datetime | None,
+        exclude_id: int | None,
+        limit: int,
     ) -> dict[int, list[str]]:
         """Essays sharing any of the weighted labels, heaviest shared weight first: {essay id: shared labels}.
 
@@ -683,6 +696,9 @@ class Store(LookupQueries, PublishingQueries):
         )
         params: list[Any] = [item for pair in weights.items() for item in pair]
         params.append(exclude_id if exclude_id is not None else -1)
+        scope_sql, scope_params = visible("e.id", guild_id)
+        sql += f"AND {scope_sql} "
+        params += scope_params
         if before is not None:
             sql += "AND e.published < ? "
             params.append(to_iso(before))
@@ -748,27 +764,116 @@ class Store(LookupQueries, PublishingQueries):
         )
         return [(r["resolved_key"], r["text"]) for r in rows]
 
-    async def briefs(self, essay_ids: Sequence[int]) -> dict[int, EssayBrief]:
+    async def resolved_reference_sections(self, essay_id: int) -> list[tuple[str, str, int]]:
+        """(resolved key, reference text, 1-based section) for each resolved reference of an essay."""
+        rows = await self._all(
+            "SELECT resolved_key, text, section FROM essay_references "
+            "WHERE essay_id = ? AND resolved_key IS NOT NULL ORDER BY id",
+            (essay_id,),
+        )
+        return [(r["resolved_key"], r["text"], int(r["section"])) for r in rows]
+
+    async def briefs(self, essay_ids: Sequence[int], *, guild_id: GuildScope) -> dict[int, EssayBrief]:
+        """Title, address and date of the given essays that the server may see."""
         found: dict[int, EssayBrief] = {}
+        scope_sql, scope_params = visible("id", guild_id)
         for start in range(0, len(essay_ids), 500):
             chunk = list(essay_ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
             for row in await self._all(
-                f"SELECT id, key, title, url, published FROM essays WHERE id IN ({marks})", chunk
+                f"SELECT id, key, title, url, published FROM essays WHERE id IN ({marks}) AND {scope_sql}",
+                (*chunk, *scope_params),
             ):
                 found[int(row["id"])] = _brief_from_row(row)
         return found
 
-    async def briefs_by_key(self, keys: Sequence[str]) -> dict[str, EssayBrief]:
+    async def briefs_by_key(self, keys: Sequence[str], *, guild_id: GuildScope) -> dict[str, EssayBrief]:
+        """Title, address and date of the given essays (by key) that the server may see."""
         wanted = sorted(set(keys))
         found: dict[str, EssayBrief] = {}
+        scope_sql, scope_params = visible("id", guild_id)
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             for row in await self._all(
-                f"SELECT id, key, title, url, published FROM essays WHERE key IN ({','.join('?' * len(chunk))})", chunk
+                f"SELECT id, key, title, url, published FROM essays WHERE key IN ({','.join('?' * len(chunk))}) "
+                f"AND {scope_sql}",
+                (*chunk, *scope_params),
             ):
                 found[row["key"]] = _brief_from_row(row)
         return found
+
+    async def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many essays hold each stem (``related_df``); stems no essay holds are left out."""
+        wanted = sorted(set(terms))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = await self._all(
+                f"SELECT term, essays FROM related_df WHERE term IN ({','.join('?' * len(chunk))})", chunk
+            )
+            found.update((r["term"], int(r["essays"])) for r in rows)
+        return found
+
+    async def term_vectors(self, essay_ids: Sequence[int]) -> dict[int, RelatedVector]:
+        """The stored stem counts, their norm and the date of each of ``essay_ids`` that has them."""
+        found: dict[int, RelatedVector] = {}
+        for start in range(0, len(essay_ids), 500):
+            chunk = list(essay_ids[start : start + 500])
+            rows = await self._all(
+                "SELECT t.essay_id AS id, t.terms, t.norm, e.published FROM related_terms t "
+                f"JOIN essays e ON e.id = t.essay_id WHERE t.essay_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for row in rows:
+                published = from_iso(row["published"])
+                found[int(row["id"])] = RelatedVector(
+                    decode_counts(row["terms"]), float(row["norm"]), published.date() if published else None
+                )
+        return found
+
+    async def stored_terms(self, essay_id: int) -> Terms | None:
+        """An essay's stored stem counts and written forms (None if it has none yet)."""
+        row = await self._one("SELECT terms, forms FROM related_terms WHERE essay_id = ?", (essay_id,))
+        if row is None:
+            return None
+        counts = decode_counts(row["terms"])
+        return Terms(counts, decode_forms(row["forms"], counts))
+
+    async def archive_span(self) -> ArchiveSpan:
+        """The archive's size, dates and id range: how fast it is written, and where to sample it."""
+        row = await self._one(
+            "SELECT (SELECT count(*) FROM essays) AS n, (SELECT min(published) FROM essays) AS first, "
+            "(SELECT max(published) FROM essays) AS last, (SELECT min(essay_id) FROM related_terms) AS low, "
+            "(SELECT max(essay_id) FROM related_terms) AS high"
+        )
+        if row is None:
+            return ArchiveSpan(0, None, None, None)
+        first, last = from_iso(row["first"]), from_iso(row["last"])
+        ids = (int(row["low"]), int(row["high"])) if row["low"] is not None else None
+        return ArchiveSpan(int(row["n"]), first.date() if first else None, last.date() if last else None, ids)
+
+    async def essays_without_terms(self, *, limit: int) -> list[int]:
+        """Essays stored before related terms were kept (migration 0008), to fill in."""
+        rows = await self._all(
+            "SELECT id FROM essays WHERE id NOT IN (SELECT essay_id FROM related_terms) ORDER BY id LIMIT ?", (limit,)
+        )
+        return [int(r["id"]) for r in rows]
+
+    async def fill_related_terms(self, essay_ids: Sequence[int]) -> int:
+        """Compute and store the related terms of essays that lack them; returns how many were written."""
+        written = 0
+        for essay_id in essay_ids:
+            row = await self.get_essay_by_id(essay_id)
+            if row is None:
+                continue
+            terms = essay_terms(row.essay.title, row.essay.blocks)
+            async with self.transaction() as db:
+                await db.execute(
+                    "INSERT OR IGNORE INTO related_terms(essay_id, terms, forms, norm) VALUES (?, ?, ?, ?)",
+                    (essay_id, encode_counts(terms.counts), encode_forms(terms.forms), terms.norm),
+                )
+            written += 1
+        return written
 
     async def all_essay_ids(self) -> list[int]:
         return [int(r["id"]) for r in await self._all("SELECT id FROM essays ORDER BY id")]
@@ -777,6 +882,23 @@ class Store(LookupQueries, PublishingQueries):
         """Every (server, essay) pair of the scope table, or of the rule it keeps (for consistency checks)."""
         source = "guild_essays_derived" if derived else "guild_essays"
         return {(int(r["guild_id"]), int(r["essay_id"])) for r in await self._all(f"SELECT * FROM {source}")}
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSpan:
+    essays: int
+    first: date | None
+    last: date | None
+    ids: tuple[int, int] | None  # lowest and highest id with related terms
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedVector:
+    """An essay's stored stem counts (bot/essays/terms.py), their tf norm, and its date."""
+
+    counts: dict[str, int]
+    norm: float
+    published: date | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,323 @@
+"""Thread names for sections without a heading: a key phrase made of the section's own words.
+
+A name is what an editor would put above the section: a short noun phrase (2 to 4 words, in
+sentence case, "Rainy-day fund withdrawals", "Role of the individual") naming what sets the
+section apart. Candidates are the runs of words between punctuation that begin and end with a
+content word, with at most one short joining word inside ("of", "the", "for", ...; never
+"and", so two unrelated nouns are never glued together). A candidate scores by the average
+weight of its content words, where a word weighs its count in the section, times the share of
+its uses in the whole essay that fall in this section, times its rarity across the essay's
+paragraphs (tf·idf with a locality factor, as keyword extractors such as YAKE and TF-IDF
+rankers do), with a bonus for words in the section's opening sentences (its claim) and for
+phrases the author repeats. Names are distinct within an essay. No model or word list beyond
+the shared stopwords: it runs in well under a millisecond per section.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from bot.essays.model import Block
+from bot.essays.text import STOPWORDS, normalise_apostrophes, stem, strip_possessive
+
+logger = logging.getLogger(__name__)
+
+MAX_TITLE_CHARS = 100
+# Content words in a name.
+MAX_NAME_WORDS = 4
+# Words in the section's first sentences weigh this much more: a section often opens with its claim.
+OPENING_BONUS = 1.5
+OPENING_SENTENCES = 2
+# A single word is a weak name ("Integrity"); it wins only when no phrase comes close.
+SINGLE_WORD_FACTOR = 0.35
+# Phrases are built around the section's this many strongest words.
+STRONG_WORDS = 8
+# A phrase scores the sum of its words' weights divided by (number of words) ** PHRASE_NORM.
+PHRASE_NORM = 0.5
+FALLBACK_WORDS = 6
+
+# Words after which the next word is most likely a verb ("they pay", "will stop", "to cut",
+# "has written"): general English function words, used to keep verbs out of names.
+_VERB_CUES = frozenset(
+    """i you we they he she it who which that will would can could should must may might shall to not
+    never did does do has have had was were is are be been being also just only often""".split()
+)
+_DETERMINERS = frozenset("the a an this that these those his her its their our my your every each no".split())
+# Joining words allowed inside a name (one run of them at most): "cost of the war", "duty to vote".
+_JOINERS = frozenset("of the a an to for in on with without against over under".split())
+# A run of words: letters with inner apostrophes or hyphens; anything else ends the phrase.
+_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*|\d[\d.,]*|[^\w\s]")
+_SENTENCE_ENDS = frozenset(".!?…")
+_OPENERS = frozenset("\"'“‘([")
+_URL_RE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[\w-]+(?:\.[\w-]+)+\.(?:com|net|org|io|gov|edu)\b", re.I)
+
+
+def trim_title(title: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """Collapse whitespace and cut at a word boundary with "…" so the result fits ``limit``."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:—–-") + "…"
+
+
+class _Word(NamedTuple):
+    surface: str
+    stem: str
+    content: bool
+    # Capitalised where a sentence does not start: a name, kept as the author writes it.
+    proper: bool
+
+
+@dataclass(slots=True)
+class _Candidate:
+    stems: tuple[str, ...]
+    words: tuple[_Word, ...]
+    score: float
+
+
+@lru_cache(maxsize=32768)
+def _word_info(token: str) -> tuple[str, bool, bool]:
+    """(stem or lowercase form, is a content word, is capitalised), cached: essays repeat their words."""
+    lower = token.lower()
+    base = strip_possessive(lower)
+    content = len(base) > 2 and base not in STOPWORDS and lower not in STOPWORDS
+    content = content and base.replace("-", "").replace("'", "").isalpha()
+    return (stem(base) if content else lower), content, token[0].isupper()
+
+
+def _phrases(text: str) -> list[tuple[list[_Word], int]]:
+    """The text's runs of words between punctuation, each with its sentence number."""
+    text = normalise_apostrophes(text)
+    if "://" in text or "www." in text or "@" in text or ".com" in text:
+        text = _URL_RE.sub(" . ", text)
+    runs: list[tuple[list[_Word], int]] = []
+    run: list[_Word] = []
+    sentence = 0
+    first = True
+    for token in _TOKEN_RE.findall(text):
+        if not token[0].isalpha():
+            if run:
+                runs.append((run, sentence))
+                run = []
+            if token in _SENTENCE_ENDS:
+                sentence += 1
+                first = True
+            elif token not in _OPENERS:
+                first = False
+            continue
+        word_stem, content, upper = _word_info(token)
+        run.append(_Word(token, word_stem, content, content and upper and not first))
+        first = False
+    if run:
+        runs.append((run, sentence))
+    return runs
+
+
+def _candidates(run: Sequence[_Word]) -> list[tuple[_Word, ...]]:
+    """Sub-runs that begin and end with a content word, with one group of at most two joiners."""
+    found: list[tuple[_Word, ...]] = []
+    for start, first in enumerate(run):
+        if not first.content:
+            continue
+        content = 0
+        joiners = 0
+        joined = False
+        for end in range(start, len(run)):
+            word = run[end]
+            if word.content:
+                if joiners:
+                    joined = True
+                content += 1
+                if content > MAX_NAME_WORDS:
+                    break
+                found.append(tuple(run[start : end + 1]))
+            elif word.surface.lower() in _JOINERS and not joined and joiners < 2:
+                joiners += 1
+            else:
+                break
+    return found
+
+
+def _display(words: Sequence[_Word]) -> str:
+    """Sentence case: the first word capitalised, names as the author writes them, the rest lowercase."""
+    shown: list[str] = []
+    for index, word in enumerate(words):
+        surface = word.surface
+        # Names and acronyms as the author writes them; other words in lowercase.
+        text = surface if word.proper or any(char.isupper() for char in surface[1:]) else surface.lower()
+        if index == 0:
+            text = text[:1].upper() + text[1:]
+        shown.append(text)
+    return " ".join(shown)
+
+
+def _fallback(text: str) -> str:
+    head = " ".join(text.split()[:FALLBACK_WORDS]).strip(" ,;:—–-\"“”'‘’")
+    return trim_title(head) if head else "Untitled section"
+
+
+def name_sections(
+    blocks: Sequence[Block], spans: Sequence[tuple[int, int]], *, fixed: Sequence[str | None] | None = None
+) -> list[str]:
+    """A name per span ``[start, end)`` of ``blocks``; ``fixed`` names (the author's headings) are kept.
+
+    Made-up names differ from each other and from the fixed ones.
+    """
+    fixed = list(fixed) if fixed is not None else [None] * len(spans)
+    phrases = [_phrases(block.text) for block in blocks]
+    # Essay-wide counts, and in how many paragraphs each stem appears (for its rarity).
+    essay_counts: Counter[str] = Counter()
+    paragraphs: Counter[str] = Counter()
+    for block_phrases in phrases:
+        stems = [word.stem for run, _ in block_phrases for word in run if word.content]
+        essay_counts.update(stems)
+        paragraphs.update(set(stems))
+    documents = max(1, sum(1 for block_phrases in phrases if block_phrases))
+
+    roles = _roles(phrases)
+    used = {trim_title(name).lower() for name in fixed if name}
+    used_stems: list[set[str]] = []
+    names: list[str] = []
+    for (start, end), given in zip(spans, fixed, strict=True):
+        if given:
+            names.append(trim_title(given))
+            continue
+        ranked = _rank(phrases[start:end], essay_counts, paragraphs, documents, roles)
+        name = None
+        for candidate in _prefer_phrases(ranked):
+            shown = trim_title(_display(candidate.words))
+            key_stems = set(candidate.stems)
+            if shown.lower() in used or any(key_stems <= earlier for earlier in used_stems):
+                continue
+            name = shown
+            used_stems.append(key_stems)
+            break
+        if name is None:
+            base = _fallback(" ".join(block.text for block in blocks[start:end]))
+            name, suffix = base, 2
+            while name.lower() in used:
+                # Only reached when sections share all their words; keep names distinct anyway.
+                name = trim_title(f"{base} ({suffix})")
+                suffix += 1
+        used.add(name.lower())
+        names.append(name)
+    return names
+
+
+@dataclass(slots=True)
+class _Roles:
+    """How a word is used across the essay: as a verb, or as the last word of a noun phrase."""
+
+    verb: Counter[str]
+    head: Counter[str]
+
+    def can_end(self, word: str) -> bool:
+        return self.head[word] > self.verb[word]
+
+    def can_start(self, word: str) -> bool:
+        return self.verb[word] * 2 <= self.head[word] + self.verb[word] or self.head[word] > self.verb[word]
+
+
+def _roles(phrases: Sequence[Sequence[tuple[list[_Word], int]]]) -> _Roles:
+    verb: Counter[str] = Counter()
+    head: Counter[str] = Counter()
+    for block_phrases in phrases:
+        for run, _ in block_phrases:
+            for index, word in enumerate(run):
+                if not word.content:
+                    continue
+                before = run[index - 1].surface.lower() if index else ""
+                if before in _VERB_CUES or (word.surface.endswith("ed") and before not in _DETERMINERS):
+                    # "they voted", "the board voted": a verb; "the elected board": not.
+                    verb[word.stem] += 1
+                elif index + 1 == len(run) or not run[index + 1].content:
+                    head[word.stem] += 1
+    return _Roles(verb, head)
+
+
+def _prefer_phrases(ranked: Sequence[_Candidate]) -> list[_Candidate]:
+    """The ranking with each single word preceded by the best phrase containing it ("Costs" ->
+    "Costs of the war"): a name is a phrase where the section has one."""
+    result: list[_Candidate] = []
+    placed: set[tuple[str, ...]] = set()
+    for candidate in ranked:
+        if len(candidate.stems) == 1:
+            word = candidate.stems[0]
+            phrase = next((c for c in ranked if len(c.stems) > 1 and word in c.stems and c.stems not in placed), None)
+            if phrase is not None:
+                result.append(phrase)
+                placed.add(phrase.stems)
+        if candidate.stems not in placed:
+            result.append(candidate)
+            placed.add(candidate.stems)
+    return result
+
+
+def _rank(
+    section: Sequence[Sequence[tuple[list[_Word], int]]],
+    essay_counts: Counter[str],
+    paragraphs: Counter[str],
+    documents: int,
+    roles: _Roles,
+) -> list[_Candidate]:
+    counts: Counter[str] = Counter()
+    opening: set[str] = set()
+    sentence_offset = 0
+    for block_phrases in section:
+        last = -1
+        for run, number in block_phrases:
+            for word in run:
+                if word.content:
+                    counts[word.stem] += 1
+                    if sentence_offset + number < OPENING_SENTENCES:
+                        opening.add(word.stem)
+            last = max(last, number)
+        sentence_offset += last + 1
+    weight: dict[str, float] = {}
+    for term, count in counts.items():
+        share = count / max(count, essay_counts[term])
+        rarity = math.log(1.0 + documents / max(1, paragraphs[term]))
+        # The square root of the share: the essay's theme word still counts in each section,
+        # beside what sets the section apart ("trust" and "risk", not only "risk").
+        weight[term] = count * math.sqrt(share) * rarity * (OPENING_BONUS if term in opening else 1.0)
+
+    # Only phrases holding one of the section's strongest words can win: skip the rest early.
+    strongest = set(sorted(weight, key=lambda w: -weight[w])[:STRONG_WORDS])
+    seen: dict[tuple[str, ...], tuple[tuple[_Word, ...], int]] = {}
+    for block_phrases in section:
+        for run, _ in block_phrases:
+            if not any(word.stem in strongest for word in run):
+                continue
+            for words in _candidates(run):
+                if not any(word.stem in strongest for word in words):
+                    continue
+                key = tuple(word.stem for word in words)
+                earlier = seen.get(key)
+                seen[key] = (earlier[0] if earlier else words, (earlier[1] if earlier else 0) + 1)
+    ranked: list[_Candidate] = []
+    for key, (words, repeats) in seen.items():
+        content = [word for word in key if word in weight]
+        if not content or len(set(content)) < len(content):
+            continue
+        if not roles.can_end(key[-1]) or not roles.can_start(key[0]):
+            continue
+        if repeats < 2 and max(counts[word] for word in content) < 2:
+            continue  # a phrase of words said once is an aside, not the subject
+        score = sum(weight[word] for word in content) / len(content) ** PHRASE_NORM * (1.0 + math.log(repeats))
+        if len(content) == 1:
+            score *= SINGLE_WORD_FACTOR
+        elif len(content) == MAX_NAME_WORDS:
+            score *= 0.9
+        ranked.append(_Candidate(key, words, score))
+    ranked.sort(key=lambda c: (-c.score, len(c.stems), c.stems))
+    return ranked

@@ -50,6 +50,7 @@ _OPENING_QUOTES = '“"«„'
 _CLOSING_QUOTES = '”"»'
 _DASHES = "—–-―"
 
+
 class Token(NamedTuple):
     """A content word of a block (stopwords and numbers are not kept)."""
 

@@ -514,7 +514,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\nHeadings (MAX_SECTIONS={MAX_SECTIONS})")
     for archive, summary in report.headings.items():
         print(
-            f"  {archive:<28} posts {summary['posts']:>4}  headings {summary['headings']:>5}  recall {summary['recall']:.3f}"
+            f"  {archive:<28} posts {summary['posts']:>4}  headings {summary['headings']:>5}"
+            f"  recall {summary['recall']:.3f}"
             f"  (posts within the limit {summary['recall_posts_within_max_sections']:.3f}; "
             f"{summary['posts_over_max_sections']} posts over it)  cuts at headings {summary['cuts_at_headings']:.3f}"
         )

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import NamedTuple
 
 from bot.essays.model import Block
-from bot.essays.text import STOPWORDS, normalise_apostrophes, stem, strip_possessive
+from bot.essays.section_words import BlockWords, Run, Word, block_words
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +49,6 @@ _VERB_CUES = frozenset(
 _DETERMINERS = frozenset("the a an this that these those his her its their our my your every each no".split())
 # Joining words allowed inside a name (one run of them at most): "cost of the war", "duty to vote".
 _JOINERS = frozenset("of the a an to for in on with without against over under".split())
-# A run of words: letters with inner apostrophes or hyphens; anything else ends the phrase.
-_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*|\d[\d.,]*|[^\w\s]")
-_SENTENCE_ENDS = frozenset(".!?…")
-_OPENERS = frozenset("\"'“‘([")
-_URL_RE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[\w-]+(?:\.[\w-]+)+\.(?:com|net|org|io|gov|edu)\b", re.I)
 
 
 def trim_title(title: str, limit: int = MAX_TITLE_CHARS) -> str:
@@ -70,62 +62,16 @@ def trim_title(title: str, limit: int = MAX_TITLE_CHARS) -> str:
     return cut.rstrip(" ,;:—–-") + "…"
 
 
-class _Word(NamedTuple):
-    surface: str
-    stem: str
-    content: bool
-    # Capitalised where a sentence does not start: a name, kept as the author writes it.
-    proper: bool
-
-
 @dataclass(slots=True)
 class _Candidate:
     stems: tuple[str, ...]
-    words: tuple[_Word, ...]
+    words: tuple[Word, ...]
     score: float
 
 
-@lru_cache(maxsize=32768)
-def _word_info(token: str) -> tuple[str, bool, bool]:
-    """(stem or lowercase form, is a content word, is capitalised), cached: essays repeat their words."""
-    lower = token.lower()
-    base = strip_possessive(lower)
-    content = len(base) > 2 and base not in STOPWORDS and lower not in STOPWORDS
-    content = content and base.replace("-", "").replace("'", "").isalpha()
-    return (stem(base) if content else lower), content, token[0].isupper()
-
-
-def _phrases(text: str) -> list[tuple[list[_Word], int]]:
-    """The text's runs of words between punctuation, each with its sentence number."""
-    text = normalise_apostrophes(text)
-    if "://" in text or "www." in text or "@" in text or ".com" in text:
-        text = _URL_RE.sub(" . ", text)
-    runs: list[tuple[list[_Word], int]] = []
-    run: list[_Word] = []
-    sentence = 0
-    first = True
-    for token in _TOKEN_RE.findall(text):
-        if not token[0].isalpha():
-            if run:
-                runs.append((run, sentence))
-                run = []
-            if token in _SENTENCE_ENDS:
-                sentence += 1
-                first = True
-            elif token not in _OPENERS:
-                first = False
-            continue
-        word_stem, content, upper = _word_info(token)
-        run.append(_Word(token, word_stem, content, content and upper and not first))
-        first = False
-    if run:
-        runs.append((run, sentence))
-    return runs
-
-
-def _candidates(run: Sequence[_Word]) -> list[tuple[_Word, ...]]:
+def _candidates(run: Sequence[Word]) -> list[tuple[Word, ...]]:
     """Sub-runs that begin and end with a content word, with one group of at most two joiners."""
-    found: list[tuple[_Word, ...]] = []
+    found: list[tuple[Word, ...]] = []
     for start, first in enumerate(run):
         if not first.content:
             continue
@@ -148,7 +94,7 @@ def _candidates(run: Sequence[_Word]) -> list[tuple[_Word, ...]]:
     return found
 
 
-def _display(words: Sequence[_Word]) -> str:
+def _display(words: Sequence[Word]) -> str:
     """Sentence case: the first word capitalised, names as the author writes them, the rest lowercase."""
     shown: list[str] = []
     for index, word in enumerate(words):
@@ -167,14 +113,24 @@ def _fallback(text: str) -> str:
 
 
 def name_sections(
-    blocks: Sequence[Block], spans: Sequence[tuple[int, int]], *, fixed: Sequence[str | None] | None = None
+    blocks: Sequence[Block],
+    spans: Sequence[tuple[int, int]],
+    *,
+    fixed: Sequence[str | None] | None = None,
+    words: Sequence[BlockWords] | None = None,
 ) -> list[str]:
     """A name per span ``[start, end)`` of ``blocks``; ``fixed`` names (the author's headings) are kept.
+
+    ``words`` are the blocks' words when the caller has read them already (``block_words``).
 
     Made-up names differ from each other and from the fixed ones.
     """
     fixed = list(fixed) if fixed is not None else [None] * len(spans)
-    phrases = [_phrases(block.text) for block in blocks]
+    if all(fixed):
+        return [trim_title(name) for name in fixed if name]
+    if words is None:
+        words = [block_words(block.text) for block in blocks]
+    phrases = [block.runs for block in words]
     # Essay-wide counts, and in how many paragraphs each stem appears (for its rarity).
     essay_counts: Counter[str] = Counter()
     paragraphs: Counter[str] = Counter()
@@ -228,7 +184,7 @@ class _Roles:
         return self.verb[word] * 2 <= self.head[word] + self.verb[word] or self.head[word] > self.verb[word]
 
 
-def _roles(phrases: Sequence[Sequence[tuple[list[_Word], int]]]) -> _Roles:
+def _roles(phrases: Sequence[Sequence[Run]]) -> _Roles:
     verb: Counter[str] = Counter()
     head: Counter[str] = Counter()
     for block_phrases in phrases:
@@ -264,7 +220,7 @@ def _prefer_phrases(ranked: Sequence[_Candidate]) -> list[_Candidate]:
 
 
 def _rank(
-    section: Sequence[Sequence[tuple[list[_Word], int]]],
+    section: Sequence[Sequence[Run]],
     essay_counts: Counter[str],
     paragraphs: Counter[str],
     documents: int,
@@ -293,7 +249,7 @@ def _rank(
 
     # Only phrases holding one of the section's strongest words can win: skip the rest early.
     strongest = set(sorted(weight, key=lambda w: -weight[w])[:STRONG_WORDS])
-    seen: dict[tuple[str, ...], tuple[tuple[_Word, ...], int]] = {}
+    seen: dict[tuple[str, ...], tuple[tuple[Word, ...], int]] = {}
     for block_phrases in section:
         for run, _ in block_phrases:
             if not any(word.stem in strongest for word in run):

@@ -11,12 +11,13 @@ words (``bot.essays.section_titles``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.essays.model import Block, Section
 from bot.essays.section_titles import MAX_TITLE_CHARS, name_sections, trim_title
-from bot.essays.segmenting import tokenise, topic_bounds
+from bot.essays.section_words import BlockWords, block_words
+from bot.essays.segmenting import topic_bounds
 
 logger = logging.getLogger(__name__)
 
@@ -38,26 +39,27 @@ class _Span:
     headings: tuple[str, ...] = ()
 
 
-def find_sections(
-    blocks: Sequence[Block], *, max_sections: int = DEFAULT_MAX_SECTIONS, idf: Mapping[str, float] | None = None
-) -> list[Section]:
+def find_sections(blocks: Sequence[Block], *, max_sections: int = DEFAULT_MAX_SECTIONS) -> list[Section]:
     """Split ``blocks`` into at most ``max_sections`` sections covering every block in order.
 
-    ``idf`` is accepted for callers that have archive statistics; the segmentation needs
-    only the essay's own words.
+    Everything comes from the essay's own words (and general-English word frequencies).
     """
-    del idf  # the section statistics come from the essay itself
     if not blocks:
         return []
     max_sections = max(1, max_sections)
     word_counts = [len(block.text.split()) for block in blocks]
+    # Each block is read once, for the segmentation and the names alike, and only when needed.
+    words: list[BlockWords] | None = None
     if any(block.kind == "heading" for block in blocks):
         spans = _heading_spans(blocks, word_counts, max_sections)
     else:
-        stems = [[token.stem for token in tokenise(block.text)] for block in blocks]
-        spans = [_Span(start, end) for start, end in topic_bounds(blocks, stems, word_counts, max_sections)]
+        words = [block_words(block.text) for block in blocks]
+        spans = [_Span(start, end) for start, end in topic_bounds(blocks, words, word_counts, max_sections)]
 
-    titles = _titles(spans, blocks)
+    fixed = [_heading_title(span.headings) if span.headings else None for span in spans]
+    if words is None and not all(fixed):
+        words = [block_words(block.text) for block in blocks]
+    titles = name_sections(blocks, [(span.start, span.end) for span in spans], fixed=fixed, words=words)
     return [
         Section(
             index=number,
@@ -69,11 +71,6 @@ def find_sections(
         )
         for number, (span, title) in enumerate(zip(spans, titles, strict=True), start=1)
     ]
-
-
-def _titles(spans: Sequence[_Span], blocks: Sequence[Block]) -> list[str]:
-    fixed = [_heading_title(span.headings) if span.headings else None for span in spans]
-    return name_sections(blocks, [(span.start, span.end) for span in spans], fixed=fixed)
 
 
 # --- sections from headings ---------------------------------------------------------------

@@ -6,12 +6,14 @@ programming over the units' gaps to make the whole essay cheapest to describe, t
 statistical segmentation of Utiyama and Isahara (2001): a section costs what its content
 words cost under a word distribution estimated from that section alone (Laplace-smoothed),
 so a stretch that keeps reusing its own vocabulary is cheap and one that mixes two
-vocabularies is dear; each extra section costs ``SECTION_PRIOR · log(words)``. Where the
-vocabulary changes, splitting pays for its prior; where it does not, it does not, so the
-number of sections follows the text, not its length. No section is shorter than
-``MIN_SECTION_WORDS``.
+vocabularies is dear; each cut costs ``SECTION_PRIOR · log(words)``, more where the words
+just before and just after it are alike (lexical cohesion across the gap, words weighted by
+their rarity in general English, as a TF-IDF gap segmenter weighs them). Where the
+vocabulary changes, a cut pays for itself; where it does not, it does not, so the number of
+sections follows the text, not its length. No section is shorter than ``MIN_SECTION_WORDS``.
 
-On real text this beats lexical-gap (TextTiling-style) scores: see ``bench/sections_quality.py``.
+On real text this beats TextTiling and a TF-IDF lexical-gap segmenter on their own: see
+``bench/sections_quality.py``.
 """
 
 from __future__ import annotations
@@ -19,73 +21,30 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-import re
-from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
-from typing import NamedTuple
 
 from bot.essays.model import Block
-from bot.essays.text import STOPWORDS, is_content_word, normalise_apostrophes, stem, strip_possessive
+from bot.essays.section_words import BlockWords, rarity
 
 logger = logging.getLogger(__name__)
 
 # Essays shorter than this are one discussion.
 MIN_SPLIT_WORDS = 300
 # No section is shorter than this (a section is one discussion, usually 200 to 600 words).
-MIN_SECTION_WORDS = 120
-# The cost of one more section, in units of log(content words of the essay). Tuned on
-# spliced marcusoft-posts documents only (bench/sections_quality.py); 2 to 3 are all close.
-SECTION_PRIOR = 2.5
+MIN_SECTION_WORDS = 150
+# Sections longer than this are not considered unless the essay needs them (it bounds the work).
+MAX_SECTION_WORDS = 1200
+# The cost of one more section, in units of log(content words of the essay), and how much
+# more a cut costs where the words on its two sides are alike (see ``topic_bounds``); the
+# words on each side compared. Tuned on spliced marcusoft-posts documents only
+# (bench/sections_quality.py); the socialmemorycomplex part is the report.
+SECTION_PRIOR = 1.5
+COHESION_WEIGHT = 4.0
+GAP_WINDOW_WORDS = 120
 
-_SEPARATED_TOKEN_RE = re.compile(r"([\W_]*)((?:[^\W\d_]\.){2,}|\d+(?:[.,]\d+)+|[^\W_]+(?:['\-][^\W_]+)*)")
-# URLs and e-mail addresses are not prose: "com" and "www" must not count as shared words.
-_URL_RE = re.compile(
-    r"\b(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|gov|edu|info)\b",
-    re.IGNORECASE,
-)
-# Cheap substring checks that let most paragraphs skip the URL regex.
-_URL_MARKERS = ("://", "www.", "@", ".com", ".net", ".org", ".io", ".gov", ".edu", ".info")
 _OPENING_QUOTES = '“"«„'
 _CLOSING_QUOTES = '”"»'
 _DASHES = "—–-―"
-
-
-class Token(NamedTuple):
-    """A content word of a block (stopwords and numbers are not kept)."""
-
-    surface: str
-    lower: str
-    stem: str
-    # True when the previous word was also a content word with only spaces between them,
-    # so a phrase may span both.
-    joined: bool
-
-
-@lru_cache(maxsize=32768)
-def _word_info(surface: str) -> tuple[str, str, bool]:
-    """Lowercase form, stem and content-ness of a word, cached: essays repeat their words."""
-    lower = surface.lower()
-    base = strip_possessive(lower)
-    return lower, stem(base), is_content_word(lower) and base not in STOPWORDS
-
-
-def tokenise(text: str) -> list[Token]:
-    """The content words of ``text`` in order, with their stems."""
-    result: list[Token] = []
-    previous_content = False
-    # One findall gives each word with the characters before it, which tell whether the
-    # word continues a phrase (only spaces) or starts a new one (punctuation).
-    text = normalise_apostrophes(text)
-    if any(marker in text for marker in _URL_MARKERS):
-        text = _URL_RE.sub(" . ", text)
-    for separator, surface in _SEPARATED_TOKEN_RE.findall(text):
-        lower, word_stem, content = _word_info(surface)
-        if content:
-            joined = previous_content and (separator == " " or separator.isspace())
-            result.append(Token(surface, lower, word_stem, joined))
-        previous_content = content
-    return result
 
 
 # --- indivisible units --------------------------------------------------------------------
@@ -153,68 +112,190 @@ def units(blocks: Sequence[Block]) -> list[tuple[int, int]]:
 # --- the segmentation ---------------------------------------------------------------------
 
 
-def _section_costs(counts: Sequence[Counter[str]], vocabulary: int) -> list[list[float]]:
-    """``costs[i][j]``: description length of units ``i..j-1`` as one section.
+def _fit_table(size: int) -> list[float]:
+    """``f·log(f + 1)`` for every count ``f`` up to ``size``: the costs below look counts up."""
+    return [count * math.log(count + 1) for count in range(size + 1)]
+
+
+def _section_costs(
+    unit_counts: Sequence[Sequence[tuple[int, int]]], unit_words: Sequence[int], vocabulary: int, longest: int
+) -> list[dict[int, float]]:
+    """``costs[i][j]``: description length of units ``i..j-1`` as one section, for spans up to ``longest`` words.
 
     Each content word costs ``log((n + V) / (f + 1))`` with ``n`` the section's content
     words, ``V`` the essay's vocabulary and ``f`` the word's count in the section; summed,
     that is ``n·log(n + V) - Σ f·log(f + 1)``, which grows by one unit at a time.
     """
-    size = len(counts)
-    costs = [[math.inf] * (size + 1) for _ in range(size + 1)]
+    total = sum(count for counts in unit_counts for _, count in counts)
+    table = _fit_table(total)
+    size = len(unit_counts)
+    costs: list[dict[int, float]] = []
     for first in range(size):
-        running: dict[str, int] = {}
+        row: dict[int, float] = {}
+        running: dict[int, int] = {}
         tokens = 0
         fit = 0.0
+        words = 0
         for last in range(first, size):
-            for word, count in counts[last].items():
+            words += unit_words[last]
+            if words > longest and last > first:
+                break
+            for word, count in unit_counts[last]:
                 old = running.get(word, 0)
-                new = old + count
-                running[word] = new
-                fit += new * math.log(new + 1) - (old * math.log(old + 1) if old else 0.0)
+                running[word] = old + count
+                fit += table[old + count] - table[old]
                 tokens += count
-            costs[first][last + 1] = tokens * math.log(tokens + vocabulary) - fit if tokens else 0.0
+            row[last + 1] = tokens * math.log(tokens + vocabulary) - fit if tokens else 0.0
+        costs.append(row)
     return costs
 
 
+def _gap_similarity(
+    unit_counts: Sequence[Sequence[tuple[int, int]]], unit_words: Sequence[int], weights: Sequence[float]
+) -> list[float]:
+    """Cosine similarity of the ``GAP_WINDOW_WORDS`` before and after each gap between units.
+
+    Words are weighted by their general-English rarity, so a shared "people" counts little
+    and a shared "redistricting" a lot. ``similarity[g]`` is for the gap before unit ``g``.
+    """
+    size = len(unit_counts)
+    similarity = [0.0] * (size + 1)
+    for gap in range(1, size):
+        left = _window(unit_counts, unit_words, range(gap - 1, -1, -1))
+        right = _window(unit_counts, unit_words, range(gap, size))
+        dot = sum(count * right[word] * weights[word] ** 2 for word, count in left.items() if word in right)
+        if dot:
+            left_norm = math.sqrt(sum((count * weights[word]) ** 2 for word, count in left.items()))
+            right_norm = math.sqrt(sum((count * weights[word]) ** 2 for word, count in right.items()))
+            similarity[gap] = dot / (left_norm * right_norm)
+    return similarity
+
+
+def _window(
+    unit_counts: Sequence[Sequence[tuple[int, int]]], unit_words: Sequence[int], order: range
+) -> dict[int, int]:
+    window: dict[int, int] = {}
+    words = 0
+    for unit in order:
+        if words >= GAP_WINDOW_WORDS:
+            break
+        for word, count in unit_counts[unit]:
+            window[word] = window.get(word, 0) + count
+        words += unit_words[unit]
+    return window
+
+
 def topic_bounds(
-    blocks: Sequence[Block], stems: Sequence[Sequence[str]], word_counts: Sequence[int], max_sections: int
+    blocks: Sequence[Block], words: Sequence[BlockWords], word_counts: Sequence[int], max_sections: int
 ) -> list[tuple[int, int]]:
     """Block spans ``[start, end)`` of the sections of a run of blocks without headings.
 
-    ``stems`` are each block's content-word stems; at most ``max_sections`` sections.
+    ``words`` are each block's words (``section_words.block_words``); at most ``max_sections`` sections.
     """
     spans = units(blocks)
     sizes = [sum(word_counts[a:b]) for a, b in spans]
-    if sum(sizes) < MIN_SPLIT_WORDS or len(spans) < 2 or max_sections < 2:
+    total_words = sum(sizes)
+    if total_words < MIN_SPLIT_WORDS or len(spans) < 2 or max_sections < 2:
         return [(0, len(blocks))]
-    counts = [Counter(word for i in range(a, b) for word in stems[i]) for a, b in spans]
-    vocabulary = len(set().union(*counts))
-    total = sum(sum(count.values()) for count in counts)
-    costs = _section_costs(counts, vocabulary)
-    prior = SECTION_PRIOR * math.log(max(2, total))
-    prefix = [0]
-    for size in sizes:
-        prefix.append(prefix[-1] + size)
-    size = len(spans)
-    # best[p][j]: cheapest split of units 0..j-1 into p sections (p bounded by max_sections).
-    best = [[math.inf] * (size + 1) for _ in range(max_sections + 1)]
-    back = [[0] * (size + 1) for _ in range(max_sections + 1)]
+
+    ids: dict[str, int] = {}
+    forms: list[str] = []
+    unit_counts: list[list[tuple[int, int]]] = []
+    for a, b in spans:
+        counts: dict[int, int] = {}
+        for block in words[a:b]:
+            for word_stem in block.stems:
+                index = ids.get(word_stem)
+                if index is None:
+                    index = ids[word_stem] = len(ids)
+                    forms.append("")
+                counts[index] = counts.get(index, 0) + 1
+            for word_stem, form in block.forms:
+                index = ids[word_stem]
+                if not forms[index]:
+                    forms[index] = form
+        unit_counts.append(list(counts.items()))
+    tokens = sum(count for counts in unit_counts for _, count in counts)
+    weights = [rarity(form) for form in forms]
+
+    # Sections longer than this are never considered (it bounds the work); a longer essay
+    # than max_sections of them may use longer ones.
+    longest = max(MAX_SECTION_WORDS, 2 * total_words // max_sections)
+    costs = _section_costs(unit_counts, sizes, len(ids), longest)
+    similarity = _gap_similarity(unit_counts, sizes, weights)
+    prior = SECTION_PRIOR * math.log(max(2, tokens))
+    # A cut between two stretches that share their rarer words costs more: up to
+    # (1 + COHESION_WEIGHT) times the plain prior where the two sides say the same thing.
+    cut_cost = [prior * (1.0 + COHESION_WEIGHT * value) for value in similarity]
+    cut_cost[0] = prior
+
+    prefix = list(itertools.accumulate(sizes, initial=0))
+    bounds = _best_bounds(costs, cut_cost, prefix, max_sections)
+    if not bounds and longest < total_words:
+        # No way to cut within the length bound (a tiny unit between two long ones): drop it.
+        costs = _section_costs(unit_counts, sizes, len(ids), total_words)
+        bounds = _best_bounds(costs, cut_cost, prefix, max_sections)
+    if len(bounds) < 3:
+        return [(0, len(blocks))]
+    return [(spans[a][0], spans[b - 1][1]) for a, b in itertools.pairwise(bounds)]
+
+
+def _best_bounds(
+    costs: Sequence[dict[int, float]], cut_cost: Sequence[float], prefix: Sequence[int], max_parts: int
+) -> list[int]:
+    """Unit indexes ``[0, ..., size]`` bounding the cheapest sections (at most ``max_parts``); [] if none fit."""
+    bounds = _cheapest(costs, cut_cost, prefix)
+    if bounds and len(bounds) - 1 > max_parts:
+        bounds = _cheapest_counted(costs, cut_cost, prefix, max_parts)
+    return bounds
+
+
+def _allowed(costs: Sequence[dict[int, float]], prefix: Sequence[int], end: int) -> list[tuple[int, float]]:
+    """The starts of the sections that may end at unit ``end``, with the section's cost."""
+    return [
+        (start, costs[start][end])
+        for start in range(end)
+        if end in costs[start] and prefix[end] - prefix[start] >= MIN_SECTION_WORDS
+    ]
+
+
+def _cheapest(costs: Sequence[dict[int, float]], cut_cost: Sequence[float], prefix: Sequence[int]) -> list[int]:
+    size = len(costs)
+    best = [math.inf] * (size + 1)
+    back = [0] * (size + 1)
+    best[0] = 0.0
+    for end in range(1, size + 1):
+        for start, cost in _allowed(costs, prefix, end):
+            value = best[start] + cost + cut_cost[start]
+            if value < best[end]:
+                best[end], back[end] = value, start
+    if best[size] == math.inf:
+        return []
+    bounds = [size]
+    while bounds[-1]:
+        bounds.append(back[bounds[-1]])
+    return bounds[::-1]
+
+
+def _cheapest_counted(
+    costs: Sequence[dict[int, float]], cut_cost: Sequence[float], prefix: Sequence[int], max_parts: int
+) -> list[int]:
+    """As ``_cheapest``, with at most ``max_parts`` sections (rarely needed: long essays, low limits)."""
+    size = len(costs)
+    best = [[math.inf] * (size + 1) for _ in range(max_parts + 1)]
+    back = [[0] * (size + 1) for _ in range(max_parts + 1)]
     best[0][0] = 0.0
-    for parts in range(1, max_sections + 1):
-        for end in range(1, size + 1):
-            for start in range(end):
-                previous = best[parts - 1][start]
-                if previous == math.inf or prefix[end] - prefix[start] < MIN_SECTION_WORDS:
-                    continue
-                value = previous + costs[start][end] + prior
+    for end in range(1, size + 1):
+        allowed = _allowed(costs, prefix, end)
+        for parts in range(1, max_parts + 1):
+            for start, cost in allowed:
+                value = best[parts - 1][start] + cost + cut_cost[start]
                 if value < best[parts][end]:
                     best[parts][end], back[parts][end] = value, start
-    parts = min(range(max_sections + 1), key=lambda p: best[p][size])
+    parts = min(range(1, max_parts + 1), key=lambda p: best[p][size])
     if best[parts][size] == math.inf:
-        return [(0, len(blocks))]
+        return []
     bounds = [size]
-    for p in range(parts, 0, -1):
-        bounds.append(back[p][bounds[-1]])
-    bounds.reverse()
-    return [(spans[a][0], spans[b - 1][1]) for a, b in itertools.pairwise(bounds)]
+    for layer in range(parts, 0, -1):
+        bounds.append(back[layer][bounds[-1]])
+    return bounds[::-1]

@@ -227,14 +227,6 @@ def test_titles_are_made_from_each_sections_own_key_words() -> None:
         assert " and " not in section.title
 
 
-def test_archive_idf_gives_the_same_boundaries() -> None:
-    blocks = paragraphs(TRANSIT + COURT + LIBRARY)
-    common = {"city": 0.2, "public": 0.3, "council": 0.5, "court": 0.5, "library": 1.5}
-    sections = find_sections(blocks, idf=common)
-    assert starts(sections) == [0, len(TRANSIT), len(TRANSIT) + len(COURT)]
-    assert_good_titles(sections)
-
-
 def test_multi_paragraph_quotation_is_never_cut() -> None:
     texts = [*TRANSIT[:3], QUOTE_INTRO, *QUOTED_PASSAGE, *LIBRARY[2:]]
     blocks = paragraphs(texts)

@@ -28,10 +28,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import random
 import re
+import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -285,10 +288,99 @@ def texttiling_method() -> Callable[[Sequence[Block], int], list[int]] | None:
     return run
 
 
-def evaluate_boundaries(docs: Sequence[Doc]) -> dict[str, dict[str, float]]:
+@dataclass(frozen=True, slots=True)
+class TfidfGap:
+    """A TF-IDF lexical-gap segmenter, the classic baseline (Hearst's depth scores over cosine gaps).
+
+    Block vectors are sublinear tf times idf, the idf fitted on every post of the archive part
+    (more than the project sees: it reads one essay at a time). At each gap between blocks the
+    ``WINDOW_WORDS`` before and after are compared by cosine; a gap's depth is how far its
+    similarity sits below the nearest peaks on both sides. ``true_count`` takes the deepest
+    gaps up to the true number of sections (a generous oracle); otherwise every gap deeper than
+    mean - sd/2 (Hearst's cutoff) is a boundary, deepest first, none within ``MIN_WORDS`` of
+    another. Window and spacing were chosen on the tune part (100/200/300 words; 200 was best).
+    """
+
+    idf: dict[str, float]
+    unseen: float
+    true_count: bool
+
+    WINDOW_WORDS = 200
+    MIN_WORDS = 150
+
+    @classmethod
+    def fit(cls, posts: Sequence[Post], *, true_count: bool) -> TfidfGap:
+        frequency: Counter[str] = Counter()
+        for post in posts:
+            frequency.update({word for block in post.blocks for word in _gap_words(block.text)})
+        size = len(posts)
+        idf = {word: math.log((1 + size) / (1 + count)) + 1 for word, count in frequency.items()}
+        return cls(idf, math.log(1 + size) + 1, true_count)
+
+    def _vector(self, blocks: Sequence[Block]) -> dict[str, float]:
+        counts = Counter(word for block in blocks for word in _gap_words(block.text))
+        return {word: (1 + math.log(count)) * self.idf.get(word, self.unseen) for word, count in counts.items()}
+
+    def __call__(self, blocks: Sequence[Block], parts: int) -> list[int]:
+        sizes = [words(block) for block in blocks]
+        similarity: list[float] = []
+        for gap in range(1, len(blocks)):
+            begin, taken = gap, 0
+            while begin > 0 and taken < self.WINDOW_WORDS:
+                begin -= 1
+                taken += sizes[begin]
+            end, taken = gap, 0
+            while end < len(blocks) and taken < self.WINDOW_WORDS:
+                taken += sizes[end]
+                end += 1
+            similarity.append(_cosine(self._vector(blocks[begin:gap]), self._vector(blocks[gap:end])))
+        if not similarity:
+            return [0]
+        depth = [_depth(similarity, index) for index in range(len(similarity))]
+        ranked = sorted(range(len(depth)), key=lambda index: -depth[index])
+        if not self.true_count:
+            cutoff = statistics.fmean(depth) - statistics.pstdev(depth) / 2
+            ranked = [index for index in ranked if depth[index] > cutoff]
+        chosen: list[int] = []
+        for index in ranked:
+            if self.true_count and len(chosen) >= parts - 1:
+                break
+            if all(sum(sizes[min(index, other) + 1 : max(index, other) + 1]) >= self.MIN_WORDS for other in chosen):
+                chosen.append(index)
+        return [0, *sorted(index + 1 for index in chosen)]
+
+
+def _gap_words(text: str) -> list[str]:
+    found = _WORD_RE.findall(text.lower().replace("’", "'"))
+    return [word for word in found if len(word) > 2 and word not in STOPWORDS]
+
+
+def _cosine(left: dict[str, float], right: dict[str, float]) -> float:
+    dot = sum(value * right[word] for word, value in left.items() if word in right)
+    norms = math.sqrt(sum(v * v for v in left.values())) * math.sqrt(sum(v * v for v in right.values()))
+    return dot / norms if norms else 0.0
+
+
+def _depth(similarity: Sequence[float], index: int) -> float:
+    """Hearst's depth: the climb from this gap to the nearest peak on each side."""
+    left = right = similarity[index]
+    position = index
+    while position > 0 and similarity[position - 1] >= left:
+        position -= 1
+        left = similarity[position]
+    position = index
+    while position + 1 < len(similarity) and similarity[position + 1] >= right:
+        position += 1
+        right = similarity[position]
+    return (left - similarity[index]) + (right - similarity[index])
+
+
+def evaluate_boundaries(docs: Sequence[Doc], posts: Sequence[Post]) -> dict[str, dict[str, float]]:
     methods: dict[str, Callable[[Sequence[Block], int], list[int]]] = {
         "project (find_sections)": project_starts,
         "equal parts, true count": equal_starts,
+        "TF-IDF gap, depth cutoff": TfidfGap.fit(posts, true_count=False),
+        "TF-IDF gap, true count": TfidfGap.fit(posts, true_count=True),
     }
     tiling = texttiling_method()
     if tiling is not None:
@@ -467,7 +559,7 @@ def run(docs_per_part: int, seed: int) -> Report | None:
         posts = load_posts(archive)
         everything.update({(post.archive, post.name): post for post in posts})
         docs = spliced_docs(posts, docs_per_part, seed)
-        report.boundaries[f"{part}: {archive}"] = evaluate_boundaries(docs)
+        report.boundaries[f"{part}: {archive}"] = evaluate_boundaries(docs, posts)
         report.headings[archive] = heading_recall(posts)
     report.pairs = name_pairs(everything)
     report.names = name_shape(report.pairs)

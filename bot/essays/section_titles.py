@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.essays.model import Block
-from bot.essays.section_words import BlockWords, Run, Word, block_words
+from bot.essays.section_words import BlockWords, Word, block_words
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +40,6 @@ STRONG_WORDS = 8
 PHRASE_NORM = 0.5
 FALLBACK_WORDS = 6
 
-# Words after which the next word is most likely a verb ("they pay", "will stop", "to cut",
-# "has written"): general English function words, used to keep verbs out of names.
-_VERB_CUES = frozenset(
-    """i you we they he she it who which that will would can could should must may might shall to not
-    never did does do has have had was were is are be been being also just only often""".split()
-)
-_DETERMINERS = frozenset("the a an this that these those his her its their our my your every each no".split())
 # Joining words allowed inside a name (one run of them at most): "cost of the war", "duty to vote".
 _JOINERS = frozenset("of the a an to for in on with without against over under".split())
 
@@ -130,17 +123,18 @@ def name_sections(
         return [trim_title(name) for name in fixed if name]
     if words is None:
         words = [block_words(block.text) for block in blocks]
-    phrases = [block.runs for block in words]
     # Essay-wide counts, and in how many paragraphs each stem appears (for its rarity).
     essay_counts: Counter[str] = Counter()
     paragraphs: Counter[str] = Counter()
-    for block_phrases in phrases:
-        stems = [word.stem for run, _ in block_phrases for word in run if word.content]
-        essay_counts.update(stems)
-        paragraphs.update(set(stems))
-    documents = max(1, sum(1 for block_phrases in phrases if block_phrases))
-
-    roles = _roles(phrases)
+    verbs: Counter[str] = Counter()
+    heads: Counter[str] = Counter()
+    for block in words:
+        essay_counts.update(block.stems)
+        paragraphs.update(set(block.stems))
+        verbs.update(block.verbs)
+        heads.update(block.heads)
+    documents = max(1, sum(1 for block in words if block.runs))
+    roles = _Roles(verbs, heads)
     used = {trim_title(name).lower() for name in fixed if name}
     used_stems: list[set[str]] = []
     names: list[str] = []
@@ -148,7 +142,7 @@ def name_sections(
         if given:
             names.append(trim_title(given))
             continue
-        ranked = _rank(phrases[start:end], essay_counts, paragraphs, documents, roles)
+        ranked = _rank(words[start:end], essay_counts, paragraphs, documents, roles)
         name = None
         for candidate in _prefer_phrases(ranked):
             shown = trim_title(_display(candidate.words))
@@ -184,23 +178,6 @@ class _Roles:
         return self.verb[word] * 2 <= self.head[word] + self.verb[word] or self.head[word] > self.verb[word]
 
 
-def _roles(phrases: Sequence[Sequence[Run]]) -> _Roles:
-    verb: Counter[str] = Counter()
-    head: Counter[str] = Counter()
-    for block_phrases in phrases:
-        for run, _ in block_phrases:
-            for index, word in enumerate(run):
-                if not word.content:
-                    continue
-                before = run[index - 1].surface.lower() if index else ""
-                if before in _VERB_CUES or (word.surface.endswith("ed") and before not in _DETERMINERS):
-                    # "they voted", "the board voted": a verb; "the elected board": not.
-                    verb[word.stem] += 1
-                elif index + 1 == len(run) or not run[index + 1].content:
-                    head[word.stem] += 1
-    return _Roles(verb, head)
-
-
 def _prefer_phrases(ranked: Sequence[_Candidate]) -> list[_Candidate]:
     """The ranking with each single word preceded by the best phrase containing it ("Costs" ->
     "Costs of the war"): a name is a phrase where the section has one."""
@@ -219,26 +196,30 @@ def _prefer_phrases(ranked: Sequence[_Candidate]) -> list[_Candidate]:
     return result
 
 
+def _opening_stems(section: Sequence[BlockWords]) -> set[str]:
+    """Content stems of the section's first ``OPENING_SENTENCES`` sentences."""
+    opening: set[str] = set()
+    sentence_offset = 0
+    for block in section:
+        for run, number in block.runs:
+            if sentence_offset + number >= OPENING_SENTENCES:
+                return opening
+            opening.update(word.stem for word in run if word.content)
+        sentence_offset += block.runs[-1][1] + 1 if block.runs else 0
+    return opening
+
+
 def _rank(
-    section: Sequence[Sequence[Run]],
+    section: Sequence[BlockWords],
     essay_counts: Counter[str],
     paragraphs: Counter[str],
     documents: int,
     roles: _Roles,
 ) -> list[_Candidate]:
     counts: Counter[str] = Counter()
-    opening: set[str] = set()
-    sentence_offset = 0
-    for block_phrases in section:
-        last = -1
-        for run, number in block_phrases:
-            for word in run:
-                if word.content:
-                    counts[word.stem] += 1
-                    if sentence_offset + number < OPENING_SENTENCES:
-                        opening.add(word.stem)
-            last = max(last, number)
-        sentence_offset += last + 1
+    for block in section:
+        counts.update(block.stems)
+    opening = _opening_stems(section)
     weight: dict[str, float] = {}
     for term, count in counts.items():
         share = count / max(count, essay_counts[term])
@@ -250,8 +231,10 @@ def _rank(
     # Only phrases holding one of the section's strongest words can win: skip the rest early.
     strongest = set(sorted(weight, key=lambda w: -weight[w])[:STRONG_WORDS])
     seen: dict[tuple[str, ...], tuple[tuple[Word, ...], int]] = {}
-    for block_phrases in section:
-        for run, _ in block_phrases:
+    for block in section:
+        if strongest.isdisjoint(block.stems):
+            continue
+        for run, _ in block.runs:
             if not any(word.stem in strongest for word in run):
                 continue
             for words in _candidates(run):

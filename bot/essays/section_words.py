@@ -60,24 +60,57 @@ class BlockWords:
     stems: tuple[str, ...]
     # Lowercase form of each content stem's first use, for its general-English rarity.
     forms: tuple[tuple[str, str], ...]
+    # Stems used here as a verb ("they voted"), and as the last word of a noun phrase ("the vote.").
+    verbs: tuple[str, ...]
+    heads: tuple[str, ...]
 
 
-# token -> (stem or lowercase form, is a content word, lowercase form without possessive)
-_INFO: dict[str, tuple[str, bool, str]] = {}
-_INFO_LIMIT = 200_000
+# Words after which the next word is most likely a verb ("they pay", "will stop", "to cut",
+# "has written"): general English function words, used to keep verbs out of names.
+_VERB_CUES = frozenset(
+    """i you we they he she it who which that will would can could should must may might shall to not
+    never did does do has have had was were is are be been being also just only often""".split()
+)
+_DETERMINERS = frozenset("the a an this that these those his her its their our my your every each no".split())
+
+_PUNCTUATION = 0
+_SENTENCE_END = 1
+_OPENER = 2
+_OTHER = 3
+_CONTENT = 4
 
 
-def _info(token: str) -> tuple[str, bool, str]:
-    found = _INFO.get(token)
-    if found is None:
-        lower = token.lower()
-        base = strip_possessive(lower)
-        content = len(base) > 2 and base not in STOPWORDS and lower not in STOPWORDS
-        content = content and base.replace("-", "").replace("'", "").isalpha()
-        found = ((stem(base) if content else lower), content, base)
-        if len(_INFO) < _INFO_LIMIT:
-            _INFO[token] = found
-    return found
+class _Entry(NamedTuple):
+    """What a token is, worked out once per distinct token."""
+
+    kind: int
+    # The word as it stands in a run, mid-sentence and at a sentence start.
+    word: Word | None
+    first_word: Word | None
+    # Lowercase form without possessive; whether the word is probably a verb after any word
+    # (an "-ed" form) and after these words in particular.
+    base: str
+    ed_form: bool
+
+
+_ENTRIES: dict[str, _Entry] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _entry(token: str) -> _Entry:
+    if not token[0].isalpha():
+        kind = _SENTENCE_END if token in _SENTENCE_ENDS else _OPENER if token in _OPENERS else _PUNCTUATION
+        return _Entry(kind, None, None, "", False)
+    lower = token.lower()
+    base = strip_possessive(lower)
+    content = len(base) > 2 and base not in STOPWORDS and lower not in STOPWORDS
+    content = content and base.replace("-", "").replace("'", "").isalpha()
+    if not content:
+        word = Word(token, lower, False, False)
+        return _Entry(_OTHER, word, word, lower, False)
+    word_stem = stem(base)
+    proper = Word(token, word_stem, True, True) if token[0].isupper() else Word(token, word_stem, True, False)
+    return _Entry(_CONTENT, proper, Word(token, word_stem, True, False), base, token.endswith("ed"))
 
 
 def block_words(text: str) -> BlockWords:
@@ -91,30 +124,57 @@ def block_words(text: str) -> BlockWords:
     run: list[Word] = []
     stems: list[str] = []
     forms: dict[str, str] = {}
+    verbs: list[str] = []
+    heads: list[str] = []
+    # The last content word of the run, while it may still end a noun phrase.
+    pending: str | None = None
     sentence = 0
     first = True
+    entries = _ENTRIES
     for token in _TOKEN_RE.findall(text):
-        if not token[0].isalpha():
+        entry = entries.get(token)
+        if entry is None:
+            entry = _entry(token)
+            if len(entries) < _CACHE_LIMIT:
+                entries[token] = entry
+        kind = entry.kind
+        if kind <= _OPENER:
+            if pending is not None:
+                heads.append(pending)
+                pending = None
             if run:
                 runs.append((tuple(run), sentence))
                 run = []
-            if token in _SENTENCE_ENDS:
+            if kind == _SENTENCE_END:
                 sentence += 1
                 first = True
-            elif token not in _OPENERS:
+            elif kind == _PUNCTUATION:
                 first = False
             continue
-        word_stem, content, base = _info(token)
-        if content:
-            stems.append(word_stem)
-            forms.setdefault(word_stem, base)
-            run.append(Word(token, word_stem, True, not first and token[0].isupper()))
-        else:
-            run.append(Word(token, word_stem, False, False))
+        word = entry.first_word if first else entry.word
+        assert word is not None
         first = False
+        if kind == _OTHER:
+            if pending is not None:
+                heads.append(pending)
+                pending = None
+            run.append(word)
+            continue
+        pending = None
+        before = run[-1].surface.lower() if run else ""
+        stems.append(word.stem)
+        forms.setdefault(word.stem, entry.base)
+        if before in _VERB_CUES or (entry.ed_form and before not in _DETERMINERS):
+            # "they voted", "the board voted": a verb; "the elected board": not.
+            verbs.append(word.stem)
+        else:
+            pending = word.stem
+        run.append(word)
+    if pending is not None:
+        heads.append(pending)
     if run:
         runs.append((tuple(run), sentence))
-    return BlockWords(tuple(runs), tuple(stems), tuple(forms.items()))
+    return BlockWords(tuple(runs), tuple(stems), tuple(forms.items()), tuple(verbs), tuple(heads))
 
 
 # --- general-English rarity -----------------------------------------------------------------
@@ -136,6 +196,6 @@ def rarity(word: str) -> float:
 
         _zipf = zipf_frequency
     value = min(RARITY_CEILING, max(RARITY_FLOOR, _ZIPF_TOP - _zipf(word, "en")))
-    if len(_RARITY) < _INFO_LIMIT:
+    if len(_RARITY) < _CACHE_LIMIT:
         _RARITY[word] = value
     return value

@@ -32,8 +32,9 @@ logger = logging.getLogger(__name__)
 MIN_SPLIT_WORDS = 300
 # No section is shorter than this (a section is one discussion, usually 200 to 600 words).
 MIN_SECTION_WORDS = 150
-# Sections longer than this are not considered unless the essay needs them (it bounds the work).
-MAX_SECTION_WORDS = 1200
+# Sections longer than this are not considered unless the essay needs them: a discussion runs
+# 200 to 600 words, and the bound keeps the work linear in the essay's length.
+MAX_SECTION_WORDS = 800
 # The cost of one more section, in units of log(content words of the essay), and how much
 # more a cut costs where the words on its two sides are alike (see ``topic_bounds``); the
 # words on each side compared. Tuned on spliced marcusoft-posts documents only

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.essays.model import Block
-from bot.essays.section_words import BlockWords, Word, block_words
+from bot.essays.section_words import BlockWords, Word, block_words, rarity
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ MAX_TITLE_CHARS = 100
 # Content words in a name.
 MAX_NAME_WORDS = 4
 # Words in the section's first sentences weigh this much more: a section often opens with its claim.
-OPENING_BONUS = 1.5
+OPENING_BONUS = 2.5
 OPENING_SENTENCES = 2
 # A single word is a weak name ("Integrity"); it wins only when no phrase comes close.
 SINGLE_WORD_FACTOR = 0.35
@@ -39,6 +39,10 @@ STRONG_WORDS = 8
 # A phrase scores the sum of its words' weights divided by (number of words) ** PHRASE_NORM.
 PHRASE_NORM = 0.5
 FALLBACK_WORDS = 6
+W_COUNT = 1.0
+W_SHARE = 0.0
+W_SPREAD = 0.0
+W_GENERAL = 1.0
 
 # Joining words allowed inside a name (one run of them at most): "cost of the war", "duty to vote".
 _JOINERS = frozenset("of the a an to for in on with without against over under".split())
@@ -128,13 +132,16 @@ def name_sections(
     paragraphs: Counter[str] = Counter()
     verbs: Counter[str] = Counter()
     heads: Counter[str] = Counter()
+    forms: dict[str, str] = {}
     for block in words:
         essay_counts.update(block.stems)
         paragraphs.update(set(block.stems))
         verbs.update(block.verbs)
         heads.update(block.heads)
+        forms.update(block.forms)
     documents = max(1, sum(1 for block in words if block.runs))
     roles = _Roles(verbs, heads)
+    general = {term: rarity(form) for term, form in forms.items()}
     used = {trim_title(name).lower() for name in fixed if name}
     used_stems: list[set[str]] = []
     names: list[str] = []
@@ -142,7 +149,7 @@ def name_sections(
         if given:
             names.append(trim_title(given))
             continue
-        ranked = _rank(words[start:end], essay_counts, paragraphs, documents, roles)
+        ranked = _rank(words[start:end], essay_counts, paragraphs, documents, roles, general)
         name = None
         for candidate in _prefer_phrases(ranked):
             shown = trim_title(_display(candidate.words))
@@ -215,6 +222,7 @@ def _rank(
     paragraphs: Counter[str],
     documents: int,
     roles: _Roles,
+    general: dict[str, float],
 ) -> list[_Candidate]:
     counts: Counter[str] = Counter()
     for block in section:
@@ -223,10 +231,16 @@ def _rank(
     weight: dict[str, float] = {}
     for term, count in counts.items():
         share = count / max(count, essay_counts[term])
-        rarity = math.log(1.0 + documents / max(1, paragraphs[term]))
+        spread = math.log(1.0 + documents / max(1, paragraphs[term]))
         # The square root of the share: the essay's theme word still counts in each section,
         # beside what sets the section apart ("trust" and "risk", not only "risk").
-        weight[term] = count * math.sqrt(share) * rarity * (OPENING_BONUS if term in opening else 1.0)
+        weight[term] = (
+            count**W_COUNT
+            * share**W_SHARE
+            * spread**W_SPREAD
+            * general[term] ** W_GENERAL
+            * (OPENING_BONUS if term in opening else 1.0)
+        )
 
     # Only phrases holding one of the section's strongest words can win: skip the rest early.
     strongest = set(sorted(weight, key=lambda w: -weight[w])[:STRONG_WORDS])

@@ -243,7 +243,9 @@ def _rank(
         )
 
     # Only phrases holding one of the section's strongest words can win: skip the rest early.
-    strongest = set(sorted(weight, key=lambda w: -weight[w])[:STRONG_WORDS])
+    # A phrase needs a word the section uses more than once (below), so only those compete.
+    repeated = [term for term, count in counts.items() if count > 1] or list(counts)
+    strongest = set(sorted(repeated, key=lambda w: -weight[w])[:STRONG_WORDS])
     seen: dict[tuple[str, ...], tuple[tuple[Word, ...], int]] = {}
     for block in section:
         if strongest.isdisjoint(block.stems):

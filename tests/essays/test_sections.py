@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.essays.model import Block, Section
 from bot.essays.section_titles import name_sections
+from bot.essays.section_words import RARITY_CEILING, RARITY_FLOOR, block_words, rarity
 from bot.essays.sections import MAX_TITLE_CHARS, find_sections, trim_title
 
 # Three hand-written topics for a headingless essay: city transit money, a court ruling on
@@ -290,13 +291,16 @@ def test_short_essays_are_one_section() -> None:
 
 
 def test_section_count_follows_the_topics_not_the_length() -> None:
+    # A section is one discussion, usually 200 to 600 words: two topics make two sections, not
+    # four of 200 words, and six make six, each starting where its subject does.
     two_topics = paragraphs(TRANSIT + COURT)  # about 790 words
-    assert len(TRANSIT) in starts(find_sections(two_topics))
-    long_essay = paragraphs(TRANSIT + COURT + LIBRARY + TRANSIT + COURT + LIBRARY)
+    sections = find_sections(two_topics)
+    assert starts(sections) == [0, len(TRANSIT)]
+    long_essay = paragraphs(TRANSIT + COURT + LIBRARY + TRANSIT + COURT + LIBRARY)  # about 2,500 words
     sections = find_sections(long_essay)
     assert_partition(sections, long_essay)
-    # Every change of subject is a boundary, whatever the length.
-    assert {4, 9, 14, 18, 23} <= set(starts(sections))
+    assert starts(sections) == [0, 4, 9, 14, 18, 23]
+    assert all(200 <= section.word_count <= 600 for section in sections)
 
 
 def test_max_sections_is_respected() -> None:
@@ -492,3 +496,29 @@ def test_made_up_names_are_distinct_phrases_of_the_sections_own_words() -> None:
     # The author's heading is kept as given; made-up names never repeat it.
     fixed = name_sections(blocks, spans, fixed=[None, "The maps", None])
     assert fixed[1] == "The maps"
+
+
+def test_block_words_are_read_once_for_segmenting_and_naming() -> None:
+    words = block_words("The council voted on Tuesday. The city’s rainy-day funds, and the fund's reserve, grew.")
+    # Runs of words between punctuation, each with its sentence number.
+    assert [([word.surface for word in run], sentence) for run, sentence in words.runs] == [
+        (["The", "council", "voted", "on", "Tuesday"], 0),
+        (["The", "city's", "rainy-day", "funds"], 1),
+        (["and", "the", "fund's", "reserve"], 1),
+        (["grew"], 1),
+    ]
+    # Content stems in order: inflections and possessives meet; stopwords are left out.
+    assert words.stems == ("council", "vot", "tuesday", "city", "rainy-day", "fund", "fund", "reserv", "grew")
+    assert "vot" in words.verbs  # "council voted": a verb, so never the end of a name
+    assert {"tuesday", "fund", "reserv"} <= set(words.heads)
+    # "Tuesday" is a name mid-sentence; "The" opening a sentence is not.
+    assert [word.proper for word in words.runs[0][0]] == [False, False, False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("common", "rare"), [("people", "redistricting"), ("time", "ridership"), ("make", "compactness")]
+)
+def test_rarity_weighs_everyday_words_below_topic_words(common: str, rare: str) -> None:
+    assert RARITY_FLOOR <= rarity(common) < rarity(rare) <= RARITY_CEILING
+    # A word no list knows (a coined name) weighs the most.
+    assert rarity("zzyzxqat") == RARITY_CEILING

@@ -15,6 +15,7 @@ the shared stopwords: it runs in well under a millisecond per section.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 from collections import Counter
@@ -35,14 +36,10 @@ OPENING_SENTENCES = 2
 # A single word is a weak name ("Integrity"); it wins only when no phrase comes close.
 SINGLE_WORD_FACTOR = 0.35
 # Phrases are built around the section's this many strongest words.
-STRONG_WORDS = 8
+STRONG_WORDS = 5
 # A phrase scores the sum of its words' weights divided by (number of words) ** PHRASE_NORM.
 PHRASE_NORM = 0.5
 FALLBACK_WORDS = 6
-W_COUNT = 1.0
-W_SHARE = 0.0
-W_SPREAD = 0.0
-W_GENERAL = 1.0
 
 # Joining words allowed inside a name (one run of them at most): "cost of the war", "duty to vote".
 _JOINERS = frozenset("of the a an to for in on with without against over under".split())
@@ -66,9 +63,12 @@ class _Candidate:
     score: float
 
 
-def _candidates(run: Sequence[Word]) -> list[tuple[Word, ...]]:
-    """Sub-runs that begin and end with a content word, with one group of at most two joiners."""
-    found: list[tuple[Word, ...]] = []
+def _candidates(
+    run: Sequence[Word], stems: Sequence[str], wanted: set[str]
+) -> list[tuple[tuple[str, ...], tuple[Word, ...]]]:
+    """Sub-runs that begin and end with a content word, with one group of at most two joiners,
+    and hold one of the ``wanted`` stems: each as (its stems, its words)."""
+    found: list[tuple[tuple[str, ...], tuple[Word, ...]]] = []
     for start, first in enumerate(run):
         if not first.content:
             continue
@@ -83,8 +83,10 @@ def _candidates(run: Sequence[Word]) -> list[tuple[Word, ...]]:
                 content += 1
                 if content > MAX_NAME_WORDS:
                     break
-                found.append(tuple(run[start : end + 1]))
-            elif word.surface.lower() in _JOINERS and not joined and joiners < 2:
+                key = tuple(stems[start : end + 1])
+                if not wanted.isdisjoint(key):
+                    found.append((key, tuple(run[start : end + 1])))
+            elif word.stem in _JOINERS and not joined and joiners < 2:
                 joiners += 1
             else:
                 break
@@ -127,19 +129,14 @@ def name_sections(
         return [trim_title(name) for name in fixed if name]
     if words is None:
         words = [block_words(block.text) for block in blocks]
-    # Essay-wide counts, and in how many paragraphs each stem appears (for its rarity).
-    essay_counts: Counter[str] = Counter()
-    paragraphs: Counter[str] = Counter()
+    # How each word is used across the essay (verb or noun), and its rarity in general English.
     verbs: Counter[str] = Counter()
     heads: Counter[str] = Counter()
     forms: dict[str, str] = {}
     for block in words:
-        essay_counts.update(block.stems)
-        paragraphs.update(set(block.stems))
         verbs.update(block.verbs)
         heads.update(block.heads)
         forms.update(block.forms)
-    documents = max(1, sum(1 for block in words if block.runs))
     roles = _Roles(verbs, heads)
     general = {term: rarity(form) for term, form in forms.items()}
     used = {trim_title(name).lower() for name in fixed if name}
@@ -149,7 +146,7 @@ def name_sections(
         if given:
             names.append(trim_title(given))
             continue
-        ranked = _rank(words[start:end], essay_counts, paragraphs, documents, roles, general)
+        ranked = _rank(words[start:end], roles, general)
         name = None
         for candidate in _prefer_phrases(ranked):
             shown = trim_title(_display(candidate.words))
@@ -216,59 +213,42 @@ def _opening_stems(section: Sequence[BlockWords]) -> set[str]:
     return opening
 
 
-def _rank(
-    section: Sequence[BlockWords],
-    essay_counts: Counter[str],
-    paragraphs: Counter[str],
-    documents: int,
-    roles: _Roles,
-    general: dict[str, float],
-) -> list[_Candidate]:
+def _rank(section: Sequence[BlockWords], roles: _Roles, general: dict[str, float]) -> list[_Candidate]:
     counts: Counter[str] = Counter()
     for block in section:
         counts.update(block.stems)
-    opening = _opening_stems(section)
-    weight: dict[str, float] = {}
-    for term, count in counts.items():
-        share = count / max(count, essay_counts[term])
-        spread = math.log(1.0 + documents / max(1, paragraphs[term]))
-        # The square root of the share: the essay's theme word still counts in each section,
-        # beside what sets the section apart ("trust" and "risk", not only "risk").
-        weight[term] = (
-            count**W_COUNT
-            * share**W_SHARE
-            * spread**W_SPREAD
-            * general[term] ** W_GENERAL
-            * (OPENING_BONUS if term in opening else 1.0)
-        )
+    # A word weighs its count in the section times its rarity in general English: what the
+    # section keeps talking about ("socialism", "dentist"), not what any text says ("people").
+    weight = {term: count * general[term] for term, count in counts.items()}
+    for term in _opening_stems(section):
+        weight[term] *= OPENING_BONUS
 
     # Only phrases holding one of the section's strongest words can win: skip the rest early.
     # A phrase needs a word the section uses more than once (below), so only those compete.
     repeated = [term for term, count in counts.items() if count > 1] or list(counts)
-    strongest = set(sorted(repeated, key=lambda w: -weight[w])[:STRONG_WORDS])
+    strongest = set(heapq.nlargest(STRONG_WORDS, repeated, key=weight.__getitem__))
     seen: dict[tuple[str, ...], tuple[tuple[Word, ...], int]] = {}
     for block in section:
         if strongest.isdisjoint(block.stems):
             continue
         for run, _ in block.runs:
-            if not any(word.stem in strongest for word in run):
+            stems = [word.stem for word in run]
+            if strongest.isdisjoint(stems):
                 continue
-            for words in _candidates(run):
-                if not any(word.stem in strongest for word in words):
-                    continue
-                key = tuple(word.stem for word in words)
+            for key, words in _candidates(run, stems, strongest):
                 earlier = seen.get(key)
-                seen[key] = (earlier[0] if earlier else words, (earlier[1] if earlier else 0) + 1)
+                seen[key] = (earlier[0], earlier[1] + 1) if earlier else (words, 1)
     ranked: list[_Candidate] = []
+    can_end, can_start = roles.can_end, roles.can_start
     for key, (words, repeats) in seen.items():
         content = [word for word in key if word in weight]
-        if not content or len(set(content)) < len(content):
-            continue
-        if not roles.can_end(key[-1]) or not roles.can_start(key[0]):
-            continue
-        if repeats < 2 and max(counts[word] for word in content) < 2:
+        if repeats < 2 and all(counts[word] < 2 for word in content):
             continue  # a phrase of words said once is an aside, not the subject
-        score = sum(weight[word] for word in content) / len(content) ** PHRASE_NORM * (1.0 + math.log(repeats))
+        if len(set(content)) < len(content) or not can_end(key[-1]) or not can_start(key[0]):
+            continue
+        score = sum([weight[word] for word in content]) / len(content) ** PHRASE_NORM
+        if repeats > 1:
+            score *= 1.0 + math.log(repeats)
         if len(content) == 1:
             score *= SINGLE_WORD_FACTOR
         elif len(content) == MAX_NAME_WORDS:

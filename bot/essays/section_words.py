@@ -80,19 +80,11 @@ _OTHER = 3
 _CONTENT = 4
 
 
-class _Entry(NamedTuple):
-    """What a token is, worked out once per distinct token."""
-
-    kind: int
-    # The word as it stands in a run, mid-sentence and at a sentence start.
-    word: Word | None
-    first_word: Word | None
-    # Lowercase form without possessive; whether the word is probably a verb after any word
-    # (an "-ed" form) and after these words in particular.
-    base: str
-    ed_form: bool
-
-
+# What a token is, worked out once per distinct token: its kind; the word as it stands in a
+# run mid-sentence and at a sentence start; its lowercase form without possessive; whether it
+# is an "-ed" form (a verb unless a determiner precedes it); whether it cues a verb after it,
+# and whether it is a determiner.
+_Entry = tuple[int, Word | None, Word | None, str, bool, bool, bool]
 _ENTRIES: dict[str, _Entry] = {}
 _CACHE_LIMIT = 200_000
 
@@ -100,17 +92,19 @@ _CACHE_LIMIT = 200_000
 def _entry(token: str) -> _Entry:
     if not token[0].isalpha():
         kind = _SENTENCE_END if token in _SENTENCE_ENDS else _OPENER if token in _OPENERS else _PUNCTUATION
-        return _Entry(kind, None, None, "", False)
+        return (kind, None, None, "", False, False, False)
     lower = token.lower()
     base = strip_possessive(lower)
     content = len(base) > 2 and base not in STOPWORDS and lower not in STOPWORDS
     content = content and base.replace("-", "").replace("'", "").isalpha()
+    cue, determiner = lower in _VERB_CUES, lower in _DETERMINERS
     if not content:
         word = Word(token, lower, False, False)
-        return _Entry(_OTHER, word, word, lower, False)
+        return (_OTHER, word, word, lower, False, cue, determiner)
     word_stem = stem(base)
-    proper = Word(token, word_stem, True, True) if token[0].isupper() else Word(token, word_stem, True, False)
-    return _Entry(_CONTENT, proper, Word(token, word_stem, True, False), base, token.endswith("ed"))
+    plain = Word(token, word_stem, True, False)
+    proper = Word(token, word_stem, True, True) if token[0].isupper() else plain
+    return (_CONTENT, proper, plain, base, token.endswith("ed"), cue, determiner)
 
 
 def block_words(text: str) -> BlockWords:
@@ -128,6 +122,8 @@ def block_words(text: str) -> BlockWords:
     heads: list[str] = []
     # The last content word of the run, while it may still end a noun phrase.
     pending: str | None = None
+    # Whether the previous word of the run cues a verb, or is a determiner.
+    after_cue = after_determiner = False
     sentence = 0
     first = True
     entries = _ENTRIES
@@ -137,7 +133,7 @@ def block_words(text: str) -> BlockWords:
             entry = _entry(token)
             if len(entries) < _CACHE_LIMIT:
                 entries[token] = entry
-        kind = entry.kind
+        kind, word, first_word, base, ed_form, cue, determiner = entry
         if kind <= _OPENER:
             if pending is not None:
                 heads.append(pending)
@@ -145,31 +141,34 @@ def block_words(text: str) -> BlockWords:
             if run:
                 runs.append((tuple(run), sentence))
                 run = []
+                after_cue = after_determiner = False
             if kind == _SENTENCE_END:
                 sentence += 1
                 first = True
             elif kind == _PUNCTUATION:
                 first = False
             continue
-        word = entry.first_word if first else entry.word
+        if first:
+            word = first_word
+            first = False
         assert word is not None
-        first = False
+        run.append(word)
         if kind == _OTHER:
             if pending is not None:
                 heads.append(pending)
                 pending = None
-            run.append(word)
-            continue
-        pending = None
-        before = run[-1].surface.lower() if run else ""
-        stems.append(word.stem)
-        forms.setdefault(word.stem, entry.base)
-        if before in _VERB_CUES or (entry.ed_form and before not in _DETERMINERS):
-            # "they voted", "the board voted": a verb; "the elected board": not.
-            verbs.append(word.stem)
         else:
-            pending = word.stem
-        run.append(word)
+            word_stem = word.stem
+            stems.append(word_stem)
+            if word_stem not in forms:
+                forms[word_stem] = base
+            if after_cue or (ed_form and not after_determiner):
+                # "they voted", "the board voted": a verb; "the elected board": not.
+                verbs.append(word_stem)
+                pending = None
+            else:
+                pending = word_stem
+        after_cue, after_determiner = cue, determiner
     if pending is not None:
         heads.append(pending)
     if run:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 from bot.essays.model import Block
@@ -113,13 +114,20 @@ def units(blocks: Sequence[Block]) -> list[tuple[int, int]]:
 # --- the segmentation ---------------------------------------------------------------------
 
 
+# ``f·log(f + 1)`` for every count ``f`` met so far: the costs below look counts up.
+_FIT = [0.0]
+
+
 def _fit_table(size: int) -> list[float]:
-    """``f·log(f + 1)`` for every count ``f`` up to ``size``: the costs below look counts up."""
-    return [count * math.log(count + 1) for count in range(size + 1)]
+    """The table of ``f·log(f + 1)``, long enough for counts up to ``size``."""
+    while len(_FIT) <= size:
+        count = len(_FIT)
+        _FIT.append(count * math.log(count + 1))
+    return _FIT
 
 
 def _section_costs(
-    unit_counts: Sequence[Sequence[tuple[int, int]]], unit_words: Sequence[int], vocabulary: int, longest: int
+    unit_counts: Sequence[Sequence[tuple[str, int]]], unit_words: Sequence[int], vocabulary: int, longest: int
 ) -> list[dict[int, float]]:
     """``costs[i][j]``: description length of units ``i..j-1`` as one section, for spans up to ``longest`` words.
 
@@ -127,13 +135,15 @@ def _section_costs(
     words, ``V`` the essay's vocabulary and ``f`` the word's count in the section; summed,
     that is ``n·log(n + V) - Σ f·log(f + 1)``, which grows by one unit at a time.
     """
-    total = sum(count for counts in unit_counts for _, count in counts)
-    table = _fit_table(total)
+    unit_tokens = [sum(count for _, count in counts) for counts in unit_counts]
+    table = _fit_table(sum(unit_tokens))
+    log = math.log
     size = len(unit_counts)
     costs: list[dict[int, float]] = []
     for first in range(size):
         row: dict[int, float] = {}
-        running: dict[int, int] = {}
+        running: dict[str, int] = {}
+        get = running.get
         tokens = 0
         fit = 0.0
         words = 0
@@ -142,17 +152,18 @@ def _section_costs(
             if words > longest and last > first:
                 break
             for word, count in unit_counts[last]:
-                old = running.get(word, 0)
-                running[word] = old + count
-                fit += table[old + count] - table[old]
-                tokens += count
-            row[last + 1] = tokens * math.log(tokens + vocabulary) - fit if tokens else 0.0
+                old = get(word, 0)
+                new = old + count
+                running[word] = new
+                fit += table[new] - table[old]
+            tokens += unit_tokens[last]
+            row[last + 1] = tokens * log(tokens + vocabulary) - fit if tokens else 0.0
         costs.append(row)
     return costs
 
 
 def _gap_similarity(
-    unit_counts: Sequence[Sequence[tuple[int, int]]], unit_words: Sequence[int], weights: Sequence[float]
+    unit_counts: Sequence[Sequence[tuple[str, int]]], unit_words: Sequence[int], weights: dict[str, float]
 ) -> list[float]:
     """Cosine similarity of the ``GAP_WINDOW_WORDS`` before and after each gap between units.
 
@@ -160,28 +171,36 @@ def _gap_similarity(
     and a shared "redistricting" a lot. ``similarity[g]`` is for the gap before unit ``g``.
     """
     size = len(unit_counts)
+    vectors = [[(word, count * weights[word]) for word, count in counts] for counts in unit_counts]
     similarity = [0.0] * (size + 1)
     for gap in range(1, size):
-        left = _window(unit_counts, unit_words, range(gap - 1, -1, -1))
-        right = _window(unit_counts, unit_words, range(gap, size))
-        dot = sum(count * right[word] * weights[word] ** 2 for word, count in left.items() if word in right)
+        left = _window(vectors, unit_words, range(gap - 1, -1, -1))
+        right = _window(vectors, unit_words, range(gap, size))
+        if len(right) < len(left):
+            left, right = right, left
+        dot = 0.0
+        for word, value in left.items():
+            other = right.get(word)
+            if other is not None:
+                dot += value * other
         if dot:
-            left_norm = math.sqrt(sum((count * weights[word]) ** 2 for word, count in left.items()))
-            right_norm = math.sqrt(sum((count * weights[word]) ** 2 for word, count in right.items()))
+            left_norm = math.sqrt(sum(value * value for value in left.values()))
+            right_norm = math.sqrt(sum(value * value for value in right.values()))
             similarity[gap] = dot / (left_norm * right_norm)
     return similarity
 
 
 def _window(
-    unit_counts: Sequence[Sequence[tuple[int, int]]], unit_words: Sequence[int], order: range
-) -> dict[int, int]:
-    window: dict[int, int] = {}
+    vectors: Sequence[Sequence[tuple[str, float]]], unit_words: Sequence[int], order: range
+) -> dict[str, float]:
+    window: dict[str, float] = {}
+    get = window.get
     words = 0
     for unit in order:
         if words >= GAP_WINDOW_WORDS:
             break
-        for word, count in unit_counts[unit]:
-            window[word] = window.get(word, 0) + count
+        for word, value in vectors[unit]:
+            window[word] = get(word, 0.0) + value
         words += unit_words[unit]
     return window
 
@@ -199,30 +218,22 @@ def topic_bounds(
     if total_words < MIN_SPLIT_WORDS or len(spans) < 2 or max_sections < 2:
         return [(0, len(blocks))]
 
-    ids: dict[str, int] = {}
-    forms: list[str] = []
-    unit_counts: list[list[tuple[int, int]]] = []
+    unit_counts: list[list[tuple[str, int]]] = []
+    forms: dict[str, str] = {}
     for a, b in spans:
-        counts: dict[int, int] = {}
+        counts: Counter[str] = Counter()
         for block in words[a:b]:
-            for word_stem in block.stems:
-                index = ids.get(word_stem)
-                if index is None:
-                    index = ids[word_stem] = len(ids)
-                    forms.append("")
-                counts[index] = counts.get(index, 0) + 1
+            counts.update(block.stems)
             for word_stem, form in block.forms:
-                index = ids[word_stem]
-                if not forms[index]:
-                    forms[index] = form
+                forms.setdefault(word_stem, form)
         unit_counts.append(list(counts.items()))
-    tokens = sum(count for counts in unit_counts for _, count in counts)
-    weights = [rarity(form) for form in forms]
+    tokens = sum(len(block.stems) for block in words)
+    weights = {word_stem: rarity(form) for word_stem, form in forms.items()}
 
     # Sections longer than this are never considered (it bounds the work); a longer essay
     # than max_sections of them may use longer ones.
     longest = max(MAX_SECTION_WORDS, 2 * total_words // max_sections)
-    costs = _section_costs(unit_counts, sizes, len(ids), longest)
+    costs = _section_costs(unit_counts, sizes, len(forms), longest)
     similarity = _gap_similarity(unit_counts, sizes, weights)
     prior = SECTION_PRIOR * math.log(max(2, tokens))
     # A cut between two stretches that share their rarer words costs more: up to
@@ -234,7 +245,7 @@ def topic_bounds(
     bounds = _best_bounds(costs, cut_cost, prefix, max_sections)
     if not bounds and longest < total_words:
         # No way to cut within the length bound (a tiny unit between two long ones): drop it.
-        costs = _section_costs(unit_counts, sizes, len(ids), total_words)
+        costs = _section_costs(unit_counts, sizes, len(forms), total_words)
         bounds = _best_bounds(costs, cut_cost, prefix, max_sections)
     if len(bounds) < 3:
         return [(0, len(blocks))]

@@ -522,3 +522,14 @@ def test_rarity_weighs_everyday_words_below_topic_words(common: str, rare: str) 
     assert RARITY_FLOOR <= rarity(common) < rarity(rare) <= RARITY_CEILING
     # A word no list knows (a coined name) weighs the most.
     assert rarity("zzyzxqat") == RARITY_CEILING
+
+
+def test_paragraphs_longer_than_any_section_still_split_at_the_topic_change() -> None:
+    # Two 900-word paragraphs on two subjects with a one-line aside between them: no section can
+    # stay under the usual length bound, so the bound gives way rather than the partition.
+    transit, library = " ".join(TRANSIT * 3), " ".join(LIBRARY * 2)
+    blocks = paragraphs([transit, "So much for that.", library])
+    sections = find_sections(blocks)
+    assert_partition(sections, blocks)
+    assert len(sections) == 2
+    assert sections[0].blocks[0].text == transit and sections[-1].blocks[-1].text == library

@@ -263,12 +263,19 @@ def _best_bounds(
 
 
 def _allowed(costs: Sequence[dict[int, float]], prefix: Sequence[int], end: int) -> list[tuple[int, float]]:
-    """The starts of the sections that may end at unit ``end``, with the section's cost."""
-    return [
-        (start, costs[start][end])
-        for start in range(end)
-        if end in costs[start] and prefix[end] - prefix[start] >= MIN_SECTION_WORDS
-    ]
+    """The starts of the sections that may end at unit ``end``, with the section's cost.
+
+    Walking back from ``end``, the first start without a cost is past the length bound, and so
+    is every start before it.
+    """
+    allowed: list[tuple[int, float]] = []
+    for start in range(end - 1, -1, -1):
+        cost = costs[start].get(end)
+        if cost is None:
+            break
+        if prefix[end] - prefix[start] >= MIN_SECTION_WORDS:
+            allowed.append((start, cost))
+    return allowed
 
 
 def _cheapest(costs: Sequence[dict[int, float]], cut_cost: Sequence[float], prefix: Sequence[int]) -> list[int]:

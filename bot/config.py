@@ -69,7 +69,7 @@ class Settings:
     poll_interval: float = 900.0
     allow_private_feeds: bool = False
     first_poll_posts: int = 1
-    max_sections: int = 6
+    max_sections: int = 10
     dev_guild_id: int | None = None
 
 
@@ -166,6 +166,6 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         poll_interval=_parse_float("POLL_INTERVAL_SECONDS", poll_raw, minimum=60.0) if poll_raw else 900.0,
         allow_private_feeds=_parse_bool("ALLOW_PRIVATE_FEEDS", private_raw) if private_raw else False,
         first_poll_posts=_parse_int("FIRST_POLL_POSTS", first_raw, minimum=0, maximum=20) if first_raw else 1,
-        max_sections=_parse_int("MAX_SECTIONS", sections_raw, minimum=1, maximum=10) if sections_raw else 6,
+        max_sections=_parse_int("MAX_SECTIONS", sections_raw, minimum=1, maximum=10) if sections_raw else 10,
         dev_guild_id=_parse_int("DEV_GUILD_ID", dev_guild_raw, minimum=1) if dev_guild_raw else None,
     )

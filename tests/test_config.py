@@ -17,7 +17,7 @@ def test_defaults() -> None:
     assert settings.db_path == DEFAULT_DB_PATH
     assert settings.poll_interval == 900.0
     assert settings.allow_private_feeds is False
-    assert settings.max_sections == 6
+    assert settings.max_sections == 10
 
 
 def test_values_from_environment_win_over_dotenv(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ without it, so one odd sentence can never stop a feed or a folder.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TypeVar
 
 from bot.essays.figures import find_figures
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def analyse(essay: Essay, *, idf: Mapping[str, float] | None = None, max_sections: int = 6) -> Analysis:
+def analyse(essay: Essay, *, max_sections: int = 6) -> Analysis:
     """Analyse one essay on its own; reference resolution against the archive is the caller's."""
     failures: list[str] = []
 
@@ -38,7 +38,7 @@ def analyse(essay: Essay, *, idf: Mapping[str, float] | None = None, max_section
 
     sections = guarded(
         "sections",
-        lambda: find_sections(essay.blocks, max_sections=max_sections, idf=idf),
+        lambda: find_sections(essay.blocks, max_sections=max_sections),
         lambda: whole_essay_section(essay),
     )
     published = essay.published_date

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -171,6 +172,7 @@ _NL_RE = re.compile(r" *\n[\s]*")
 _MULTI_SPACE_RE = re.compile(r" {2,}")
 _STYLE_CENTER_RE = re.compile(r"text-align\s*:\s*(\w+)", re.IGNORECASE)
 _STYLE_WEIGHT_RE = re.compile(r"font-weight\s*:\s*(\w+)", re.IGNORECASE)
+_STYLE_UNDERLINE_RE = re.compile(r"text-decoration(?:-line)?\s*:\s*[^;]*underline", re.IGNORECASE)
 _STYLE_HIDDEN_RE = re.compile(r"display\s*:\s*none|mso-hide\s*:\s*all|visibility\s*:\s*hidden", re.I)
 _WP_CAPTION_RE = re.compile(r"\[caption[^\]]*\].*?\[/caption\]", re.DOTALL | re.IGNORECASE)
 # Word's pasted list bullets ("·", "o", "§" in Symbol/Courier fonts) before the item text.
@@ -201,6 +203,17 @@ _CLOSING_MARKS = "\"'”’»)]"
 _NON_HEADING_ENDINGS = ".,;:…"
 _PSEUDO_HEADING_MAX_WORDS = 14
 _PSEUDO_HEADING_MAX_CHARS = 120
+_COLON_HEADING_MAX_WORDS = 8
+# A bold run-in lead-in ("**The deal.** The Comets' president ...") is a heading when it is this
+# short, and when at least RUN_IN_MIN_COUNT paragraphs of the essay open that way: one bold
+# opening is emphasis, a repeated pattern is structure.
+_RUN_IN_MAX_WORDS = 12
+_RUN_IN_MIN_COUNT = 2
+# A list item is a heading when it is short and title-like, stands alone (one-item list) above
+# a paragraph, and the essay does it at least this often ("1. The licence fee" above prose).
+_ITEM_HEADING_MAX_WORDS = 12
+_ITEM_HEADING_MIN_COUNT = 2
+_LEAD_END_MARKS = ".:!?—–-"
 
 # Title comparison: case, punctuation and quote styles do not matter.
 _NORM_RE = re.compile(r"[\W_]+")
@@ -230,6 +243,10 @@ class _Builder:
     has_text: bool = False
     has_bold: bool = False
     has_plain: bool = False
+    # Characters of the block's text that were emphasised before the first plain text.
+    lead_end: int = 0
+    # Per block: its emphasised lead ("" when none), for lead-in headings.
+    leads: list[str] = field(default_factory=list)
     breaks: int = 0
 
     def add_text(self, raw: str, ctx: _Context) -> None:
@@ -251,6 +268,8 @@ class _Builder:
         if ctx.bold:
             self.has_bold = True
         else:
+            if self.has_bold and not self.has_plain:
+                self.lead_end = sum(len(piece) for piece in self.pieces[:-1])
             self.has_plain = True
 
     def add_break(self) -> None:
@@ -259,12 +278,27 @@ class _Builder:
 
     def flush(self) -> None:
         if self.has_text:
-            block = _make_block("".join(self.pieces), self.context, self.has_bold and not self.has_plain)
-            if block is not None:
+            raw = "".join(self.pieces)
+            lead = raw[: self.lead_end] if self.has_bold and self.has_plain else ""
+            for block in _make_blocks(raw, self.context, self.has_bold and not self.has_plain, lead):
                 self.blocks.append(block)
+                self.leads.append(lead if block.kind == "paragraph" else "")
         self.pieces.clear()
+        self.lead_end = 0
         self.has_text = self.has_bold = self.has_plain = False
         self.breaks = 0
+
+
+def _make_blocks(raw: str, ctx: _Context, bold_only: bool, lead: str) -> list[Block]:
+    """The block for ``raw``; a bold or underlined first line of its own becomes a heading above it."""
+    line, newline, rest = raw.partition("\n")
+    if lead and newline and ctx.kind == "paragraph" and lead.strip() == line.strip():
+        heading = _make_block(line, ctx, True)
+        body = _make_block(rest, ctx, False)
+        if heading is not None and heading.kind == "heading" and body is not None:
+            return [heading, body]
+    block = _make_block(raw, ctx, bold_only)
+    return [block] if block is not None else []
 
 
 def _make_block(raw: str, ctx: _Context, bold_only: bool) -> Block | None:
@@ -292,6 +326,8 @@ def _looks_like_pseudo_heading(text: str) -> bool:
     if text[0] in _OPENING_MARKS:
         return False
     core = text.rstrip(_CLOSING_MARKS)
+    if core.endswith(":") and len(core.split()) <= _COLON_HEADING_MAX_WORDS:
+        core = core[:-1].rstrip()  # "What the studies say:" on a bold line of its own
     return bool(core) and core[-1] not in _NON_HEADING_ENDINGS
 
 
@@ -310,8 +346,8 @@ def _child_context(tag: str, attrs: dict[str, str | None], ctx: _Context) -> _Co
             kind, word_list = "item", True
     style = attrs.get("style") or ""
     bold = ctx.bold
-    if tag in ("b", "strong"):
-        bold = True
+    if tag in ("b", "strong", "u"):
+        bold = True  # "bold" here means emphasised: bold or underlined lines serve as headings
     centered = ctx.centered
     if style:
         weight = _STYLE_WEIGHT_RE.search(style)
@@ -319,6 +355,8 @@ def _child_context(tag: str, attrs: dict[str, str | None], ctx: _Context) -> _Co
             # Google Docs wraps whole documents in <b style="font-weight:normal">.
             value = weight.group(1).lower()
             bold = value in ("bold", "bolder") or (value.isdigit() and int(value) >= 600)
+        if _STYLE_UNDERLINE_RE.search(style):
+            bold = True
         align = _STYLE_CENTER_RE.search(style)
         if align:
             centered = align.group(1).lower() == "center"
@@ -416,7 +454,65 @@ def clean_html(html: str, *, title: str | None = None) -> tuple[Block, ...]:
     if root is not None:
         _walk(root, builder)
         builder.flush()
-    return tuple(_drop_repeated_title(builder.blocks, title))
+    blocks = _item_headings(_run_in_headings(builder.blocks, builder.leads))
+    return tuple(_drop_repeated_title(blocks, title))
+
+
+def _run_in_split(block: Block, lead: str) -> tuple[str, str] | None:
+    """(heading, rest) when a paragraph opens with a short emphasised sentence or phrase."""
+    lead = lead.strip()
+    if not lead or lead[0] in _OPENING_MARKS or len(lead.split()) > _RUN_IN_MAX_WORDS:
+        return None
+    rest = block.text[len(lead) :].strip() if block.text.startswith(lead) else ""
+    if not rest:
+        return None
+    ends_lead = lead[-1] in _LEAD_END_MARKS or rest[0] in "—–-"
+    rest = rest.lstrip(" —–-:").strip()
+    if not ends_lead or not rest or not (rest[0].isupper() or rest[0] in _OPENING_MARKS or rest[0].isdigit()):
+        return None  # "**One long sprint** that covers ..." runs on into its sentence: emphasis, not a heading
+    heading = lead.rstrip(" .:—–-").strip()
+    return (heading, rest) if _HAS_ALNUM_RE.search(heading) else None
+
+
+def _run_in_headings(blocks: list[Block], leads: list[str]) -> list[Block]:
+    splits = {
+        index: split
+        for index, (block, lead) in enumerate(zip(blocks, leads, strict=True))
+        if block.kind == "paragraph" and (split := _run_in_split(block, lead)) is not None
+    }
+    if len(splits) < _RUN_IN_MIN_COUNT:
+        return blocks
+    result: list[Block] = []
+    for index, block in enumerate(blocks):
+        split = splits.get(index)
+        if split is None:
+            result.append(block)
+        else:
+            result += [Block("heading", split[0]), Block("paragraph", split[1])]
+    return result
+
+
+def _is_item_heading(blocks: Sequence[Block], index: int) -> bool:
+    """A one-item list whose text reads as a title, directly above a paragraph."""
+    block = blocks[index]
+    if block.kind != "item" or index + 1 >= len(blocks) or blocks[index + 1].kind != "paragraph":
+        return False
+    if index > 0 and blocks[index - 1].kind == "item":
+        return False
+    text = block.text
+    return (
+        len(text.split()) <= _ITEM_HEADING_MAX_WORDS
+        and _looks_like_pseudo_heading(text)
+        and len(blocks[index + 1].text.split()) > len(text.split())
+    )
+
+
+def _item_headings(blocks: list[Block]) -> list[Block]:
+    found = [index for index in range(len(blocks)) if _is_item_heading(blocks, index)]
+    if len(found) < _ITEM_HEADING_MIN_COUNT:
+        return blocks
+    promoted = set(found)
+    return [Block("heading", block.text) if index in promoted else block for index, block in enumerate(blocks)]
 
 
 def _inside_dropped(node: LexborNode) -> bool:
@@ -584,4 +680,4 @@ def text_to_blocks(text: str) -> tuple[Block, ...]:
             blocks.append(Block("heading", lines[0]))
             continue
         blocks.extend(b for b in _text_paragraph(lines) if _HAS_ALNUM_RE.search(b.text))
-    return tuple(blocks)
+    return tuple(_item_headings(blocks))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.essays.cleaning import (
     clean_html,
     extract_links,
@@ -305,3 +307,86 @@ def test_text_blocks_windows_newlines_and_separators() -> None:
 def test_markdown_footnote_marks_are_removed_but_notes_kept() -> None:
     md = "The levy failed[^1] again.[^note]\n\n[^1]: By 112 votes.\n[^note]: Third time.\n"
     assert markdown_to_blocks(md) == (P("The levy failed again."), P("By 112 votes. Third time."))
+
+
+# --- pseudo-headings: the shapes real blogs use instead of <h2> --------------------------
+
+_PROSE = "The council met on Tuesday and argued about the budget for most of the evening."
+
+
+@pytest.mark.parametrize(
+    ("shape", "html", "heading", "body"),
+    [
+        ("bold line of its own", f"<p><b>The budget</b></p><p>{_PROSE}</p>", "The budget", _PROSE),
+        ("underlined line", f"<p><u>The budget</u></p><p>{_PROSE}</p>", "The budget", _PROSE),
+        (
+            "underline by style",
+            f'<p><span style="text-decoration: underline">The budget</span></p><p>{_PROSE}</p>',
+            "The budget",
+            _PROSE,
+        ),
+        ("bold line ending in a colon", f"<p><strong>What the studies say:</strong></p><p>{_PROSE}</p>", None, _PROSE),
+        ("bold lead-in line over a <br>", f"<p><b>The budget</b><br>{_PROSE}</p>", "The budget", _PROSE),
+    ],
+)
+def test_emphasised_lines_become_headings(shape: str, html: str, heading: str | None, body: str) -> None:
+    blocks = clean_html(html)
+    assert blocks[0].kind == "heading", shape
+    assert blocks[0].text == (heading or "What the studies say:")
+    assert blocks[-1] == Block("paragraph", body)
+
+
+def test_run_in_bold_lead_ins_become_headings_when_the_essay_repeats_them() -> None:
+    html = (
+        f"<p>An opening paragraph without a lead-in. {_PROSE}</p>"
+        f"<p><strong>The deal.</strong> {_PROSE}</p>"
+        f"<p><b>Who pays?</b> {_PROSE}</p>"
+    )
+    assert clean_html(html) == (
+        Block("paragraph", f"An opening paragraph without a lead-in. {_PROSE}"),
+        Block("heading", "The deal"),
+        Block("paragraph", _PROSE),
+        Block("heading", "Who pays?"),
+        Block("paragraph", _PROSE),
+    )
+
+
+@pytest.mark.parametrize(
+    ("shape", "html"),
+    [
+        ("a single bold opening is emphasis", f"<p><b>Note.</b> {_PROSE}</p><p>{_PROSE}</p>"),
+        (
+            "bold words that run on into the sentence",
+            "<p><b>One long sprint</b> that covers the summer.</p><p><b>Short sprints</b> with who is here.</p>",
+        ),
+        ("a quoted bold opening", f"<p><b>“No,” she said.</b> {_PROSE}</p><p><b>“Yes.”</b> {_PROSE}</p>"),
+    ],
+)
+def test_bold_words_that_are_not_lead_ins_stay_in_their_paragraph(shape: str, html: str) -> None:
+    assert all(block.kind == "paragraph" for block in clean_html(html)), shape
+
+
+@pytest.mark.parametrize(
+    ("shape", "markup"),
+    [
+        ("numbered one-item lists", f"1. The licence fee\n\n{_PROSE}\n\n2. The noise complaints\n\n{_PROSE}\n"),
+        ("bold bullets", f"- **The licence fee**\n\n{_PROSE}\n\n- **The noise complaints**\n\n{_PROSE}\n"),
+    ],
+)
+def test_list_items_used_as_headings_become_headings(shape: str, markup: str) -> None:
+    blocks = markdown_to_blocks(markup)
+    assert [b.kind for b in blocks] == ["heading", "paragraph", "heading", "paragraph"], shape
+    assert [b.text for b in blocks if b.kind == "heading"] == ["The licence fee", "The noise complaints"]
+
+
+def test_an_ordinary_list_stays_a_list() -> None:
+    markup = f"{_PROSE}\n\n- Bread\n- Milk\n- Eggs\n\n{_PROSE}\n\n- A single aside.\n\n{_PROSE}\n"
+    assert [b.kind for b in markdown_to_blocks(markup)] == [
+        "paragraph",
+        "item",
+        "item",
+        "item",
+        "paragraph",
+        "item",
+        "paragraph",
+    ]

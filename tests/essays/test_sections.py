@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.essays.model import Block, Section
+from bot.essays.section_titles import name_sections
+from bot.essays.section_words import RARITY_CEILING, RARITY_FLOOR, block_words, rarity
 from bot.essays.sections import MAX_TITLE_CHARS, find_sections, trim_title
+from bot.essays.text import stem
 
 # Three hand-written topics for a headingless essay: city transit money, a court ruling on
 # election maps, and public library hours.
@@ -219,18 +223,10 @@ def test_titles_are_made_from_each_sections_own_key_words() -> None:
     assert any(word in court for word in ("county", "commission", "maps", "court", "compactness"))
     assert any(word in library for word in ("library", "sunday", "branch", "hours", "librarians"))
     for section in sections:
-        # Title-ish case: every word starts with a capital except short joining words.
-        for word in section.title.split():
-            assert word[0].isupper() or word in {"and", "of", "the", "in", "on", "for", "to"}
-        assert 1 <= len(section.title.split()) <= 6
-
-
-def test_archive_idf_gives_the_same_boundaries() -> None:
-    blocks = paragraphs(TRANSIT + COURT + LIBRARY)
-    common = {"city": 0.2, "public": 0.3, "council": 0.5, "court": 0.5, "library": 1.5}
-    sections = find_sections(blocks, idf=common)
-    assert starts(sections) == [0, len(TRANSIT), len(TRANSIT) + len(COURT)]
-    assert_good_titles(sections)
+        # Sentence case, 2 to 6 words, never two nouns glued by "and".
+        assert section.title[0].isupper()
+        assert 2 <= len(section.title.split()) <= 6
+        assert " and " not in section.title
 
 
 def test_multi_paragraph_quotation_is_never_cut() -> None:
@@ -295,13 +291,17 @@ def test_short_essays_are_one_section() -> None:
     assert find_sections([]) == []
 
 
-def test_section_count_follows_length() -> None:
+def test_section_count_follows_the_topics_not_the_length() -> None:
+    # A section is one discussion, usually 200 to 600 words: two topics make two sections, not
+    # four of 200 words, and six make six, each starting where its subject does.
     two_topics = paragraphs(TRANSIT + COURT)  # about 790 words
-    assert len(find_sections(two_topics)) == 2
-    long_essay = paragraphs(TRANSIT + COURT + LIBRARY + TRANSIT + COURT + LIBRARY)
+    sections = find_sections(two_topics)
+    assert starts(sections) == [0, len(TRANSIT)]
+    long_essay = paragraphs(TRANSIT + COURT + LIBRARY + TRANSIT + COURT + LIBRARY)  # about 2,500 words
     sections = find_sections(long_essay)
-    assert len(sections) == 6
     assert_partition(sections, long_essay)
+    assert starts(sections) == [0, 4, 9, 14, 18, 23]
+    assert all(200 <= section.word_count <= 600 for section in sections)
 
 
 def test_max_sections_is_respected() -> None:
@@ -386,8 +386,11 @@ def test_headings_beyond_max_sections_are_merged() -> None:
     assert len(sections) == 4
     assert_partition(sections, blocks)
     assert all(s.from_heading for s in sections)
-    headings = {block.text for block in blocks if block.kind == "heading"}
-    assert all(s.title in headings for s in sections)
+    # Grouped parts are cut only at headings, and the name lists the grouped headings in order.
+    assert all(blocks[s.start].kind == "heading" for s in sections)
+    for section in sections:
+        inside = [b.text for b in section.blocks if b.kind == "heading"]
+        assert section.title.split(" · ")[0] == inside[0]
     # Merging the smallest neighbours keeps the sections roughly even.
     sizes = [s.word_count for s in sections]
     assert max(sizes) < 2.5 * min(sizes)
@@ -449,3 +452,86 @@ def test_urls_and_addresses_do_not_make_titles() -> None:
     (section,) = find_sections(blocks, max_sections=1)
     title = section.title.lower()
     assert not any(fragment in title for fragment in ("com", "http", "www", "cityfacts", "org"))
+
+
+def test_ten_headed_parts_make_ten_threads_by_default() -> None:
+    texts = TRANSIT + COURT + LIBRARY[:1]
+    blocks: list[Block] = []
+    for number, text in enumerate(texts, start=1):
+        blocks += [Block("heading", f"Part {number} of the argument"), Block("paragraph", text)]
+    sections = find_sections(blocks)
+    assert len(sections) == 10
+    assert [s.start for s in sections] == list(range(0, 20, 2))
+    assert [s.title for s in sections] == [f"Part {n} of the argument" for n in range(1, 11)]
+
+
+@pytest.mark.parametrize(
+    ("shape", "quoted"),
+    [
+        ("curly, each paragraph opens and only the last closes", [f"“{t}" for t in LIBRARY[:3]]),
+        ("straight marks", [f'"{t}' for t in LIBRARY[:3]]),
+        ("blockquote blocks", LIBRARY[:3]),
+    ],
+)
+def test_a_long_quotation_and_its_introduction_are_never_cut(shape: str, quoted: list[str]) -> None:
+    kind = "quote" if shape == "blockquote blocks" else "paragraph"
+    passage = [Block(kind, text) for text in quoted]
+    if kind == "paragraph":
+        passage[-1] = Block(kind, passage[-1].text + ("”" if "“" in passage[0].text else '"'))
+    blocks = [*paragraphs(TRANSIT), Block("paragraph", QUOTE_INTRO), *passage, *paragraphs(COURT)]
+    sections = find_sections(blocks)
+    assert_partition(sections, blocks)
+    intro = len(TRANSIT)
+    assert not [start for start in starts(sections) if intro < start <= intro + len(passage)], shape
+
+
+def test_made_up_names_are_distinct_phrases_of_the_sections_own_words() -> None:
+    blocks = paragraphs(TRANSIT + COURT + LIBRARY)
+    spans = [(0, 4), (4, 9), (9, 14)]
+    names = name_sections(blocks, spans)
+    assert len({name.lower() for name in names}) == 3
+    for name, (start, end) in zip(names, spans, strict=True):
+        text = " ".join(block.text for block in blocks[start:end]).lower()
+        assert all(word.lower().strip("'’") in text for word in name.split()), name
+        assert " and " not in name
+    # The author's heading is kept as given; made-up names never repeat it.
+    fixed = name_sections(blocks, spans, fixed=[None, "The maps", None])
+    assert fixed[1] == "The maps"
+
+
+def test_block_words_are_read_once_for_segmenting_and_naming() -> None:
+    words = block_words("The council voted on Tuesday. The city’s rainy-day funds, and the fund's reserve, grew.")
+    # Runs of words between punctuation, each with its sentence number.
+    assert [([word.surface for word in run], sentence) for run, sentence in words.runs] == [
+        (["The", "council", "voted", "on", "Tuesday"], 0),
+        (["The", "city's", "rainy-day", "funds"], 1),
+        (["and", "the", "fund's", "reserve"], 1),
+        (["grew"], 1),
+    ]
+    # Content stems in order: inflections and possessives meet; stopwords are left out.
+    content = ("council", "voted", "tuesday", "city", "rainy-day", "funds", "fund", "reserve", "grew")
+    assert words.stems == tuple(stem(word) for word in content)
+    assert stem("voted") in words.verbs  # "council voted": a verb, so never the end of a name
+    assert {stem("tuesday"), stem("fund"), stem("reserve")} <= set(words.heads)
+    # "Tuesday" is a name mid-sentence; "The" opening a sentence is not.
+    assert [word.proper for word in words.runs[0][0]] == [False, False, False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("common", "rare"), [("people", "redistricting"), ("time", "ridership"), ("make", "compactness")]
+)
+def test_rarity_weighs_everyday_words_below_topic_words(common: str, rare: str) -> None:
+    assert RARITY_FLOOR <= rarity(common) < rarity(rare) <= RARITY_CEILING
+    # A word no list knows (a coined name) weighs the most.
+    assert rarity("zzyzxqat") == RARITY_CEILING
+
+
+def test_paragraphs_longer_than_any_section_still_split_at_the_topic_change() -> None:
+    # Two 900-word paragraphs on two subjects with a one-line aside between them: no section can
+    # stay under the usual length bound, so the bound gives way rather than the partition.
+    transit, library = " ".join(TRANSIT * 3), " ".join(LIBRARY * 2)
+    blocks = paragraphs([transit, "So much for that.", library])
+    sections = find_sections(blocks)
+    assert_partition(sections, blocks)
+    assert len(sections) == 2
+    assert sections[0].blocks[0].text == transit and sections[-1].blocks[-1].text == library

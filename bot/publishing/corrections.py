@@ -52,7 +52,9 @@ from bot.publishing.plan import (
 )
 from bot.publishing.render import (
     MESSAGE_LIMIT,
+    THREAD_NAME_LIMIT,
     bold,
+    discord_length,
     collapse,
     escape_markdown,
     payload_violations,
@@ -198,7 +200,7 @@ class _Planner:
         seq = len(self.steps) + 1
         step = CorrectionStep(seq, action, slot, chunk, channel, message, payload)
         if payload is not None:
-            problems = payload_violations(payload)
+            problems = _thread_patch_violations(payload) if action == "thread_patch" else payload_violations(payload)
             if problems:
                 raise CorrectionError(f"correction step {seq} ({action}) would be refused: {'; '.join(problems)}")
         self.steps.append(step)
@@ -336,6 +338,13 @@ class _Planner:
             announced_title=after.title,
             notice_at=self.now if text or rename else before.notice_at,
         )
+
+
+def _thread_patch_violations(payload: Mapping[str, Any]) -> list[str]:
+    name = str(payload.get("name", "x"))
+    if not name.strip() or discord_length(name) > THREAD_NAME_LIMIT:
+        return [f"name is {discord_length(name)} characters, not 1..{THREAD_NAME_LIMIT}"]
+    return []
 
 
 def _notice(text: str) -> dict[str, Any]:

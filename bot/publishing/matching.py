@@ -6,8 +6,8 @@ generated names move with it. Members, though, discuss the posted sections. So a
 laid onto the posted sections ("slots") by its paragraphs: the paragraphs of the old and the
 new text are aligned in order (equal ones first, then edited ones that keep most of their
 words), and each new paragraph goes to the slot its old counterpart was in. A new paragraph
-goes with its nearest aligned neighbour inside the same new section. A new section made mostly
-of new text is an added section; a slot none of whose text is left was removed.
+goes with its nearest aligned neighbour inside the same new section. A new section none of whose
+text was posted is an added section; a slot none of whose text is left was removed.
 Positions and titles never decide identity.
 """
 
@@ -143,7 +143,7 @@ def lay_out(layout: Layout, analysis: Analysis) -> Revision:
     new_blocks = [(section.index, block) for section in analysis.sections for block in section.blocks]
     aligned = align([_key(b) for _, b in old_blocks], [_key(b) for _, b in new_blocks])
 
-    # Sections made mostly of new text are added sections.
+    # A new section none of whose text was posted is an added section.
     added_sections: set[int] = set()
     position = 0
     spans: dict[int, tuple[int, int]] = {}
@@ -151,10 +151,8 @@ def lay_out(layout: Layout, analysis: Analysis) -> Revision:
         start, end = position, position + len(section.blocks)
         spans[section.index] = (start, end)
         position = end
-        total = sum(len(words_of([b])) for _, b in new_blocks[start:end])
         pairs = zip(new_blocks[start:end], aligned[start:end], strict=True)
-        kept = sum(len(words_of([b])) for (_, b), i in pairs if i is not None)
-        if total and 2 * kept < total:
+        if not any(i is not None and block.kind != "heading" for (_, block), i in pairs):
             added_sections.add(section.index)
 
     # Every other new block goes to a slot: its old counterpart's, else its nearest aligned

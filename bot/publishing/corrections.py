@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -425,21 +426,22 @@ def plan_correction(
 
 
 def section_map(layout: Layout, analysis: Analysis) -> dict[int, int | None]:
-    """For each slot, the section of the current analysis holding most of its text (None: removed).
+    """For each slot, the section of the current analysis sharing most of its words (None: removed).
 
     Lookups link a quote's section to the thread that shows it.
     """
+    sections = [(section.index, Counter(w.lower() for w in words_of(section.blocks))) for section in analysis.sections]
     owners: dict[int, int | None] = {}
-    sections = [(section.index, {collapse(b.text) for b in section.blocks}) for section in analysis.sections]
     for shown in layout.slots:
         if shown.removed:
             owners[shown.slot] = None
             continue
-        best, best_words = None, 0
-        for index, texts in sections:
-            count = sum(len(words_of([b])) for b in shown.blocks if collapse(b.text) in texts)
-            if count > best_words:
-                best, best_words = index, count
+        mine = Counter(w.lower() for w in words_of(shown.blocks))
+        best, best_shared = None, 0
+        for index, theirs in sections:
+            shared = sum((mine & theirs).values())
+            if shared > best_shared:
+                best, best_shared = index, shared
         owners[shown.slot] = best
     return owners
 

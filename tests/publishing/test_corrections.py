@@ -19,7 +19,7 @@ from bot.publishing.corrections import (
     plan_json,
     section_map,
 )
-from bot.publishing.layout import Layout, initial_layout, layout_from_json, layout_json
+from bot.publishing.layout import Layout, initial_layout, layout_from_json, layout_json, legacy_layout
 from bot.publishing.matching import align, lay_out
 from bot.publishing.notices import change_lines, removed_notice, revised_notice
 from bot.publishing.plan import Destination, StepResult
@@ -293,3 +293,14 @@ def test_nothing_changed_plans_nothing(destination: Destination) -> None:
     analysis = analysis_of(essay, [0, 3])
     plan = plan_correction(posted(essay, analysis, destination), essay, analysis, destination, NOW)
     assert plan.empty
+
+
+def test_publication_posted_before_layouts_is_rewritten_once_without_notices() -> None:
+    essay = essay_of(PARAGRAPHS)
+    analysis = analysis_of(essay, [0, 3])
+    layout = legacy_layout(essay, analysis, TEXT, steps_for(analysis, TEXT))
+    plan = plan_correction(layout, essay, analysis, TEXT, NOW)
+    assert sorted({s.action for s in plan.steps}) == ["card", "edit"]
+    assert len(plan.steps) == 1 + 2 + 2  # the card, each anchor, each thread's one text message
+    again = plan_correction(finished_layout(plan, {}), essay, analysis, TEXT, NOW)
+    assert again.empty

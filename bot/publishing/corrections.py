@@ -388,7 +388,8 @@ def plan_correction(
             continue
         if part.removed:
             if before.removed:
-                final[slot] = before
+                # Removed earlier; its thread may still be owed the notice (deferred by the hour).
+                final[slot] = planner.announce(before, before, part)
                 continue
             current = replace(current, removed=True)
             current = planner.reanchor(current, removed_anchor(slot, current.title))

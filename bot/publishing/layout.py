@@ -245,7 +245,8 @@ def initial_layout(essay: Essay, analysis: Analysis, destination: Destination, s
                 anchor=posted.anchors.get(section.index),
                 anchor_text="" if forum else anchor_content(essay, section),
                 chunks=tuple(ids[n] for n in sorted(ids)),
-                texts=texts if len(ids) == len(texts) else tuple(texts[n - 1] for n in sorted(ids) if n <= len(texts)),
+                # What each recorded message shows (a missing text reads as "", so it is rewritten).
+                texts=tuple(texts[n - 1] if n <= len(texts) else "" for n in sorted(ids)),
                 announced=section.blocks,
                 announced_title=section.title,
                 notice_at=None,

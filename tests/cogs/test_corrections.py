@@ -420,7 +420,10 @@ async def test_edits_in_an_archived_thread_reopen_it_first(
         await revise(bot, essay)
         assert thread_text(fake, thread) == expected_text(essay, 1)
         assert len(notices(fake, thread)) == 1
-    assert fake.take_failures("Thread is archived") == []
+    reopened = fake.requests_to("PATCH", rf"^/channels/{thread.id}$")
+    assert [r.json for r in reopened] == [{"archived": False}]
+    refused = [r for r in fake.requests if r.status == 400 and r.path.startswith(f"/channels/{thread.id}/messages/")]
+    assert len(refused) == 1  # the first edit, refused while the thread was archived
 
 
 async def test_forum_post_correction_edits_the_starter_and_tells_the_post(
@@ -436,4 +439,19 @@ async def test_forum_post_correction_edits_the_starter_and_tells_the_post(
         starter = fake.starter_message(posts[1])
         assert starter is not None and "$15,500" in starter.content
         assert [len(notices(fake, p)) for p in posts] == [0, 1, 0, 0, 0, 0]
-        assert all(fake.starter_message(p).edited_timestamp is not None for p in posts[1:2])  # type: ignore[union-attr]
+        assert starter.edited_timestamp is not None
+
+
+async def test_rate_limits_and_server_errors_mid_correction_delay_it_without_duplicates(
+    fake_discord: FakeDiscord, world: dict[str, Any], tmp_path: Path
+) -> None:
+    fake, guild, text = fake_discord, world["guild"], world["text"]
+    async with running(fake, tmp_path / "db.sqlite3") as bot:
+        await publish(bot, guild, text)
+        limited = fake.rate_limit("PATCH", r"^/channels/\d+/messages/\d+$", nth=2, times=2, retry_after=0.2)
+        failing = fake.server_error("POST", r"^/channels/\d+/messages$", times=1, status=503)
+        await revise(bot, CRASH_ESSAY)
+        assert limited.fired == 2 and failing.fired == 1
+        threads = fake.threads(text)
+        assert [len(notices(fake, t)) for t in threads] == [0, 1, 1, 1, 0, 0, 0]
+        assert len(anchors(fake, text)) == 7

@@ -304,3 +304,18 @@ def test_publication_posted_before_layouts_is_rewritten_once_without_notices() -
     assert len(plan.steps) == 1 + 2 + 2  # the card, each anchor, each thread's one text message
     again = plan_correction(finished_layout(plan, {}), essay, analysis, TEXT, NOW)
     assert again.empty
+
+
+def test_removal_within_the_hour_is_announced_when_due() -> None:
+    essay = essay_of(PARAGRAPHS)
+    layout = posted(essay, analysis_of(essay, [0, 3]))
+    recent = NOW - timedelta(minutes=5)
+    layout = replace(layout, slots=(layout.slots[0], replace(layout.slots[1], notice_at=recent)))
+    shorter = essay_of(PARAGRAPHS[:3])
+    plan = plan_correction(layout, shorter, analysis_of(shorter, [0]), TEXT, NOW)
+    assert [s.action for s in plan.steps] == ["edit", "card"]  # the anchor says so at once
+    assert plan.due == recent + ANNOUNCE_EVERY
+    later = plan_correction(plan.target, shorter, analysis_of(shorter, [0]), TEXT, NOW + ANNOUNCE_EVERY)
+    assert [(s.action, s.slot) for s in later.steps] == [("notice", 2), ("thread_patch", 2)]
+    done = plan_correction(later.target, shorter, analysis_of(shorter, [0]), TEXT, NOW + 3 * ANNOUNCE_EVERY)
+    assert done.empty and done.due is None

@@ -711,7 +711,8 @@ class Publisher(commands.Cog):
                 logger.warning("rate limited for %.1f s on %s", exc.retry_after, request.path)
                 await asyncio.sleep(exc.retry_after)
             except discord.HTTPException as exc:
-                unknown = False
+                # A server error may come after Discord acted: a forum post (no nonce) is looked for first.
+                unknown = exc.status >= 500 and step.action == "forum_post"
                 in_thread = request.channel_id != row.channel_id
                 if exc.code == THREAD_ARCHIVED and in_thread and not unarchived:
                     # Discord refuses edits in an archived thread: reopen it (a locked one stays as it is).

@@ -141,7 +141,7 @@ def test_quote_labels_are_distinctive_and_scare_quotes_are_in_marks(name: str) -
     body = " ".join(_body(_essay_path(name)).split())
     for quote in _labels(name).quotes:
         if quote.kind == "scare":
-            marked = [f"{o}{quote.text}" for o in '"“']
+            marked = [f"{o}{quote.text}" for o in '"“‘\'']
             assert any(m in body for m in marked), f"scare quote {quote.text!r} is not in quote marks"
         else:
             assert body.count(quote.text) == 1, f"{quote.text!r} is not distinctive in {name}"

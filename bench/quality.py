@@ -610,6 +610,8 @@ def score_figures(pred: Sequence[Figure], gold: Sequence[GoldFigure], traps: Seq
 
 def score_quotes(pred: Sequence[Quote], gold: Sequence[GoldQuote], not_quotes: Sequence[str] = ()) -> QuoteScore:
     """Direct and epigraph quotes matched by text, with speakers; scare quotes on their own."""
+    # The analysis reports each distinct quotation of an essay once, so a scare phrase used twice is one.
+    gold = _distinct(gold)
     spoken = [q for q in pred if q.kind in {"direct", "epigraph"}]
     scare = [q for q in pred if q.kind == "scare"]
     gold_spoken = [q for q in gold if q.kind != "scare"]
@@ -630,6 +632,17 @@ def score_quotes(pred: Sequence[Quote], gold: Sequence[GoldQuote], not_quotes: S
     )
     score.false_quotes = sum(any(texts_overlap(q.text, trap) for q in spoken + scare) for trap in not_quotes)
     return score
+
+
+def _distinct(gold: Sequence[GoldQuote]) -> list[GoldQuote]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for quote in gold:
+        key = (quote.kind, normalise(quote.text))
+        if key not in seen:
+            seen.add(key)
+            kept.append(quote)
+    return kept
 
 
 def _same_url(left: str | None, right: str | None) -> bool:

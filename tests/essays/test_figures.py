@@ -456,7 +456,6 @@ NEGATIVE = [
     "As the report notes.[12] The claim is disputed.",
     "The memo lists the options as (1) delay and (2) repeal.",
     "Read it at https://example.org/2024/05/post-123456 if you must.",
-    "Two-thirds of the members never read the bill.",
     "The file was called report-final and dated 0900 on the cover.",
     "The iPhone 5 and the Boeing 737 were both discussed.",
     "The rule applies to anything divisible by 3 or 5.",

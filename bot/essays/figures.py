@@ -430,7 +430,8 @@ def _block_figures(text: str, section: int, published: date | None) -> list[Figu
     # Citations and idioms: their numbers are no figures either.
     if "(" in text or " al" in text:
         urls.extend(match.span() for match in _CITATION.finditer(text))
-    urls.extend(match.span() for match in _IDIOMS.finditer(text))
+    if any(atom.is_word for atom in atoms):
+        urls.extend(match.span() for match in _IDIOMS.finditer(text))
     spans = _sentence_spans(text)
     drafts: list[_Draft] = []
     consumed = 0
@@ -770,11 +771,12 @@ def _excluded(text: str, atom: _Atom) -> bool:
     if text[max(0, start - 2) : start] in ('="', "='") or (before in "[#" and before and start > 1 and text[start - 2].isalnum()):
         return True
     # "S. 2590", "H.R. 1234": a bill's number.
-    if _BILL_PREFIX.search(text, max(0, start - 8), start):
+    if "." in text[max(0, start - 2) : start] and _BILL_PREFIX.search(text, max(0, start - 8), start):
         return True
     if atom.kind == "num" and _STREET.match(text, end):
         return True
-    if (labelled := _LABEL_COLON.search(text, max(0, start - 24), start)) and labelled["word"].lower() in _LABEL_WORDS:
+    colon = ":" in text[max(0, start - 2) : start]
+    if colon and (labelled := _LABEL_COLON.search(text, max(0, start - 24), start)) and labelled["word"].lower() in _LABEL_WORDS:
         return True  # "port: 3306", "Error: 404"
     previous = _PREVIOUS_WORD.search(text, max(0, start - 24), start)
     if previous:
@@ -897,7 +899,7 @@ def _single(
     value = float(f"{atom.raw}e{atom.exp}")
     if tail_kind == "currency" and tail_currency and text[atom.end : tail_end].lower().endswith(("cents", "pence")):
         value /= 100
-    or_more = _OR_MORE.match(text, tail_end)
+    or_more = _OR_MORE.match(text, tail_end) if text.startswith(" or ", tail_end) else None
     if or_more is not None:
         tail_end = or_more.end()  # "two or more districts": the count goes on to its noun
     draft = _classify(
@@ -912,7 +914,7 @@ def _single(
     )
     if draft is not None and or_more is not None and draft.qualifier is None:
         draft.qualifier = "at least" if or_more["way"].lower() in ("more", "greater", "higher", "above") else "at most"
-    if draft is not None and draft.qualifier is None and " or so" in text[draft.start : draft.end]:
+    if draft is not None and draft.qualifier is None and atom.exp and " or so" in text[draft.start : draft.end]:
         draft.qualifier = "about"
     return (draft, 1) if draft else None
 
@@ -1016,7 +1018,7 @@ def _plain(text: str, start: int, end: int, value: float, high: float | None, at
 def _count(text: str, start: int, end: int, value: float, high: float | None, atom: _Atom) -> _Draft | None:
     if not value.is_integer() and atom.kind != "mixed":
         return None  # "Python 3.11", "3.5": a bare decimal with no unit is no count
-    times = _TIMES_AS.match(text, end)
+    times = _TIMES_AS.match(text, end) if text.startswith(" times", end) else None
     if times is not None:
         # "three times as many", "four times the rate": a ratio, not a count of occasions.
         draft = _Draft("ratio", start, times.end("times"), value=value)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ _DOUBLE_RE = re.compile(r"[\"“”„«»]")
 _SINGLE_RE = re.compile(r"['‘’]")
 _DOUBLE_MARKS = '"“”„«»'
 _OPEN_GLYPHS = "“„«‘"
+_OPENING_MARKS = "\"'“„«‘"
 _CLOSE_GLYPHS = "”»’"
 # A mark preceded by one of these (or by a space) is in opening position.
 _OPEN_PUNCT = "([{—–-/\u00a0"
@@ -145,6 +147,7 @@ _OPENING_SPEAKER_RE = re.compile(
     rf"^\s*(?:[A-Z][a-z]+,\s+)?(?P<subj>{_NAME_SEQ})(?:\s*,[^,\"“”‘’]{{1,90}},)?\s+{_ADV}{_VERB}(?![\w’'\-])"
 )
 _OPENING_TAIL_WORDS = 40
+_YEAR_DIGITS_RE = re.compile(r"(?:1[6-9]|20)\d\d")
 _BEFORE_WORDS_RE = re.compile(rf"(?:^|\s)[Ii]n\s+(?P<subj>{_NAME_SEQ})[’']s\s+words\s*,?\s*$")
 _BEFORE_COLON_RE = re.compile(rf"^\s*(?P<subj>{_NAME_SEQ})\s*:\s*$")
 _COLON_INTRO_RE = re.compile(
@@ -329,6 +332,7 @@ class _Ctx:
     unit: int
     i_speaker: str | None  # who "I" is
     context_before: str = ""  # earlier text for resolving pronouns (previous paragraph)
+    earlier: tuple[str, ...] = ()  # paragraphs before that, nearest first (for lead-ins only)
     intro: str | None = None  # speaker from an introducing "X explains:" line
     carry: str | None = None  # speaker of the quote that ended the previous paragraph
     last_speaker: str | None = None
@@ -453,6 +457,9 @@ def _later_plain_close(marks: list[tuple[int, bool, bool]], index: int) -> bool:
     return False
 
 
+_STRAIGHT_OPENING_RE = re.compile(r"(?:^|[\s(\[{—–/\"“])'(?=\w)")
+
+
 def _pair_all(text: str, *, straight_singles: bool = True) -> tuple[list[_Span], int | None, _Family]:
     """The outermost closed quotations of either family, a trailing unclosed mark, and the text's family.
 
@@ -461,7 +468,13 @@ def _pair_all(text: str, *, straight_singles: bool = True) -> tuple[list[_Span],
     a single-mark span that crosses a double one is an apostrophe misread, and is dropped.
     """
     doubles, double_trailing = _pair_double(text)
-    singles, single_trailing = _pair_single(text, straight_singles)
+    if "‘" in text or (straight_singles and "'" in text and _STRAIGHT_OPENING_RE.search(text)):
+        singles, single_trailing = _pair_single(text, straight_singles)
+    else:
+        singles, single_trailing = [], None  # no mark that could open a single-quoted span
+    if not singles and single_trailing is None:
+        family: _Family = "double" if doubles or "‘" not in text else "single"
+        return doubles, double_trailing, family
     singles = [
         s for s in singles if not any(d.start < s.start < d.stop < s.stop or s.start < d.start < s.stop < d.stop for d in doubles)
     ]
@@ -472,7 +485,7 @@ def _pair_all(text: str, *, straight_singles: bool = True) -> tuple[list[_Span],
             continue  # nested inside the previous outer quotation
         top.append(span)
     inside = [(span.start, span.stop) for span in top]
-    family: _Family = "double" if any(text[span.start] in _DOUBLE_MARKS for span in top) or "‘" not in text else "single"
+    family = "double" if any(text[span.start] in _DOUBLE_MARKS for span in top) or "‘" not in text else "single"
     for trailing, trailing_family in ((double_trailing, "double"), (single_trailing, "single")):
         if trailing is None or any(start < trailing < stop for start, stop in inside):
             continue
@@ -703,7 +716,8 @@ def _before_attribution(before: str) -> _Attribution | None:
         subject = _subject_phrase_at_end(_SOURCE_PREFIX_RE.sub("", according.group("subj")))
         if subject:
             return _Attribution(subject)
-    for citation in reversed(list(_CITATION_RE.finditer(before))):
+    citations = _CITATION_RE.finditer(before) if _YEAR_DIGITS_RE.search(before) else ()
+    for citation in reversed(list(citations)):
         tail = before[citation.end() :]
         if len(tail.split()) <= 14 and not _LOOSE_TAIL_RE.search(tail):
             return _Attribution(citation.group("subj"))
@@ -764,6 +778,7 @@ _MID_CAPITAL_RE = re.compile(rf"(?<=[a-z,] )([{_UP}][a-z’'\-]+)(?![\w’'\-]|\
 
 
 _ROLE_WORDS_RE = rf"(?:{_ROLES})"
+_ROLE_SET = frozenset(_ROLES.split("|"))
 # "Governor Patrick Lenahan", "the governor of Tallis, Patrick Lenahan,", "Lenahan, the governor".
 _ROLE_INTRO_RES = (
     re.compile(rf"\b(?P<role>(?i:{_ROLE_WORDS_RE}))\s+(?P<name>[{_UP}][\w’'\-]+(?:\s+[{_UP}][\w’'\-]+)+)"),
@@ -800,14 +815,18 @@ def _last_mention(
 
 def _mentions(text: str, *, person: bool, known: frozenset[str] = frozenset(), multiword: bool = False) -> list[str]:
     """The people (or, for "they", bodies) mentioned outside quotation marks, in order."""
-    text = _MASK_RE.sub(" ", text)
-    found: list[str] = []
+    return [name for _, name in _mention_spans(_MASK_RE.sub(" ", text), person, known, multiword)]
+
+
+def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bool = False) -> list[tuple[int, str]]:
+    """(position, name) of each mention in a text whose quotations are already masked."""
+    found: list[tuple[int, str]] = []
     for match in _MENTION_RE.finditer(text):
         if match.group("role"):
-            found.append(match.group("role"))
+            found.append((match.start(), match.group("role")))
             continue
         raw = match.group("name")
-        before = text[: match.start()].rstrip()
+        before = text[max(0, match.start() - 40) : match.start()].rstrip()
         at_start = not before or before[-1] in ".!?:"
         possessive = raw.endswith(("’s", "'s"))
         if possessive:
@@ -825,7 +844,7 @@ def _mentions(text: str, *, person: bool, known: frozenset[str] = frozenset(), m
             continue  # "a Republican", "an American": a kind of person, not one
         if (multiword and " " not in name) or _is_publication(name):
             continue
-        found.append(name)
+        found.append((match.start(), name))
     return found
 
 
@@ -839,12 +858,24 @@ def _genders(texts: list[str], known: frozenset[str]) -> dict[str, str]:
     votes: dict[str, Counter[str]] = {}
     for text in texts:
         masked = _MASK_RE.sub(" ", text)
-        for match in _GENDERED_RE.finditer(masked):
-            window = masked[max(0, match.start() - 200) : match.start()]
-            names = _mentions(window, person=True, known=known)
-            if names and not names[-1].startswith("the "):
-                votes.setdefault(names[-1], Counter())["m" if match.group("m") else "f"] += 1
-    return {name: count.most_common(1)[0][0] for name, count in votes.items() if len(count) == 1 or count.most_common(2)[0][1] > count.most_common(2)[1][1]}
+        pronouns = list(_GENDERED_RE.finditer(masked))
+        if not pronouns:
+            continue
+        spans = _mention_spans(masked, True, known)
+        positions = [position for position, _ in spans]
+        for match in pronouns:
+            nearest = bisect_left(positions, match.start()) - 1
+            if nearest < 0 or positions[nearest] < match.start() - 200:
+                continue
+            name = spans[nearest][1]
+            if not name.startswith("the "):
+                votes.setdefault(name, Counter())["m" if match.group("m") else "f"] += 1
+    genders: dict[str, str] = {}
+    for name, count in votes.items():
+        ranked = count.most_common(2)
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            genders[name] = ranked[0][0]
+    return genders
 
 
 def _multiword_names(text: str) -> list[str]:
@@ -874,16 +905,18 @@ def _quote_text(inner: str) -> str:
     return _norm(inner).rstrip(",;: —–").strip()
 
 
-_CODE_INNER_RE = re.compile(
-    r"^(?:[^\sA-Za-z]*|\S*(?:[_/\\=<>{}\[\]]|\.[A-Za-z]|[a-z][A-Z]|://)\S*|.*\s>\s.*)$"
-)
+# One token of code or an address: '12', 'RAILS_ENV', "example.com", 'cnnOffsite', "a/b".
+_CODE_INNER_RE = re.compile(r"^(?:[^A-Za-z]*|\S*(?:[_/\\=<>{}\[\]]|\.[A-Za-z]|[a-z][A-Z]|://)\S*)$")
 _CODE_AROUND = frozenset("[]=({}<>")
 
 
 def _machine_text(quote: str, before: str, after: str) -> bool:
     """Quoted code, markup or interface labels, never anyone's words: '12', 'RAILS_ENV', "example.com",
     "Domains > Manager", ENV['x'] = 'y', attribute="value"."""
-    if not quote or _CODE_INNER_RE.match(quote) or quote.startswith(("http://", "https://", "www.")):
+    if " " in quote:
+        if " > " in quote or quote.startswith(("http://", "https://", "www.")):
+            return True  # "Domains > Domain Manager", a link
+    elif not quote or _CODE_INNER_RE.match(quote):
         return True
     if before.endswith("="):
         return True  # alt="external link": an attribute of leaked markup
@@ -905,6 +938,8 @@ _CODE_SIGNS = (
 
 def _code_like(text: str) -> bool:
     """Three or more different signs of code or markup: no quotations are read from it."""
+    if not any(char in text for char in "_=<>{}"):
+        return False  # prose: cheaper to rule out than to search
     return sum(1 for sign in _CODE_SIGNS if sign.search(text)) >= 3
 
 
@@ -1105,7 +1140,8 @@ class _EssayScanner:
 
     def _lead_in(self, index: int, previous: str) -> _LeadIn:
         sentence = _last_sentence(previous)
-        ctx = _Ctx(self.units[index].section, index, self.author, self._text_before(index - 1))
+        earlier = self._texts_before(index - 1)
+        ctx = _Ctx(self.units[index].section, index, self.author, earlier[0] if earlier else "", earlier=earlier[1:])
         attribution = _before_attribution(sentence + " ")
         if attribution is not None and attribution.weak and not self._name_like(attribution.raw, sentence):
             attribution = None  # "Use them to comment:", "Looks like X has done it:" name no speaker
@@ -1145,11 +1181,10 @@ class _EssayScanner:
             person = word in ("his", "her")
             before = previous[: len(previous) - len(sentence) + possessive.start()]
             known = self._known_surnames()
-            name = _last_mention(before, person=person, known=known) or _last_mention(
-                ctx.context_before, person=person, known=known
-            )
-            if name is not None and not _is_publication(name):
-                return _LeadIn(name, True)
+            for text in (before, ctx.context_before, *ctx.earlier):
+                name = _last_mention(text, person=person, known=known)
+                if name is not None:
+                    return _LeadIn(name, True)
         return _LeadIn(None, False)
 
     def _name_like(self, raw: str, text: str) -> bool:
@@ -1161,15 +1196,15 @@ class _EssayScanner:
         following = text.strip()[len(word) :].split()
         return bool(following) and _finite_verb_like(following[0])
 
-    def _text_before(self, index: int) -> str:
-        """Up to ``_LEAD_BACK_UNITS`` paragraphs ending at ``index``, for resolving a lead-in's pronouns."""
+    def _texts_before(self, index: int) -> tuple[str, ...]:
+        """Up to ``_LEAD_BACK_UNITS`` paragraphs before ``index``, nearest first, for a lead-in's pronouns."""
         texts: list[str] = []
         position = index - 1
         while position >= 0 and len(texts) < _LEAD_BACK_UNITS and self.units[position].kind != "heading":
             if self.units[position].kind != "quote" and position not in self.consumed:
                 texts.append(self.units[position].text)  # borrowed text names other people
             position -= 1
-        return "\n\n".join(reversed(texts))
+        return tuple(texts)
 
     def _context(self, index: int) -> _Ctx:
         return _Ctx(
@@ -1177,7 +1212,8 @@ class _EssayScanner:
             unit=index,
             i_speaker=self.author,
             context_before=self._previous_text(index),
-            intro=self._intro_speaker(index),
+            # Only a paragraph that opens with a mark can be spoken by whoever the line before introduces.
+            intro=self._intro_speaker(index) if self.units[index].text[:1] in _OPENING_MARKS else None,
             carry=self.tail_speaker.get(index - 1),
             last_speaker=self.last_speaker,
         )
@@ -1207,7 +1243,10 @@ class _EssayScanner:
         if not attribution.pronoun:
             speaker = _clean_speaker(raw)
             if speaker is not None and speaker.startswith("the ") and speaker[4:5].islower():
-                return self._role_names().get(speaker.split()[-1].lower())  # "the governor" -> his name
+                role = speaker.split()[-1].lower()
+                if role not in _ROLE_SET:
+                    return None  # "the rule", "the report": nobody
+                return self._role_names().get(role)  # "the governor" -> his name
             return speaker
         lowered = raw.lower()
         if lowered in ("i", "me", "myself"):
@@ -1219,17 +1258,16 @@ class _EssayScanner:
         person = lowered != "they"
         known = self._known_surnames()
         gender = {"he": "m", "she": "f"}.get(lowered)
-        candidates = [
-            *reversed(_mentions(before, person=person, known=known)),
-            *reversed(_mentions(ctx.context_before, person=person, known=known)),
-        ]
-        if gender is not None:
-            genders = self._genders()
-            # The essay's own "she" for a name beats a nearer name it never calls "she" ("Republicans").
-            known_gender = [name for name in candidates if genders.get(name) == gender]
-            candidates = known_gender or [name for name in candidates if genders.get(name, gender) == gender]
-        if candidates:
-            return candidates[0]
+        # Nearest text first; the first one that names somebody fitting decides.
+        for text in (before, ctx.context_before, *ctx.earlier):
+            candidates = list(reversed(_mentions(text, person=person, known=known)))
+            if gender is not None and len(set(candidates)) > 1:
+                genders = self._genders()
+                # The essay's own "she" for a name beats a nearer name it never calls "she" ("Republicans").
+                known_gender = [name for name in candidates if genders.get(name) == gender]
+                candidates = known_gender or [name for name in candidates if genders.get(name, gender) == gender]
+            if candidates:
+                return candidates[0]
         return None if ctx.nested else ctx.last_speaker
 
     def _emit(self, unit: int, pos: int, text: str, kind: QuoteKind, section: int, speaker: str | None) -> None:

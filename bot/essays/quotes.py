@@ -51,7 +51,7 @@ _OPEN_PUNCT = "([{—–-/\u00a0"
 # A mark followed by one of these (or by a space) is in closing position.
 _CLOSE_PUNCT = ".,;:!?)]}—–…-"
 # ’90s, 'tis, 'em, 'til: a leading apostrophe that elides letters, not an opening quote.
-_ELISION_RE = re.compile(r"(?:\d\ds?|\d0s|tis|twas|em|til|cause|bout|n)\b", re.IGNORECASE)
+_ELISION_RE = re.compile(r"(?:\d\ds?|\d0s|tis|twas|em|til|cause|bout|n|net|round|fraid|nother)\b", re.IGNORECASE)
 
 # --- names and speakers --------------------------------------------------------------------
 
@@ -252,6 +252,10 @@ _ABBREVIATIONS = frozenset(
 # --- limits --------------------------------------------------------------------------------
 
 _MAX_PASSAGE_UNITS = 30
+# A closing single mark that may be a plural possessive ("voters' ") ends at most this many words.
+_SUSPECT_CLOSE_WORDS = 12
+# A block set apart from the prose needs fewer signs of code to be a listing than a sentence does.
+_BLOCK_CODE_SIGNS = 2
 # Quotations inside quotations inside quotations are still read (a scare quote in a quoted sentence).
 _MAX_NESTING = 2
 _UNCLOSED_START_WORDS = 120  # a paragraph that opens with a mark and lost its closing one
@@ -441,8 +445,8 @@ def _pair_single(text: str, straight: bool) -> tuple[list[_Span], int | None]:
             continue
         if pending is None:
             continue
-        if suspect and _later_plain_close(marks, index):
-            continue
+        if suspect and (_later_plain_close(marks, index) or len(text[pending:pos].split()) > _SUSPECT_CLOSE_WORDS):
+            continue  # "the voters' choice": a plural possessive, not the end of a long quotation
         spans.append(_Span(pending, pending + 1, pos, pos + 1, True))
         pending = None
     return spans, pending
@@ -818,6 +822,25 @@ def _mentions(text: str, *, person: bool, known: frozenset[str] = frozenset(), m
     return [name for _, name in _mention_spans(_MASK_RE.sub(" ", text), person, known, multiword)]
 
 
+def _subject_mentions(text: str, known: frozenset[str]) -> set[str]:
+    """Names that stand as a clause's subject: not after a preposition, and a verb follows them."""
+    masked = _MASK_RE.sub(" ", text)
+    found: set[str] = set()
+    for position, name in _mention_spans(masked, True, known):
+        if _PREPOSITION_BEFORE_RE.search(masked, max(0, position - 12), position):
+            continue
+        end = masked.find(name.split()[-1], position)
+        following = masked[end + len(name.split()[-1]) :].split()[:2] if end >= 0 else []
+        words = [word for word in following if not word.endswith("ly")]
+        if words and _finite_verb_like(words[0]):
+            found.add(name)
+    return found
+
+
+_PREPOSITION_BEFORE_RE = re.compile(r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:the\s+)?$", re.I)
+_FIRST_PERSON_CONTRACTION_RE = re.compile(r"^I[’'](?:m|d|ll|ve)$")
+
+
 def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bool = False) -> list[tuple[int, str]]:
     """(position, name) of each mention in a text whose quotations are already masked."""
     found: list[tuple[int, str]] = []
@@ -826,6 +849,8 @@ def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bo
             found.append((match.start(), match.group("role")))
             continue
         raw = match.group("name")
+        if _FIRST_PERSON_CONTRACTION_RE.match(raw):
+            continue  # "I'm", "I'd": the writer, not a third person
         before = text[max(0, match.start() - 40) : match.start()].rstrip()
         at_start = not before or before[-1] in ".!?:"
         possessive = raw.endswith(("’s", "'s"))
@@ -930,17 +955,22 @@ _CODE_SIGNS = (
     re.compile(r"\b[a-z]+_[a-z_]+\b"),
     re.compile(r"=>|::|\+=|==|!="),
     re.compile(r"\b(?:def|end|return|var|function|const|elif|fi|endif)\b"),
-    re.compile(r"[a-z_]\([\w, ]*\)"),
+    re.compile(r"[a-z_]\([\w@:,. ]*\)"),
     re.compile(r"(?<=\s):[a-z_]+\b"),
     re.compile(r"\b\w+=[\"'][^\"']*[\"']"),
+    re.compile(r"https?://\S+"),
+    re.compile(r"\b[a-z]+/[a-z_]+/"),
+    re.compile(r"\b[a-z_]+:[a-z_]+\b"),
+    re.compile(r"[A-Za-z]\.[a-z_]+[\s(]"),
+    re.compile(r"<%|%>|\?\w+="),
 )
 
 
-def _code_like(text: str) -> bool:
-    """Three or more different signs of code or markup: no quotations are read from it."""
-    if not any(char in text for char in "_=<>{}"):
+def _code_like(text: str, signs: int = 3) -> bool:
+    """``signs`` or more different signs of code or markup: no quotations are read from it."""
+    if not any(char in text for char in "_=<>{}@/") and "::" not in text:
         return False  # prose: cheaper to rule out than to search
-    return sum(1 for sign in _CODE_SIGNS if sign.search(text)) >= 3
+    return sum(1 for sign in _CODE_SIGNS if sign.search(text)) >= signs
 
 
 def _title_case(text: str) -> bool:
@@ -983,8 +1013,9 @@ def _is_publication(name: str) -> bool:
 # A clause's subject and the word after it: "Over at X, Jo Goff makes", "but she probably ignored",
 # "Phil Wilayto of the Antiwar Network presents", "Rosa Diaz, the county's lawyer, argues".
 _CLAUSE_START = (
-    r"(?:^|[,;:(—–]\s*|\s-+\s+|\s(?:but|and|so|yet|while|as|because|though|although|when|since|like|then|"
-    r"now|where|after|before|until|whom|whose)\s+)"
+    r"(?:^(?:(?:[Bb]ut|[Aa]nd|[Ss]o|[Yy]et|[Tt]hen|[Nn]ow|[Ss]till|[Aa]lso|[Oo]r)\s+)?|[,;:(—–]\s*|\s-+\s+"
+    r"|\s(?:but|and|so|yet|while|as|because|though|although|when|since|like|then|now|where|after|before|until"
+    r"|whom|whose)\s+)"
 )
 _NOT_VERBS = frozenset(
     """
@@ -995,8 +1026,8 @@ _NOT_VERBS = frozenset(
 )
 _LEAD_SUBJECT_RE = re.compile(
     rf"{_CLAUSE_START}(?P<subj>(?:[Tt]he\s+)?{_NAME_SEQ}(?:\s+et\s+al\.?)?|(?:[Hh]e|[Ss]he|[Tt]hey|I|[Ww]e)(?:[’'](?:s|ve|d|ll|m|re))?)"
-    rf"(?:\s*\([^()]{{0,40}}\))?(?:\s*,[^,:;]{{1,90}},|\s+(?:of|from|at)\s+(?:the\s+)?{_NAME_SEQ})?"
-    r"\s+(?:[a-z]+ly\s+)?(?P<verb>[a-z][a-z’'\-]*)"
+    rf"(?=(?:\s*\([^()]{{0,40}}\))?(?:\s*,[^,:;]{{1,90}},|\s+(?:of|from|at)\s+(?:the\s+)?{_NAME_SEQ})?"
+    r"\s+(?:[a-z]+ly\s+)?(?P<verb>[a-z][a-z’'\-]*))"
 )
 _POSSESSIVE_PRONOUN_RE = re.compile(r"(?<![\w’'])(?P<word>[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+[a-z]")
 _WORK_NOUNS = (
@@ -1263,9 +1294,12 @@ class _EssayScanner:
             candidates = list(reversed(_mentions(text, person=person, known=known)))
             if gender is not None and len(set(candidates)) > 1:
                 genders = self._genders()
-                # The essay's own "she" for a name beats a nearer name it never calls "she" ("Republicans").
+                # The essay's own "she" for a name beats a nearer name it never calls "she" ("Republicans");
+                # otherwise a name that was a clause's subject beats one after a preposition ("paths to God").
                 known_gender = [name for name in candidates if genders.get(name) == gender]
-                candidates = known_gender or [name for name in candidates if genders.get(name, gender) == gender]
+                fitting = [name for name in candidates if genders.get(name, gender) == gender]
+                subjects = _subject_mentions(text, known)
+                candidates = known_gender or [name for name in fitting if name in subjects] or fitting
             if candidates:
                 return candidates[0]
         return None if ctx.nested else ctx.last_speaker
@@ -1319,6 +1353,12 @@ class _EssayScanner:
         end = index
         while end < len(self.units) and self.units[end].kind == "quote":
             end += 1
+        if _code_like(self.units[start].text, _BLOCK_CODE_SIGNS):
+            # A program listing set as a block quote: nobody's words.
+            while index < end and _code_like(self.units[index].text, _BLOCK_CODE_SIGNS):
+                index += 1
+            self.consumed.update(range(start, index))
+            return index
         tags = [self._speaker_tag(self.units[i].text) for i in range(start, end)]
         if tags[0] is not None and sum(tag is not None for tag in tags) >= 2:
             return self._interview(start, end, tags)

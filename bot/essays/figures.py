@@ -295,8 +295,8 @@ _REFERENCE_ENTRY = re.compile(
 _CITATION = re.compile(
     r"\((?:see\s+|e\.g\.,?\s+|cf\.\s+|also\s+)?(?!(?:January|February|March|April|May|June|July|August|September"
     r"|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Autumn|Fall|Winter)\b)"
-    r"[A-Z][\w'’\-]+(?:\s+(?:and|&)\s+[A-Z][\w'’\-]+|\s+et\s+al\.?)?,?\s+(?:1[6-9]|20)\d\d[a-z]?"
-    r"(?:[,:]\s*(?:p|pp)\.?\s*[0-9\-–]+)?(?:\s*[;,]\s*[^()]{1,120})?\)"
+    r"[A-Z][\w'’\-]+(?:\s+(?:and|&)\s+[A-Z][\w'’\-]+|\s+et\s+al\.?)?,?\s+(?:[A-Z][a-z]+\.?\s+[0-9]{1,2},?\s+)?"
+    r"(?:1[6-9]|20)\d\d[a-z]?(?:[,:]\s*(?:p|pp)\.?\s*[0-9\-–]+)?(?:\s*[;,]\s*[^()]{1,120})?\)"
     r"|(?<![\w'’])[A-Z][\w'’\-]+(?:\s+(?:and|&)\s+[A-Z][\w'’\-]+|\s+et\s+al\.?)?,?\s+\((?:1[6-9]|20)\d\d[a-z]?\)"
     r"|(?<![\w'’])[A-Z][\w'’\-]+\s+et\s+al\.?,?\s+\(?(?:1[6-9]|20)\d\d[a-z]?\)?"
 )
@@ -1039,7 +1039,8 @@ def _count(text: str, start: int, end: int, value: float, high: float | None, at
         subject = f"{compound['word']} {noun}" if noun else compound["word"]
         return _Draft("count", start, end, value=value, value_high=high, subject=subject)
     subject = _noun_phrase_after(text, end)
-    if subject is None and not atom.is_word and value < 10 and _OF_DETERMINER.match(text, end) is None:
+    hedged = _QUALIFIER.search(text, max(0, start - 24), start) is not None  # "at least 5 who": a count
+    if subject is None and not atom.is_word and value < 10 and _OF_DETERMINER.match(text, end) is None and not hedged:
         return None  # a lone small digit ("options 3 or 5", a stray list number) counts nothing
     # "the two agreed", "two of them": a number word needs a noun to count ("a dozen" stands alone).
     needs_noun = atom.is_word and subject is None and "dozen" not in text[start:end].lower()

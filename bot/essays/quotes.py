@@ -144,7 +144,7 @@ _CITATION_RE = re.compile(
 )
 # A sentence that opens with a named subject (an appositive allowed) and a speech verb.
 _OPENING_SPEAKER_RE = re.compile(
-    rf"^\s*(?:[A-Z][a-z]+,\s+)?(?P<subj>{_NAME_SEQ})(?:\s*,[^,\"“”‘’]{{1,90}},)?\s+{_ADV}{_VERB}(?![\w’'\-])"
+    rf"^\s*(?:[A-Z][a-z]+,\s+)?(?P<subj>{_NAME_SEQ})(?:\s*\([^()]{{0,160}}\))?(?:\s*,[^,\"“”‘’]{{1,90}},)?\s+{_ADV}{_VERB}(?![\w’'\-])"
 )
 _OPENING_TAIL_WORDS = 40
 _YEAR_DIGITS_RE = re.compile(r"(?:1[6-9]|20)\d\d")
@@ -838,6 +838,7 @@ def _subject_mentions(text: str, known: frozenset[str]) -> set[str]:
 
 
 _PREPOSITION_BEFORE_RE = re.compile(r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:the\s+)?$", re.I)
+_SITE_RE = re.compile(rf"\b(?:[Vv]isit(?:ing)?|[Oo]ver\s+at|[Vv]ia)\s+(?:the\s+)?(?P<name>{_NAME_SEQ})")
 _FIRST_PERSON_CONTRACTION_RE = re.compile(r"^I[’'](?:m|d|ll|ve)$")
 
 
@@ -943,9 +944,9 @@ def _machine_text(quote: str, before: str, after: str) -> bool:
             return True  # "Domains > Domain Manager", a link
     elif not quote or _CODE_INNER_RE.match(quote):
         return True
-    if before.endswith("="):
-        return True  # alt="external link": an attribute of leaked markup
-    edge = before.rstrip()[-1:] + after.lstrip()[:1]
+    if before.rstrip().endswith("="):
+        return True  # alt="external link", x = 'production': markup or code
+    edge = before[-1:] + after[:1]  # touching the marks: ENV['x'], ('y')
     return any(char in _CODE_AROUND for char in edge) and " " not in quote
 
 
@@ -1026,7 +1027,7 @@ _NOT_VERBS = frozenset(
 )
 _LEAD_SUBJECT_RE = re.compile(
     rf"{_CLAUSE_START}(?P<subj>(?:[Tt]he\s+)?{_NAME_SEQ}(?:\s+et\s+al\.?)?|(?:[Hh]e|[Ss]he|[Tt]hey|I|[Ww]e)(?:[’'](?:s|ve|d|ll|m|re))?)"
-    rf"(?=(?:\s*\([^()]{{0,40}}\))?(?:\s*,[^,:;]{{1,90}},|\s+(?:of|from|at)\s+(?:the\s+)?{_NAME_SEQ})?"
+    rf"(?=(?:\s*\([^()]{{0,160}}\))?(?:\s*,[^,:;]{{1,90}},|\s+(?:of|from|at)\s+(?:the\s+)?{_NAME_SEQ})?"
     r"\s+(?:[a-z]+ly\s+)?(?P<verb>[a-z][a-z’'\-]*))"
 )
 _POSSESSIVE_PRONOUN_RE = re.compile(r"(?<![\w’'])(?P<word>[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+[a-z]")
@@ -1059,6 +1060,10 @@ class _LeadIn:
     decided: bool
 
 
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand "
+    "million several many few".split()
+)
 _FINITE_VERBS = frozenset(
     """has had is was will would can could may might must should did does said put told thought made gave
     took went got saw knew found wrote felt kept left meant sent spoke""".split()
@@ -1107,6 +1112,7 @@ class _EssayScanner:
         self.roles: dict[str, str] | None = None  # computed on the first "the <role>" speaker
         self.last_block: tuple[int, str | None] | None = None  # last unit and speaker of a block quote or passage
         self.genders: dict[str, str] | None = None  # computed on the first "he" or "she"
+        self.sites: frozenset[str] | None = None  # computed on the first resolved speaker
 
     def run(self) -> None:
         index = self._epigraph()
@@ -1222,6 +1228,8 @@ class _EssayScanner:
         """A name even at a sentence start: several words, an acronym, a word the essay capitalises
         mid-sentence, or a word a finite verb follows ("Okafor makes", not "Use them")."""
         word = raw.strip()
+        if word.split()[0].lower() in _NUMBER_WORDS:
+            return False  # "Four years ago, I made ...": a number, not a name
         if " " in word or (word.isupper() and len(word) > 1) or word in self._known_surnames():
             return True
         following = text.strip()[len(word) :].split()
@@ -1267,7 +1275,20 @@ class _EssayScanner:
 
     def _resolve(self, attribution: _Attribution, before: str, ctx: _Ctx) -> str | None:
         speaker = self._resolve_raw(attribution, before, ctx)
-        return None if speaker is None or _is_publication(speaker) else speaker
+        if speaker is None or _is_publication(speaker) or speaker in self._websites():
+            return None
+        return speaker
+
+    def _websites(self) -> frozenset[str]:
+        """Names the essay treats as places to read ("visit Blah3", "over at Catallarchy"): sites, not speakers."""
+        if self.sites is None:
+            self.sites = frozenset(
+                match.group("name")
+                for unit in self.units
+                if unit.kind != "quote"
+                for match in _SITE_RE.finditer(unit.text)
+            )
+        return self.sites
 
     def _resolve_raw(self, attribution: _Attribution, before: str, ctx: _Ctx) -> str | None:
         raw = attribution.raw
@@ -1668,6 +1689,10 @@ def _cap_unclosed(text: str, opening: int) -> _Span | None:
 
 _DASH_LINE_RE = re.compile(r"^\s*(?:[—–―]|-{1,2})\s*(?P<who>\S.*)$")
 _NAME_DATE_LINE_RE = re.compile(rf"^\s*(?P<who>{_NAME_SEQ})\s*(?:,|\()\s*(?:c\.\s*|circa\s+)?(?:\d{{3,4}}|[{_UP}“\"])")
+# A source in brackets closing a quoted block: "(Hatonn, February 3, 1991)", "(Jo Reyes, 2019)".
+_SOURCE_PAREN_RE = re.compile(
+    rf"(?<=[.!?”\"’])\s*\((?P<who>{_NAME_SEQ})\s*,\s*(?:[{_UP}][a-z]+\.?\s+)?(?:\d{{1,2}},?\s+)?(?:1[6-9]|20)\d\d\)\s*$"
+)
 _INLINE_ATTR_RE = re.compile(r"(?:(?<=[”\"’.!?])|(?<=\s))\s*(?:[—–―]|--)\s*(?P<who>[^—–―\"“”]{2,160})$")
 _WHO_CUT_RE = re.compile(r",|\(|\s(?:in|on|at|from|to|during|via|speaking|writing|addressing)\s")
 
@@ -1698,7 +1723,13 @@ def _attribution_line(text: str, *, after_quote: bool) -> str | None:
 
 
 def _inline_attribution(text: str) -> tuple[str, str] | None:
-    """'"Quoted words." — Name' in one block: (quotation, speaker)."""
+    """'"Quoted words." — Name' or '... words. (Name, 3 May 1991)' in one block: (quotation, speaker)."""
+    source = _SOURCE_PAREN_RE.search(text)
+    if source is not None and not _is_publication(source.group("who")):
+        speaker = _clean_speaker(source.group("who"))
+        body = _strip_wrapping(text[: source.start()])
+        if speaker is not None and body:
+            return body, speaker
     match = _INLINE_ATTR_RE.search(text)
     if match is None or len(match.group("who").split()) > 20:
         return None

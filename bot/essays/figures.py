@@ -814,6 +814,8 @@ def _quantity(text: str, atoms: list[_Atom], index: int) -> tuple[_Draft, int] |
         if connector is not None:
             paired = _pair(text, first, nxt, connector, tail_kind)
             if paired is not None:
+                if paired.kind == "ratio" and paired.qualifier is None:
+                    _qualify(text, paired)  # "about one in five"
                 return paired, 2
     return _single(text, first, tail_kind, tail_end, tail_currency)
 
@@ -1212,7 +1214,7 @@ def _amount_subject(text: str, draft: _Draft, sentence_start: int) -> str | None
         phrase: str | None = None
         if lowered in prepositions:
             phrase = _noun_phrase_after(text, _skip_determiners(text, token.end()))
-        elif lowered not in _STOP and draft.kind in ("money", "percent"):
+        elif lowered not in _STOP and draft.kind in ("money", "percent") and not _ADVERB.match(lowered):
             phrase = _noun_phrase_after(text, position)  # "a $41 billion fund", "the 10% target"
         if phrase and not _TIME_WORDS.intersection(phrase.lower().split()):
             return phrase
@@ -1239,7 +1241,42 @@ def _event_subject(text: str, draft: _Draft, sentence_start: int) -> str | None:
         while after < len(text) and text[after] in " ,":
             after += 1
         return _noun_phrase_after(text, _skip_determiners(text, after))
+    recurring = _RECURRING_BEFORE.search(text, max(sentence_start, draft.start - 40), draft.start)
+    if recurring is not None:
+        # "the Bank of Calloway, profitable every year since 1919", "the jail has been full every month
+        # since 2016": what has been so every year is the subject, not the year.
+        return _recurring_subject(_TOKEN_BEFORE.findall(text, sentence_start, recurring.start()))
     return _noun_phrase_before(tokens, _EVENT_PREPOSITIONS) or _clause_subject(tokens)
+
+
+_RECURRING_BEFORE = re.compile(
+    r"\b(?:every|each)\s+(?:single\s+)?(?:year|month|week|day|season|quarter|summer|winter|time)\s+(?:since|from)\s+$", re.I
+)
+_LINKING = frozenset("has have had is are was were been being remains remained stayed stays".split())
+
+
+_ADVERB = re.compile(r"[a-z]{3,}ly$")
+
+
+def _recurring_subject(tokens: list[str]) -> str | None:
+    """The noun phrase a recurring state belongs to: the appositive's head, or the clause's subject."""
+    while tokens and tokens[-1].lower() not in _LINKING and tokens[-1] != ",":
+        tokens = tokens[:-1]  # "profitable", "over capacity": the state itself
+    if tokens and tokens[-1] == ",":
+        tokens = tokens[:-1]  # an appositive: its head is right before the comma
+    else:
+        while tokens and tokens[-1].lower() in _LINKING:
+            tokens = tokens[:-1]  # "has been": the subject is before the verb
+    words: list[str] = []
+    for token in reversed(tokens):
+        lowered = token.lower()
+        if not token[0].isalpha() or (lowered in _STOP and not (lowered in ("of", "and") and words)) or len(words) == 6:
+            break
+        words.append(token)
+    while words and words[-1].lower() in ("of", "and"):
+        words.pop()
+    words.reverse()
+    return " ".join(words) if words else None
 
 
 def _skip_determiners(text: str, pos: int) -> int:

@@ -110,6 +110,7 @@ mused muses sighed scoffed protested objected agreed agrees agree disagreed disa
 recounts snapped retorted concurred dissented ruled rules held holds found finds thundered
 promised promises vowed vows pledged pledges boasted boasts confirmed confirms denied denies
 estimated estimates cried offered offers begged pleaded replied conceded wrote find describes
+saying writing arguing warning noting insisting declaring adding explaining complaining
 described describe concluded conclude contend argue
 """.split()
 _VERB_ALT = "|".join(sorted(set(_VERB_WORDS), key=len, reverse=True))
@@ -134,7 +135,7 @@ _AFTER_SUBJ_VERB_RE = re.compile(
 _AFTER_VERB_SUBJ_RE = re.compile(rf"^[\s,—–\-]*{_VERB}\s+(?P<subj>{_SUBJ})")
 _AFTER_ACCORDING_RE = re.compile(rf"^[\s,—–\-]*according\s+to\s+(?P<subj>{_SUBJ})")
 _BEFORE_ACCORDING_RE = re.compile(
-    r"(?:^|\s)(?:[Aa]ccording\s+to|[Ii]n\s+the\s+words\s+of)\s+(?P<subj>[^,;]+?)\s*(?:,|$)"
+    r"(?:^|\s)(?:[Aa]ccording\s+to|[Ii]n\s+the\s+words\s+of)\s+(?P<subj>[^,;]+?)\s*(?:,|\s+that\b|$)"
 )
 # An academic citation as a subject: "Braddock et al. (2018) find that", "Okafor et al. 2013, which finds",
 # "Lindqvist and Moore (2016) find", "Ng et al. 2020, which tracked 2,400 households, concludes that".
@@ -874,9 +875,11 @@ def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bo
     return found
 
 
-# Subject pronouns only: "beside her" or "told him" are as often about someone else.
 _A_BEFORE_RE = re.compile(r"(?:^|\s)[Aa]n?\s*$")
-_GENDERED_RE = re.compile(r"(?<![\w’'])(?:(?P<m>[Hh]e)|(?P<f>[Ss]he))(?:[’'](?:s|d|ll))?\s+(?:[a-z]+ly\s+)?[a-z]")
+# Subject pronouns, and "his" (never an object): "beside her" or "told him" are as often about someone else.
+_GENDERED_RE = re.compile(
+    r"(?<![\w’'])(?:(?P<m>[Hh]e)|(?P<f>[Ss]he))(?:[’'](?:s|d|ll))?\s+(?:[a-z]+ly\s+)?[a-z]|(?<![\w’'])(?P<his>his)\s+[a-z]"
+)
 
 
 def _genders(texts: list[str], known: frozenset[str]) -> dict[str, str]:
@@ -891,11 +894,14 @@ def _genders(texts: list[str], known: frozenset[str]) -> dict[str, str]:
         positions = [position for position, _ in spans]
         for match in pronouns:
             nearest = bisect_left(positions, match.start()) - 1
-            if nearest < 0 or positions[nearest] < match.start() - 200:
+            reach = 60 if match.group("his") else 200  # "his" only for a name in its own clause
+            if nearest < 0 or positions[nearest] < match.start() - reach:
+                continue
+            if match.group("his") and _SENT_END_RE.search(masked, positions[nearest], match.start()):
                 continue
             name = spans[nearest][1]
             if not name.startswith("the "):
-                votes.setdefault(name, Counter())["m" if match.group("m") else "f"] += 1
+                votes.setdefault(name, Counter())["f" if match.group("f") else "m"] += 1
     genders: dict[str, str] = {}
     for name, count in votes.items():
         ranked = count.most_common(2)
@@ -1313,7 +1319,7 @@ class _EssayScanner:
         # Nearest text first; the first one that names somebody fitting decides.
         for text in (before, ctx.context_before, *ctx.earlier):
             candidates = list(reversed(_mentions(text, person=person, known=known)))
-            if gender is not None and len(set(candidates)) > 1:
+            if gender is not None and candidates:
                 genders = self._genders()
                 # The essay's own "she" for a name beats a nearer name it never calls "she" ("Republicans");
                 # otherwise a name that was a clause's subject beats one after a preposition ("paths to God").

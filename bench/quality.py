@@ -628,7 +628,8 @@ def score_quotes(pred: Sequence[Quote], gold: Sequence[GoldQuote], not_quotes: S
     found = spoken + scare
     score.every_gold = len(gold)
     score.every_right = sum(
-        same_speaker(found[i].speaker, gold[j].speaker) for i, j in match_texts([q.text for q in found], [q.text for q in gold])
+        same_speaker(found[i].speaker, gold[j].speaker)
+        for i, j in match_texts([q.text for q in found], [q.text for q in gold])
     )
     score.false_quotes = sum(any(texts_overlap(q.text, trap) for q in spoken + scare) for trap in not_quotes)
     return score
@@ -1058,7 +1059,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--posts",
         action="store_true",
-        help=f"the hand-labelled real posts ({POST_LABELS_DIR.relative_to(POST_LABELS_DIR.parents[2])}), per post and split",
+        help="the hand-labelled real posts (bench/labels/socialmemorycomplex), per post and split",
     )
     parser.add_argument("--summary", action="store_true", help="one quotes-and-figures line per labelled set")
     args = parser.parse_args(argv)

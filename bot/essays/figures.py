@@ -590,7 +590,9 @@ _SHARE_FOLLOWS = re.compile(
     r"|\s*[-\s](?:majority|share|cut|increase|drop|rise|reduction)\b"
 )
 # "the second half", "the other half", "a half-hearted", "in half": a part, not an amount.
-_SHARE_NOT_AFTER = re.compile(r"\b(?:the|a|an|first|second|third|final|last|other|latter|former|in|and|top|bottom)\s+$", re.I)
+_SHARE_NOT_AFTER = re.compile(
+    r"\b(?:the|a|an|first|second|third|final|last|other|latter|former|in|and|top|bottom)\s+$", re.I
+)
 _DATE_PREPOSITION = re.compile(r"\b(?:on|since|after|before|until|by|from|post|pre)[\s-]+$", re.I)
 
 
@@ -641,9 +643,9 @@ def _after_words(text: str, pos: int, words: tuple[str, ...]) -> int:
 def _short_decade(text: str, atom: _Atom, published: date | None) -> _Draft | None:
     """ "the 60's", "the ’70s", "the 60s and 70s": a decade written with two digits."""
     window = text[max(0, atom.start - 24) : atom.start]
-    if not _SHORT_DECADE_BEFORE.search(window):
-        if not (_SHORT_DECADE_JOIN.search(window) and _DECADE_NEAR.search(window)):
-            return None  # "in their 60s" is an age
+    joined = _SHORT_DECADE_JOIN.search(window) and _DECADE_NEAR.search(window)
+    if not _SHORT_DECADE_BEFORE.search(window) and not joined:
+        return None  # "in their 60s" is an age
     digits = int(atom.match["decade2_year"])
     year = 2000 + digits if published is not None and 2000 + digits + 9 <= published.year else 1900 + digits
     if published is None and digits in (0, 10):
@@ -768,7 +770,9 @@ def _excluded(text: str, atom: _Atom) -> bool:
     if before == "(" and after == ")" and len(atom.raw) <= 2:
         return True
     # width="12" in leaked markup; "RubyConf[2007]" and "build#42": parts of names and code.
-    if text[max(0, start - 2) : start] in ('="', "='") or (before in "[#" and before and start > 1 and text[start - 2].isalnum()):
+    if text[max(0, start - 2) : start] in ('="', "='") or (
+        before in "[#" and before and start > 1 and text[start - 2].isalnum()
+    ):
         return True
     # "S. 2590", "H.R. 1234": a bill's number.
     if "." in text[max(0, start - 2) : start] and _BILL_PREFIX.search(text, max(0, start - 8), start):
@@ -776,13 +780,17 @@ def _excluded(text: str, atom: _Atom) -> bool:
     if atom.kind == "num" and _STREET.match(text, end):
         return True
     colon = ":" in text[max(0, start - 2) : start]
-    if colon and (labelled := _LABEL_COLON.search(text, max(0, start - 24), start)) and labelled["word"].lower() in _LABEL_WORDS:
+    if (
+        colon
+        and (labelled := _LABEL_COLON.search(text, max(0, start - 24), start))
+        and labelled["word"].lower() in _LABEL_WORDS
+    ):
         return True  # "port: 3306", "Error: 404"
     previous = _PREVIOUS_WORD.search(text, max(0, start - 24), start)
     if previous:
         word = previous["word"].lower()
-        labelled = word in _LABEL_WORDS or word.rstrip(".") in _LABEL_WORDS
-        if (labelled and atom.currency is None) or word.startswith("§"):
+        label_word = word in _LABEL_WORDS or word.rstrip(".") in _LABEL_WORDS
+        if (label_word and atom.currency is None) or word.startswith("§"):
             return True
     elif text[max(0, start - 3) : start].strip() == "§":
         return True
@@ -1051,7 +1059,10 @@ def _count(text: str, start: int, end: int, value: float, high: float | None, at
     return _Draft("count", start, end, value=value, value_high=high, subject=subject)
 
 
-_TIMES_AS = re.compile(r"\s+(?P<times>times)(?=\s+(?:as|the|that|what|more|less|higher|larger|bigger|greater|faster|its|their)\b)\s+(?:as\s+)?", re.I)
+_TIMES_AS = re.compile(
+    r"\s+(?P<times>times)(?=\s+(?:as|the|that|what|more|less|higher|larger|bigger|greater|faster|its|their)\b)\s+(?:as\s+)?",
+    re.I,
+)
 
 
 def _is_vote_margin(text: str, start: int) -> bool:
@@ -1250,7 +1261,8 @@ def _event_subject(text: str, draft: _Draft, sentence_start: int) -> str | None:
 
 
 _RECURRING_BEFORE = re.compile(
-    r"\b(?:every|each)\s+(?:single\s+)?(?:year|month|week|day|season|quarter|summer|winter|time)\s+(?:since|from)\s+$", re.I
+    r"\b(?:every|each)\s+(?:single\s+)?(?:year|month|week|day|season|quarter|summer|winter|time)\s+(?:since|from)\s+$",
+    re.I,
 )
 _LINKING = frozenset("has have had is are was were been being remains remained stayed stays".split())
 

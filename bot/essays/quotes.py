@@ -151,9 +151,7 @@ _OPENING_TAIL_WORDS = 40
 _YEAR_DIGITS_RE = re.compile(r"(?:1[6-9]|20)\d\d")
 _BEFORE_WORDS_RE = re.compile(rf"(?:^|\s)[Ii]n\s+(?P<subj>{_NAME_SEQ})[’']s\s+words\s*,?\s*$")
 _BEFORE_COLON_RE = re.compile(rf"^\s*(?P<subj>{_NAME_SEQ})\s*:\s*$")
-_COLON_INTRO_RE = re.compile(
-    rf"^\s*(?P<subj>{_NAME_SEQ})(?:\s*,[^,\"“”:;]{{1,90}},)?\s+[a-z][^\"“”:;]{{0,100}}:\s*$"
-)
+_COLON_INTRO_RE = re.compile(rf"^\s*(?P<subj>{_NAME_SEQ})(?:\s*,[^,\"“”:;]{{1,90}},)?\s+[a-z][^\"“”:;]{{0,100}}:\s*$")
 _BEFORE_INVERTED_RE = re.compile(rf"^\s*(?i:{_VERB})\s+(?P<subj>{_NAME_SEQ})\s*[:,]?\s*$")
 # A verb sharing the subject of the quote before it: '"..." and warned, "..."'.
 _COORDINATED_VERB_RE = re.compile(rf"^[\s,]*(?:and|but|then|before)\s+{_ADV}{_VERB}(?![\w’'\-])[^\"“”]*$")
@@ -481,7 +479,9 @@ def _pair_all(text: str, *, straight_singles: bool = True) -> tuple[list[_Span],
         family: _Family = "double" if doubles or "‘" not in text else "single"
         return doubles, double_trailing, family
     singles = [
-        s for s in singles if not any(d.start < s.start < d.stop < s.stop or s.start < d.start < s.stop < d.stop for d in doubles)
+        s
+        for s in singles
+        if not any(d.start < s.start < d.stop < s.stop or s.start < d.start < s.stop < d.stop for d in doubles)
     ]
     spans = sorted(doubles + singles, key=lambda span: (span.start, -span.stop))
     top: list[_Span] = []
@@ -490,8 +490,10 @@ def _pair_all(text: str, *, straight_singles: bool = True) -> tuple[list[_Span],
             continue  # nested inside the previous outer quotation
         top.append(span)
     inside = [(span.start, span.stop) for span in top]
-    family = "double" if any(text[span.start] in _DOUBLE_MARKS for span in top) or "‘" not in text else "single"
-    for trailing, trailing_family in ((double_trailing, "double"), (single_trailing, "single")):
+    doubled = any(text[span.start] in _DOUBLE_MARKS for span in top) or "‘" not in text
+    family = "double" if doubled else "single"
+    candidates: tuple[tuple[int | None, _Family], ...] = ((double_trailing, "double"), (single_trailing, "single"))
+    for trailing, trailing_family in candidates:
         if trailing is None or any(start < trailing < stop for start, stop in inside):
             continue
         if trailing_family == "single" and text[trailing] != "‘":
@@ -838,7 +840,9 @@ def _subject_mentions(text: str, known: frozenset[str]) -> set[str]:
     return found
 
 
-_PREPOSITION_BEFORE_RE = re.compile(r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:the\s+)?$", re.I)
+_PREPOSITION_BEFORE_RE = re.compile(
+    r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:the\s+)?$", re.I
+)
 _SITE_RE = re.compile(rf"\b(?:[Vv]isit(?:ing)?|[Oo]ver\s+at|[Vv]ia)\s+(?:the\s+)?(?P<name>{_NAME_SEQ})")
 _FIRST_PERSON_CONTRACTION_RE = re.compile(r"^I[’'](?:m|d|ll|ve)$")
 
@@ -1004,7 +1008,9 @@ _PUBLICATION_WORDS = frozenset(
     """.split()
 )
 # Outlets usually named by an acronym or a one-word brand.
-_OUTLETS = frozenset("nyt wsj wapo cnn bbc npr pbs ap afp reuters bloomberg politico slate salon vox axios msnbc cnbc".split())
+_OUTLETS = frozenset(
+    "nyt wsj wapo cnn bbc npr pbs ap afp reuters bloomberg politico slate salon vox axios msnbc cnbc".split()
+)
 _WEB_NAME_RE = re.compile(r"\.(?:com|org|net|co\.uk|io|blog)$", re.IGNORECASE)
 
 
@@ -1049,7 +1055,10 @@ _WORK_OF_RE = re.compile(
 )
 # A speaker tag opening a line of an interview: "HB:", "Q:", "WREN:", "Tobias Wren:".
 _TAG_RE = re.compile(rf"^(?P<tag>Q|A|[{_UP}]{{2,4}}|[{_UP}][\w’'\-]+(?:\s+[{_UP}][\w’'\-]+)?)\s*:\s+(?=\S)")
-_FIRST_PERSON_INTRO_RE = re.compile(r"\b(?:I|we)\s+(?:spoke|talked|asked|interviewed|sat\s+down|met)\b|\b(?:my|our)\s+(?:interview|conversation|exchange|chat)\b", re.IGNORECASE)
+_FIRST_PERSON_INTRO_RE = re.compile(
+    r"\b(?:I|we)\s+(?:spoke|talked|asked|interviewed|sat\s+down|met)\b|\b(?:my|our)\s+(?:interview|conversation|exchange|chat)\b",
+    re.IGNORECASE,
+)
 # How far back a pronoun in a lead-in may look for its person, and a block quote for an earlier one's speaker.
 _LEAD_BACK_UNITS = 4
 
@@ -1081,7 +1090,7 @@ def _finite_verb_like(word: str) -> bool:
     word = word.lower().strip(",.;:")
     if word in _FINITE_VERBS:
         return True
-    if word in _NOT_VERBS or word in STOPWORDS and not word.endswith("s"):
+    if word in _NOT_VERBS or (word in STOPWORDS and not word.endswith("s")):
         return False
     return len(word) > 3 and (word.endswith("ed") or (word.endswith("s") and not word.endswith(("ss", "us", "is"))))
 
@@ -1201,7 +1210,12 @@ class _EssayScanner:
                 first_person = True
                 continue
             if pronoun.lower() in ("he", "she", "they"):
-                return _LeadIn(self._resolve(_Attribution(pronoun), previous[: len(previous) - len(sentence) + match.start("subj")], ctx), True)
+                return _LeadIn(
+                    self._resolve(
+                        _Attribution(pronoun), previous[: len(previous) - len(sentence) + match.start("subj")], ctx
+                    ),
+                    True,
+                )
             at_start = not masked[: match.start("subj")].strip()
             raw = re.sub(r"\s+et\s+al\.?$", "", raw)
             if at_start and not self._name_like(raw, masked[match.start("subj") :]):

@@ -811,9 +811,11 @@ ISSUE_17_PARAGRAPHS: list[tuple[str, list[tuple[str, str | None, str]]]] = [
     ),
     # British single marks, curly and straight, with a double quotation nested inside
     (
-        "‘When a minister says \"the data are clear\", she means one study,’ said Tomas Reyes.",
-        [("direct", "Tomas Reyes", 'When a minister says "the data are clear", she means one study'),
-         ("direct", None, "the data are clear")],
+        '‘When a minister says "the data are clear", she means one study,’ said Tomas Reyes.',
+        [
+            ("direct", "Tomas Reyes", 'When a minister says "the data are clear", she means one study'),
+            ("direct", None, "the data are clear"),
+        ],
     ),
     (
         "The reaction was cool, with the shadow minister, Ivo Brandt, calling it 'the right idea at the wrong price'.",

@@ -182,7 +182,9 @@ _NUMBER_WORD = (
 # Every atom starts with one of these; the scanner only tries the full pattern where one occurs.
 _TRIGGER = re.compile(
     r"(?<![A-Za-z0-9_])(?:[0-9$€£¥(\[]|US|USD|EUR|GBP|JPY|C\$|A\$|NZ\$|HK\$"
-    r"|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|[Nn]oon|[Mm]idnight|[Aa]\s|[Hh]alf|[Tt]wice"
+    r"|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|[Nn]oon|[Mm]idnight|[Hh]alf|[Tt]wice"
+    # "a" starts an atom only before a scale or a share: "a dozen", "a million", "a third".
+    r"|[Aa]\s(?=dozen|hundred|thousand|million|billion|trillion|half|third|quarter|fourth|fifth|sixth|eighth|tenth)"
     rf"|{_either_case(list(_TENS))}|{_either_case(_SMALL_WORDS)})"
 )
 

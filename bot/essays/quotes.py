@@ -728,14 +728,15 @@ def _before_attribution(before: str) -> _Attribution | None:
         tail = before[citation.end() :]
         if len(tail.split()) <= 14 and not _LOOSE_TAIL_RE.search(tail):
             return _Attribution(citation.group("subj"))
-    for verb in reversed(list(_VERB_RE.finditer(before))):
+    verbs = list(_VERB_RE.finditer(before))
+    for verb in reversed(verbs):
         tail = before[verb.end() :]
         if len(tail.split()) > 14 or _LOOSE_TAIL_RE.search(tail):
             continue
         subject = _subject_at_end(before[: verb.start()])
         if subject:
             return _Attribution(_SOURCE_PREFIX_RE.sub("", subject))
-    opening = _OPENING_SPEAKER_RE.match(before)
+    opening = _OPENING_SPEAKER_RE.match(before) if verbs and before.lstrip()[:1].isupper() else None
     if (
         opening is not None
         and len(before[opening.end() :].split()) <= _OPENING_TAIL_WORDS

@@ -33,10 +33,20 @@ labelled set does: the noun after them ("the 2008 crash"), the phrase a preposit
 or the clause's subject ("the legislature returns on ..."). A date right after a figure dates that
 figure ("cut 18% since 2022"); both ends of a change share a subject. None beats a verb or pronoun.
 
+Shares are ratios: "about 1/10 of", "half the nation's ...", "a third more", "two-thirds of",
+"twice as", "three times the" (a share needs something it measures, or a hedge: "the second half"
+and "a third option" are not figures). Mixed numbers ("2 1/2 man hours") keep their fraction, a
+hedge inside a number ("50 or so million") is read through, "4 or 5 days" is a range and "two or
+more" is "at least two"; "the 60's" is a decade.
+
 Deliberately not figures: ordinals, "one" (a pronoun far more often than a number, except in
-"one in five" or "one million"), "a" (except "a dozen" and "a million"), "hundreds of",
-fractions ("two-thirds"), list numbering, labels ("Part 2", "Title 42", "Boeing 737"), ids in
-links, phone numbers, versions, "24/7", footnote markers, and a lone digit under ten with no noun.
+"one in five" or "one million"), "a" (except "a dozen", "a million", "a third"), "hundreds of",
+list numbering, labels ("Part 2", "Title 42", "Boeing 737", "line 32", "port: 3306", "working paper
+2417", "S. 2590", "Statistics 101"), citations ("Hartigan (2008)", "(Okafor et al. 2013)", "Ng et
+al. 2020"), reference lists (under a "References" heading or shaped like "Hartigan, P. (2008)"),
+ids in links and leaked markup (width="12"), phone numbers, versions, "24/7", "9/11", footnote
+markers, idioms ("a zero-sum game", "the lesser of two evils"), and a lone digit under ten with no
+noun or hedge.
 """
 
 from __future__ import annotations

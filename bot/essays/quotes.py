@@ -16,7 +16,22 @@ Choices worth knowing:
   the quote (this paragraph, then the previous one), then to the last speaker; "I" is the
   essay's author (or, inside a borrowed passage, the passage's writer).
 * Titles of works ("titled ...", "my "Budget Games" blog") are not quotations at all;
-  called/so-called/dubbed words are scare quotes.
+  called/so-called/dubbed words are scare quotes, and so are capitalised coinages ("Bridge to
+  Nowhere") with nothing around them saying they are titles.
+* Both families of marks are paired in every text, the outermost winning, so British (‘…’ around
+  “…”) and American conventions, and straight marks of either kind, mix freely.
+* A block quote or a passage takes its speaker from the paragraph that leads into it: an
+  attribution ("As Jo Moss put it in 1987:"), the subject of its last sentence ("In a recent post,
+  Lee endorses the plan:"), a pronoun or possessive resolved back through the essay ("his
+  assessment is stunning:"), a work that names its author ("From a Hakim Bey interview:"), a
+  source in brackets at its end, or, when the lead-in names nobody, the block quote a few paragraphs
+  before it. Interview transcripts ("HB: ...", "Q: ...") give each turn its own speaker.
+* A publication, blog or website ("the Riverside Sentinel", "NYT", a site one "visits") is never a
+  speaker; academic citations are ("Braddock et al. (2018) find", "Okafor et al. 2013, which finds"),
+  as are organisations ("the Housing Ombudsman warned", "in the words of the X Commission that").
+* He and she prefer the names the essay itself calls he or she, then a clause's subject.
+* Quoted code, markup and interface labels ('RAILS_ENV', alt="...", "Domains > Manager") and program
+  listings set as block quotes are nobody's words.
 * An unattributed quotation that is a full sentence or long is ``direct`` with speaker None.
 * Results come in reading order; notables carry a salience ``score`` (higher is better).
 """

@@ -441,28 +441,37 @@ class PublishingQueries(StoreBase):
 
     async def section_threads(self, essay_id: int, *, guild_id: int | None = None) -> list[SectionThread]:
         """The discussion thread of each posted section (forum posts included)."""
-        sql = (
-            "SELECT p.essay_id AS essay_id, s.section AS section, d.guild_id AS guild_id, "
-            "d.channel_id AS channel_id, s.thread_id AS thread_id FROM publication_steps s "
-            "JOIN publications p ON p.id = s.publication_id JOIN destinations d ON d.id = p.destination_id "
-            "WHERE p.essay_id = ? AND s.thread_id IS NOT NULL AND s.state = 'done' "
-            "AND s.action IN ('thread', 'forum_post') "
-        )
-        params: list[Any] = [essay_id]
-        if guild_id is not None:
-            sql += "AND d.guild_id = ? "
-            params.append(guild_id)
-        rows = await self._all(sql + "ORDER BY d.id, s.section", params)
-        return [
-            SectionThread(
-                essay_id=int(r["essay_id"]),
-                section=int(r["section"]),
-                guild_id=int(r["guild_id"]),
-                channel_id=int(r["channel_id"]),
-                thread_id=int(r["thread_id"]),
+        return await self.section_threads_of([essay_id], guild_id=guild_id)
+
+    async def section_threads_of(self, essay_ids: Sequence[int], *, guild_id: int | None = None) -> list[SectionThread]:
+        """The section threads of several essays in one query (a lookup answer links many)."""
+        wanted = sorted(set(essay_ids))
+        found: list[SectionThread] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            sql = (
+                "SELECT p.essay_id AS essay_id, s.section AS section, d.guild_id AS guild_id, "
+                "d.channel_id AS channel_id, s.thread_id AS thread_id FROM publication_steps s "
+                "JOIN publications p ON p.id = s.publication_id JOIN destinations d ON d.id = p.destination_id "
+                f"WHERE p.essay_id IN ({','.join('?' * len(chunk))}) AND s.thread_id IS NOT NULL "
+                "AND s.state = 'done' AND s.action IN ('thread', 'forum_post') "
             )
-            for r in rows
-        ]
+            params: list[Any] = list(chunk)
+            if guild_id is not None:
+                sql += "AND d.guild_id = ? "
+                params.append(guild_id)
+            rows = await self._all(sql + "ORDER BY p.essay_id, d.id, s.section", params)
+            found += [
+                SectionThread(
+                    essay_id=int(r["essay_id"]),
+                    section=int(r["section"]),
+                    guild_id=int(r["guild_id"]),
+                    channel_id=int(r["channel_id"]),
+                    thread_id=int(r["thread_id"]),
+                )
+                for r in rows
+            ]
+        return found
 
     async def thread_section(self, thread_id: int) -> SectionThread | None:
         """Which essay section a thread discusses, if it is one of the bot's section threads."""

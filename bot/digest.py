@@ -1,8 +1,9 @@
 """The weekly digest: the week's essays posted in a server and their most discussed sections, once a week.
 
 A server's schedule (``digest_schedules``) holds its channel and the next run, so a restart keeps it.
-Runs fall on Mondays at 09:00 UTC and cover the seven days before. Each week's digest is posted
-exactly once, even across crashes, the way the publisher posts its steps (``bot.publishing.execution``):
+Runs fall on Mondays at 09:00 UTC and cover the calendar week (UTC) that ended that midnight. Each
+week's digest is posted exactly once, even across crashes, the way the publisher posts its steps
+(``bot.publishing.execution``):
 
 1. the week's record (server, week) is created once, with the request body and a nonce fixed then;
 2. it is marked attempted before the request, and done with the message id after it;
@@ -76,9 +77,15 @@ def next_run(now: datetime) -> datetime:
     return latest_run(now) + WEEK
 
 
+def week_of(run: datetime) -> tuple[datetime, datetime]:
+    """The week a run covers: Monday 00:00 to the next Monday 00:00 UTC, ending the day the run falls on."""
+    end = run.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return end - WEEK, end
+
+
 def week_key(run: datetime) -> str:
-    """The week a run covers, by its first day: the run at 2025-09-15 09:00 covers from 2025-09-08 09:00."""
-    return (run - WEEK).date().isoformat()
+    """The week a run covers, by its first day: the run of Monday 2025-09-15 covers 2025-09-08 to 09-14."""
+    return week_of(run)[0].date().isoformat()
 
 
 def week_label(start: datetime, end: datetime) -> str:
@@ -273,7 +280,8 @@ async def run_digest(store: Store, sender: DigestSender, schedule: DigestSchedul
     row = await store.get_digest(guild_id, week)
     created = row is None
     if row is None:
-        digest = await gather_week(store, guild_id, run - WEEK, run)
+        start, end = week_of(run)
+        digest = await gather_week(store, guild_id, start, end)
         nonce = new_nonce()
         body = digest_body(digest, nonce)
         row = await store.open_digest(

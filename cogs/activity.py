@@ -173,6 +173,9 @@ class ActivityCog(commands.Cog, name="Activity"):
         self.backfill_pause = 0.5  # between history pages: the backfill yields to publishing
         self.request_timeout = 30.0
         self.clock: Callable[[], datetime] = discord.utils.utcnow
+        # Set once the start-up backfill has run (whatever came of it).
+        self.backfill_finished = asyncio.Event()
+        self._backfill_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def cog_load(self) -> None:
@@ -264,9 +267,11 @@ class ActivityCog(commands.Cog, name="Activity"):
             done = await self.backfill_threads()
         except Exception:
             logger.exception("the backfill of section threads failed; it resumes at the next start")
-            return
-        if done:
-            logger.info("read the history of %s section thread(s) once", done)
+        else:
+            if done:
+                logger.info("read the history of %s section thread(s) once", done)
+        finally:
+            self.backfill_finished.set()
 
     async def backfill_threads(self) -> int:
         """Read, once, the history of each section thread that predates per-message counting.
@@ -276,11 +281,12 @@ class ActivityCog(commands.Cog, name="Activity"):
         """
         done = 0
         after = 0
-        while pending := await self.bot.store.pending_backfills(after=after):
-            for thread_id in pending:
-                after = thread_id
-                if await self._backfill_thread(thread_id):
-                    done += 1
+        async with self._backfill_lock:
+            while pending := await self.bot.store.pending_backfills(after=after):
+                for thread_id in pending:
+                    after = thread_id
+                    if await self._backfill_thread(thread_id):
+                        done += 1
         return done
 
     async def _backfill_thread(self, thread_id: int) -> bool:

@@ -119,6 +119,19 @@ ChannelOption = app_commands.Transform[
 ]
 
 
+class MessageChannel(DestinationChannel):
+    """A channel option offering text and announcement channels: where a plain message can go."""
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+
+MessageChannelOption = app_commands.Transform[
+    app_commands.AppCommandChannel | app_commands.AppCommandThread, MessageChannel
+]
+
+
 async def reply(
     interaction: discord.Interaction[Any],
     content: str,
@@ -432,14 +445,14 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
     async def digest(
         self,
         interaction: discord.Interaction[Any],
-        channel: discord.TextChannel | None = None,
+        channel: MessageChannelOption | None = None,
         schedule: app_commands.Choice[str] | None = None,
     ) -> None:
         """A weekly message with the week's essays and their most discussed sections (or none).
 
         Parameters
         ----------
-        channel: discord.TextChannel
+        channel: MessageChannelOption
             Where the digest goes (a text or announcement channel)
         schedule: app_commands.Choice[str]
             weekly (the default with a channel) or off
@@ -462,15 +475,15 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
                 f"{discord.utils.format_dt(current.next_run_at, 'F')}. `schedule:off` stops it.",
             )
             return
-        if channel.guild.id != guild_id:
-            raise UserError("Choose a channel of this server.")
+        same_server(interaction, channel)
         planned = await digests.set_weekly(store, guild_id, channel.id, discord.utils.utcnow())
         text = (
             f"Every Monday at 09:00 UTC the week's essays and their most discussed sections are posted in "
             f"{channel.mention}; the next digest {discord.utils.format_dt(planned.next_run_at, 'F')}."
         )
-        if interaction.guild is not None:
-            permissions = channel.permissions_for(interaction.guild.me)
+        resolved = channel.resolve()
+        if interaction.guild is not None and isinstance(resolved, discord.TextChannel):
+            permissions = resolved.permissions_for(interaction.guild.me)
             if not (permissions.view_channel and permissions.send_messages and permissions.embed_links):
                 text += "\n⚠️ The bot cannot post there yet; grant it View Channel, Send Messages and Embed Links."
         await reply(interaction, text)

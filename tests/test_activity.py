@@ -265,7 +265,7 @@ SIX = [
 def test_the_chart_is_a_png_of_the_planned_size_with_bars_drawn() -> None:
     activity = sample(SIX, [(3, 2), (14, 5), (7, 3), (0, 0), (1, 1), (22, 9)])
     image = pixels(render_activity_chart(activity))
-    assert image.shape[:2] == (477, 800)  # 800 px wide, as Discord shows an embed's image; 6 bars high
+    assert image.shape[:2] == (457, 800)  # 800 px wide, as Discord shows an embed's image; 6 bars high
     # Not blank: the highlighted bar's colour (#2F5597) and the other bars' (#A7BBDC) are both there.
     rgb = (image[..., :3] * 255).round().astype(int).reshape(-1, 3).tolist()
     colours = {tuple(c) for c in rgb}

@@ -1259,7 +1259,11 @@ def normalize_components(components: list[dict[str, Any]]) -> list[dict[str, Any
 
 def _describe_files(payload: Any, parts: list[tuple[str, Attachment]]) -> None:
     """Give each uploaded file ("files[N]") the description (alt text) payload_json lists for attachment N."""
-    listed = payload.get("attachments") if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        return
+    # A message request lists them at the top; an interaction callback inside its "data".
+    inner = payload.get("data")
+    listed = payload.get("attachments", inner.get("attachments") if isinstance(inner, dict) else None)
     if not isinstance(listed, list):
         return
     described = {str(a.get("id")): a.get("description") for a in listed if isinstance(a, dict)}

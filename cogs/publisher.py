@@ -677,6 +677,12 @@ class Publisher(commands.Cog):
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
         await self._forget(payload.channel_id, sorted(payload.message_ids))
 
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        # A deleted thread takes its messages with it, without a deletion event for each.
+        if await self.bot.store.thread_section(payload.thread_id) is not None:
+            await self.bot.store.forget_thread(payload.thread_id)
+
     async def _forget(self, channel_id: int, message_ids: list[int]) -> None:
         if await self.bot.store.thread_section(channel_id) is not None:
             await self.bot.store.forget_thread_messages(channel_id, message_ids)

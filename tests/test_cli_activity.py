@@ -1,4 +1,4 @@
-"""``python -m bot activity KEY [--guild ID] [--png PATH] [--json]``: the same numbers as /activity, on the command line."""
+"""``python -m bot activity KEY [--guild ID] [--png PATH] [--json]``: the numbers of /activity, on the command line."""
 
 from __future__ import annotations
 

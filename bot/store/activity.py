@@ -153,6 +153,17 @@ class ActivityQueries(StoreBase):
             for r in rows
         ]
 
+    async def forget_thread(self, thread_id: int) -> int:
+        """Un-count every message of a deleted thread (Discord sends no deletion per message); how many."""
+        async with self.transaction() as db:
+            cursor = await db.execute("DELETE FROM thread_messages WHERE thread_id = ?", (thread_id,))
+            await db.execute("DELETE FROM thread_message_tombstones WHERE thread_id = ?", (thread_id,))
+            await db.execute(
+                "UPDATE thread_backfill SET done_at = ? WHERE thread_id = ? AND done_at IS NULL",
+                (to_iso(utcnow()), thread_id),
+            )
+            return int(cursor.rowcount)
+
     async def essay_participants(self, essay_id: int, *, guild_id: GuildScope, until: datetime | None = None) -> int:
         """Distinct members who wrote in any of the essay's section threads (of one server, or all)."""
         threads_sql, params = self._threads_of(essay_id, guild_id)

@@ -345,6 +345,9 @@ async def test_after_the_upgrade_old_threads_are_read_once(fake_discord: FakeDis
         before = len(fake.requests_to("GET", r"/channels/\d+/messages$"))
         assert await activity_cog(bot).backfill_threads() == 0
         assert len(fake.requests_to("GET", r"/channels/\d+/messages$")) == before, "read once"
+        # A thread deleted with its messages: they no longer count.
+        fake.delete_channel(first)
+        await counted(bot.store, saved.essay_id, guild.id, {2: 121})
     finally:
         await fake.disconnect(bot)
     fake.assert_clean()

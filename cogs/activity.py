@@ -9,6 +9,7 @@ listeners (``cogs.publisher``); ``/marginalia digest`` is in ``cogs.moderation``
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import logging
 import secrets
@@ -263,6 +264,10 @@ class ActivityCog(commands.Cog, name="Activity"):
             await asyncio.to_thread(warm_up_chart)
         except Exception:
             logger.warning("could not prepare the chart renderer; /activity will load it on first use", exc_info=True)
+        # matplotlib nearly doubles the objects each full garbage collection walks (every command
+        # then risks a pause of tens of milliseconds); like the modules and caches loaded by now, they
+        # live as long as the process, so they are moved out of the collector's reach once.
+        gc.freeze()
         try:
             done = await self.backfill_threads()
         except Exception:

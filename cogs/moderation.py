@@ -471,7 +471,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
                 raise UserError("Choose the channel for the weekly digest: `/marginalia digest channel:#…`.")
             await reply(
                 interaction,
-                f"The weekly digest goes to {channel_mention(current.channel_id)}; the next one "
+                f"The weekly digest goes to {channel_mention(current.channel_id)}; the next one goes out "
                 f"{discord.utils.format_dt(current.next_run_at, 'F')}. `schedule:off` stops it.",
             )
             return
@@ -479,7 +479,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         planned = await digests.set_weekly(store, guild_id, channel.id, discord.utils.utcnow())
         text = (
             f"Every Monday at 09:00 UTC the week's essays and their most discussed sections are posted in "
-            f"{channel.mention}; the next digest {discord.utils.format_dt(planned.next_run_at, 'F')}."
+            f"{channel.mention}; the next one goes out {discord.utils.format_dt(planned.next_run_at, 'F')}."
         )
         resolved = channel.resolve()
         if interaction.guild is not None and isinstance(resolved, discord.TextChannel):

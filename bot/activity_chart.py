@@ -50,6 +50,8 @@ BOLD = FontProperties(fname=_FONTS / "DejaVuSans-Bold.ttf", size=FONT_SIZE + 2)
 SMALL = FontProperties(fname=_FONTS / "DejaVuSans.ttf", size=FONT_SIZE - 1)
 # matplotlib does not promise thread safety; one chart at a time (each takes tens of milliseconds).
 _LOCK = threading.Lock()
+# A title with characters DejaVu Sans lacks (emoji, some scripts) draws boxes for them: not worth a warning each time.
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
 
 
 def chart_label(section: SectionActivity) -> str:
@@ -74,9 +76,7 @@ def chart_size(sections: int) -> tuple[float, float]:
 
 def render_activity_chart(activity: EssayActivity) -> bytes:
     """The chart as PNG bytes: one bar per section in essay order (top to bottom), the count at each."""
-    with _LOCK, warnings.catch_warnings():
-        # A title with characters DejaVu Sans lacks (emoji, some scripts) draws boxes, not warnings.
-        warnings.simplefilter("ignore", UserWarning)
+    with _LOCK:
         return _render(activity)
 
 

@@ -8,17 +8,17 @@ on the event loop run it in a thread (``asyncio.to_thread``).
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import textwrap
 import threading
-import warnings
 from pathlib import Path
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, get_font
 from matplotlib.textpath import TextToPath
 
 from bot.activity import EssayActivity, SectionActivity
@@ -50,13 +50,22 @@ BOLD = FontProperties(fname=_FONTS / "DejaVuSans-Bold.ttf", size=FONT_SIZE + 2)
 SMALL = FontProperties(fname=_FONTS / "DejaVuSans.ttf", size=FONT_SIZE - 1)
 # matplotlib does not promise thread safety; one chart at a time (each takes tens of milliseconds).
 _LOCK = threading.Lock()
-# A title with characters DejaVu Sans lacks (emoji, some scripts) draws boxes for them: not worth a warning each time.
-warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
+MISSING = "□"  # drawn for a character DejaVu Sans lacks (emoji, CJK and some other scripts)
+
+
+@functools.lru_cache(maxsize=8192)
+def _has_glyph(char: str) -> bool:
+    return get_font(_FONTS / "DejaVuSans.ttf").get_char_index(ord(char)) != 0
+
+
+def drawable(text: str) -> str:
+    """The text with each character the font lacks shown as □ (matplotlib would warn, and draw a box anyway)."""
+    return "".join(char if char.isspace() or _has_glyph(char) else MISSING for char in text)
 
 
 def chart_label(section: SectionActivity) -> str:
     """``§2 Who pays``, wrapped on two lines at most, cut with "…" when longer."""
-    lines = textwrap.wrap(section.label, LABEL_WIDTH, break_long_words=True) or [f"§{section.index}"]
+    lines = textwrap.wrap(drawable(section.label), LABEL_WIDTH, break_long_words=True) or [f"§{section.index}"]
     if len(lines) > 2:
         lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), LABEL_WIDTH, placeholder="…")]
     return "\n".join(lines)
@@ -136,7 +145,7 @@ def _render(activity: EssayActivity) -> bytes:
             fontproperties=font,
             parse_math=False,
         )
-    title = textwrap.shorten(plain(activity.title) or "Untitled essay", TITLE_WIDTH, placeholder="…")
+    title = textwrap.shorten(drawable(plain(activity.title)) or "Untitled essay", TITLE_WIDTH, placeholder="…")
     figure.text(0.02, 1 - 0.2 / height, title, fontproperties=BOLD, color=TEXT, va="top", parse_math=False)
     figure.text(0.02, 1 - 0.5 / height, SUBTITLE, fontproperties=SMALL, color=MUTED, va="top", parse_math=False)
     buffer = io.BytesIO()

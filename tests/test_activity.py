@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from bot.activity import (
     silence_message,
     text_alternative,
 )
-from bot.activity_chart import DPI, chart_label, chart_size, render_activity_chart
+from bot.activity_chart import DPI, chart_label, chart_size, drawable, render_activity_chart
 from bot.errors import UserError
 from bot.store import Store
 from tests.activity_data import Posted, next_id, post_essay, write
@@ -286,3 +287,11 @@ def test_labels_are_wrapped_on_two_lines_at_most() -> None:
     label = chart_label(long)
     assert label.startswith("§3 A better way") and label.count("\n") == 1 and label.endswith("…")
     assert chart_label(SectionActivity(5, "", 0, 0, None, ())) == "§5"
+
+
+def test_characters_the_font_lacks_are_drawn_as_boxes_without_a_warning() -> None:
+    assert drawable("Straßenbahn, città 市电车 🚋 — “§”") == "Straßenbahn, città □□□ □ — “§”"
+    activity = sample(["市电车 🚋", "Plain"], [(2, 1), (1, 1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert render_activity_chart(activity).startswith(b"\x89PNG")

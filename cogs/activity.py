@@ -171,7 +171,7 @@ class ActivityCog(commands.Cog, name="Activity"):
         self.views: dict[str, ShareView] = {}
         # Timings and the clock are attributes so tests can change them.
         self.digest_tick = 60.0
-        self.backfill_pause = 0.5  # between history pages: the backfill yields to publishing
+        self.backfill_pause = 0.25  # after each page of history read
         self.request_timeout = 30.0
         self.clock: Callable[[], datetime] = discord.utils.utcnow
         # Set once the start-up backfill has run (whatever came of it).
@@ -281,7 +281,8 @@ class ActivityCog(commands.Cog, name="Activity"):
     async def backfill_threads(self) -> int:
         """Read, once, the history of each section thread that predates per-message counting.
 
-        One thread at a time, a page of 100 messages per request; discord.py waits out rate limits.
+        One thread at a time, a page of 100 messages per request, at most four requests a second;
+        discord.py waits out any rate limit Discord still answers with.
         A thread that cannot be read now (no permission, Discord failing) is tried at the next start.
         """
         done = 0
@@ -307,9 +308,10 @@ class ActivityCog(commands.Cog, name="Activity"):
                     thread_id, [(mid, author, discord.utils.snowflake_time(mid)) for mid, author in counted]
                 )
                 last = max(int(m["id"]) for m in page)
+                # Paced, one request at a time: a one-off job that should never crowd out publishing.
+                await asyncio.sleep(self.backfill_pause)
                 if len(page) < HISTORY_PAGE:
                     break
-                await asyncio.sleep(self.backfill_pause)
         except discord.NotFound:
             logger.info("section thread %s is gone; nothing to read", thread_id)
         except (discord.HTTPException, *TRANSIENT) as exc:

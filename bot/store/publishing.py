@@ -1,4 +1,4 @@
-"""Servers, destinations, publication plans and their steps, and thread activity."""
+"""Servers, destinations, publication plans and their steps, and section threads."""
 
 from __future__ import annotations
 
@@ -491,23 +491,3 @@ class PublishingQueries(StoreBase):
             channel_id=int(row["channel_id"]),
             thread_id=int(row["thread_id"]),
         )
-
-    # -------------------------------------------------------------- activity
-
-    async def count_thread_message(self, thread_id: int, at: datetime) -> None:
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO thread_activity(thread_id, messages, last_activity) VALUES (?, 1, ?) "
-                "ON CONFLICT(thread_id) DO UPDATE SET messages = messages + 1, last_activity = excluded.last_activity",
-                (thread_id, to_iso(at)),
-            )
-
-    async def section_activity(self, essay_id: int) -> dict[int, int]:
-        """Messages per section of an essay, across every server it was posted to."""
-        rows = await self._all(
-            "SELECT s.section AS section, sum(a.messages) AS n FROM publication_steps s "
-            "JOIN publications p ON p.id = s.publication_id JOIN thread_activity a ON a.thread_id = s.thread_id "
-            "WHERE p.essay_id = ? AND s.action IN ('thread', 'forum_post') GROUP BY s.section",
-            (essay_id,),
-        )
-        return {int(r["section"]): int(r["n"]) for r in rows}

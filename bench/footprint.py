@@ -87,7 +87,7 @@ async def measure(essays: int, starts: int, per_label: int, seed: int) -> Footpr
     first = Invocation("quote", "quote", {}, False)
     async with world_for(archive) as world:
         sample = await archive_sample(world.db, rng)
-        plan = invocation_plan(sample, per_label, rng)
+        plan = invocation_plan(sample, per_label, rng, world.published)
         startup: list[float] = []
         identified: list[float] = []
         # One start first, not counted: the copy's first open migrates it if the code gained a migration.

@@ -33,6 +33,9 @@ import frontmatter
 from bot.essays.model import Analysis, Block, Essay, Figure, FigureKind, Quote, Reference, Section
 
 LABELLED_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "labelled"
+# Essays written for the quotation and figure shapes of issue 17; apart because other tests ingest LABELLED_DIR.
+SHAPES_DIR = LABELLED_DIR.parent / "shapes"
+HELDOUT_DIR = LABELLED_DIR.parent / "heldout"
 
 FIGURE_KINDS: frozenset[str] = frozenset(get_args(FigureKind))
 GOLD_QUOTE_KINDS = frozenset({"direct", "epigraph", "scare"})
@@ -403,14 +406,14 @@ def content_words(text: str) -> set[str]:
     return found
 
 
-def subject_matches(pred: str | None, gold: str) -> bool:
-    """At least half of the gold subject's content words appear in the predicted subject."""
+def subject_matches(pred: str | None, gold: str, *, share: float = SUBJECT_OVERLAP) -> bool:
+    """At least ``share`` (by default half) of the gold subject's content words are in the predicted subject."""
     wanted = content_words(gold)
     if not wanted:
         return True
     if not pred:
         return False
-    return len(wanted & content_words(pred)) / len(wanted) >= SUBJECT_OVERLAP
+    return len(wanted & content_words(pred)) / len(wanted) >= share
 
 
 def value_matches(pred: float | None, gold: float | None) -> bool:
@@ -454,6 +457,7 @@ class FigureScore:
     unit_scored: int = 0
     unit_ok: int = 0
     subject_ok: int = 0
+    subject_full: int = 0
     traps: int = 0
     false_figures: int = 0
 
@@ -468,6 +472,7 @@ class FigureScore:
             "value_accuracy": _ratio(self.value_ok, self.matched),
             "unit_accuracy": _ratio(self.unit_ok, self.unit_scored),
             "subject_accuracy": _ratio(self.subject_ok, self.matched),
+            "subject_full_accuracy": _ratio(self.subject_full, self.matched),
             "false_figures": self.false_figures,
             "traps": self.traps,
             "predicted": self.predicted,
@@ -486,6 +491,9 @@ class QuoteScore:
     scare_gold: int = 0
     scare_matched: int = 0
     false_quotes: int = 0
+    # Every gold quotation (scare quotes too) found with the right speaker, or rightly none.
+    every_gold: int = 0
+    every_right: int = 0
 
     def __add__(self, other: QuoteScore) -> QuoteScore:
         return QuoteScore(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
@@ -499,6 +507,8 @@ class QuoteScore:
             "scare_precision": _ratio(self.scare_matched, self.scare_predicted),
             "scare_recall": _ratio(self.scare_matched, self.scare_gold),
             "false_quotes": self.false_quotes,
+            "every_quote_speaker_right": _ratio(self.every_right, self.every_gold),
+            "every_quote": self.every_gold,
             "predicted": self.predicted,
             "gold": self.gold,
         }
@@ -596,12 +606,15 @@ def score_figures(pred: Sequence[Figure], gold: Sequence[GoldFigure], traps: Seq
             score.unit_scored += 1
             score.unit_ok += _same_unit(p.unit, g.unit)
         score.subject_ok += subject_matches(p.subject, g.subject)
+        score.subject_full += subject_matches(p.subject, g.subject, share=1.0)
     score.false_figures = count_false_figures(pred, traps)
     return score
 
 
 def score_quotes(pred: Sequence[Quote], gold: Sequence[GoldQuote], not_quotes: Sequence[str] = ()) -> QuoteScore:
     """Direct and epigraph quotes matched by text, with speakers; scare quotes on their own."""
+    # The analysis reports each distinct quotation of an essay once, so a scare phrase used twice is one.
+    gold = _distinct(gold)
     spoken = [q for q in pred if q.kind in {"direct", "epigraph"}]
     scare = [q for q in pred if q.kind == "scare"]
     gold_spoken = [q for q in gold if q.kind != "scare"]
@@ -614,8 +627,26 @@ def score_quotes(pred: Sequence[Quote], gold: Sequence[GoldQuote], not_quotes: S
         score.speaker_ok += same_speaker(spoken[i].speaker, gold_spoken[j].speaker)
         score.kind_ok += spoken[i].kind == gold_spoken[j].kind
     score.scare_matched = len(match_texts([q.text for q in scare], [q.text for q in gold_scare]))
+    # Kind aside: a quotation reported with the right speaker, or a scare quote reported with none.
+    found = spoken + scare
+    score.every_gold = len(gold)
+    score.every_right = sum(
+        same_speaker(found[i].speaker, gold[j].speaker)
+        for i, j in match_texts([q.text for q in found], [q.text for q in gold])
+    )
     score.false_quotes = sum(any(texts_overlap(q.text, trap) for q in spoken + scare) for trap in not_quotes)
     return score
+
+
+def _distinct(gold: Sequence[GoldQuote]) -> list[GoldQuote]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for quote in gold:
+        key = (quote.kind, normalise(quote.text))
+        if key not in seen:
+            seen.add(key)
+            kept.append(quote)
+    return kept
 
 
 def _same_url(left: str | None, right: str | None) -> bool:
@@ -817,6 +848,160 @@ def total(results: Sequence[EssayResult]) -> EssayResult:
 
 
 # ---------------------------------------------------------------------------
+# Real posts: quotes and figures hand-labelled on a real blog archive
+
+POST_LABELS_DIR = Path(__file__).resolve().parent / "labels" / "socialmemorycomplex"
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "socialmemorycomplex-posts"
+SPLITS = ("tune", "report")
+# The held-out essays written for issue 17 (quotation and figure shapes from real posts), before its rules changed.
+HELDOUT_SHAPE_ESSAYS = frozenset({"public-bank", "small-classes"})
+
+_POST_KEYS = frozenset({"post", "split", "quotes", "not_quotes", "figures", "either_figures", "not_figures"})
+_REQUIRED_POST_KEYS = frozenset({"post", "split", "quotes", "figures", "not_figures"})
+
+
+@dataclass(frozen=True, slots=True)
+class PostLabels:
+    """Quotes and figures of one real post; ``either_figures`` may be read as figures or not."""
+
+    post: str
+    split: str
+    quotes: tuple[GoldQuote, ...]
+    figures: tuple[GoldFigure, ...]
+    not_figures: tuple[str, ...] = ()
+    not_quotes: tuple[str, ...] = ()
+    either_figures: tuple[str, ...] = ()
+
+
+def parse_post_labels(data: Any, *, where: str = "post labels") -> PostLabels:
+    """Validate one ``POST.labels.json`` of ``bench/labels``; raise LabelError saying what is wrong."""
+    top = _keys(data, _POST_KEYS, _REQUIRED_POST_KEYS, where)
+    if top["split"] not in SPLITS:
+        raise _fail(where, f"split must be one of {list(SPLITS)}")
+    strings = {
+        key: tuple(_text(s, f"{where} {key}[{i}]") for i, s in enumerate(_list(top.get(key, []), where)))
+        for key in ("not_figures", "not_quotes", "either_figures")
+    }
+    return PostLabels(
+        post=_text(top["post"], where),
+        split=top["split"],
+        quotes=tuple(_parse_quote(q, f"{where} quotes[{i}]") for i, q in enumerate(_list(top["quotes"], where))),
+        figures=tuple(_parse_figure(f, f"{where} figures[{i}]") for i, f in enumerate(_list(top["figures"], where))),
+        not_figures=strings["not_figures"],
+        not_quotes=strings["not_quotes"],
+        either_figures=strings["either_figures"],
+    )
+
+
+def load_post_labels(directory: Path = POST_LABELS_DIR) -> list[PostLabels]:
+    labels = []
+    for path in sorted(directory.glob("*.labels.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise _fail(path.name, f"invalid JSON: {error}") from error
+        post = parse_post_labels(data, where=path.name)
+        if path.name != f"{post.post}.labels.json":
+            raise _fail(path.name, "the file is named after its post")
+        labels.append(post)
+    return labels
+
+
+def without_either(pred: Sequence[Figure], either: Sequence[str]) -> list[Figure]:
+    """Predictions that are not on a text a reader may or may not count as a figure ("a week or two")."""
+    if not either:
+        return list(pred)
+    wanted = [normalise(text) for text in either]
+    kept = []
+    for figure in pred:
+        text = normalise(figure.text)
+        context = normalise(figure.context)
+        on_either = any(
+            _find_bounded(text, w) != -1 or (_find_bounded(w, text) != -1 and _find_bounded(context, w) != -1)
+            for w in wanted
+        )
+        if not on_either:
+            kept.append(figure)
+    return kept
+
+
+def load_post(post: str, corpus: Path = CORPUS_DIR) -> Essay:
+    """A real post through the project's own intake, as the bot would read it."""
+    from bot.essays.sources import read_path
+    from bot.intake import entry_to_essay
+
+    found = read_path(corpus / post)
+    if len(found.entries) != 1:
+        raise LabelError(f"{post}: expected one entry, read {len(found.entries)}")
+    return entry_to_essay(found.entries[0][1])
+
+
+def score_post(labels: PostLabels, essay: Essay, analysis: Analysis) -> EssayResult:
+    figures = without_either(analysis.figures, labels.either_figures)
+    return EssayResult(
+        name=labels.post,
+        words=essay.word_count,
+        figures=score_figures(figures, labels.figures, labels.not_figures),
+        quotes=score_quotes(analysis.quotes, labels.quotes, labels.not_quotes),
+    )
+
+
+def evaluate_posts(labels_dir: Path = POST_LABELS_DIR, corpus: Path = CORPUS_DIR) -> dict[str, list[EssayResult]]:
+    """Results per split ("tune", "report"); empty when the corpus is not beside the project."""
+    from bot.essays.analysis import analyse
+
+    results: dict[str, list[EssayResult]] = {split: [] for split in SPLITS}
+    if not corpus.is_dir():
+        return results
+    for labels in load_post_labels(labels_dir):
+        essay = load_post(labels.post, corpus)
+        results[labels.split].append(score_post(labels, essay, analyse(essay)))
+    return results
+
+
+_SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("quotes", "quotes", "every_quote"),
+    ("spkr all", "quotes", "every_quote_speaker_right"),
+    ("quo R", "quotes", "recall"),
+    ("quo P", "quotes", "precision"),
+    ("spkr", "quotes", "speaker_accuracy"),
+    ("figures", "figures", "gold"),
+    ("fig P", "figures", "precision"),
+    ("fig R", "figures", "recall"),
+    ("value", "figures", "value_accuracy"),
+    ("subj", "figures", "subject_accuracy"),
+    ("subj all", "figures", "subject_full_accuracy"),
+    ("traps", "figures", "false_figures"),
+)
+
+
+def format_summary(rows: Sequence[tuple[str, Sequence[EssayResult]]]) -> str:
+    """One line per set: quotations (speaker right over every gold quotation) and figures."""
+    width = max(len(name) for name, _ in rows)
+    header = " ".join([f"{'set':<{width}}", f"{'essays':>6}", *(f"{title:>8}" for title, _, _ in _SUMMARY_COLUMNS)])
+    lines = [header, "-" * len(header)]
+    for name, results in rows:
+        summary = total(results).summary()
+        cells = [_cell(summary[group][key]) for _, group, key in _SUMMARY_COLUMNS]
+        lines.append(" ".join([f"{name:<{width}}", f"{len(results):>6}", *(f"{c:>8}" for c in cells)]))
+    return "\n".join(lines)
+
+
+def summary_rows() -> list[tuple[str, list[EssayResult]]]:
+    """Every labelled set the project has, for one table."""
+    heldout = evaluate(HELDOUT_DIR)
+    rows: list[tuple[str, list[EssayResult]]] = [
+        ("labelled: earlier essays", evaluate(LABELLED_DIR)),
+        ("labelled: issue-17 shapes", evaluate(SHAPES_DIR)),
+        ("held-out: earlier essays", [r for r in heldout if r.name not in HELDOUT_SHAPE_ESSAYS]),
+        ("held-out: issue-17 shapes", [r for r in heldout if r.name in HELDOUT_SHAPE_ESSAYS]),
+    ]
+    posts = evaluate_posts()
+    rows.extend((f"real posts: {split}", posts[split]) for split in SPLITS if posts[split])
+    return rows
+
+
+# ---------------------------------------------------------------------------
 # Report
 
 _COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -872,7 +1057,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--dir", type=Path, default=LABELLED_DIR, help="directory of labelled essays")
+    parser.add_argument(
+        "--posts",
+        action="store_true",
+        help="the hand-labelled real posts (bench/labels/socialmemorycomplex), per post and split",
+    )
+    parser.add_argument("--summary", action="store_true", help="one quotes-and-figures line per labelled set")
     args = parser.parse_args(argv)
+    if args.summary or args.posts:
+        return _print_posts_or_summary(summary=args.summary, as_json=args.json)
     try:
         results = evaluate(args.dir)
     except ImportError as error:  # the analysis is still being assembled
@@ -887,6 +1080,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(payload, indent=2))
     else:
         print(format_table(results))
+    return 0
+
+
+def _print_posts_or_summary(*, summary: bool, as_json: bool) -> int:
+    if summary:
+        rows = summary_rows()
+    else:
+        if not CORPUS_DIR.is_dir():
+            print(f"skipped: corpus not found at {CORPUS_DIR}")
+            return 0
+        posts = evaluate_posts()
+        rows = [(f"{split}: {r.name}", [r]) for split in SPLITS for r in posts[split]]
+        rows.extend((f"TOTAL {split}", posts[split]) for split in SPLITS)
+    if as_json:
+        print(json.dumps({name: total(results).summary() for name, results in rows}, indent=2))
+    else:
+        print(format_summary(rows))
+        if summary and not CORPUS_DIR.is_dir():
+            print(f"(real posts skipped: corpus not found at {CORPUS_DIR})")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Command-line interface: preview, ingest, related, quote, figures, feeds, destinations, backup, run.
+"""Command-line interface: preview, ingest, related, quote, figures, activity, feeds, destinations, backup, run.
 
 Every command prints one clear line on stderr per problem and exits non-zero
 when any SOURCE failed; the good sources of the same call still go through.
@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from bot import moderation
+from bot.activity import activity_json, activity_lines, essay_activity
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserError
 from bot.essays.analysis import analyse
 from bot.essays.model import Analysis, Essay, Figure, Quote, Reference
 from bot.fetch import Fetcher, FetchPolicy
 from bot.intake import IntakeError, analysis_failure_line, entry_to_essay, load_source, store_essay
+from bot.lookup import resolve_essay
 from bot.related import RelatedPost, describe_target, related_to_essay, related_to_text
 from bot.store import EssayRef, Store, StoreError
 
@@ -72,6 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     figures.add_argument("--json", action="store_true")
     figures.add_argument("--guild", type=_positive_id, metavar="ID", help=GUILD_HELP)
     _db_option(figures)
+
+    activity = commands.add_parser(
+        "activity",
+        help="messages per section of an essay, in its discussion threads",
+        description="Messages by members in each section's threads, distinct participants and the last message; "
+        "with --guild, that server's threads only, else every server's.",
+    )
+    activity.add_argument("key", metavar="KEY", help="essay key, URL, or a title that names one essay")
+    activity.add_argument("--guild", type=_positive_id, metavar="ID", help=GUILD_HELP)
+    activity.add_argument("--png", type=Path, metavar="PATH", help="also draw the chart into this PNG file")
+    activity.add_argument("--json", action="store_true")
+    _db_option(activity)
 
     _feeds_parser(commands)
     _destinations_parser(commands)
@@ -197,7 +211,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "preview":
         return await _preview(args.sources, settings, as_json=args.json)
     db_path: Path = args.db or settings.db_path
-    if args.command in ("backup", "feeds", "destinations") and not await asyncio.to_thread(db_path.is_file):
+    if args.command in ("backup", "feeds", "destinations", "activity") and not await asyncio.to_thread(db_path.is_file):
         # Opening would create an empty database: surely not the one the bot uses.
         raise UserError(f"no database at {db_path}; give --db PATH or set DB_PATH to the bot's database")
     async with await Store.open(db_path) as store:
@@ -217,6 +231,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await _quote(store, args)
         if args.command == "figures":
             return await _figures(store, args)
+        if args.command == "activity":
+            return await _activity(store, args)
     raise AssertionError(f"unhandled command {args.command}")
 
 
@@ -358,6 +374,23 @@ async def _figures(store: Store, args: argparse.Namespace) -> int:
         subject = f" — {figure.subject}" if figure.subject else ""
         print(f"{figure.text}{subject} ({figure.kind}; {essay.title}, section {figure.section})")
         print(f"    {figure.context}")
+    return 0
+
+
+async def _activity(store: Store, args: argparse.Namespace) -> int:
+    row = await resolve_essay(store, args.key, guild_id=args.guild)
+    report = await essay_activity(store, row, guild_id=args.guild)
+    if args.png is not None:
+        from bot.activity_chart import render_activity_chart  # matplotlib loads only when a chart is drawn
+
+        png = await asyncio.to_thread(render_activity_chart, report)
+        await asyncio.to_thread(args.png.write_bytes, png)
+    if args.json:
+        print(json.dumps(activity_json(report), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(activity_lines(report)))
+        if args.png is not None:
+            print(f"chart: {args.png}")
     return 0
 
 

@@ -26,7 +26,7 @@ from bot.store import Store, StoreError
 
 logger = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.publisher", "cogs.lookup", "cogs.moderation")
+EXTENSIONS: tuple[str, ...] = ("cogs.publisher", "cogs.lookup", "cogs.moderation", "cogs.activity")
 COMMANDS_HASH_KEY = "commands_hash"
 
 # Message Content is privileged and not needed: the bot reads only its own

@@ -285,10 +285,9 @@ async def gather_links(store: Store, guild_id: int | None, essay_ids: Sequence[i
     links = Links(guild_id=guild_id, sections=await store.section_titles(wanted))
     if guild_id is None:
         return links
-    for essay_id in wanted:
-        for thread in await store.section_threads(essay_id, guild_id=guild_id):
-            # Several destinations may hold the same section: the first one wins.
-            links.threads.setdefault((essay_id, thread.section), thread.thread_id)
+    for thread in await store.section_threads_of(wanted, guild_id=guild_id):
+        # Several destinations may hold the same section: the first one wins.
+        links.threads.setdefault((thread.essay_id, thread.section), thread.thread_id)
     return links
 
 

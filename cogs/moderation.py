@@ -1,4 +1,4 @@
-"""``/marginalia``: the moderators' commands (feeds, destinations, mod-log, post, preview, status).
+"""``/marginalia``: the moderators' commands (feeds, destinations, mod-log, digest, post, preview, status).
 
 Thin: each command reads its options, calls ``bot.moderation`` (the same code the
 command line uses), and answers ephemerally. Failures are raised as ``UserError``
@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import digest as digests
 from bot import moderation
 from bot.client import NO_MENTIONS, Marginalia, send_ephemeral
 from bot.errors import NotAllowedError, UserError
@@ -30,6 +31,7 @@ ARCHIVE_CHOICES = [
     app_commands.Choice(name=label, value=minutes) for minutes, label in moderation.ARCHIVE_LABELS.items()
 ]
 DESTINATION_CHANNEL_TYPES = [discord.ChannelType.text, discord.ChannelType.news, discord.ChannelType.forum]
+DIGEST_CHOICES = [app_commands.Choice(name="weekly", value="weekly"), app_commands.Choice(name="off", value="off")]
 AUTOCOMPLETE_LIMIT = 25
 CONFIRM_SECONDS = 120.0
 
@@ -114,6 +116,19 @@ class DestinationChannel(app_commands.Transformer):
 
 ChannelOption = app_commands.Transform[
     app_commands.AppCommandChannel | app_commands.AppCommandThread, DestinationChannel
+]
+
+
+class MessageChannel(DestinationChannel):
+    """A channel option offering text and announcement channels: where a plain message can go."""
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+
+MessageChannelOption = app_commands.Transform[
+    app_commands.AppCommandChannel | app_commands.AppCommandThread, MessageChannel
 ]
 
 
@@ -421,6 +436,56 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             permissions = channel.permissions_for(interaction.guild.me)
             if not (permissions.view_channel and permissions.send_messages):
                 text += "\n⚠️ The bot cannot send messages there yet; grant it View Channel and Send Messages."
+        await reply(interaction, text)
+
+    # --- digest ---------------------------------------------------------------------------
+
+    @app_commands.command(name="digest")
+    @app_commands.choices(schedule=DIGEST_CHOICES)
+    async def digest(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: MessageChannelOption | None = None,
+        schedule: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """A weekly message with the week's essays and their most discussed sections (or none).
+
+        Parameters
+        ----------
+        channel: MessageChannelOption
+            Where the digest goes (a text or announcement channel)
+        schedule: app_commands.Choice[str]
+            weekly (the default with a channel) or off
+        """
+        guild_id = guild_id_of(interaction)
+        store = self.bot.store
+        if schedule is not None and schedule.value == "off":
+            if await digests.turn_off(store, guild_id):
+                await reply(interaction, "The weekly digest is off; nothing more is posted.")
+            else:
+                await reply(interaction, "There was no weekly digest to turn off.")
+            return
+        if channel is None:
+            current = await store.digest_schedule(guild_id)
+            if current is None:
+                raise UserError("Choose the channel for the weekly digest: `/marginalia digest channel:#…`.")
+            await reply(
+                interaction,
+                f"The weekly digest goes to {channel_mention(current.channel_id)}; the next one goes out "
+                f"{discord.utils.format_dt(current.next_run_at, 'F')}. `schedule:off` stops it.",
+            )
+            return
+        same_server(interaction, channel)
+        planned = await digests.set_weekly(store, guild_id, channel.id, discord.utils.utcnow())
+        text = (
+            f"Every Monday at 09:00 UTC the week's essays and their most discussed sections are posted in "
+            f"{channel.mention}; the next one goes out {discord.utils.format_dt(planned.next_run_at, 'F')}."
+        )
+        resolved = channel.resolve()
+        if interaction.guild is not None and isinstance(resolved, discord.TextChannel):
+            permissions = resolved.permissions_for(interaction.guild.me)
+            if not (permissions.view_channel and permissions.send_messages and permissions.embed_links):
+                text += "\n⚠️ The bot cannot post there yet; grant it View Channel, Send Messages and Embed Links."
         await reply(interaction, text)
 
     # --- posting --------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The publisher: polls feeds, posts each new essay to its destinations exactly once, corrects
-revised essays, and counts messages in section threads.
+revised essays, and counts members' messages in section threads (un-counting deleted ones).
 
 Everything runs in background tasks, so commands are answered while a feed is slow or Discord
 makes the bot wait: one poll loop, one publish loop, and one task per server that runs that
@@ -22,6 +22,7 @@ import discord
 from discord.ext import commands
 from discord.http import Route
 
+from bot.activity import is_member_message
 from bot.client import Marginalia
 from bot.essays.model import Analysis, Essay
 from bot.poller import PollReport, PollSettings, poll_due_feeds
@@ -782,14 +783,39 @@ class Publisher(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """Count messages in section threads; needs no message content, only the event itself."""
-        if message.guild is None or (self.bot.user is not None and message.author.id == self.bot.user.id):
+        """Count members' messages in section threads; needs no message content, only the event itself."""
+        if message.guild is None or not is_member_message(
+            author_is_bot=message.author.bot,
+            from_webhook=message.webhook_id is not None,
+            message_type=message.type.value,
+        ):
             return
         if isinstance(message.channel, discord.TextChannel | discord.VoiceChannel | discord.ForumChannel):
             return  # only threads can be section threads
         if await self.bot.store.thread_section(message.channel.id) is None:
             return
-        await self.bot.store.count_thread_message(message.channel.id, message.created_at)
+        await self.bot.store.record_thread_message(
+            message.id, message.channel.id, message.author.id, message.created_at
+        )
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A deleted message is un-counted (edits change nothing: only MESSAGE_CREATE is counted)."""
+        await self._forget(payload.channel_id, [payload.message_id])
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self._forget(payload.channel_id, sorted(payload.message_ids))
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        # A deleted thread takes its messages with it, without a deletion event for each.
+        if await self.bot.store.thread_section(payload.thread_id) is not None:
+            await self.bot.store.forget_thread(payload.thread_id)
+
+    async def _forget(self, channel_id: int, message_ids: list[int]) -> None:
+        if await self.bot.store.thread_section(channel_id) is not None:
+            await self.bot.store.forget_thread_messages(channel_id, message_ids)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:

@@ -33,10 +33,20 @@ labelled set does: the noun after them ("the 2008 crash"), the phrase a preposit
 or the clause's subject ("the legislature returns on ..."). A date right after a figure dates that
 figure ("cut 18% since 2022"); both ends of a change share a subject. None beats a verb or pronoun.
 
+Shares are ratios: "about 1/10 of", "half the nation's ...", "a third more", "two-thirds of",
+"twice as", "three times the" (a share needs something it measures, or a hedge: "the second half"
+and "a third option" are not figures). Mixed numbers ("2 1/2 man hours") keep their fraction, a
+hedge inside a number ("50 or so million") is read through, "4 or 5 days" is a range and "two or
+more" is "at least two"; "the 60's" is a decade.
+
 Deliberately not figures: ordinals, "one" (a pronoun far more often than a number, except in
-"one in five" or "one million"), "a" (except "a dozen" and "a million"), "hundreds of",
-fractions ("two-thirds"), list numbering, labels ("Part 2", "Title 42", "Boeing 737"), ids in
-links, phone numbers, versions, "24/7", footnote markers, and a lone digit under ten with no noun.
+"one in five" or "one million"), "a" (except "a dozen", "a million", "a third"), "hundreds of",
+list numbering, labels ("Part 2", "Title 42", "Boeing 737", "line 32", "port: 3306", "working paper
+2417", "S. 2590", "Statistics 101"), citations ("Hartigan (2008)", "(Okafor et al. 2013)", "Ng et
+al. 2020"), reference lists (under a "References" heading or shaped like "Hartigan, P. (2008)"),
+ids in links and leaked markup (width="12"), phone numbers, versions, "24/7", "9/11", footnote
+markers, idioms ("a zero-sum game", "the lesser of two evils"), and a lone digit under ten with no
+noun or hedge.
 """
 
 from __future__ import annotations
@@ -128,6 +138,8 @@ _LABEL_WORDS = frozenset(
     interstate room suite apt apartment page p pp vol volume episode season phase stage step
     figure fig table exhibit docket footnote version v no. number resolution district ward
     precinct verse psalm flight tier category clause paragraph appendix annex schedule sec ch op
+    paper wp port line error code build release ticket issue bug pr ext extension pin id unit gate exit
+    platform track lane grade level form bill docket case model
     """.split()
 )
 # Determiners, prepositions and hedges that may stand between a verb and its figure.
@@ -159,7 +171,8 @@ _ZONE = (
 _NUM = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
 # A number ends cleanly: no letters, digits or a further decimal part ("3.11.2", "5G", "3rd").
 _NUM_END = r"(?![0-9A-Za-z_]|[.,][0-9])"
-_WORD_SCALE = r"(?:\s+(?:hundred|thousand|million|billion|trillion)\b){1,2}"
+# "50 or so million": a hedge inside the number.
+_WORD_SCALE = r"(?:\s+or\s+so)?(?:\s+(?:hundred|thousand|million|billion|trillion)\b){1,2}"
 _MONEY_SUFFIX = r"(?:bn|bln|mn|mln|tn|tr|[mbkMBK])(?![A-Za-z0-9])"
 _NUM_SUFFIX = r"(?:bn|bln|mn|mln|tn|m|k)(?![A-Za-z0-9])"
 
@@ -179,15 +192,27 @@ _NUMBER_WORD = (
 # Every atom starts with one of these; the scanner only tries the full pattern where one occurs.
 _TRIGGER = re.compile(
     r"(?<![A-Za-z0-9_])(?:[0-9$€£¥(\[]|US|USD|EUR|GBP|JPY|C\$|A\$|NZ\$|HK\$"
-    r"|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|[Nn]oon|[Mm]idnight|[Aa]\s"
+    r"|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|[Nn]oon|[Mm]idnight|[Hh]alf|[Tt]wice"
+    # "a" starts an atom only before a scale or a share: "a dozen", "a million", "a third".
+    r"|[Aa]\s(?=dozen|hundred|thousand|million|billion|trillion|half|third|quarter|fourth|fifth|sixth|eighth|tenth)"
     rf"|{_either_case(list(_TENS))}|{_either_case(_SMALL_WORDS)})"
 )
 
 _ATOM = re.compile(
     # Every atom starts at a word start; this makes mid-word positions fail at once.
     r"(?<![A-Za-z0-9_])(?:"
+    # Mixed numbers and simple fractions: "2 1/2 man hours", "about 1/10 of" (dates like 9/11 stay junk).
+    r"(?P<mixed>(?P<mixed_whole>[0-9]{1,3})\s+(?P<mixed_num>[1-9])/(?P<mixed_den>[2-9]|1[0-6])(?![0-9/]))"
+    r"|(?P<frac>(?P<frac_num>[1-9])/(?P<frac_den>[2-8]|10|12|16|100)(?![0-9/]))"
+    # Fraction words: "half", "a third", "two-thirds", "three quarters"; "twice as".
+    rf"|(?P<fword>(?:(?P<fw_count>[Aa]|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]even|[Nn]ine)[-\s]+)?"
+    r"(?P<fw_part>half|halves|thirds?|quarters?|fourths?|fifths?|sixths?|eighths?|tenths?)(?![\w-])"
+    r"|(?P<fw_half>[Hh]alf)(?![\w-]))"
+    r"|(?P<twice>[Tt]wice)(?=\s+(?:as|the|that|what|its|their|his|her|our|my|your)\b)"
+    # A decade in two digits: "the 60's", "the ’70s".
+    r"|(?P<decade2>(?P<decade2_year>[1-9]0|00)(?:['’]s|s)(?![A-Za-z0-9]))"
     # Junk that must yield nothing: phone numbers, "24/7" and numeric dates, footnote markers.
-    r"(?P<junk>(?:1[-.\s])?\(?[0-9]{3}\)?[-.\s][0-9]{3}[-.][0-9]{4}(?![0-9])"
+    r"|(?P<junk>(?:1[-.\s])?\(?[0-9]{3}\)?[-.\s][0-9]{3}[-.][0-9]{4}(?![0-9])"
     r"|[0-9]{3}-[0-9]{4}(?![0-9])|[0-9]+(?:/[0-9]+)+(?![0-9])|\[[0-9]+\])"
     r"|(?P<date_iso>(?P<iso_year>[12][0-9]{3})-(?P<iso_month>[01][0-9])-(?P<iso_day>[0-3][0-9])(?![0-9]))"
     rf"|(?P<date_md>(?P<md_month>{_MONTH})\s+(?P<md_day>[0-9]{{1,2}})(?:st|nd|rd|th)?(?![0-9A-Za-z:])"
@@ -243,7 +268,8 @@ _DURATION_TAIL = re.compile(
     re.I,
 )
 _CONNECTOR = re.compile(
-    r"\s*(?:(?P<hyto>-to-)|(?P<dash>[-–—])|(?P<to>to)|(?P<and>and)|(?P<in>in(?:\s+every)?|out\s+of(?:\s+every)?)"
+    r"\s*(?:(?P<hyto>-to-)|(?P<dash>[-–—])|(?P<to>to)|(?P<and>and)|(?P<or>or)"
+    r"|(?P<in>in(?:\s+every)?|out\s+of(?:\s+every)?|of\s+every)"
     r"|(?P<colon>:))\s*",
     re.I,
 )
@@ -260,12 +286,36 @@ _QUALIFIER = re.compile(
     r"\b(?P<q>just\s+over|just\s+under|well\s+over|well\s+under|more\s+than|less\s+than|fewer\s+than"
     r"|greater\s+than|at\s+least|at\s+most|up\s+to|as\s+many\s+as|as\s+much\s+as|as\s+few\s+as"
     r"|as\s+little\s+as|close\s+to|upwards\s+of|an\s+estimated|nearly|almost|about|around|roughly"
-    r"|approximately|some|over|under|circa)\s+$",
+    r"|approximately|some|over|under|circa|barely|fully)\s+$",
     re.I,
 )
 _YEAR_PREPOSITION = re.compile(
     r"\b(?:in|since|by|from|until|till|before|after|during|circa|through|between|to|and|of|early|late"
     r"|mid|fiscal|FY|year|around|as\s+of|back\s+in)[\s-]+$",
+    re.I,
+)
+_REFERENCES_HEADING = re.compile(
+    r"^(?:references|bibliography|works\s+cited|sources|further\s+reading|notes|citations|literature)\W*$", re.I
+)
+# "Hartigan, P. (2008)", "Okafor, N., Bell, R. and ...", "Lindqvist, Anna. 2016.": one entry of a reference list.
+_REFERENCE_ENTRY = re.compile(
+    r"^\s*(?:[-•*]\s*)?[A-Z][\w'’\-]+,\s+(?:[A-Z]\.\s*)+(?:,|\(|(?:and|&)\s|[A-Z][\w'’\-]+,|\d{4})"
+    r"|^\s*(?:[-•*]\s*)?[A-Z][\w'’\-]+,\s+[A-Z][a-z]+(?:\s+[A-Z]\.)?\.?\s*\(?(?:1[6-9]|20)\d\d[a-z]?\)?[.,]"
+)
+# Citations of research: "Hartigan (2008)", "(Hartigan 2008)", "(Okafor et al. 2013; Reyes, 2024)",
+# "Ng et al. 2020": their years say who wrote what, not when something happened.
+_CITATION = re.compile(
+    r"\((?:see\s+|e\.g\.,?\s+|cf\.\s+|also\s+)?(?!(?:January|February|March|April|May|June|July|August|September"
+    r"|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Autumn|Fall|Winter)\b)"
+    r"[A-Z][\w'’\-]+(?:\s+(?:and|&)\s+[A-Z][\w'’\-]+|\s+et\s+al\.?)?,?\s+(?:[A-Z][a-z]+\.?\s+[0-9]{1,2},?\s+)?"
+    r"(?:1[6-9]|20)\d\d[a-z]?(?:[,:]\s*(?:p|pp)\.?\s*[0-9\-–]+)?(?:\s*[;,]\s*[^()]{1,120})?\)"
+    r"|(?<![\w'’])[A-Z][\w'’\-]+(?:\s+(?:and|&)\s+[A-Z][\w'’\-]+|\s+et\s+al\.?)?,?\s+\((?:1[6-9]|20)\d\d[a-z]?\)"
+    r"|(?<![\w'’])[A-Z][\w'’\-]+\s+et\s+al\.?,?\s+\(?(?:1[6-9]|20)\d\d[a-z]?\)?"
+)
+# Numbers in fixed phrases: "a zero-sum game", "the lesser of two evils", "my two cents".
+_IDIOMS = re.compile(
+    r"\bzero[-\s]sum\b|\bzero\s+tolerance\b|\blesser\s+of\s+two\s+evils\b|\btwo\s+cents\b|\bcloud\s+nine\b"
+    r"|\bsixes\s+and\s+sevens\b|\bforty\s+winks\b|\bat\s+one\s+fell\s+swoop\b|\btwo[-\s]way\s+street\b",
     re.I,
 )
 _LIST_MARKER = re.compile(r"(?m)^\s*(?:\(?[0-9]{1,2}[.)]|[0-9]{1,2}:)(?=\s)")
@@ -361,10 +411,20 @@ class _Draft:
 
 
 def find_figures(sections: Sequence[Section], *, published: date | None = None) -> list[Figure]:
-    """Every figure cited in the sections, in reading order."""
+    """Every figure cited in the sections, in reading order.
+
+    A reference list (under a "References" or "Bibliography" heading, or entries shaped like
+    "Hartigan, P. (2008) ...") holds years, volumes and pages, never figures the author cites.
+    """
     figures: list[Figure] = []
+    in_references = False
     for section in sections:
         for block in section.blocks:
+            if block.kind == "heading":
+                in_references = _REFERENCES_HEADING.match(block.text.strip()) is not None
+                continue
+            if in_references or _REFERENCE_ENTRY.match(block.text):
+                continue
             figures.extend(_block_figures(block.text, section.index, published))
     return figures
 
@@ -379,6 +439,11 @@ def _block_figures(text: str, section: int, published: date | None) -> list[Figu
     markers = {match.end() for match in _LIST_MARKER.finditer(text)}
     # Numbers inside links are ids, not figures; most blocks have no link, so this is cheap.
     urls = [match.span() for match in _URL.finditer(text)] if "/" in text else []
+    # Citations and idioms: their numbers are no figures either.
+    if "(" in text or " al" in text:
+        urls.extend(match.span() for match in _CITATION.finditer(text))
+    if any(atom.is_word for atom in atoms):
+        urls.extend(match.span() for match in _IDIOMS.finditer(text))
     spans = _sentence_spans(text)
     drafts: list[_Draft] = []
     consumed = 0
@@ -427,6 +492,11 @@ def _scan(text: str) -> list[_Atom]:
             atom.raw = str(_word_value(match["word_num"]))
             atom.exp = _scale(match["word_scale"])
             atom.is_word = True
+        elif kind == "mixed":
+            whole, numerator, denominator = (int(match[f"mixed_{part}"]) for part in ("whole", "num", "den"))
+            if numerator >= denominator:
+                continue  # "3 5/4" is no mixed number; nothing to read
+            atom.raw = repr(whole + numerator / denominator)
         atoms.append(atom)
     return atoms
 
@@ -434,7 +504,7 @@ def _scan(text: str) -> list[_Atom]:
 def _scale(scale: str | None) -> int:
     if not scale:
         return 0
-    return sum(_SCALES[word] for word in scale.lower().split())
+    return sum(_SCALES.get(word, 0) for word in scale.lower().split())  # "or so" adds nothing
 
 
 def _word_value(words: str) -> int:
@@ -510,9 +580,94 @@ def _build(text: str, atoms: list[_Atom], index: int, published: date | None) ->
     if atom.kind == "decade":
         year = float(match["decade_year"])
         return _Draft("year", atom.start, atom.end, value=year, unit="year", value_high=year + 9), 1
+    if atom.kind == "decade2":
+        draft = _short_decade(text, atom, published)
+        return (draft, 1) if draft else None
+    if atom.kind in ("frac", "fword", "twice"):
+        draft = _fraction(text, atom)
+        return (draft, 1) if draft else None
     if _excluded(text, atom) or _leftover(text, atom):
         return None
     return _quantity(text, atoms, index)
+
+
+_PART_VALUES: dict[str, float] = {
+    "half": 1 / 2, "halves": 1 / 2, "third": 1 / 3, "thirds": 1 / 3, "quarter": 1 / 4, "quarters": 1 / 4,
+    "fourth": 1 / 4, "fourths": 1 / 4, "fifth": 1 / 5, "fifths": 1 / 5, "sixth": 1 / 6, "sixths": 1 / 6,
+    "eighth": 1 / 8, "eighths": 1 / 8, "tenth": 1 / 10, "tenths": 1 / 10,
+}  # fmt: skip
+# What follows a share that is a figure: "half the state's", "a third of", "two-thirds more", "half what".
+_SHARE_FOLLOWS = re.compile(
+    r"\s+(?:of|the|its|their|his|her|our|my|your|all|these|those|what|that|more|less|fewer|as|again)\b"
+    r"|\s*[-\s](?:majority|share|cut|increase|drop|rise|reduction)\b"
+)
+# "the second half", "the other half", "a half-hearted", "in half": a part, not an amount.
+_SHARE_NOT_AFTER = re.compile(
+    r"\b(?:the|a|an|first|second|third|final|last|other|latter|former|in|and|top|bottom)\s+$", re.I
+)
+_DATE_PREPOSITION = re.compile(r"\b(?:on|since|after|before|until|by|from|post|pre)[\s-]+$", re.I)
+
+
+def _fraction(text: str, atom: _Atom) -> _Draft | None:
+    """A share: "about 1/10 of", "half the nation's", "a third more", "two-thirds of", "twice as".
+
+    A share is a figure when it measures something ("of", a determiner, "more") or is hedged
+    ("almost half", "more than half"); "the second half" and "a third option" are not.
+    """
+    match = atom.match
+    if atom.kind == "twice":
+        draft = _Draft("ratio", atom.start, atom.end, value=2.0)
+        draft.subject = _noun_phrase_after(text, _skip_determiners(text, _after_words(text, atom.end, ("as", "the"))))
+        _qualify(text, draft)
+        return draft
+    if atom.kind == "frac":
+        numerator, denominator = int(match["frac_num"]), int(match["frac_den"])
+        if numerator >= denominator or _DATE_PREPOSITION.search(text, max(0, atom.start - 8), atom.start):
+            return None  # "7/4", "on 3/4": a date
+        value = numerator / denominator
+    else:
+        part = (match["fw_part"] or match["fw_half"]).lower()
+        count_word = (match["fw_count"] or "").lower()
+        if not count_word and part not in ("half", "halves"):
+            return None  # "the fourth quarter", "thirds": a position, not a share
+        count = 1 if count_word in ("", "a", "one") else _SMALL_NUMBERS[count_word]
+        value = count * _PART_VALUES[part]
+        if not count_word and _SHARE_NOT_AFTER.search(text, max(0, atom.start - 12), atom.start):
+            return None
+    draft = _Draft("ratio", atom.start, atom.end, value=value)
+    _qualify(text, draft)
+    follows = _SHARE_FOLLOWS.match(text, atom.end)
+    hyphenated = atom.kind == "fword" and "-" in text[atom.start : atom.end]
+    if draft.qualifier is None and follows is None and not (hyphenated and _word_follows(text, atom.end)):
+        return None
+    after = _after_words(text, atom.end, ("of", "all", "more", "less", "fewer", "as"))
+    draft.subject = _noun_phrase_after(text, _skip_determiners(text, after))
+    return draft
+
+
+def _after_words(text: str, pos: int, words: tuple[str, ...]) -> int:
+    """The position after any of ``words`` that directly follow ``pos``."""
+    while (token := _NP_TOKEN.match(text, pos)) is not None and token["word"] and token["word"].lower() in words:
+        pos = token.end()
+    return pos
+
+
+def _short_decade(text: str, atom: _Atom, published: date | None) -> _Draft | None:
+    """ "the 60's", "the ’70s", "the 60s and 70s": a decade written with two digits."""
+    window = text[max(0, atom.start - 24) : atom.start]
+    joined = _SHORT_DECADE_JOIN.search(window) and _DECADE_NEAR.search(window)
+    if not _SHORT_DECADE_BEFORE.search(window) and not joined:
+        return None  # "in their 60s" is an age
+    digits = int(atom.match["decade2_year"])
+    year = 2000 + digits if published is not None and 2000 + digits + 9 <= published.year else 1900 + digits
+    if published is None and digits in (0, 10):
+        year = 2000 + digits
+    return _Draft("year", atom.start, atom.end, value=float(year), unit="year", value_high=float(year + 9))
+
+
+_SHORT_DECADE_BEFORE = re.compile(r"(?:\bthe\s+(?:(?:early|mid|late)[-\s]+)?|['’])$", re.I)
+_SHORT_DECADE_JOIN = re.compile(r"(?:\s(?:and|or|to|through)\s|[-–])$", re.I)
+_DECADE_NEAR = re.compile(r"\b[0-9]0(?:['’]s|s)\b")
 
 
 def _leftover(text: str, atom: _Atom) -> bool:
@@ -626,18 +781,36 @@ def _excluded(text: str, atom: _Atom) -> bool:
     # "(1)" inline enumeration; "John 3:16"-style references.
     if before == "(" and after == ")" and len(atom.raw) <= 2:
         return True
+    # width="12" in leaked markup; "RubyConf[2007]" and "build#42": parts of names and code.
+    if text[max(0, start - 2) : start] in ('="', "='") or (
+        before in "[#" and before and start > 1 and text[start - 2].isalnum()
+    ):
+        return True
+    # "S. 2590", "H.R. 1234": a bill's number.
+    if "." in text[max(0, start - 2) : start] and _BILL_PREFIX.search(text, max(0, start - 8), start):
+        return True
     if atom.kind == "num" and _STREET.match(text, end):
         return True
+    colon = ":" in text[max(0, start - 2) : start]
+    if (
+        colon
+        and (labelled := _LABEL_COLON.search(text, max(0, start - 24), start))
+        and labelled["word"].lower() in _LABEL_WORDS
+    ):
+        return True  # "port: 3306", "Error: 404"
     previous = _PREVIOUS_WORD.search(text, max(0, start - 24), start)
     if previous:
         word = previous["word"].lower()
-        if word in _LABEL_WORDS or word.rstrip(".") in _LABEL_WORDS or word.startswith("§"):
+        label_word = word in _LABEL_WORDS or word.rstrip(".") in _LABEL_WORDS
+        if (label_word and atom.currency is None) or word.startswith("§"):
             return True
     elif text[max(0, start - 3) : start].strip() == "§":
         return True
     return False
 
 
+_LABEL_COLON = re.compile(r"(?P<word>[A-Za-z]+):\s*$")
+_BILL_PREFIX = re.compile(r"(?<![\w.])(?:[A-Z]\.){1,3}\s?$")
 _NEXT_CAPITALISED = re.compile(r"\s+[A-Z][a-z]")
 
 
@@ -661,6 +834,8 @@ def _quantity(text: str, atoms: list[_Atom], index: int) -> tuple[_Draft, int] |
         if connector is not None:
             paired = _pair(text, first, nxt, connector, tail_kind)
             if paired is not None:
+                if paired.kind == "ratio" and paired.qualifier is None:
+                    _qualify(text, paired)  # "about one in five"
                 return paired, 2
     return _single(text, first, tail_kind, tail_end, tail_currency)
 
@@ -692,6 +867,9 @@ def _pair(text: str, first: _Atom, second: _Atom, connector: re.Match[str], firs
             subject = _noun_phrase_after(text, second.end)
             return _Draft("ratio", first.start, second.end, value=low / high, subject=subject)
         return None
+    if connector["or"] is not None:
+        # "4 or 5 days", "20 or 30 of these": a rough range.
+        return _range(text, first, second, None) if plain and integers and low < high else None
     ratio_words = _RATIO_WORDS.match(text, second.end)
     # A vote count: "6-3 ruling", "51-49" (a tight dash, larger number first).
     tight_dash = connector["dash"] is not None and second.start - first.end == 1
@@ -743,6 +921,9 @@ def _single(
     value = float(f"{atom.raw}e{atom.exp}")
     if tail_kind == "currency" and tail_currency and text[atom.end : tail_end].lower().endswith(("cents", "pence")):
         value /= 100
+    or_more = _OR_MORE.match(text, tail_end) if text.startswith(" or ", tail_end) else None
+    if or_more is not None:
+        tail_end = or_more.end()  # "two or more districts": the count goes on to its noun
     draft = _classify(
         text,
         start=atom.start,
@@ -753,7 +934,14 @@ def _single(
         tail_kind=tail_kind,
         atom=atom,
     )
+    if draft is not None and or_more is not None and draft.qualifier is None:
+        draft.qualifier = "at least" if or_more["way"].lower() in ("more", "greater", "higher", "above") else "at most"
+    if draft is not None and draft.qualifier is None and atom.exp and " or so" in text[draft.start : draft.end]:
+        draft.qualifier = "about"
     return (draft, 1) if draft else None
+
+
+_OR_MORE = re.compile(r"\s+or\s+(?P<way>more|greater|higher|above|fewer|less|lower|below)\b(?!\s+than)", re.I)
 
 
 def _classify(
@@ -850,8 +1038,14 @@ def _plain(text: str, start: int, end: int, value: float, high: float | None, at
 
 
 def _count(text: str, start: int, end: int, value: float, high: float | None, atom: _Atom) -> _Draft | None:
-    if not value.is_integer():
+    if not value.is_integer() and atom.kind != "mixed":
         return None  # "Python 3.11", "3.5": a bare decimal with no unit is no count
+    times = _TIMES_AS.match(text, end) if text.startswith(" times", end) else None
+    if times is not None:
+        # "three times as many", "four times the rate": a ratio, not a count of occasions.
+        draft = _Draft("ratio", start, times.end("times"), value=value)
+        draft.subject = _noun_phrase_after(text, _skip_determiners(text, times.end()))
+        return draft
     if not atom.is_word and _capitalised_label(text, start):
         return None
     if (rate := _PER_NUMBER.match(text, end)) is not None:
@@ -867,13 +1061,20 @@ def _count(text: str, start: int, end: int, value: float, high: float | None, at
         subject = f"{compound['word']} {noun}" if noun else compound["word"]
         return _Draft("count", start, end, value=value, value_high=high, subject=subject)
     subject = _noun_phrase_after(text, end)
-    if subject is None and not atom.is_word and value < 10 and _OF_DETERMINER.match(text, end) is None:
+    hedged = _QUALIFIER.search(text, max(0, start - 24), start) is not None  # "at least 5 who": a count
+    if subject is None and not atom.is_word and value < 10 and _OF_DETERMINER.match(text, end) is None and not hedged:
         return None  # a lone small digit ("options 3 or 5", a stray list number) counts nothing
     # "the two agreed", "two of them": a number word needs a noun to count ("a dozen" stands alone).
     needs_noun = atom.is_word and subject is None and "dozen" not in text[start:end].lower()
     if needs_noun and _OF_DETERMINER.match(text, end) is None:
         return None
     return _Draft("count", start, end, value=value, value_high=high, subject=subject)
+
+
+_TIMES_AS = re.compile(
+    r"\s+(?P<times>times)(?=\s+(?:as|the|that|what|more|less|higher|larger|bigger|greater|faster|its|their)\b)\s+(?:as\s+)?",
+    re.I,
+)
 
 
 def _is_vote_margin(text: str, start: int) -> bool:
@@ -951,8 +1152,14 @@ def _noun_phrase_after(text: str, pos: int) -> str | None:
         words.append(word)
         position = token.end()
         if _is_plural(word) or len(words) == 6:
+            after = _NP_TOKEN.match(text, position)
+            if after is not None and after["word"] and after["word"].lower() in _POSTPOSITIVE:
+                words.append(after["word"])  # "attorneys general", "members elect"
             break
     return " ".join(words) if words else None
+
+
+_POSTPOSITIVE = frozenset("general generals elect emeritus designate".split())
 
 
 def _word_follows(text: str, pos: int) -> bool:
@@ -1030,7 +1237,7 @@ def _amount_subject(text: str, draft: _Draft, sentence_start: int) -> str | None
         phrase: str | None = None
         if lowered in prepositions:
             phrase = _noun_phrase_after(text, _skip_determiners(text, token.end()))
-        elif lowered not in _STOP and draft.kind in ("money", "percent"):
+        elif lowered not in _STOP and draft.kind in ("money", "percent") and not _ADVERB.match(lowered):
             phrase = _noun_phrase_after(text, position)  # "a $41 billion fund", "the 10% target"
         if phrase and not _TIME_WORDS.intersection(phrase.lower().split()):
             return phrase
@@ -1057,7 +1264,43 @@ def _event_subject(text: str, draft: _Draft, sentence_start: int) -> str | None:
         while after < len(text) and text[after] in " ,":
             after += 1
         return _noun_phrase_after(text, _skip_determiners(text, after))
+    recurring = _RECURRING_BEFORE.search(text, max(sentence_start, draft.start - 40), draft.start)
+    if recurring is not None:
+        # "the Bank of Calloway, profitable every year since 1919", "the jail has been full every month
+        # since 2016": what has been so every year is the subject, not the year.
+        return _recurring_subject(_TOKEN_BEFORE.findall(text, sentence_start, recurring.start()))
     return _noun_phrase_before(tokens, _EVENT_PREPOSITIONS) or _clause_subject(tokens)
+
+
+_RECURRING_BEFORE = re.compile(
+    r"\b(?:every|each)\s+(?:single\s+)?(?:year|month|week|day|season|quarter|summer|winter|time)\s+(?:since|from)\s+$",
+    re.I,
+)
+_LINKING = frozenset("has have had is are was were been being remains remained stayed stays".split())
+
+
+_ADVERB = re.compile(r"[a-z]{3,}ly$")
+
+
+def _recurring_subject(tokens: list[str]) -> str | None:
+    """The noun phrase a recurring state belongs to: the appositive's head, or the clause's subject."""
+    while tokens and tokens[-1].lower() not in _LINKING and tokens[-1] != ",":
+        tokens = tokens[:-1]  # "profitable", "over capacity": the state itself
+    if tokens and tokens[-1] == ",":
+        tokens = tokens[:-1]  # an appositive: its head is right before the comma
+    else:
+        while tokens and tokens[-1].lower() in _LINKING:
+            tokens = tokens[:-1]  # "has been": the subject is before the verb
+    words: list[str] = []
+    for token in reversed(tokens):
+        lowered = token.lower()
+        if not token[0].isalpha() or (lowered in _STOP and not (lowered in ("of", "and") and words)) or len(words) == 6:
+            break
+        words.append(token)
+    while words and words[-1].lower() in ("of", "and"):
+        words.pop()
+    words.reverse()
+    return " ".join(words) if words else None
 
 
 def _skip_determiners(text: str, pos: int) -> int:

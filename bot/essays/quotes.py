@@ -16,7 +16,22 @@ Choices worth knowing:
   the quote (this paragraph, then the previous one), then to the last speaker; "I" is the
   essay's author (or, inside a borrowed passage, the passage's writer).
 * Titles of works ("titled ...", "my "Budget Games" blog") are not quotations at all;
-  called/so-called/dubbed words are scare quotes.
+  called/so-called/dubbed words are scare quotes, and so are capitalised coinages ("Bridge to
+  Nowhere") with nothing around them saying they are titles.
+* Both families of marks are paired in every text, the outermost winning, so British (‘…’ around
+  “…”) and American conventions, and straight marks of either kind, mix freely.
+* A block quote or a passage takes its speaker from the paragraph that leads into it: an
+  attribution ("As Jo Moss put it in 1987:"), the subject of its last sentence ("In a recent post,
+  Lee endorses the plan:"), a pronoun or possessive resolved back through the essay ("his
+  assessment is stunning:"), a work that names its author ("From a Hakim Bey interview:"), a
+  source in brackets at its end, or, when the lead-in names nobody, the block quote a few paragraphs
+  before it. Interview transcripts ("HB: ...", "Q: ...") give each turn its own speaker.
+* A publication, blog or website ("the Riverside Sentinel", "NYT", a site one "visits") is never a
+  speaker; academic citations are ("Braddock et al. (2018) find", "Okafor et al. 2013, which finds"),
+  as are organisations ("the Housing Ombudsman warned", "in the words of the X Commission that").
+* He and she prefer the names the essay itself calls he or she, then a clause's subject.
+* Quoted code, markup and interface labels ('RAILS_ENV', alt="...", "Domains > Manager") and program
+  listings set as block quotes are nobody's words.
 * An unattributed quotation that is a full sentence or long is ``direct`` with speaker None.
 * Results come in reading order; notables carry a salience ``score`` (higher is better).
 """
@@ -25,6 +40,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,13 +59,14 @@ _DOUBLE_RE = re.compile(r"[\"“”„«»]")
 _SINGLE_RE = re.compile(r"['‘’]")
 _DOUBLE_MARKS = '"“”„«»'
 _OPEN_GLYPHS = "“„«‘"
+_OPENING_MARKS = "\"'“„«‘"
 _CLOSE_GLYPHS = "”»’"
 # A mark preceded by one of these (or by a space) is in opening position.
 _OPEN_PUNCT = "([{—–-/\u00a0"
 # A mark followed by one of these (or by a space) is in closing position.
 _CLOSE_PUNCT = ".,;:!?)]}—–…-"
 # ’90s, 'tis, 'em, 'til: a leading apostrophe that elides letters, not an opening quote.
-_ELISION_RE = re.compile(r"(?:\d\ds?|\d0s|tis|twas|em|til|cause|bout|n)\b", re.IGNORECASE)
+_ELISION_RE = re.compile(r"(?:\d\ds?|\d0s|tis|twas|em|til|cause|bout|n|net|round|fraid|nother)\b", re.IGNORECASE)
 
 # --- names and speakers --------------------------------------------------------------------
 
@@ -77,6 +94,12 @@ _GROUP_END_RE = re.compile(rf"(?<![\w’'\-]){_GROUP}$")
 _PRON_END_RE = re.compile(r"(?<![\w’'\-])(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t|I|[Ww]e)$")
 _THE_BEFORE_RE = re.compile(r"(?:^|\s)[Tt]he\s*$")
 _TRAIL_PAREN_RE = re.compile(r"\s*\([^()]*\)\s*$")
+# A role phrase ending a text: "the chair of the state Republican Party", "its director at Brightline".
+_ROLE_OF_RE = re.compile(
+    r"(?:^|\s)(?:[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[a-z][\w’'\-]*\s+){1,4}(?:of|at|for|from|with)\s+"
+    r"(?:the\s+)?(?:[\w’'\-]+\s+){0,4}[\w’'\-]+$"
+)
+_ET_AL_RE = re.compile(r"\s+et\s+al\.?(?:,?\s*\(?\d{4}[a-z]?\)?)?\s*$")
 # Adverbs and auxiliaries between a subject and its verb: "Doe has since said", "Doe later wrote".
 _TRAIL_ADV_RE = re.compile(
     r"(?:\s+(?:has|have|had|would|will|could|might|may|must|should|did|does|do|also|then|later|once|"
@@ -101,7 +124,9 @@ cautioned cautions urged urges reported reports reads answered answers shouted y
 mused muses sighed scoffed protested objected agreed agrees agree disagreed disagrees recounted
 recounts snapped retorted concurred dissented ruled rules held holds found finds thundered
 promised promises vowed vows pledged pledges boasted boasts confirmed confirms denied denies
-estimated estimates cried offered offers begged pleaded replied conceded wrote
+estimated estimates cried offered offers begged pleaded replied conceded wrote find describes
+saying writing arguing warning noting insisting declaring adding explaining complaining
+described describe concluded conclude contend argue
 """.split()
 _VERB_ALT = "|".join(sorted(set(_VERB_WORDS), key=len, reverse=True))
 _VERB = rf"(?:puts?\s+it|points?\s+out|pointed\s+out|sums?\s+it\s+up|summed\s+it\s+up|{_VERB_ALT})"
@@ -116,6 +141,7 @@ _SUBJ = (
     rf"|(?:[a-z]+\s+)?(?:{_GROUPS}))"
 )
 _ADV = r"(?:(?:has|have|had|would|also|later|then|once|again|since|[a-z]+ly)\s+){0,2}"
+_ADV_WORDS = r"(?:(?:also|then|later|further|instead|similarly|[a-z]+ly)\s+){0,2}"
 # After the closing mark: ', Jane Doe, the director of X, said' / ', she added'.
 _AFTER_SUBJ_VERB_RE = re.compile(
     rf"^[\s,—–\-]*(?P<subj>{_SUBJ})(?:\s*\([^()]*\))?(?:\s*,(?P<appos>[^,\"“”]{{1,150}}),)?\s+{_ADV}{_VERB}(?![\w’'\-])"
@@ -124,11 +150,23 @@ _AFTER_SUBJ_VERB_RE = re.compile(
 _AFTER_VERB_SUBJ_RE = re.compile(rf"^[\s,—–\-]*{_VERB}\s+(?P<subj>{_SUBJ})")
 _AFTER_ACCORDING_RE = re.compile(rf"^[\s,—–\-]*according\s+to\s+(?P<subj>{_SUBJ})")
 _BEFORE_ACCORDING_RE = re.compile(
-    r"(?:^|\s)(?:[Aa]ccording\s+to|[Ii]n\s+the\s+words\s+of)\s+(?P<subj>[^,;]+?)\s*(?:,|$)"
+    r"(?:^|\s)(?:[Aa]ccording\s+to|[Ii]n\s+the\s+words\s+of)\s+(?P<subj>[^,;]+?)\s*(?:,|\s+that\b|$)"
 )
+# An academic citation as a subject: "Braddock et al. (2018) find that", "Okafor et al. 2013, which finds",
+# "Lindqvist and Moore (2016) find", "Ng et al. 2020, which tracked 2,400 households, concludes that".
+_CITATION_RE = re.compile(
+    rf"(?<![\w’'\-])(?P<subj>{_CAP}(?:\s+(?:and|&)\s+{_CAP})?)(?:\s+et\s+al\.?)?,?\s*\(?(?:1[6-9]|20)\d\d[a-z]?\)?"
+    rf"(?:\s*,\s*(?:which|who|whose)\b[^“”\"‘’;]{{0,160}}?,?)?\s+(?:{_ADV_WORDS})?(?:{_VERB})(?![\w’'\-])"
+)
+# A sentence that opens with a named subject (an appositive allowed) and a speech verb.
+_OPENING_SPEAKER_RE = re.compile(
+    rf"^\s*(?:[A-Z][a-z]+,\s+)?(?P<subj>{_NAME_SEQ})(?:\s*\([^()]{{0,160}}\))?(?:\s*,[^,\"“”‘’]{{1,90}},)?\s+{_ADV}{_VERB}(?![\w’'\-])"
+)
+_OPENING_TAIL_WORDS = 40
+_YEAR_DIGITS_RE = re.compile(r"(?:1[6-9]|20)\d\d")
 _BEFORE_WORDS_RE = re.compile(rf"(?:^|\s)[Ii]n\s+(?P<subj>{_NAME_SEQ})[’']s\s+words\s*,?\s*$")
 _BEFORE_COLON_RE = re.compile(rf"^\s*(?P<subj>{_NAME_SEQ})\s*:\s*$")
-_COLON_INTRO_RE = re.compile(rf"^\s*(?P<subj>{_NAME_SEQ})\s+[a-z][^\"“”:;]{{0,100}}:\s*$")
+_COLON_INTRO_RE = re.compile(rf"^\s*(?P<subj>{_NAME_SEQ})(?:\s*,[^,\"“”:;]{{1,90}},)?\s+[a-z][^\"“”:;]{{0,100}}:\s*$")
 _BEFORE_INVERTED_RE = re.compile(rf"^\s*(?i:{_VERB})\s+(?P<subj>{_NAME_SEQ})\s*[:,]?\s*$")
 # A verb sharing the subject of the quote before it: '"..." and warned, "..."'.
 _COORDINATED_VERB_RE = re.compile(rf"^[\s,]*(?:and|but|then|before)\s+{_ADV}{_VERB}(?![\w’'\-])[^\"“”]*$")
@@ -155,13 +193,20 @@ _TITLE_BEFORE_RE = re.compile(
 # "X called it “...”", "described the plan as “...”": a characterisation quoted from X.
 # "What the court called “...”" (no object) names a thing, so it stays a scare quote.
 _CALLED_RE = re.compile(
-    r"\b(?:(?:called|calls|call|branded|brands)\s+(?:it|this|that|them|him|her"
+    r"\b(?:(?:called|calls|call|calling|branded|brands|branding)\s+(?:it|this|that|them|him|her"
     r"|(?:the|this|that|his|her|their|its)(?:\s+[a-z][\w’'\-]*){1,3})"
     r"|(?:described|describes|describe)(?:\s+(?:it|this|that|them|(?:the|his|her|their|its)\s+[a-z][\w’'\-]*))?"
     r"\s+as)\s*$"
 )
 _NOUN_SLOT_RE = re.compile(r"\b(?:a|an|the|of|about|its|their|his|her)\s*$", re.IGNORECASE)
 _SMALL_TITLE_WORDS = frozenset("a an and as at but by for from in into of on or the to vs with".split())
+_WORK_BEFORE_RE = re.compile(
+    r"\b(?:pamphlet|report|study|play|documentary|manifesto|memoir|tract|thesis|album|anthology|collection|"
+    r"title|headline|website|site|film|book|essay|article|post|column|piece|poem|song|novel|paper|chapter)"
+    r"\s*,?\s*$",
+    re.IGNORECASE,
+)
+_TITLE_FOLLOWS_RE = re.compile(r"^\s*(?:\(|,?\s+by\s+[A-Z])")
 _TITLE_AFTER_RE = re.compile(
     r"^\s*(?:blog|post|essay|article|column|op-ed|piece|series|podcast|newsletter|episode)\b", re.IGNORECASE
 )
@@ -221,6 +266,12 @@ _ABBREVIATIONS = frozenset(
 # --- limits --------------------------------------------------------------------------------
 
 _MAX_PASSAGE_UNITS = 30
+# A closing single mark that may be a plural possessive ("voters' ") ends at most this many words.
+_SUSPECT_CLOSE_WORDS = 12
+# A block set apart from the prose needs fewer signs of code to be a listing than a sentence does.
+_BLOCK_CODE_SIGNS = 2
+# Quotations inside quotations inside quotations are still read (a scare quote in a quoted sentence).
+_MAX_NESTING = 2
 _UNCLOSED_START_WORDS = 120  # a paragraph that opens with a mark and lost its closing one
 _UNCLOSED_MID_WORDS = 40  # a stray mark inside a paragraph
 # Unattributed quoted words shorter than this are scare quotes or coinages; longer ones are
@@ -299,6 +350,7 @@ class _Ctx:
     unit: int
     i_speaker: str | None  # who "I" is
     context_before: str = ""  # earlier text for resolving pronouns (previous paragraph)
+    earlier: tuple[str, ...] = ()  # paragraphs before that, nearest first (for lead-ins only)
     intro: str | None = None  # speaker from an introducing "X explains:" line
     carry: str | None = None  # speaker of the quote that ended the previous paragraph
     last_speaker: str | None = None
@@ -407,8 +459,8 @@ def _pair_single(text: str, straight: bool) -> tuple[list[_Span], int | None]:
             continue
         if pending is None:
             continue
-        if suspect and _later_plain_close(marks, index):
-            continue
+        if suspect and (_later_plain_close(marks, index) or len(text[pending:pos].split()) > _SUSPECT_CLOSE_WORDS):
+            continue  # "the voters' choice": a plural possessive, not the end of a long quotation
         spans.append(_Span(pending, pending + 1, pos, pos + 1, True))
         pending = None
     return spans, pending
@@ -421,6 +473,48 @@ def _later_plain_close(marks: list[tuple[int, bool, bool]], index: int) -> bool:
         if not suspect:
             return True
     return False
+
+
+_STRAIGHT_OPENING_RE = re.compile(r"(?:^|[\s(\[{—–/\"“])'(?=\w)")
+
+
+def _pair_all(text: str, *, straight_singles: bool = True) -> tuple[list[_Span], int | None, _Family]:
+    """The outermost closed quotations of either family, a trailing unclosed mark, and the text's family.
+
+    British and American conventions mix on real blogs (‘…’ around “…”, or the reverse, and
+    straight marks of both kinds), so both families are paired and the outermost spans win;
+    a single-mark span that crosses a double one is an apostrophe misread, and is dropped.
+    """
+    doubles, double_trailing = _pair_double(text)
+    if "‘" in text or (straight_singles and "'" in text and _STRAIGHT_OPENING_RE.search(text)):
+        singles, single_trailing = _pair_single(text, straight_singles)
+    else:
+        singles, single_trailing = [], None  # no mark that could open a single-quoted span
+    if not singles and single_trailing is None:
+        family: _Family = "double" if doubles or "‘" not in text else "single"
+        return doubles, double_trailing, family
+    singles = [
+        s
+        for s in singles
+        if not any(d.start < s.start < d.stop < s.stop or s.start < d.start < s.stop < d.stop for d in doubles)
+    ]
+    spans = sorted(doubles + singles, key=lambda span: (span.start, -span.stop))
+    top: list[_Span] = []
+    for span in spans:
+        if top and span.start < top[-1].stop:
+            continue  # nested inside the previous outer quotation
+        top.append(span)
+    inside = [(span.start, span.stop) for span in top]
+    doubled = any(text[span.start] in _DOUBLE_MARKS for span in top) or "‘" not in text
+    family = "double" if doubled else "single"
+    candidates: tuple[tuple[int | None, _Family], ...] = ((double_trailing, "double"), (single_trailing, "single"))
+    for trailing, trailing_family in candidates:
+        if trailing is None or any(start < trailing < stop for start, stop in inside):
+            continue
+        if trailing_family == "single" and text[trailing] != "‘":
+            continue  # a straight apostrophe left over is no unclosed quotation
+        return top, trailing, trailing_family
+    return top, None, family
 
 
 def _opens_with_mark(text: str, family: _Family = "double") -> bool:
@@ -560,6 +654,7 @@ def _strip_titles(tokens: list[str]) -> str | None:
 def _subject_at_end(text: str) -> str | None:
     """The raw subject phrase that ends ``text`` (a pronoun, a name, or a noun phrase)."""
     text = _TRAIL_PAREN_RE.sub("", text[-240:]).rstrip()
+    text = _ET_AL_RE.sub("", text).rstrip()
     text = _TRAIL_ADV_RE.sub("", text).rstrip()
     subject = _subject_with_appositive(text)
     if subject is None and _TRAIL_LY_RE.search(text):
@@ -578,6 +673,8 @@ def _subject_with_appositive(text: str) -> str | None:
             return None
         subject = _subject_phrase_at_end(head.rstrip())
         named = _NAME_FULL_RE.fullmatch(chunk.strip()) is not None
+        if named and " " in chunk.strip() and _ROLE_OF_RE.search(head):
+            return chunk.strip()  # "The chair of the state Republican Party, Ted Halvorsen," -> the person
         if subject and not (named and _COMMON_NP_RE.match(subject)):
             return subject
         if named:
@@ -608,6 +705,7 @@ def _subject_phrase_at_end(text: str) -> str | None:
 class _Attribution:
     raw: str  # the subject as written: a name, a phrase or a pronoun
     weak: bool = False  # only a "Name ...:" lead-in, no attribution verb
+    far: bool = False  # the sentence's own subject, far from the quotation: only for several words
 
     @property
     def pronoun(self) -> bool:
@@ -640,13 +738,28 @@ def _before_attribution(before: str) -> _Attribution | None:
         subject = _subject_phrase_at_end(_SOURCE_PREFIX_RE.sub("", according.group("subj")))
         if subject:
             return _Attribution(subject)
-    for verb in reversed(list(_VERB_RE.finditer(before))):
+    citations = _CITATION_RE.finditer(before) if _YEAR_DIGITS_RE.search(before) else ()
+    for citation in reversed(list(citations)):
+        tail = before[citation.end() :]
+        if len(tail.split()) <= 14 and not _LOOSE_TAIL_RE.search(tail):
+            return _Attribution(citation.group("subj"))
+    verbs = list(_VERB_RE.finditer(before))
+    for verb in reversed(verbs):
         tail = before[verb.end() :]
         if len(tail.split()) > 14 or _LOOSE_TAIL_RE.search(tail):
             continue
         subject = _subject_at_end(before[: verb.start()])
         if subject:
             return _Attribution(_SOURCE_PREFIX_RE.sub("", subject))
+    opening = _OPENING_SPEAKER_RE.match(before) if verbs and before.lstrip()[:1].isupper() else None
+    if (
+        opening is not None
+        and len(before[opening.end() :].split()) <= _OPENING_TAIL_WORDS
+        and _PRONOUN_RE.fullmatch(opening.group("subj")) is None
+    ):
+        # "Lorraine Vidal, Merrow's attorney general, describes a system so clogged that ... “…”":
+        # the sentence's own subject and speech verb reach a quotation further along it.
+        return _Attribution(opening.group("subj"), far=True)
     intro = _COLON_INTRO_RE.match(before)
     if intro and not _GROUP_FULL_RE.fullmatch(intro.group("subj")) and _clean_speaker(intro.group("subj")):
         return _Attribution(intro.group("subj"), weak=True)  # "Amaro was blunter on social media: "
@@ -668,17 +781,27 @@ _MULTI_NAME_RE = re.compile(rf"[{_UP}][\w’'\-]*(?:\s+(?:[{_UP}]\.|[{_UP}][\w�
 
 
 def _surnames(texts: list[str]) -> frozenset[str]:
-    """Last words of the multi-word names in an essay, so a bare "Voss." at a sentence start counts."""
+    """Names a bare capitalised word at a sentence start can be: last words of the essay's multi-word
+    names ("Voss."), and single words it capitalises mid-sentence ("provoke Matt," makes "Matt seems" a name)."""
     found: set[str] = set()
+    mid_sentence: Counter[str] = Counter()
     for text in texts:
         for match in _MULTI_NAME_RE.finditer(text):
             name = _clean_speaker(re.sub(r"[’']s$", "", match.group(0)))
             if name is not None and " " in name and not name.startswith("the "):
                 found.add(name.split()[-1])
+        for match in _MID_CAPITAL_RE.finditer(text):
+            mid_sentence[match.group(1)] += 1
+    found.update(word for word in mid_sentence if word.lower() not in _LEAD_STOP and word.lower() not in STOPWORDS)
     return frozenset(found)
 
 
+# A single capitalised word after a lowercase word or a comma: a proper noun ("provoke Matt, to").
+_MID_CAPITAL_RE = re.compile(rf"(?<=[a-z,] )([{_UP}][a-z’'\-]+)(?![\w’'\-]|\s+[{_UP}])")
+
+
 _ROLE_WORDS_RE = rf"(?:{_ROLES})"
+_ROLE_SET = frozenset(_ROLES.split("|"))
 # "Governor Patrick Lenahan", "the governor of Tallis, Patrick Lenahan,", "Lenahan, the governor".
 _ROLE_INTRO_RES = (
     re.compile(rf"\b(?P<role>(?i:{_ROLE_WORDS_RE}))\s+(?P<name>[{_UP}][\w’'\-]+(?:\s+[{_UP}][\w’'\-]+)+)"),
@@ -705,16 +828,52 @@ def _role_names(texts: list[str]) -> dict[str, str]:
     return {role: next(iter(names)) for role, names in found.items() if len(names) == 1}
 
 
-def _last_mention(text: str, *, person: bool, known: frozenset[str] = frozenset()) -> str | None:
-    """The last person (or, for "they", body) mentioned outside quotation marks."""
-    text = _MASK_RE.sub(" ", text)
-    best: str | None = None
+def _last_mention(
+    text: str, *, person: bool, known: frozenset[str] = frozenset(), multiword: bool = False
+) -> str | None:
+    """The last person (or, for "they", body) mentioned outside quotation marks; ``multiword``: full names only."""
+    found = _mentions(text, person=person, known=known, multiword=multiword)
+    return found[-1] if found else None
+
+
+def _mentions(text: str, *, person: bool, known: frozenset[str] = frozenset(), multiword: bool = False) -> list[str]:
+    """The people (or, for "they", bodies) mentioned outside quotation marks, in order."""
+    return [name for _, name in _mention_spans(_MASK_RE.sub(" ", text), person, known, multiword)]
+
+
+def _subject_mentions(text: str, known: frozenset[str]) -> set[str]:
+    """Names that stand as a clause's subject: not after a preposition, and a verb follows them."""
+    masked = _MASK_RE.sub(" ", text)
+    found: set[str] = set()
+    for position, name in _mention_spans(masked, True, known):
+        if _PREPOSITION_BEFORE_RE.search(masked, max(0, position - 12), position):
+            continue
+        end = masked.find(name.split()[-1], position)
+        following = masked[end + len(name.split()[-1]) :].split()[:2] if end >= 0 else []
+        words = [word for word in following if not word.endswith("ly")]
+        if words and _finite_verb_like(words[0]):
+            found.add(name)
+    return found
+
+
+_PREPOSITION_BEFORE_RE = re.compile(
+    r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:the\s+)?$", re.I
+)
+_SITE_RE = re.compile(rf"\b(?:[Vv]isit(?:ing)?|[Oo]ver\s+at|[Vv]ia)\s+(?:the\s+)?(?P<name>{_NAME_SEQ})")
+_FIRST_PERSON_CONTRACTION_RE = re.compile(r"^I[’'](?:m|d|ll|ve)$")
+
+
+def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bool = False) -> list[tuple[int, str]]:
+    """(position, name) of each mention in a text whose quotations are already masked."""
+    found: list[tuple[int, str]] = []
     for match in _MENTION_RE.finditer(text):
         if match.group("role"):
-            best = match.group("role")
+            found.append((match.start(), match.group("role")))
             continue
         raw = match.group("name")
-        before = text[: match.start()].rstrip()
+        if _FIRST_PERSON_CONTRACTION_RE.match(raw):
+            continue  # "I'm", "I'd": the writer, not a third person
+        before = text[max(0, match.start() - 40) : match.start()].rstrip()
         at_start = not before or before[-1] in ".!?:"
         possessive = raw.endswith(("’s", "'s"))
         if possessive:
@@ -728,8 +887,63 @@ def _last_mention(text: str, *, person: bool, known: frozenset[str] = frozenset(
             continue
         if person and _THE_BEFORE_RE.search(before):
             continue  # "the Harwick Mutual", "the Selbourne Quarterly": an institution, not a person
-        best = name
-    return best
+        if person and _A_BEFORE_RE.search(before) and " " not in name:
+            continue  # "a Republican", "an American": a kind of person, not one
+        if (multiword and " " not in name) or _is_publication(name):
+            continue
+        found.append((match.start(), name))
+    return found
+
+
+_A_BEFORE_RE = re.compile(r"(?:^|\s)[Aa]n?\s*$")
+# Subject pronouns, and "his" (never an object): "beside her" or "told him" are as often about someone else.
+_GENDERED_RE = re.compile(
+    r"(?<![\w’'])(?:(?P<m>[Hh]e)|(?P<f>[Ss]he))(?:[’'](?:s|d|ll))?\s+(?:[a-z]+ly\s+)?[a-z]|(?<![\w’'])(?P<his>his)\s+[a-z]"
+)
+
+
+def _genders(texts: list[str], known: frozenset[str]) -> dict[str, str]:
+    """ "m" or "f" for the people the essay itself calls he or she (the nearest name before the pronoun)."""
+    votes: dict[str, Counter[str]] = {}
+    for text in texts:
+        masked = _MASK_RE.sub(" ", text)
+        pronouns = list(_GENDERED_RE.finditer(masked))
+        if not pronouns:
+            continue
+        spans = _mention_spans(masked, True, known)
+        positions = [position for position, _ in spans]
+        for match in pronouns:
+            nearest = bisect_left(positions, match.start()) - 1
+            reach = 60 if match.group("his") else 200  # "his" only for a name in its own clause
+            if nearest < 0 or positions[nearest] < match.start() - reach:
+                continue
+            if match.group("his") and _SENT_END_RE.search(masked, positions[nearest], match.start()):
+                continue
+            name = spans[nearest][1]
+            if not name.startswith("the "):
+                votes.setdefault(name, Counter())["f" if match.group("f") else "m"] += 1
+    genders: dict[str, str] = {}
+    for name, count in votes.items():
+        ranked = count.most_common(2)
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            genders[name] = ranked[0][0]
+    return genders
+
+
+def _multiword_names(text: str) -> list[str]:
+    """Full names mentioned outside quotation marks ("Hakim Bey", "Dean Baker")."""
+    found = []
+    for match in _MULTI_NAME_RE.finditer(_MASK_RE.sub(" ", text)):
+        name = _clean_speaker(re.sub(r"[’']s$", "", match.group(0)))
+        if name is not None and " " in name and not name.startswith("the ") and not _is_publication(name):
+            found.append(name)
+    return found
+
+
+def _same_person(left: str, right: str) -> bool:
+    """Two ways of naming one speaker: "Dean Baker" and "Baker"."""
+    a, b = left.lower().split(), right.lower().split()
+    return bool(a and b) and (a[-1] == b[-1] or left.lower() in right.lower() or right.lower() in left.lower())
 
 
 # --- scanning ------------------------------------------------------------------------------
@@ -741,6 +955,49 @@ def _norm(text: str) -> str:
 
 def _quote_text(inner: str) -> str:
     return _norm(inner).rstrip(",;: —–").strip()
+
+
+# One token of code or an address: '12', 'RAILS_ENV', "example.com", 'cnnOffsite', "a/b".
+_CODE_INNER_RE = re.compile(r"^(?:[^A-Za-z]*|\S*(?:[_/\\=<>{}\[\]]|\.[A-Za-z]|[a-z][A-Z]|://)\S*)$")
+_CODE_AROUND = frozenset("[]=({}<>")
+
+
+def _machine_text(quote: str, before: str, after: str) -> bool:
+    """Quoted code, markup or interface labels, never anyone's words: '12', 'RAILS_ENV', "example.com",
+    "Domains > Manager", ENV['x'] = 'y', attribute="value"."""
+    if " " in quote:
+        if " > " in quote or quote.startswith(("http://", "https://", "www.")):
+            return True  # "Domains > Domain Manager", a link
+    elif not quote or _CODE_INNER_RE.match(quote):
+        return True
+    if before.rstrip().endswith("="):
+        return True  # alt="external link", x = 'production': markup or code
+    edge = before[-1:] + after[:1]  # touching the marks: ENV['x'], ('y')
+    return any(char in _CODE_AROUND for char in edge) and " " not in quote
+
+
+# Signs of program code or leaked markup in a block of text.
+_CODE_SIGNS = (
+    re.compile(r"</?[a-z]+[\s>/]"),
+    re.compile(r"\b[a-z]+_[a-z_]+\b"),
+    re.compile(r"=>|::|\+=|==|!="),
+    re.compile(r"\b(?:def|end|return|var|function|const|elif|fi|endif)\b"),
+    re.compile(r"[a-z_]\([\w@:,. ]*\)"),
+    re.compile(r"(?<=\s):[a-z_]+\b"),
+    re.compile(r"\b\w+=[\"'][^\"']*[\"']"),
+    re.compile(r"https?://\S+"),
+    re.compile(r"\b[a-z]+/[a-z_]+/"),
+    re.compile(r"\b[a-z_]+:[a-z_]+\b"),
+    re.compile(r"[A-Za-z]\.[a-z_]+[\s(]"),
+    re.compile(r"<%|%>|\?\w+="),
+)
+
+
+def _code_like(text: str, signs: int = 3) -> bool:
+    """``signs`` or more different signs of code or markup: no quotations are read from it."""
+    if not any(char in text for char in "_=<>{}@/") and "::" not in text:
+        return False  # prose: cheaper to rule out than to search
+    return sum(1 for sign in _CODE_SIGNS if sign.search(text)) >= signs
 
 
 def _title_case(text: str) -> bool:
@@ -756,6 +1013,122 @@ def _sentence_like(text: str) -> bool:
     return bool(stripped) and stripped[0].isupper() and stripped[-1] in ".!?…"
 
 
+# --- who leads into a block quote or a borrowed passage ---------------------------------------
+
+# The last word of a publication's name: a newspaper, magazine, blog or website is never a speaker.
+_PUBLICATION_WORDS = frozenset(
+    """
+    times post journal review herald ledger gazette tribune sentinel courier magazine news press daily
+    weekly monthly quarterly observer guardian chronicle examiner inquirer dispatch monitor bulletin
+    telegraph globe mirror express blog digest newsletter podcast
+    """.split()
+)
+# Outlets usually named by an acronym or a one-word brand.
+_OUTLETS = frozenset(
+    "nyt wsj wapo cnn bbc npr pbs ap afp reuters bloomberg politico slate salon vox axios msnbc cnbc".split()
+)
+_WEB_NAME_RE = re.compile(r"\.(?:com|org|net|co\.uk|io|blog)$", re.IGNORECASE)
+
+
+def _is_publication(name: str) -> bool:
+    """ "the Riverside Sentinel", "NYT", "Salon", "example.com": a publication, never a speaker."""
+    words = name.replace("’", "'").split()
+    if not words:
+        return False
+    last = words[-1].strip(".,;:").lower()
+    return last in _PUBLICATION_WORDS or last in _OUTLETS or _WEB_NAME_RE.search(last) is not None
+
+
+# A clause's subject and the word after it: "Over at X, Jo Goff makes", "but she probably ignored",
+# "Phil Wilayto of the Antiwar Network presents", "Rosa Diaz, the county's lawyer, argues".
+_CLAUSE_START = (
+    r"(?:^(?:(?:[Bb]ut|[Aa]nd|[Ss]o|[Yy]et|[Tt]hen|[Nn]ow|[Ss]till|[Aa]lso|[Oo]r)\s+)?|[,;:(—–]\s*|\s-+\s+"
+    r"|\s(?:but|and|so|yet|while|as|because|though|although|when|since|like|then|now|where|after|before|until"
+    r"|whom|whose)\s+)"
+)
+_NOT_VERBS = frozenset(
+    """
+    of for at in on to from with by and or but nor the a an this that these those as like than about over
+    under into onto upon after before since until while if because his her its their our my your them
+    him me us it you there here who whom whose which what where when why how not no
+    """.split()
+)
+_LEAD_SUBJECT_RE = re.compile(
+    rf"{_CLAUSE_START}(?P<subj>(?:[Tt]he\s+)?{_NAME_SEQ}(?:\s+et\s+al\.?)?|(?:[Hh]e|[Ss]he|[Tt]hey|I|[Ww]e)(?:[’'](?:s|ve|d|ll|m|re))?)"
+    rf"(?=(?:\s*\([^()]{{0,160}}\))?(?:\s*,[^,:;]{{1,90}},|\s+(?:of|from|at)\s+(?:the\s+)?{_NAME_SEQ})?"
+    r"\s+(?:[a-z]+ly\s+)?(?P<verb>[a-z][a-z’'\-]*))"
+)
+_POSSESSIVE_PRONOUN_RE = re.compile(r"(?<![\w’'])(?P<word>[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+[a-z]")
+_WORK_NOUNS = (
+    r"interview|article|book|post|essay|piece|column|op-ed|speech|letter|memo|testimony|remarks|statement|"
+    r"paper|tweets?|comments?|reply|response|review|lecture|sermon|email|report|blog"
+)
+# "From a Hakim Bey interview:", "Here is Potvin's reply:": the work names its author.
+_WORK_OF_RE = re.compile(
+    rf"^(?:(?:[Ff]rom|[Ii]n|[Hh]ere\s+is|[Hh]ere's|[Ss]ee|[Rr]ead)\s+)?(?:(?:an?|the|this|that)\s+)?"
+    rf"(?:(?:new|recent|latest|long|short|old|great|fine)\s+)?(?P<name>{_NAME_SEQ})(?:[’']s)?\s+"
+    rf"(?:(?:new|recent|latest|own)\s+)?(?:{_WORK_NOUNS})\b"
+)
+# A speaker tag opening a line of an interview: "HB:", "Q:", "WREN:", "Tobias Wren:".
+_TAG_RE = re.compile(rf"^(?P<tag>Q|A|[{_UP}]{{2,4}}|[{_UP}][\w’'\-]+(?:\s+[{_UP}][\w’'\-]+)?)\s*:\s+(?=\S)")
+_FIRST_PERSON_INTRO_RE = re.compile(
+    r"\b(?:I|we)\s+(?:spoke|talked|asked|interviewed|sat\s+down|met)\b|\b(?:my|our)\s+(?:interview|conversation|exchange|chat)\b",
+    re.IGNORECASE,
+)
+# How far back a pronoun in a lead-in may look for its person, and a block quote for an earlier one's speaker.
+_LEAD_BACK_UNITS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class _LeadIn:
+    """What a lead-in paragraph says about the quotation after it.
+
+    ``decided`` is True when it settles the speaker, even as nobody (the author writing "I sum it up:",
+    or a publication); otherwise the caller may fall back on an earlier block quote's speaker.
+    """
+
+    speaker: str | None
+    decided: bool
+
+
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand "
+    "million several many few".split()
+)
+_FINITE_VERBS = frozenset(
+    """has had is was will would can could may might must should did does said put told thought made gave
+    took went got saw knew found wrote felt kept left meant sent spoke""".split()
+)
+
+
+def _finite_verb_like(word: str) -> bool:
+    """ "makes", "argued", "has": a word that can follow a subject; not "them", "out", "like"."""
+    word = word.lower().strip(",.;:")
+    if word in _FINITE_VERBS:
+        return True
+    if word in _NOT_VERBS or (word in STOPWORDS and not word.endswith("s")):
+        return False
+    return len(word) > 3 and (word.endswith("ed") or (word.endswith("s") and not word.endswith(("ss", "us", "is"))))
+
+
+def _tag_speaker(tag: str, names: list[str], interviewee: str | None, interviewer: str | None) -> str | None:
+    """Who a transcript's tag names: Q is the interviewer, A the person interviewed, initials a full name."""
+    if tag == "Q":
+        return interviewer
+    if tag == "A":
+        return interviewee
+    for name in names:
+        words = [w for w in name.split() if w[0].isupper()]
+        initials = "".join(w[0] for w in words)
+        if tag == initials or (tag.isupper() and words[-1].upper() == tag):
+            return name
+        if not tag.isupper() and (tag == name or tag == words[-1]):
+            return name
+    if tag.isupper() and len(tag) > 4:
+        return tag.title()
+    return tag
+
+
 class _EssayScanner:
     """Walks an essay's units once, emitting quotations; remembers units that are borrowed text."""
 
@@ -768,6 +1141,9 @@ class _EssayScanner:
         self.tail_speaker: dict[int, str] = {}
         self.surnames: frozenset[str] | None = None  # computed on the first pronoun
         self.roles: dict[str, str] | None = None  # computed on the first "the <role>" speaker
+        self.last_block: tuple[int, str | None] | None = None  # last unit and speaker of a block quote or passage
+        self.genders: dict[str, str] | None = None  # computed on the first "he" or "she"
+        self.sites: frozenset[str] | None = None  # computed on the first resolved speaker
 
     def run(self) -> None:
         index = self._epigraph()
@@ -792,13 +1168,118 @@ class _EssayScanner:
         previous = self._previous_text(index).rstrip()
         if not previous or previous[-1] not in ":,—–…" or index - 1 in self.consumed:
             return None
-        sentence = _last_sentence(previous)
-        attribution = _before_attribution(sentence + " ")
-        if attribution is None:
+        return self._lead_in(index, previous).speaker
+
+    def _block_speaker(self, index: int) -> str | None:
+        """The speaker of a block quote or a passage that opens paragraph ``index``.
+
+        The paragraph before it leads in: an attribution ("As Jo Moss put it in 1987:"), the subject
+        of its last sentence ("In a recent post, Lee endorses the plan:"), a pronoun or possessive
+        resolved back through the essay ("his assessment is stunning:"), or a work that names its
+        author ("From a Hakim Bey interview:"). When it names nobody ("Then there is this gem:"), an
+        earlier block quote a few paragraphs back keeps its speaker; last, the one person the
+        lead-in paragraph names.
+        """
+        previous = self._previous_text(index).rstrip()
+        if previous and index - 1 not in self.consumed:
+            lead = self._lead_in(index, previous)
+            if lead.decided:
+                return lead.speaker
+        carried = self._carried_block_speaker(index)
+        if carried is not None:
+            return carried
+        if previous and index - 1 not in self.consumed and previous[-1] in ":,—–…":
+            return _last_mention(previous, person=True, known=frozenset(), multiword=True)
+        return None
+
+    def _carried_block_speaker(self, index: int) -> str | None:
+        """The speaker of the block quote or passage just before ``index``, if only commentary separates them."""
+        if self.last_block is None:
             return None
-        context = _Ctx(self.units[index].section, index, self.author, self._previous_text(index - 1))
-        # "She writes:" names nobody: the whole introducing paragraph is searched for "she".
-        return self._resolve(attribution, previous, context)
+        end, speaker = self.last_block
+        between = self.units[end + 1 : index]
+        if index - end > _LEAD_BACK_UNITS or any(unit.kind == "heading" for unit in between):
+            return None
+        # A lead-in that introduces a new multi-word name is about someone else.
+        names = {n for unit in between for n in _multiword_names(unit.text)}
+        if speaker is None or any(not _same_person(name, speaker) for name in names):
+            return None
+        return speaker
+
+    def _lead_in(self, index: int, previous: str) -> _LeadIn:
+        sentence = _last_sentence(previous)
+        earlier = self._texts_before(index - 1)
+        ctx = _Ctx(self.units[index].section, index, self.author, earlier[0] if earlier else "", earlier=earlier[1:])
+        attribution = _before_attribution(sentence + " ")
+        if attribution is not None and attribution.weak and not self._name_like(attribution.raw, sentence):
+            attribution = None  # "Use them to comment:", "Looks like X has done it:" name no speaker
+        if attribution is not None:
+            return _LeadIn(self._resolve(attribution, previous, ctx), True)
+        masked = _MASK_RE.sub(" ", sentence)
+        first_person = False
+        for match in _LEAD_SUBJECT_RE.finditer(masked):
+            raw, verb = match.group("subj"), match.group("verb")
+            if verb in _NOT_VERBS:
+                continue
+            pronoun = re.sub(r"[’'].*$", "", raw)
+            if pronoun in ("I", "we", "We"):
+                first_person = True
+                continue
+            if pronoun.lower() in ("he", "she", "they"):
+                return _LeadIn(
+                    self._resolve(
+                        _Attribution(pronoun), previous[: len(previous) - len(sentence) + match.start("subj")], ctx
+                    ),
+                    True,
+                )
+            at_start = not masked[: match.start("subj")].strip()
+            raw = re.sub(r"\s+et\s+al\.?$", "", raw)
+            if at_start and not self._name_like(raw, masked[match.start("subj") :]):
+                continue  # a capitalised first word is usually not a name: "Use them", "Check out"
+            if _is_publication(raw):
+                return _LeadIn(None, True)  # "The Times had an article:" a publication is never a speaker
+            speaker = self._resolve(_Attribution(raw), previous, ctx)
+            if speaker is not None:
+                return _LeadIn(speaker, True)
+        if first_person:
+            return _LeadIn(self.author, True)  # "I sum my position up:" the author quotes himself
+        work = _WORK_OF_RE.search(masked)
+        if work is not None and not _is_publication(work.group("name")):
+            speaker = _clean_speaker(work.group("name"))
+            if speaker is not None:
+                return _LeadIn(speaker, True)
+        possessive = _POSSESSIVE_PRONOUN_RE.search(masked)
+        if possessive is not None:
+            word = possessive.group("word").lower()
+            person = word in ("his", "her")
+            before = previous[: len(previous) - len(sentence) + possessive.start()]
+            known = self._known_surnames()
+            for text in (before, ctx.context_before, *ctx.earlier):
+                name = _last_mention(text, person=person, known=known)
+                if name is not None:
+                    return _LeadIn(name, True)
+        return _LeadIn(None, False)
+
+    def _name_like(self, raw: str, text: str) -> bool:
+        """A name even at a sentence start: several words, an acronym, a word the essay capitalises
+        mid-sentence, or a word a finite verb follows ("Okafor makes", not "Use them")."""
+        word = raw.strip()
+        if word.split()[0].lower() in _NUMBER_WORDS:
+            return False  # "Four years ago, I made ...": a number, not a name
+        if " " in word or (word.isupper() and len(word) > 1) or word in self._known_surnames():
+            return True
+        following = text.strip()[len(word) :].split()
+        return bool(following) and _finite_verb_like(following[0])
+
+    def _texts_before(self, index: int) -> tuple[str, ...]:
+        """Up to ``_LEAD_BACK_UNITS`` paragraphs before ``index``, nearest first, for a lead-in's pronouns."""
+        texts: list[str] = []
+        position = index - 1
+        while position >= 0 and len(texts) < _LEAD_BACK_UNITS and self.units[position].kind != "heading":
+            if self.units[position].kind != "quote" and position not in self.consumed:
+                texts.append(self.units[position].text)  # borrowed text names other people
+            position -= 1
+        return tuple(texts)
 
     def _context(self, index: int) -> _Ctx:
         return _Ctx(
@@ -806,7 +1287,8 @@ class _EssayScanner:
             unit=index,
             i_speaker=self.author,
             context_before=self._previous_text(index),
-            intro=self._intro_speaker(index),
+            # Only a paragraph that opens with a mark can be spoken by whoever the line before introduces.
+            intro=self._intro_speaker(index) if self.units[index].text[:1] in _OPENING_MARKS else None,
             carry=self.tail_speaker.get(index - 1),
             last_speaker=self.last_speaker,
         )
@@ -816,31 +1298,68 @@ class _EssayScanner:
             self.roles = _role_names([unit.text for unit in self.units if unit.kind != "heading"])
         return self.roles
 
+    def _genders(self) -> dict[str, str]:
+        if self.genders is None:
+            texts = [unit.text for i, unit in enumerate(self.units) if unit.kind in ("paragraph", "item")]
+            self.genders = _genders(texts, self._known_surnames())
+        return self.genders
+
     def _known_surnames(self) -> frozenset[str]:
         if self.surnames is None:
             self.surnames = _surnames([unit.text for unit in self.units if unit.kind != "heading"])
         return self.surnames
 
     def _resolve(self, attribution: _Attribution, before: str, ctx: _Ctx) -> str | None:
+        speaker = self._resolve_raw(attribution, before, ctx)
+        if speaker is None or _is_publication(speaker) or speaker in self._websites():
+            return None
+        return speaker
+
+    def _websites(self) -> frozenset[str]:
+        """Names the essay treats as places to read ("visit Blah3", "over at Catallarchy"): sites, not speakers."""
+        if self.sites is None:
+            self.sites = frozenset(
+                match.group("name")
+                for unit in self.units
+                if unit.kind != "quote"
+                for match in _SITE_RE.finditer(unit.text)
+            )
+        return self.sites
+
+    def _resolve_raw(self, attribution: _Attribution, before: str, ctx: _Ctx) -> str | None:
         raw = attribution.raw
         if not attribution.pronoun:
             speaker = _clean_speaker(raw)
             if speaker is not None and speaker.startswith("the ") and speaker[4:5].islower():
-                return self._role_names().get(speaker.split()[-1].lower())  # "the governor" -> his name
+                role = speaker.split()[-1].lower()
+                if role not in _ROLE_SET:
+                    return None  # "the rule", "the report": nobody
+                return self._role_names().get(role)  # "the governor" -> his name
             return speaker
         lowered = raw.lower()
         if lowered in ("i", "me", "myself"):
             return ctx.i_speaker
         if lowered not in ("he", "she", "they"):
             return None  # "it"/"we" are too vague to resolve
+        if lowered == "they" and ctx.nested:
+            return None  # inside borrowed text "they" are a group the text speaks of
         person = lowered != "they"
         known = self._known_surnames()
-        name = _last_mention(before, person=person, known=known) or _last_mention(
-            ctx.context_before, person=person, known=known
-        )
-        if name is None and not ctx.nested:
-            name = ctx.last_speaker
-        return name
+        gender = {"he": "m", "she": "f"}.get(lowered)
+        # Nearest text first; the first one that names somebody fitting decides.
+        for text in (before, ctx.context_before, *ctx.earlier):
+            candidates = list(reversed(_mentions(text, person=person, known=known)))
+            if gender is not None and candidates:
+                genders = self._genders()
+                # The essay's own "she" for a name beats a nearer name it never calls "she" ("Republicans");
+                # otherwise a name that was a clause's subject beats one after a preposition ("paths to God").
+                known_gender = [name for name in candidates if genders.get(name) == gender]
+                fitting = [name for name in candidates if genders.get(name, gender) == gender]
+                subjects = _subject_mentions(text, known)
+                candidates = known_gender or [name for name in fitting if name in subjects] or fitting
+            if candidates:
+                return candidates[0]
+        return None if ctx.nested else ctx.last_speaker
 
     def _emit(self, unit: int, pos: int, text: str, kind: QuoteKind, section: int, speaker: str | None) -> None:
         if not text:
@@ -888,14 +1407,26 @@ class _EssayScanner:
 
     def _blockquotes(self, index: int) -> int:
         start = index
+        end = index
+        while end < len(self.units) and self.units[end].kind == "quote":
+            end += 1
+        if _code_like(self.units[start].text, _BLOCK_CODE_SIGNS):
+            # A program listing set as a block quote: nobody's words.
+            while index < end and _code_like(self.units[index].text, _BLOCK_CODE_SIGNS):
+                index += 1
+            self.consumed.update(range(start, index))
+            return index
+        tags = [self._speaker_tag(self.units[i].text) for i in range(start, end)]
+        if tags[0] is not None and sum(tag is not None for tag in tags) >= 2:
+            return self._interview(start, end, tags)
         parts: list[str] = []
-        while index < len(self.units) and self.units[index].kind == "quote":
+        while index < end:
             text = self.units[index].text
             if parts and _opens_with_mark(text, _family_for(text)):
                 break
             parts.append(text)
             index += 1
-        speaker = self._intro_speaker(start)
+        speaker = self._block_speaker(start)
         inline = _inline_attribution(parts[-1])
         if inline is not None:
             parts[-1], inline_speaker = inline
@@ -910,7 +1441,45 @@ class _EssayScanner:
         self._emit(start, 0, "\n\n".join(_norm(p) for p in parts), "direct", section, speaker)
         self._nested_in_parts(start, parts, "double", speaker)
         self.consumed.update(range(start, index))
+        self.last_block = (index - 1, speaker)
         return index
+
+    # -- interviews --
+
+    def _speaker_tag(self, text: str) -> re.Match[str] | None:
+        """ "HB: ...", "Q: ...", "WREN: ...": a speaker tag, not a label such as "Result: ..."."""
+        match = _TAG_RE.match(text)
+        if match is None:
+            return None
+        tag = match.group("tag")
+        if tag in ("Q", "A") or tag.isupper():
+            return match
+        known = self._known_surnames()
+        return match if tag in known or tag.split()[-1] in known else None
+
+    def _interview(self, start: int, end: int, tags: list[re.Match[str] | None]) -> int:
+        """A transcript in a block quote: each turn is its own quotation, by the speaker its tag names."""
+        interviewee = self._block_speaker(start)
+        previous = self._previous_text(start)
+        interviewer = self.author if _FIRST_PERSON_INTRO_RE.search(previous) else None
+        names = [name for unit in self.units if unit.kind != "heading" for name in _multiword_names(unit.text)]
+        turns: list[tuple[int, str | None, list[str]]] = []
+        for offset, tag in enumerate(tags):
+            unit = start + offset
+            text = self.units[unit].text
+            if tag is not None:
+                speaker = _tag_speaker(tag.group("tag"), names, interviewee, interviewer)
+                turns.append((unit, speaker, [text[tag.end() :]]))
+            elif turns:
+                turns[-1][2].append(text)
+            else:
+                turns.append((unit, interviewee, [text]))
+        for unit, speaker, parts in turns:
+            self._emit(unit, 0, "\n\n".join(_norm(p) for p in parts), "direct", self.units[unit].section, speaker)
+            self._nested_in_parts(unit, parts, "double", speaker)
+        self.consumed.update(range(start, end))
+        self.last_block = (end - 1, interviewee)
+        return end
 
     def _nested_in_parts(self, start: int, parts: list[str], family: _Family, speaker: str | None) -> None:
         """Quotations inside borrowed text, attributed from within it (never to its writer)."""
@@ -926,8 +1495,7 @@ class _EssayScanner:
 
     def _paragraph(self, index: int) -> int:
         unit = self.units[index]
-        family = _family_for(unit.text)
-        spans, trailing = _pair(unit.text, family, straight_singles=False)
+        spans, trailing, family = _pair_all(unit.text)
         ctx = self._context(index)
         if trailing is not None and self._continues(index + 1, family):
             closed = [s for s in spans if s.stop <= trailing]
@@ -978,7 +1546,8 @@ class _EssayScanner:
             after = text[lead.stop :]
             rest = spans[1:]
             break
-        speaker = self._passage_speaker(before, after, ctx, carry)
+        speaker = self._passage_speaker(index, before, after, ctx, carry)
+        self.last_block = (last, speaker)
         self._emit(index, opening, "\n\n".join(_quote_text(p) for p in parts), "direct", ctx.section, speaker)
         self._nested_in_parts(index, parts, _other(family), speaker)
         self.consumed.update(range(index, last + 1))
@@ -988,7 +1557,7 @@ class _EssayScanner:
             self._collect(result)
         return last + 1
 
-    def _passage_speaker(self, before: str, after: str, ctx: _Ctx, carry: str | None) -> str | None:
+    def _passage_speaker(self, index: int, before: str, after: str, ctx: _Ctx, carry: str | None) -> str | None:
         attribution = _before_attribution(before)
         if attribution is None and after:
             found = _after_attribution(after)
@@ -996,13 +1565,13 @@ class _EssayScanner:
         if attribution is not None:
             return self._resolve(attribution, before, ctx)
         if not before.strip():
-            return ctx.intro or carry
+            return self._block_speaker(index) or carry
         return carry
 
     # -- spans in one text --
 
     def _scan(self, text: str, family: _Family, ctx: _Ctx, *, base: int, depth: int) -> _ScanResult:
-        spans, trailing = _pair(text, family, straight_singles=True)
+        spans, trailing, family = _pair_all(text)
         if trailing is not None:
             capped = _cap_unclosed(text, trailing)
             if capped is not None:
@@ -1014,6 +1583,8 @@ class _EssayScanner:
 
     def _scan_spans(self, text: str, spans: list[_Span], family: _Family, ctx: _Ctx, *, depth: int) -> _ScanResult:
         result = _ScanResult()
+        if spans and _code_like(text):
+            return result
         previous_speaker: str | None = None
         previous_stop = 0
         k = 0
@@ -1049,7 +1620,7 @@ class _EssayScanner:
                 previous_speaker = result.last_speaker = speaker
             in_last_sentence = _sentence_end(text, last.stop, len(text)) >= len(text.rstrip())
             result.tail_speaker = speaker if kind == "direct" and in_last_sentence else None
-            if kind == "direct" and depth == 0:
+            if kind == "direct" and depth < _MAX_NESTING:
                 nested_ctx = _Ctx(ctx.section, ctx.unit, speaker, nested=True)
                 nested = self._scan(inner, _other(family), nested_ctx, base=span.start + 1, depth=depth + 1)
                 result.found.extend(nested.found)
@@ -1070,8 +1641,15 @@ class _EssayScanner:
         tail = before[-40:]
         quote = _quote_text(inner)
         words = len(quote.split())
-        if _TITLE_BEFORE_RE.search(tail) or _TITLE_AFTER_RE.match(after) or _title_case(quote):
+        if _TITLE_BEFORE_RE.search(tail) or _TITLE_AFTER_RE.match(after):
             return None, None
+        if _machine_text(quote, text[max(0, span.start - 2) : span.start], text[span.stop : span.stop + 2]):
+            return None, None
+        if _title_case(quote):
+            # "The Penny Societies" (Calder & Voss, 2024): a title; a capitalised coinage ("War on
+            # Terror", "Bridge to Nowhere") with nothing around it saying so is a scare quote.
+            titled = _TITLE_FOLLOWS_RE.match(after) or _WORK_BEFORE_RE.search(tail)
+            return (None, None) if titled else ("scare", None)
         called = _CALLED_RE.search(before)
         if called is not None and words >= _MIN_SPOKEN_WORDS:
             # "Lenahan called it “an emergency that threatens...”": a person's words, not a coinage.
@@ -1090,6 +1668,8 @@ class _EssayScanner:
         if attribution is None and not noun_slot:
             # 'warned of a “crisis”': a word or two in a noun's place is a scare quote, not speech.
             attribution = _before_attribution(before)
+        if attribution is not None and attribution.far and words < _MIN_SPOKEN_WORDS:
+            attribution = None  # "If Matt writes a post, the comment is in “his” space": a scare quote
         if attribution is not None and attribution.weak and not _sentence_like(_quote_text(inner)):
             attribution = None  # "Riders have a name for the boats: “the waiting rooms.”"
         if attribution is not None:
@@ -1145,6 +1725,10 @@ def _cap_unclosed(text: str, opening: int) -> _Span | None:
 
 _DASH_LINE_RE = re.compile(r"^\s*(?:[—–―]|-{1,2})\s*(?P<who>\S.*)$")
 _NAME_DATE_LINE_RE = re.compile(rf"^\s*(?P<who>{_NAME_SEQ})\s*(?:,|\()\s*(?:c\.\s*|circa\s+)?(?:\d{{3,4}}|[{_UP}“\"])")
+# A source in brackets closing a quoted block: "(Hatonn, February 3, 1991)", "(Jo Reyes, 2019)".
+_SOURCE_PAREN_RE = re.compile(
+    rf"(?<=[.!?”\"’])\s*\((?P<who>{_NAME_SEQ})\s*,\s*(?:[{_UP}][a-z]+\.?\s+)?(?:\d{{1,2}},?\s+)?(?:1[6-9]|20)\d\d\)\s*$"
+)
 _INLINE_ATTR_RE = re.compile(r"(?:(?<=[”\"’.!?])|(?<=\s))\s*(?:[—–―]|--)\s*(?P<who>[^—–―\"“”]{2,160})$")
 _WHO_CUT_RE = re.compile(r",|\(|\s(?:in|on|at|from|to|during|via|speaking|writing|addressing)\s")
 
@@ -1175,7 +1759,13 @@ def _attribution_line(text: str, *, after_quote: bool) -> str | None:
 
 
 def _inline_attribution(text: str) -> tuple[str, str] | None:
-    """'"Quoted words." — Name' in one block: (quotation, speaker)."""
+    """'"Quoted words." — Name' or '... words. (Name, 3 May 1991)' in one block: (quotation, speaker)."""
+    source = _SOURCE_PAREN_RE.search(text)
+    if source is not None and not _is_publication(source.group("who")):
+        speaker = _clean_speaker(source.group("who"))
+        body = _strip_wrapping(text[: source.start()])
+        if speaker is not None and body:
+            return body, speaker
     match = _INLINE_ATTR_RE.search(text)
     if match is None or len(match.group("who").split()) > 20:
         return None

@@ -65,6 +65,12 @@ class StoreBase:
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA busy_timeout = 5000")
+            # SQLite's default page cache is 2 MB; lookups in an archive of thousands of essays read
+            # far more. The cache grows only as pages are read (up to 64 MB); the memory map is
+            # file-backed, shared with the operating system's own cache.
+            await db.execute("PRAGMA cache_size = -65536")
+            await db.execute("PRAGMA mmap_size = 268435456")
+            await db.execute("PRAGMA temp_store = MEMORY")
             await migrate(db)
         except BaseException:
             await db.close()

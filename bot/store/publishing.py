@@ -1,4 +1,4 @@
-"""Servers, destinations, publication plans and their steps, and thread activity."""
+"""Servers, destinations, publication plans and their steps, and section threads."""
 
 from __future__ import annotations
 
@@ -509,27 +509,36 @@ class PublishingQueries(StoreBase):
 
     async def section_threads(self, essay_id: int, *, guild_id: int | None = None) -> list[SectionThread]:
         """The discussion thread of each posted section (forum posts included), by current section."""
-        sql = (
-            "SELECT p.essay_id AS essay_id, t.section AS section, d.guild_id AS guild_id, "
-            "d.channel_id AS channel_id, t.thread_id AS thread_id FROM posted_threads t "
-            "JOIN publications p ON p.id = t.publication_id JOIN destinations d ON d.id = p.destination_id "
-            "WHERE p.essay_id = ? AND t.section IS NOT NULL "
-        )
-        params: list[Any] = [essay_id]
-        if guild_id is not None:
-            sql += "AND d.guild_id = ? "
-            params.append(guild_id)
-        rows = await self._all(sql + "ORDER BY d.id, t.section", params)
-        return [
-            SectionThread(
-                essay_id=int(r["essay_id"]),
-                section=int(r["section"]),
-                guild_id=int(r["guild_id"]),
-                channel_id=int(r["channel_id"]),
-                thread_id=int(r["thread_id"]),
+        return await self.section_threads_of([essay_id], guild_id=guild_id)
+
+    async def section_threads_of(self, essay_ids: Sequence[int], *, guild_id: int | None = None) -> list[SectionThread]:
+        """The section threads of several essays in one query (a lookup answer links many)."""
+        wanted = sorted(set(essay_ids))
+        found: list[SectionThread] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            sql = (
+                "SELECT p.essay_id AS essay_id, t.section AS section, d.guild_id AS guild_id, "
+                "d.channel_id AS channel_id, t.thread_id AS thread_id FROM posted_threads t "
+                "JOIN publications p ON p.id = t.publication_id JOIN destinations d ON d.id = p.destination_id "
+                f"WHERE p.essay_id IN ({','.join('?' * len(chunk))}) AND t.section IS NOT NULL "
             )
-            for r in rows
-        ]
+            params: list[Any] = list(chunk)
+            if guild_id is not None:
+                sql += "AND d.guild_id = ? "
+                params.append(guild_id)
+            rows = await self._all(sql + "ORDER BY p.essay_id, d.id, t.section", params)
+            found += [
+                SectionThread(
+                    essay_id=int(r["essay_id"]),
+                    section=int(r["section"]),
+                    guild_id=int(r["guild_id"]),
+                    channel_id=int(r["channel_id"]),
+                    thread_id=int(r["thread_id"]),
+                )
+                for r in rows
+            ]
+        return found
 
     async def thread_section(self, thread_id: int) -> SectionThread | None:
         """Which essay section a thread discusses, if it is one of the bot's section threads.
@@ -553,23 +562,3 @@ class PublishingQueries(StoreBase):
             channel_id=int(row["channel_id"]),
             thread_id=int(row["thread_id"]),
         )
-
-    # -------------------------------------------------------------- activity
-
-    async def count_thread_message(self, thread_id: int, at: datetime) -> None:
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO thread_activity(thread_id, messages, last_activity) VALUES (?, 1, ?) "
-                "ON CONFLICT(thread_id) DO UPDATE SET messages = messages + 1, last_activity = excluded.last_activity",
-                (thread_id, to_iso(at)),
-            )
-
-    async def section_activity(self, essay_id: int) -> dict[int, int]:
-        """Messages per section of an essay, across every server it was posted to."""
-        rows = await self._all(
-            "SELECT t.section AS section, sum(a.messages) AS n FROM posted_threads t "
-            "JOIN publications p ON p.id = t.publication_id JOIN thread_activity a ON a.thread_id = t.thread_id "
-            "WHERE p.essay_id = ? AND t.section IS NOT NULL GROUP BY t.section",
-            (essay_id,),
-        )
-        return {int(r["section"]): int(r["n"]) for r in rows}

@@ -25,6 +25,7 @@ from bot.essays.model import (
     Section,
 )
 from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
+from bot.store.activity import ActivityQueries
 from bot.store.base import from_iso, to_iso, utcnow
 from bot.store.lookup import LookupQueries, figure_from_row, quote_from_row
 from bot.store.publishing import PublishingQueries
@@ -82,7 +83,7 @@ def _blocks_from_json(raw: str) -> tuple[Block, ...]:
     return tuple(Block(cast(BlockKind, kind), text) for kind, text in json.loads(raw))
 
 
-class Store(LookupQueries, PublishingQueries):
+class Store(LookupQueries, PublishingQueries, ActivityQueries):
     """All typed queries of the project over one connection (see StoreBase)."""
 
     # ------------------------------------------------------------------ state

@@ -17,7 +17,11 @@ import frontmatter
 import pytest
 
 from bench.quality import (
+    CORPUS_DIR,
+    HELDOUT_DIR,
+    HELDOUT_SHAPE_ESSAYS,
     LABELLED_DIR,
+    SHAPES_DIR,
     GoldFigure,
     GoldQuote,
     GoldReference,
@@ -30,9 +34,12 @@ from bench.quality import (
     labelled_pairs,
     load_essay,
     load_labels,
+    load_post,
+    load_post_labels,
     markdown_plain_text,
     match_texts,
     parse_labels,
+    parse_post_labels,
     pk_errors,
     same_speaker,
     score_analysis,
@@ -42,15 +49,18 @@ from bench.quality import (
     score_sections,
     subject_matches,
     value_matches,
+    without_either,
 )
 from bot.essays.model import Analysis, Block, Figure, FigureKind, Quote, QuoteKind, Reference, Section
 
 # The held-out set follows the same format; it is kept apart so rules are not tuned on it.
-HELDOUT_DIR = LABELLED_DIR.parent / "heldout"
 PAIRS = labelled_pairs(LABELLED_DIR)
 HELDOUT_PAIRS = labelled_pairs(HELDOUT_DIR)
-# Every essay of both sets by name (names are unique across the sets), for the fixture checks.
-DIRECTORIES = {essay.stem: essay.parent for essay, _ in [*PAIRS, *HELDOUT_PAIRS]}
+# The issue-17 shapes: tuned on like the labelled set, kept in their own folder.
+SHAPE_PAIRS = labelled_pairs(SHAPES_DIR)
+SHAPE_ESSAYS = frozenset(essay.stem for essay, _ in SHAPE_PAIRS)
+# Every essay of the three sets by name (names are unique across the sets), for the fixture checks.
+DIRECTORIES = {essay.stem: essay.parent for essay, _ in [*PAIRS, *HELDOUT_PAIRS, *SHAPE_PAIRS]}
 NAMES = list(DIRECTORIES)
 LABELLED_NAMES = [essay.stem for essay, _ in PAIRS]
 
@@ -93,7 +103,8 @@ def test_the_heldout_set_has_at_least_three_essays_each_with_labels() -> None:
         assert labels_path.exists(), f"{essay_path.name} has no labels file"
     stray = {p.name for p in HELDOUT_DIR.glob("*.labels.json")} - {labels.name for _, labels in HELDOUT_PAIRS}
     assert not stray, f"labels without an essay: {stray}"
-    assert not {essay.stem for essay, _ in PAIRS} & {essay.stem for essay, _ in HELDOUT_PAIRS}
+    stems = [essay.stem for essay, _ in [*PAIRS, *HELDOUT_PAIRS, *SHAPE_PAIRS]]
+    assert len(stems) == len(set(stems)), "essay names are unique across the sets"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -141,7 +152,7 @@ def test_quote_labels_are_distinctive_and_scare_quotes_are_in_marks(name: str) -
     body = " ".join(_body(_essay_path(name)).split())
     for quote in _labels(name).quotes:
         if quote.kind == "scare":
-            marked = [f"{o}{quote.text}" for o in '"“']
+            marked = [f"{o}{quote.text}" for o in "\"“‘'"]
             assert any(m in body for m in marked), f"scare quote {quote.text!r} is not in quote marks"
         else:
             assert body.count(quote.text) == 1, f"{quote.text!r} is not distinctive in {name}"
@@ -453,3 +464,105 @@ def test_an_analysis_equal_to_the_labels_scores_perfectly(name: str) -> None:
             assert result[group][key] == 1.0, (group, key)
     assert result["figures"]["false_figures"] == 0
     assert result["sections"]["pk"] == 0.0 and result["sections"]["mean_abs_count_diff"] == 0
+
+
+# ---------------------------------------------------------------------------
+# Issue 17: the quotation and figure shapes, and the labelled real posts
+
+
+def test_the_issue_17_essays_cover_its_shapes() -> None:
+    assert len(SHAPE_ESSAYS) >= 4
+    assert {essay.stem for essay, _ in HELDOUT_PAIRS} >= HELDOUT_SHAPE_ESSAYS
+    for names in (SHAPE_ESSAYS, HELDOUT_SHAPE_ESSAYS):
+        bodies = " ".join(_essay_path(name).read_text(encoding="utf-8") for name in names)
+        labels = [_labels(name) for name in names]
+        assert re.search(r"^> ", bodies, re.MULTILINE), "a Markdown block quote"
+        assert "‘" in bodies and re.search(r" '[a-z]", bodies), "curly and straight single marks"
+        assert re.search(r"et al\. \(?\d{4}", bodies), "an academic citation"
+        assert re.search(r"\b\d 1/2\b", bodies) and re.search(r"\b1/\d+\b", bodies), "mixed numbers and fractions"
+        assert re.search(r"\bor so (?:million|thousand)\b", bodies), "a hedged scale"
+        assert re.search(r"\b[Hh]alf the\b", bodies), "half the ..."
+        quotes = [q for lab in labels for q in lab.quotes]
+        figures = [f for lab in labels for f in lab.figures]
+        assert sum(q.speaker is not None for q in quotes) >= 20
+        assert sum(f.kind == "ratio" for f in figures) >= 4
+        traps = [t for lab in labels for t in lab.not_figures]
+        assert any("et al." in t or "(" in t for t in traps), "citations are traps"
+    shapes = [_labels(name) for name in SHAPE_ESSAYS]
+    assert sum(len(lab.quotes) for lab in shapes) >= 40
+    assert sum(len(lab.figures) for lab in shapes) >= 60
+
+
+POST_LABELS = load_post_labels()
+
+
+def test_the_real_post_labels_are_split_in_halves() -> None:
+    splits = Counter(labels.split for labels in POST_LABELS)
+    assert splits["tune"] >= 6 and splits["report"] >= 6
+    assert len({labels.post for labels in POST_LABELS}) == len(POST_LABELS)
+    assert sum(len(labels.quotes) for labels in POST_LABELS if labels.split == "report") >= 30
+
+
+@pytest.mark.parametrize("labels", POST_LABELS, ids=lambda labels: labels.post)
+def test_every_real_post_label_occurs_in_its_post(labels: object) -> None:
+    if not CORPUS_DIR.is_dir():
+        pytest.skip(f"{CORPUS_DIR} is not here (benchmark data beside the project)")
+    from bench.quality import PostLabels, normalise
+
+    assert isinstance(labels, PostLabels)
+    body = normalise(load_post(labels.post, CORPUS_DIR).body_text)
+    texts = [
+        *(q.text for q in labels.quotes),
+        *(f.text for f in labels.figures),
+        *labels.not_quotes,
+        *labels.not_figures,
+        *labels.either_figures,
+    ]
+    missing = [text for text in texts if normalise(text) not in body]
+    assert not missing, f"not in {labels.post}: {missing}"
+
+
+def test_post_labels_are_checked_like_essay_labels() -> None:
+    base = {"post": "2006-01-02-x.markdown", "split": "tune", "quotes": [], "figures": [], "not_figures": []}
+    assert parse_post_labels(base).split == "tune"
+    with pytest.raises(LabelError, match="split"):
+        parse_post_labels({**base, "split": "train"})
+    with pytest.raises(LabelError, match="unknown keys"):
+        parse_post_labels({**base, "sections": []})
+    with pytest.raises(LabelError, match="no speaker"):
+        parse_post_labels({**base, "quotes": [{"text": "crisis", "speaker": "Jo", "kind": "scare"}]})
+
+
+def test_figures_on_either_texts_count_neither_way() -> None:
+    pred = [
+        _figure("a week or two", "duration", 1, context="I wrote it over a week or two for a friend."),
+        _figure("two", value=2, context="I wrote it over a week or two for a friend."),
+        _figure("1.5 years", "duration", 1.5, context="I have coded Rails for 1.5 years."),
+    ]
+    kept = without_either(pred, ["a week or two"])
+    assert [f.text for f in kept] == ["1.5 years"]
+
+
+def test_every_quotation_counts_for_the_speaker_goal_and_repeats_count_once() -> None:
+    gold = [
+        GoldQuote("We saw what happened in 2009", "Lorna Fairweather", "direct"),
+        GoldQuote("hard work", None, "scare"),
+        GoldQuote("hard work", None, "scare"),  # the same scare phrase used twice is one quotation
+        GoldQuote("The fund is a promise we keep", "Tomasz Everly", "direct"),
+        GoldQuote("Nobody ever lost an election by saving", None, "direct"),
+    ]
+    pred = [
+        Quote("We saw what happened in 2009, when we cut", "direct", 1, "Fairweather"),
+        Quote("hard work", "scare", 1),
+        Quote("The fund is a promise we keep", "direct", 1, "Lorna Fairweather"),
+        Quote("Nobody ever lost an election by saving money", "direct", 1, None),
+    ]
+    score = score_quotes(pred, gold)
+    assert (score.every_gold, score.every_right) == (4, 3)  # Everly's quote has the wrong speaker
+    assert score.summary()["every_quote_speaker_right"] == 0.75
+
+
+def test_full_subjects_need_every_content_word() -> None:
+    assert subject_matches("Democratic attorneys", "Democratic attorneys general")
+    assert not subject_matches("Democratic attorneys", "Democratic attorneys general", share=1.0)
+    assert subject_matches("fourteen Democratic attorneys general", "Democratic attorneys general", share=1.0)

@@ -797,3 +797,219 @@ def test_first_person_object_pronoun_is_the_author_not_a_speaker_named_me() -> N
     block = Block("paragraph", "“Ship it on Friday,” my manager told me. “Not on my watch,” said me, apparently.")
     quotes = find_quotes([Section(1, "One", (block,), 0, 1)], author="Ada Brennan")
     assert all(q.speaker != "Me" and q.speaker != "me" for q in quotes)
+
+
+# --- issue 17: shapes from real blogs ---------------------------------------------------------
+
+# One paragraph each: (paragraph, [(kind, speaker, text)]).
+ISSUE_17_PARAGRAPHS: list[tuple[str, list[tuple[str, str | None, str]]]] = [
+    # appositive speaker whose verb is far from the quotation
+    (
+        "Ilse Varga, Merrow's attorney general, describes a court so crowded that a judge was required only to "
+        "“read the charge and pick a number” before the next case.",
+        [("direct", "Ilse Varga", "read the charge and pick a number")],
+    ),
+    # British single marks, curly and straight, with a double quotation nested inside
+    (
+        '‘When a minister says "the data are clear", she means one study,’ said Tomas Reyes.',
+        [
+            ("direct", "Tomas Reyes", 'When a minister says "the data are clear", she means one study'),
+            ("direct", None, "the data are clear"),
+        ],
+    ),
+    (
+        "The reaction was cool, with the shadow minister, Ivo Brandt, calling it 'the right idea at the wrong price'.",
+        [("direct", "Ivo Brandt", "the right idea at the wrong price")],
+    ),
+    # academic citations as speakers
+    (
+        "Braddock et al. (2018) find that “people held for a week are far more likely to be rearrested.”",
+        [("direct", "Braddock", "people held for a week are far more likely to be rearrested.")],
+    ),
+    (
+        "The second study is Okafor et al. 2013, which finds ‘small gains in reading, mostly among poorer pupils’.",
+        [("direct", "Okafor", "small gains in reading, mostly among poorer pupils")],
+    ),
+    (
+        "Ng et al. 2020, which tracked 2,400 households in three cities, concludes that ‘evicted tenants move twice "
+        "as often afterwards’.",
+        [("direct", "Ng", "evicted tenants move twice as often afterwards")],
+    ),
+    # organisations and bodies
+    (
+        "In 2011 a review reached the same view, in the words of the Schools Funding Commission that small classes "
+        "were ‘a good thing bought at the highest possible price’.",
+        [("direct", "the Schools Funding Commission", "a good thing bought at the highest possible price")],
+    ),
+    (
+        "The drought led to the Calloway Farm Bureau saying that “the bank was the last lender still answering.”",
+        [("direct", "the Calloway Farm Bureau", "the bank was the last lender still answering.")],
+    ),
+    (
+        "The Merrow Sentencing Commission warned that “detention is producing the crime it claims to prevent.”",
+        [("direct", "the Merrow Sentencing Commission", "detention is producing the crime it claims to prevent.")],
+    ),
+    # a publication is never a speaker; its writer or source is
+    (
+        "The Riverside Sentinel reported last week that “the expansion has the votes.”",
+        [("direct", None, "the expansion has the votes.")],
+    ),
+    (
+        "“It is boring on purpose,” Hollis Drummond told the Calloway Ledger.",
+        [("direct", "Hollis Drummond", "It is boring on purpose")],
+    ),
+    (
+        "According to Priya Venn, the department's chief analyst, ‘nobody here has read the trials themselves.’",
+        [("direct", "Priya Venn", "nobody here has read the trials themselves.")],
+    ),
+    # a role phrase, then the name: the person speaks, not the party
+    (
+        "The chair of the state Republican Party, Ted Halvorsen, told us that “the maps are the fairest around.”",
+        [("direct", "Ted Halvorsen", "the maps are the fairest around.")],
+    ),
+    # the appositive "who ..." before a colon
+    (
+        "Councilmember Rita Obi, who chairs the transport committee, was blunter: “We chose the cheapest option "
+        "every year.”",
+        [("direct", "Rita Obi", "We chose the cheapest option every year.")],
+    ),
+    # scare quotes stay speakerless, capitalised coinages too
+    ("Everyone now speaks of the “Bridge to Nowhere” as if it were built.", [("scare", None, "Bridge to Nowhere")]),
+    ("What does it even mean to “incorporate victory” into a plan?", [("scare", None, "incorporate victory")]),
+    # code, markup and interface labels are nobody's words
+    ("Set ENV['RAILS_ENV'] = 'production' and open “Domains > Domain Manager” in the panel.", []),
+    ('The image had width="12" and alt="external link" in its markup.', []),
+]
+
+
+@pytest.mark.parametrize(("paragraph", "expected"), ISSUE_17_PARAGRAPHS)
+def test_issue_17_paragraph_shapes(paragraph: str, expected: list[tuple[str, str | None, str]]) -> None:
+    assert triples(quotes(P(paragraph), author="Pat Author")) == expected
+
+
+# Lead-ins to a block quote: (lead-in paragraphs, block quote, expected speaker).
+BLOCK_LEAD_INS: list[tuple[tuple[str, ...], str, str | None]] = [
+    (("As Lyman Frazier put it in 1919:",), "A state has no business in banking, we are told.", "Lyman Frazier"),
+    (
+        ("Over at the Ledger Lines blog, Jonah Goffe makes a fair point about the war:",),
+        "Nobody is close to pushing anyone into the sea.",
+        "Jonah Goffe",
+    ),
+    (
+        ("In a recent post, RTG endorses the party line on wages:",),
+        "Americans who make the minimum are in high school.",
+        "RTG",
+    ),
+    (
+        ("Tessa Vane has opinions on everything. Use them anywhere. Use them on the weather:",),
+        "I always thought the forecast would get more local.",
+        "Tessa Vane",
+    ),
+    (
+        ("I admire Marta Quill, whatever her politics. And her account of the strike is stunning:",),
+        "The men went back because the children were hungry.",
+        "Marta Quill",
+    ),
+    (("From a Hakim Bey interview:",), "Symbolic action is not action.", "Hakim Bey"),
+    (
+        ("Looks like Downsize Now has done something useful:",),
+        "We launched a campaign for the transparency act.",
+        "Downsize Now",
+    ),
+    # a publication and the author himself are not speakers
+    (("The Harbour Times had an article on the merger:",), "The deal closed quietly on Friday.", None),
+    (("I sum my position up with an old line: the market is for everyone:",), "Flexibility helps the young.", None),
+    # a citation in brackets at the end of the block
+    (("This says it better than I can:",), "Faith does not begin with the self. (Hatonn, February 3, 1991)", "Hatonn"),
+    # a listing set as a block quote is no quotation at all
+    (("Paste this into init.rb:",), "def image_data(flag = false) the_thumb.current_data end", "-"),
+]
+
+
+@pytest.mark.parametrize(("lead_ins", "block", "speaker"), BLOCK_LEAD_INS)
+def test_block_quote_speaker_from_its_lead_in(lead_ins: tuple[str, ...], block: str, speaker: str | None) -> None:
+    found = [q for q in quotes(*(P(text) for text in lead_ins), Q(block)) if q.kind == "direct"]
+    if speaker == "-":
+        assert found == []
+        return
+    assert [q.speaker for q in found if q.text.startswith(block[:12])] == [speaker]
+
+
+def test_pronoun_in_a_lead_in_reaches_back_past_paragraphs_without_names() -> None:
+    found = quotes(
+        P("Kevin Potvin wrote an article about his reactions to the attack."),
+        P("The media simply lies about anyone who steps outside the lines."),
+        P("The offending passages of his original article rubbed me the wrong way:"),
+        Q("I have a terrible confession to make."),
+    )
+    assert [(q.kind, q.speaker) for q in found] == [("direct", "Kevin Potvin")]
+
+
+def test_she_prefers_the_name_the_essay_calls_she() -> None:
+    found = quotes(
+        P("I tried to explain this to RTG, but she ignored it. Then RTG would have a point, if the market were free."),
+        P("It is not free, and Dean Baker makes the argument in his book. Dean Baker explains:"),
+        Q("Professions are protected from trade."),
+        P("Instead of answering that, she launches into a display of question-begging:"),
+        Q("Doctors should have a minimum wage too."),
+    )
+    assert [q.speaker for q in found if q.kind == "direct"] == ["Dean Baker", "RTG"]
+
+
+def test_a_block_quote_after_commentary_keeps_the_earlier_speaker() -> None:
+    found = quotes(
+        P("Then there is this, from Right Thinking Girl:"),
+        Q("We should talk up the war."),
+        P("Oh, well, that is actually level headed. Way to wrestle that concept into submission!"),
+        Q("However, our enemies are fair game."),
+    )
+    assert [q.speaker for q in found if q.kind == "direct"] == ["Right Thinking Girl", "Right Thinking Girl"]
+
+
+def test_interview_turns_take_the_speaker_their_tag_names() -> None:
+    found = quotes(
+        P("I spoke to the chief engineer, Tobias Wren, last week:"),
+        Q("Q: Why does the tunnel keep closing?"),
+        Q("TW: Because it is old and was built for lighter trains."),
+        Q("TW: The closures could have been avoided."),
+        author="Owen Trask",
+    )
+    assert [(q.speaker, q.text) for q in found if q.kind == "direct"] == [
+        ("Owen Trask", "Why does the tunnel keep closing?"),
+        ("Tobias Wren", "Because it is old and was built for lighter trains."),
+        ("Tobias Wren", "The closures could have been avoided."),
+    ]
+
+
+def test_labels_inside_a_block_quote_are_not_interview_tags() -> None:
+    found = quotes(
+        P("His assessment of the war is stunning:"),
+        Q("Objective: Bring democracy to all."),
+        Q("Result: The war ended badly."),
+    )
+    assert [q.kind for q in found] == ["direct"]
+
+
+def test_multi_paragraph_passage_opening_mid_paragraph_with_a_nested_quotation() -> None:
+    found = quotes(
+        P(
+            "Writing for the March 3 Harbour Review, Delia Marchetti explains the notion of “deposit recycling”: "
+            "“The state’s receipts arrive as deposits, and the bank lends them."
+        ),
+        P("“As the bank’s first president, Amos Reyland, told a committee, ‘a dollar that stays home works twice.’"),
+        P("“Today about half its loans are shares of other banks’ loans.”"),
+    )
+    assert [(q.kind, q.speaker) for q in found] == [
+        ("scare", None),
+        ("direct", "Delia Marchetti"),
+        ("direct", "Amos Reyland"),
+    ]
+
+
+def test_straight_quoted_passage_after_a_colon_intro_with_a_nested_single_quote() -> None:
+    found = quotes(
+        P("In a long piece for the Marrow Gazette, Curtis Albright argues that the panel is not independent:"),
+        P('"The members are chosen from a pool the staff assembles.'),
+        P("\"One member, Lila Ferris, told me she was 'surprised how much was decided before we met.' That matters.\""),
+    )
+    assert [(q.kind, q.speaker) for q in found] == [("direct", "Curtis Albright"), ("direct", "Lila Ferris")]

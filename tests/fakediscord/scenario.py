@@ -429,6 +429,14 @@ class FakeDiscord(Server):
         member = author or self.default_member(guild)
         return self.add_message(channel, member.user, {"content": content, **body})
 
+    def user_edits(self, message: Message, content: str) -> None:
+        """A user edits their message: MESSAGE_UPDATE goes to the bot."""
+        self._apply_edit(message, {"content": content}, [], None)
+
+    def user_deletes(self, message: Message) -> None:
+        """A user (or a moderator) deletes a message: MESSAGE_DELETE goes to the bot."""
+        self._delete(message)
+
     def find_command(self, name: str, guild: Guild | None) -> dict[str, Any]:
         pools = ([*self.guild_commands.get(guild.id, [])] if guild else []) + self.global_commands
         for command in pools:

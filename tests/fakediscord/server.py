@@ -447,6 +447,7 @@ class Server:
         if ctype == "multipart/form-data":
             payload: Any = None
             files: list[Attachment] = []
+            parts: list[tuple[str, Attachment]] = []
             reader = await request.multipart()
             while True:
                 part = await reader.next()
@@ -459,7 +460,10 @@ class Server:
                     payload = json.loads(raw)
                 else:
                     content_type = part.headers.get("Content-Type")
-                    files.append(Attachment(snowflake(), part.filename or "file", len(raw), content_type))
+                    attachment = Attachment(snowflake(), part.filename or "file", len(raw), content_type, data=raw)
+                    files.append(attachment)
+                    parts.append((part.name or "", attachment))
+            _describe_files(payload, parts)
             return payload, files, ctype
         raw_body = await request.read()
         if not raw_body:
@@ -1258,6 +1262,23 @@ def normalize_components(components: list[dict[str, Any]]) -> list[dict[str, Any
         return out
 
     return [fill(c) for c in components]
+
+
+def _describe_files(payload: Any, parts: list[tuple[str, Attachment]]) -> None:
+    """Give each uploaded file ("files[N]") the description (alt text) payload_json lists for attachment N."""
+    if not isinstance(payload, dict):
+        return
+    # A message request lists them at the top; an interaction callback inside its "data".
+    inner = payload.get("data")
+    listed = payload.get("attachments", inner.get("attachments") if isinstance(inner, dict) else None)
+    if not isinstance(listed, list):
+        return
+    described = {str(a.get("id")): a.get("description") for a in listed if isinstance(a, dict)}
+    for name, attachment in parts:
+        index = name.removeprefix("files[").removesuffix("]")
+        description = described.get(index)
+        if isinstance(description, str):
+            attachment.description = description
 
 
 def _int(raw: Any) -> int:

@@ -197,6 +197,8 @@ class Attachment:
     filename: str
     size: int
     content_type: str | None
+    description: str | None = None  # the alt text sent in payload_json's "attachments"
+    data: bytes = field(default=b"", repr=False)  # the uploaded bytes, for tests to open
 
     def to_json(self) -> dict[str, Any]:
         url = f"https://cdn.discordapp.com/attachments/0/{self.id}/{self.filename}"
@@ -209,6 +211,8 @@ class Attachment:
         }
         if self.content_type:
             out["content_type"] = self.content_type
+        if self.description:
+            out["description"] = self.description
         return out
 
 

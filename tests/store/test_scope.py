@@ -15,7 +15,15 @@ ROOT = Path(__file__).resolve().parents[2]
 # The store's unscoped accessors, for the poller, the publisher and intake (they work for every server).
 UNSCOPED = {"find_essay", "get_essay", "get_essay_by_id", "list_essays", "all_essay_ids"}
 # Code that answers members and moderators: it may reach essays only through scoped queries.
-MEMBER_FACING = ["bot/lookup.py", "bot/moderation.py", "cogs/lookup.py", "cogs/moderation.py"]
+MEMBER_FACING = [
+    "bot/lookup.py",
+    "bot/moderation.py",
+    "bot/activity.py",
+    "bot/digest.py",
+    "cogs/lookup.py",
+    "cogs/moderation.py",
+    "cogs/activity.py",
+]
 
 
 def essay(key: str) -> Essay:

@@ -27,19 +27,26 @@ from bot.client import Marginalia
 from bot.essays.model import Analysis, Essay
 from bot.poller import PollReport, PollSettings, poll_due_feeds
 from bot.publishing.corrections import (
-    correction_edits,
-    diff,
-    notice_nonce,
-    notice_payload,
-    notices,
-    snapshot_from_json,
-    snapshot_json,
-    take_snapshot,
+    MESSAGE_ACTIONS as CORRECTION_MESSAGES,
+)
+from bot.publishing.corrections import (
+    CorrectionError,
+    CorrectionPlan,
+    CorrectionStep,
+    build_correction_request,
+    finished_layout,
+    plan_correction,
+    plan_from_json,
+    plan_json,
+    result_of,
+    section_map,
 )
 from bot.publishing.execution import (
     MISSING_ACCESS,
     RECENT_MESSAGES,
     THREAD_ACTIONS,
+    THREAD_ALREADY_EXISTS,
+    THREAD_ARCHIVED,
     UNKNOWN_CHANNEL,
     UNKNOWN_MESSAGE,
     UnsettledPost,
@@ -51,9 +58,9 @@ from bot.publishing.execution import (
     find_message,
     gone_message,
     message_matches,
+    new_nonce,
     plan_destination,
     planned_steps,
-    posted_ids,
     problem_text,
     remaining,
     request_body,
@@ -64,6 +71,7 @@ from bot.publishing.execution import (
     settle_wait,
     stop_message,
 )
+from bot.publishing.layout import initial_layout, layout_from_json, layout_json, legacy_layout
 from bot.publishing.plan import (
     Destination,
     PlanError,
@@ -74,13 +82,14 @@ from bot.publishing.plan import (
     plan_publication,
 )
 from bot.publishing.render import escape_markdown
-from bot.store.publishing import DestinationRow, PublicationRow, StepRow
+from bot.store.publishing import DestinationRow, PlannedStep, PublicationRow, StepRow
 
 logger = logging.getLogger(__name__)
 
 Outcome = Literal["done", "stopped", "deferred"]
 # Called after a step's request succeeded: phase "sent" before it is recorded, "recorded" after.
 StepHook = Callable[[Step, str], None]
+CorrectionHook = Callable[[CorrectionStep, str], None]
 TRANSIENT = (TimeoutError, aiohttp.ClientError, OSError)
 
 
@@ -106,6 +115,7 @@ class Publisher(commands.Cog):
         # looks for a second post this long after the attempt (see _remove_late_posts).
         self.forum_settle = 30.0
         self.step_hook: StepHook | None = None
+        self.correction_hook: CorrectionHook | None = None
         self._loops: list[asyncio.Task[None]] = []
         self._guild_tasks: dict[int, asyncio.Task[None]] = {}
         # Servers with work queued since their task last looked.
@@ -270,7 +280,9 @@ class Publisher(commands.Cog):
             await self._remove_late_posts(publication, row, essay.title, unsettled)
             raise
         if outcome == "done":
-            await store.finish_publication(publication.id, snapshot=snapshot_json(take_snapshot(analysis)))
+            posted = await store.get_steps(publication.id)
+            layout = initial_layout(essay, analysis, destination, posted)
+            await store.finish_publication(publication.id, snapshot=layout_json(layout))
             logger.info("published essay %s to channel %s", essay.key, row.channel_id)
         await self._remove_late_posts(publication, row, essay.title, unsettled)
         return outcome
@@ -587,67 +599,185 @@ class Publisher(commands.Cog):
     # --- corrections ----------------------------------------------------------------------------
 
     async def _correct(self, publication: PublicationRow, row: DestinationRow) -> Outcome:
-        """Edit what was posted to show the new revision, and tell each changed section's thread."""
+        """Bring a posted essay in step with its revision: run the stored correction plan, or plan one.
+
+        The plan is stored before its first request and each step is recorded like a publishing
+        step, so a restart resumes it without posting a notice (or anything else) twice.
+        """
         store = self.bot.store
         essay_row = await store.get_essay_by_id(publication.essay_id)
         if essay_row is None:
             return "stopped"
-        essay = essay_row.essay
-        analysis = await store.load_analysis(essay_row.id)
         destination = plan_destination(row)
-        posted = posted_ids(await store.get_steps(publication.id))
-        for edit in correction_edits(essay, analysis, destination, posted):
-            path = f"/channels/{edit.channel_id}/messages/{edit.message_id}"
-            outcome = await self._correction_request(
-                publication, row, essay.title, Request("PATCH", path, edit.channel_id, edit.payload)
-            )
-            if outcome == "stopped":
-                return outcome
-        new_snapshot = take_snapshot(analysis)
-        old_snapshot = snapshot_from_json(await store.publication_snapshot(publication.id))
-        changes = diff(old_snapshot, new_snapshot) if old_snapshot is not None else []
-        done = await store.correction_notices_done(publication.id, essay_row.revision)
-        for section, thread_id, text in notices(changes, posted.threads, essay.title):
-            if section in done:
+        stored = await store.get_correction(publication.id)
+        if stored is not None:
+            revision, raw = stored
+            try:
+                plan = plan_from_json(raw)
+            except CorrectionError as exc:
+                logger.warning("publication %s: %s; planning the correction afresh", publication.id, exc)
+                stored = None
+        if stored is None:
+            essay, analysis = essay_row.essay, await store.load_analysis(essay_row.id)
+            layout = layout_from_json(await store.publication_snapshot(publication.id))
+            if layout is None:
+                layout = legacy_layout(essay, analysis, destination, await store.get_steps(publication.id))
+            revision = essay_row.revision
+            try:
+                plan = plan_correction(layout, essay, analysis, destination, discord.utils.utcnow())
+            except CorrectionError as exc:
+                # A payload Discord would refuse: keep what is shown rather than send it.
+                logger.warning("publication %s: the correction cannot be planned: %s", publication.id, exc)
+                plan = CorrectionPlan((), layout)
+            if not plan.empty:
+                nonces = [PlannedStep(s.seq, s.action, s.slot, s.chunk, new_nonce()) for s in plan.steps]
+                await store.start_correction(publication.id, revision, plan_json(plan), nonces)
+        rows = {step.seq: step for step in await store.get_correction_steps(publication.id)}
+        results = results_of(list(rows.values()))
+        for step in plan.steps:
+            current = rows.get(step.seq)
+            if current is None or current.state == "done":
                 continue
-            payload = notice_payload(text, notice_nonce(publication.id, essay_row.revision, section))
-            request = Request("POST", f"/channels/{thread_id}/messages", thread_id, payload)
-            outcome = await self._correction_request(publication, row, essay.title, request)
-            if outcome == "stopped":
+            outcome = await self._run_correction_step(publication, row, essay_row.essay.title, step, current, results)
+            if outcome != "done":
                 return outcome
-            await store.record_correction_notice(publication.id, essay_row.revision, section, None)
-        await store.mark_publication_revision(publication.id, essay_row.revision, snapshot=snapshot_json(new_snapshot))
-        logger.info("corrected essay %s in channel %s (revision %s)", essay.key, row.channel_id, essay_row.revision)
+        layout = finished_layout(plan, results)
+        sections = section_map(layout, await store.load_analysis(essay_row.id))
+        threads = [(s.slot, sections.get(s.slot), s.thread) for s in layout.slots if s.thread is not None]
+        await store.finish_correction(
+            publication.id, revision, snapshot=layout_json(layout), notice_due_at=plan.due, threads=threads
+        )
+        if plan.steps:
+            logger.info(
+                "corrected essay %s in channel %s (revision %s, %d requests)",
+                essay_row.essay.key,
+                row.channel_id,
+                revision,
+                len(plan.steps),
+            )
         return "done"
 
-    async def _correction_request(
-        self, publication: PublicationRow, row: DestinationRow, title: str, request: Request
+    async def _run_correction_step(
+        self,
+        publication: PublicationRow,
+        row: DestinationRow,
+        title: str,
+        step: CorrectionStep,
+        stored: StepRow,
+        results: dict[int, StepResult],
     ) -> Outcome:
+        store = self.bot.store
+
+        async def record(result: StepResult) -> Outcome:
+            await store.mark_correction_step_done(
+                publication.id,
+                step.seq,
+                channel_id=result.channel_id,
+                message_id=result.message_id,
+                thread_id=result.thread_id,
+            )
+            results[step.seq] = result
+            return "done"
+
+        try:
+            request = build_correction_request(step, results)
+        except CorrectionError as exc:
+            # What it builds on is gone (a deleted anchor, a refused post): nothing to do there.
+            logger.warning("publication %s: correction step %s skipped: %s", publication.id, step.seq, exc)
+            return await record(StepResult())
+        body = request.json
+        if body is not None and step.action in CORRECTION_MESSAGES:
+            body = {**body, "nonce": stored.nonce, "enforce_nonce": True}
+        unknown = stored.state == "attempted"
+        attempted_at = stored.attempted_at
+        sendable = Request(request.method, request.path, request.channel_id, body)
         retries = 0
+        unarchived = False
         while True:
             try:
-                await self._send(request, request.json)
+                if unknown:
+                    found = await self._recover_correction(step, sendable, stored.nonce, attempted_at, row, results)
+                    if found is not None:
+                        return await record(found)
+                await store.mark_correction_step_attempted(publication.id, step.seq)
+                attempted_at = discord.utils.utcnow()
+                unknown = step.action in CORRECTION_MESSAGES or step.action == "forum_post"
+                data = await self._send(sendable, body)
+                result = result_of(step, request, data, results)
+                self._correction_step_hook(step, "sent")
+                await record(result)
+                self._correction_step_hook(step, "recorded")
                 return "done"
             except discord.RateLimited as exc:
+                logger.warning("rate limited for %.1f s on %s", exc.retry_after, request.path)
                 await asyncio.sleep(exc.retry_after)
-            except discord.NotFound:
-                # The message or thread was deleted since: nothing left to correct there.
-                logger.info("correction target %s is gone; skipped", request.path)
-                return "done"
             except discord.HTTPException as exc:
-                decision = decide("correction", exc.status, exc.code)
+                # A server error may come after Discord acted: a forum post (no nonce) is looked for first.
+                unknown = exc.status >= 500 and step.action == "forum_post"
+                in_thread = request.channel_id != row.channel_id
+                if exc.code == THREAD_ARCHIVED and in_thread and not unarchived:
+                    # Discord refuses edits in an archived thread: reopen it (a locked one stays as it is).
+                    unarchived = True
+                    if await self._unarchive(request.channel_id):
+                        continue
+                    logger.info("correction step %s skipped: thread %s is locked", step.seq, request.channel_id)
+                    return await record(StepResult())
+                if step.action == "thread" and exc.code == THREAD_ALREADY_EXISTS:
+                    return await record(result_of(step, request, None, results))
+                gone = exc.status == 404 or exc.code in (UNKNOWN_MESSAGE, UNKNOWN_CHANNEL)
+                if gone and step.action not in ("anchor", "forum_post") and await self._channel_exists(row.channel_id):
+                    # The message or thread was deleted since: nothing left to correct there.
+                    logger.info("correction target %s is gone; skipped", request.path)
+                    return await record(StepResult())
+                decision = decide(step.action, exc.status, exc.code)
+                if decision == "retry":
+                    retries = await self._wait_before_retry(retries, exc)
+                    continue
                 if decision == "stop_destination":
                     reason = problem_text("card_links", exc.status, exc.code)
-                    # The publication stays done: resuming the destination brings the correction back.
-                    await self.bot.store.stop_destination(row.id, reason)
+                    # The publication stays done and the plan stays stored: resuming the
+                    # destination finishes the correction.
+                    await store.stop_destination(row.id, reason)
                     await self.bot.tell_moderators(row.guild_id, stop_message(title, f"<#{row.channel_id}>", reason))
                     return "stopped"
-                if decision != "retry":
-                    logger.warning("correction %s refused: %s", request.path, exc)
-                    return "done"
-                retries = await self._wait_before_retry(retries, exc)
+                logger.warning("correction step %s (%s) refused: %s", step.seq, request.path, exc)
+                return await record(StepResult())
             except TRANSIENT as exc:
                 retries = await self._wait_before_retry(retries, exc)
+
+    async def _unarchive(self, thread_id: int) -> bool:
+        try:
+            await self.bot.http.request(
+                Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), json={"archived": False}
+            )
+        except discord.HTTPException as exc:
+            logger.info("could not reopen thread %s: %s", thread_id, exc)
+            return False
+        return True
+
+    async def _recover_correction(
+        self,
+        step: CorrectionStep,
+        request: Request,
+        nonce: str,
+        attempted_at: datetime | None,
+        row: DestinationRow,
+        results: Mapping[int, StepResult],
+    ) -> StepResult | None:
+        """What an attempt whose outcome is unknown created, if anything (messages and forum posts)."""
+        kinds = {"anchor": "anchor", "forum_post": "forum_post"}
+        action = kinds.get(step.action, "thread_text" if step.action in CORRECTION_MESSAGES else None)
+        if action is None:
+            return None  # edits, deletes, renames and thread starts are safe to repeat
+        as_step = Step(step.seq, action, step.slot, step.chunk, step.payload or {})  # type: ignore[arg-type]
+        found = await self._recover(as_step, request, request.json, nonce, attempted_at, row, results)
+        if found is not None and step.action == "forum_post":
+            found = StepResult(message_id=found.thread_id, thread_id=found.thread_id, channel_id=found.channel_id)
+        return found
+
+    def _correction_step_hook(self, step: CorrectionStep, phase: str) -> None:
+        if self.correction_hook is not None:
+            self.correction_hook(step, phase)
 
     # --- events ---------------------------------------------------------------------------------
 

@@ -324,36 +324,6 @@ def settle_wait(unsettled: Sequence[UnsettledPost], settle: float, now: datetime
     return max(0.0, (latest + timedelta(seconds=settle) - now).total_seconds())
 
 
-@dataclass(frozen=True, slots=True)
-class Posted:
-    """Where a finished publication's messages are, by section: what corrections edit."""
-
-    card: int | None
-    anchors: dict[int, int]
-    threads: dict[int, int]
-    starters: dict[int, int]
-
-
-def posted_ids(stored: Sequence[StepRow]) -> Posted:
-    """Collect the card, anchors, section threads and forum starter messages from done steps."""
-    card: int | None = None
-    anchors: dict[int, int] = {}
-    threads: dict[int, int] = {}
-    starters: dict[int, int] = {}
-    for step in stored:
-        if step.state != "done":
-            continue
-        if step.action == "card":
-            card = step.message_id
-        elif step.action == "anchor" and step.section is not None and step.message_id is not None:
-            anchors[step.section] = step.message_id
-        elif step.action in THREAD_ACTIONS and step.section is not None and step.thread_id is not None:
-            threads[step.section] = step.thread_id
-            if step.action == "forum_post":
-                starters[step.section] = step.message_id or step.thread_id
-    return Posted(card, anchors, threads, starters)
-
-
 def plan_destination(row: DestinationRow) -> Destination:
     """The publishing plan's view of a stored destination."""
     return Destination(

@@ -60,7 +60,7 @@ Action = Literal[
     "forum_text",
     "forum_links",
 ]
-Method = Literal["POST", "PATCH"]
+Method = Literal["POST", "PATCH", "DELETE"]
 
 ARCHIVE_MINUTES = (60, 1440, 4320, 10080)
 MAX_SLOWMODE = 21600
@@ -233,8 +233,14 @@ def _fit_lines(lines: Sequence[str], budget: int, noun: str) -> str:
     return "\n".join(kept)
 
 
-def _contents_lines(sections: Sequence[Section], links: Mapping[int, str] | None, current: int | None) -> list[str]:
-    """One line per section: a masked link when its URL is known, bold for the current one."""
+def _contents_lines(
+    sections: Sequence[Section], links: Mapping[int, str] | None, current: int | None, unplaced: Sequence[str] = ()
+) -> list[str]:
+    """One line per section: a masked link when its URL is known, bold for the current one.
+
+    ``unplaced`` are sections the author added after posting that have no thread (they fall in
+    the middle of the essay): one line each, saying so.
+    """
     lines: list[str] = []
     for section in sections:
         label = _contents_label(section)
@@ -244,6 +250,9 @@ def _contents_lines(sections: Sequence[Section], links: Mapping[int, str] | None
             lines.append(f"[{escape_markdown(label)}]({links[section.index]})")
         else:
             lines.append(escape_markdown(label))
+    for title in unplaced:
+        label = shorten(collapse(title), CONTENTS_TITLE_LIMIT) or "A new section"
+        lines.append(escape_markdown(f"{label} (added by the author after posting; read it on the blog)"))
     return lines
 
 
@@ -292,16 +301,22 @@ def _footer(essay: Essay, text: str) -> dict[str, str]:
     return {"text": shorten(" · ".join(part for part in (blog, text) if part), FOOTER_LIMIT)}
 
 
-def _essay_title(essay: Essay) -> str:
+def essay_title(essay: Essay) -> str:
     return shorten(plain(essay.title) or "Untitled essay", EMBED_TITLE_LIMIT)
 
 
-def card_embed(essay: Essay, analysis: Analysis, anchor_links: Mapping[int, str] | None = None) -> dict[str, Any]:
+def card_embed(
+    essay: Essay,
+    analysis: Analysis,
+    anchor_links: Mapping[int, str] | None = None,
+    unplaced: Sequence[str] = (),
+) -> dict[str, Any]:
     """The essay card: title linked to the essay, author, date, summary, contents, labels, length.
 
     Without ``anchor_links`` the contents list plain section titles; with them, links to the anchors.
+    ``unplaced`` are sections added after posting that have no thread (see ``_contents_lines``).
     """
-    embed: dict[str, Any] = {"title": _essay_title(essay)}
+    embed: dict[str, Any] = {"title": essay_title(essay)}
     url = safe_url(essay.url)
     if url:
         embed["url"] = url
@@ -318,7 +333,7 @@ def card_embed(essay: Essay, analysis: Analysis, anchor_links: Mapping[int, str]
     if analysis.sections:
         header = ("\n\n" if summary else "") + "**Contents**\n"
         budget = EMBED_DESCRIPTION_LIMIT - discord_length(summary) - discord_length(header)
-        lines = _contents_lines(analysis.sections, anchor_links, None)
+        lines = _contents_lines(analysis.sections, anchor_links, None, unplaced)
         description = summary + header + _fit_lines(lines, budget, "sections")
     if description:
         embed["description"] = description
@@ -376,19 +391,25 @@ def anchor_content(essay: Essay, section: Section) -> str:
     return "\n".join(lines)
 
 
-def _thread_settings(destination: Destination) -> dict[str, int]:
+def thread_settings(destination: Destination) -> dict[str, int]:
+    """A new thread's archive time and slowmode, as the destination sets them."""
     return {"auto_archive_duration": destination.archive_minutes, "rate_limit_per_user": destination.slowmode}
 
 
-def _text_message(content: str) -> dict[str, Any]:
+def text_message(content: str) -> dict[str, Any]:
+    """A quiet message of essay text: no pings, no link previews, no push notifications."""
     return {"content": content, "allowed_mentions": {"parse": []}, "flags": QUIET_FLAGS}
 
 
 def forum_embed(
-    essay: Essay, analysis: Analysis, section: Section, post_links: Mapping[int, str] | None = None
+    essay: Essay,
+    analysis: Analysis,
+    section: Section,
+    post_links: Mapping[int, str] | None = None,
+    unplaced: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The small embed of a forum post: the essay, which part this is, and (once known) the other parts."""
-    embed: dict[str, Any] = {"title": _essay_title(essay)}
+    embed: dict[str, Any] = {"title": essay_title(essay)}
     url = safe_url(essay.url)
     if url:
         embed["url"] = url
@@ -401,7 +422,7 @@ def forum_embed(
     if post_links is not None and len(analysis.sections) > 1:
         header = "\n\n**All sections**\n"
         budget = EMBED_DESCRIPTION_LIMIT - discord_length(description) - len(header)
-        lines = _contents_lines(analysis.sections, post_links, section.index)
+        lines = _contents_lines(analysis.sections, post_links, section.index, unplaced)
         description += header + _fit_lines(lines, budget, "sections")
     embed["description"] = description
     return embed
@@ -412,7 +433,7 @@ def forum_post_payload(
 ) -> dict[str, Any]:
     """A forum post: its name, thread settings, tags, and a starter message with the first chunk."""
     payload: dict[str, Any] = {"name": forum_post_name(essay.title, section.index, section.title)}
-    payload.update(_thread_settings(destination))
+    payload.update(thread_settings(destination))
     tags = list(dict.fromkeys(destination.forum_tags))[:MAX_FORUM_TAGS]
     if tags:
         payload["applied_tags"] = [str(tag) for tag in tags]
@@ -437,13 +458,13 @@ def _channel_steps(essay: Essay, analysis: Analysis, destination: Destination) -
     for section in analysis.sections:
         anchor_seq = len(steps) + 1
         anchors.append(anchor_seq)
-        steps.append(Step(anchor_seq, "anchor", section.index, None, _text_message(anchor_content(essay, section))))
+        steps.append(Step(anchor_seq, "anchor", section.index, None, text_message(anchor_content(essay, section))))
         thread_seq = anchor_seq + 1
         thread_payload: dict[str, Any] = {"name": thread_name(section.index, section.title)}
-        thread_payload.update(_thread_settings(destination))
+        thread_payload.update(thread_settings(destination))
         steps.append(Step(thread_seq, "thread", section.index, None, thread_payload, ref=anchor_seq))
         for chunk, text in enumerate(section_messages(section), start=1):
-            steps.append(Step(len(steps) + 1, "thread_text", section.index, chunk, _text_message(text), ref=thread_seq))
+            steps.append(Step(len(steps) + 1, "thread_text", section.index, chunk, text_message(text), ref=thread_seq))
     if anchors:
         steps.append(Step(len(steps) + 1, "card_links", None, None, {}, ref=card_seq, needs=tuple(anchors)))
     return steps
@@ -460,7 +481,7 @@ def _forum_steps(essay: Essay, analysis: Analysis, destination: Destination) -> 
         payload = forum_post_payload(essay, analysis, destination, section, first)
         steps.append(Step(post_seq, "forum_post", section.index, 1 if first else None, payload))
         for chunk, text in enumerate(chunks[1:], start=2):
-            steps.append(Step(len(steps) + 1, "forum_text", section.index, chunk, _text_message(text), ref=post_seq))
+            steps.append(Step(len(steps) + 1, "forum_text", section.index, chunk, text_message(text), ref=post_seq))
     for section, post_seq in zip(analysis.sections, posts, strict=True):
         steps.append(Step(len(steps) + 1, "forum_links", section.index, None, {}, ref=post_seq, needs=tuple(posts)))
     return steps

@@ -18,10 +18,9 @@ DigestState = Literal["pending", "attempted", "done", "empty", "failed"]
 
 # The section threads (and forum posts) of an essay's publications, of one server or all.
 _SECTION_THREADS = (
-    "SELECT DISTINCT s.section AS section, s.thread_id AS thread_id FROM publication_steps s "
+    "SELECT DISTINCT s.section AS section, s.thread_id AS thread_id FROM posted_threads s "
     "JOIN publications p ON p.id = s.publication_id JOIN destinations d ON d.id = p.destination_id "
-    "WHERE p.essay_id = ? AND s.thread_id IS NOT NULL AND s.section IS NOT NULL "
-    "AND s.action IN ('thread', 'forum_post')"
+    "WHERE p.essay_id = ? AND s.thread_id IS NOT NULL AND s.section IS NOT NULL"
 )
 
 
@@ -192,8 +191,8 @@ class ActivityQueries(StoreBase):
         """The newest essay with section threads in one of the server's channels."""
         row = await self._one(
             "SELECT e.id AS id FROM essays e WHERE e.id IN (SELECT p.essay_id FROM publications p "
-            "JOIN destinations d ON d.id = p.destination_id JOIN publication_steps s ON s.publication_id = p.id "
-            "WHERE d.guild_id = ? AND s.thread_id IS NOT NULL AND s.action IN ('thread', 'forum_post')) "
+            "JOIN destinations d ON d.id = p.destination_id JOIN posted_threads s ON s.publication_id = p.id "
+            "WHERE d.guild_id = ? AND s.thread_id IS NOT NULL) "
             "ORDER BY e.published DESC NULLS LAST, e.id DESC LIMIT 1",
             (guild_id,),
         )
@@ -265,10 +264,10 @@ class ActivityQueries(StoreBase):
         rows = await self._all(
             "SELECT p.essay_id AS essay_id, s.section AS section, count(DISTINCT m.message_id) AS messages, "
             "count(DISTINCT m.author_id) AS participants, min(s.thread_id) AS thread_id "
-            "FROM thread_messages m JOIN publication_steps s ON s.thread_id = m.thread_id "
+            "FROM thread_messages m JOIN posted_threads s ON s.thread_id = m.thread_id "
             "JOIN publications p ON p.id = s.publication_id JOIN destinations d ON d.id = p.destination_id "
             "WHERE d.guild_id = ? AND m.created_at >= ? AND m.created_at < ? AND s.section IS NOT NULL "
-            "AND s.action IN ('thread', 'forum_post') GROUP BY p.essay_id, s.section "
+            "GROUP BY p.essay_id, s.section "
             "ORDER BY messages DESC, participants DESC, p.essay_id, s.section LIMIT ?",
             (guild_id, to_iso(start), to_iso(end), limit),
         )

@@ -257,9 +257,12 @@ class PublishingQueries(StoreBase):
         """Post again from scratch (a moderator's re-post): forget the old steps."""
         async with self.transaction() as db:
             await db.execute("DELETE FROM publication_steps WHERE publication_id = ?", (publication_id,))
+            # A correction in progress and the corrected layout belong to the old posts.
+            await db.execute("DELETE FROM correction_plans WHERE publication_id = ?", (publication_id,))
+            await db.execute("DELETE FROM publication_threads WHERE publication_id = ?", (publication_id,))
             await db.execute(
-                "UPDATE publications SET state = 'pending', error = NULL, finished_at = NULL, revision = ? "
-                "WHERE id = ?",
+                "UPDATE publications SET state = 'pending', error = NULL, finished_at = NULL, revision = ?, "
+                "posted_snapshot = NULL, notice_due_at = NULL WHERE id = ?",
                 (revision, publication_id),
             )
 
@@ -288,11 +291,17 @@ class PublishingQueries(StoreBase):
 
     async def publishable(self, *, stale: bool = False) -> list[tuple[PublicationRow, DestinationRow]]:
         """Work for the publisher: pending publications (or, with ``stale``, finished ones whose
-        essay was revised since), with their destination, oldest first.
+        essay was revised since, whose deferred correction notice is due, or whose correction
+        was interrupted), with their destination, oldest first.
 
         Stopped destinations and servers the bot was removed from are left out.
         """
-        where = "p.state = 'done' AND e.revision > p.revision" if stale else "p.state = 'pending'"
+        where = (
+            "p.state = 'done' AND (e.revision > p.revision OR p.notice_due_at <= ? "
+            "OR EXISTS (SELECT 1 FROM correction_plans c WHERE c.publication_id = p.id))"
+            if stale
+            else "p.state = 'pending'"
+        )
         rows = await self._all(
             "SELECT p.*, d.id AS d_id, d.guild_id AS d_guild_id, d.channel_id AS d_channel_id, d.kind AS d_kind, "
             "d.feed_id AS d_feed_id, d.archive_minutes AS d_archive_minutes, d.slowmode AS d_slowmode, "
@@ -300,7 +309,8 @@ class PublishingQueries(StoreBase):
             "d.stopped_reason AS d_stopped_reason FROM publications p "
             "JOIN destinations d ON d.id = p.destination_id JOIN essays e ON e.id = p.essay_id "
             f"WHERE {where} AND d.stopped_reason IS NULL "
-            "AND d.guild_id NOT IN (SELECT guild_id FROM guilds WHERE removed = 1) ORDER BY p.id"
+            "AND d.guild_id NOT IN (SELECT guild_id FROM guilds WHERE removed = 1) ORDER BY p.id",
+            (to_iso(utcnow()),) if stale else (),
         )
         out: list[tuple[PublicationRow, DestinationRow]] = []
         for row in rows:
@@ -350,23 +360,81 @@ class PublishingQueries(StoreBase):
         row = await self._one("SELECT posted_snapshot FROM publications WHERE id = ?", (publication_id,))
         return str(row["posted_snapshot"]) if row and row["posted_snapshot"] is not None else None
 
-    async def correction_notices_done(self, publication_id: int, revision: int) -> set[int]:
-        """Sections whose correction notice for ``revision`` was already posted."""
-        rows = await self._all(
-            "SELECT section FROM correction_notices WHERE publication_id = ? AND revision = ?",
-            (publication_id, revision),
-        )
-        return {int(r["section"]) for r in rows}
+    # ----------------------------------------------------------- corrections
 
-    async def record_correction_notice(
-        self, publication_id: int, revision: int, section: int, message_id: int | None
+    async def start_correction(
+        self, publication_id: int, revision: int, plan: str, steps: Sequence[PlannedStep]
+    ) -> None:
+        """Store a correction plan and its steps in one transaction, before any request is sent."""
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM correction_plans WHERE publication_id = ?", (publication_id,))
+            await db.execute(
+                "INSERT INTO correction_plans(publication_id, revision, plan, created_at) VALUES (?, ?, ?, ?)",
+                (publication_id, revision, plan, to_iso(utcnow())),
+            )
+            await db.executemany(
+                "INSERT INTO correction_steps(publication_id, seq, action, slot, chunk, nonce) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(publication_id, s.seq, s.action, s.section, s.chunk, s.nonce) for s in steps],
+            )
+
+    async def get_correction(self, publication_id: int) -> tuple[int, str] | None:
+        """The stored correction plan in progress: (revision, plan JSON), or None."""
+        row = await self._one("SELECT revision, plan FROM correction_plans WHERE publication_id = ?", (publication_id,))
+        return (int(row["revision"]), str(row["plan"])) if row else None
+
+    async def get_correction_steps(self, publication_id: int) -> list[StepRow]:
+        """The correction's steps (``section`` is the slot: the section's posted number)."""
+        rows = await self._all(
+            "SELECT publication_id, seq, action, slot AS section, chunk, nonce, state, channel_id, message_id, "
+            "thread_id, attempted_at FROM correction_steps WHERE publication_id = ? ORDER BY seq",
+            (publication_id,),
+        )
+        return [_step(r) for r in rows]
+
+    async def mark_correction_step_attempted(self, publication_id: int, seq: int) -> None:
+        """Written before the request: after a crash, 'attempted' means the outcome is unknown."""
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE correction_steps SET state = 'attempted', attempted_at = ? "
+                "WHERE publication_id = ? AND seq = ? AND state != 'done'",
+                (to_iso(utcnow()), publication_id, seq),
+            )
+
+    async def mark_correction_step_done(
+        self, publication_id: int, seq: int, *, channel_id: int | None, message_id: int | None, thread_id: int | None
     ) -> None:
         async with self.transaction() as db:
             await db.execute(
-                "INSERT INTO correction_notices(publication_id, revision, section, message_id) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (publication_id, revision, section, message_id),
+                "UPDATE correction_steps SET state = 'done', channel_id = ?, message_id = ?, thread_id = ?, "
+                "done_at = ? WHERE publication_id = ? AND seq = ?",
+                (channel_id, message_id, thread_id, to_iso(utcnow()), publication_id, seq),
             )
+
+    async def finish_correction(
+        self,
+        publication_id: int,
+        revision: int,
+        *,
+        snapshot: str,
+        notice_due_at: datetime | None,
+        threads: Sequence[tuple[int, int | None, int]],
+    ) -> None:
+        """The correction is done: the publication shows ``revision`` as ``snapshot`` says, its
+        threads are ``threads`` ((slot, current section or None when removed, thread id)), and
+        the plan is dropped. One transaction: a crash leaves the plan to resume, or none."""
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE publications SET revision = MAX(revision, ?), posted_snapshot = ?, notice_due_at = ? "
+                "WHERE id = ?",
+                (revision, snapshot, to_iso(notice_due_at), publication_id),
+            )
+            await db.execute("DELETE FROM publication_threads WHERE publication_id = ?", (publication_id,))
+            await db.executemany(
+                "INSERT INTO publication_threads(publication_id, slot, section, thread_id) VALUES (?, ?, ?, ?)",
+                [(publication_id, slot, section, thread) for slot, section, thread in threads],
+            )
+            await db.execute("DELETE FROM correction_plans WHERE publication_id = ?", (publication_id,))
 
     async def stop_publication(self, publication_id: int, error: str) -> None:
         async with self.transaction() as db:
@@ -440,7 +508,7 @@ class PublishingQueries(StoreBase):
     # --------------------------------------------------------------- threads
 
     async def section_threads(self, essay_id: int, *, guild_id: int | None = None) -> list[SectionThread]:
-        """The discussion thread of each posted section (forum posts included)."""
+        """The discussion thread of each posted section (forum posts included), by current section."""
         return await self.section_threads_of([essay_id], guild_id=guild_id)
 
     async def section_threads_of(self, essay_ids: Sequence[int], *, guild_id: int | None = None) -> list[SectionThread]:
@@ -450,17 +518,16 @@ class PublishingQueries(StoreBase):
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             sql = (
-                "SELECT p.essay_id AS essay_id, s.section AS section, d.guild_id AS guild_id, "
-                "d.channel_id AS channel_id, s.thread_id AS thread_id FROM publication_steps s "
-                "JOIN publications p ON p.id = s.publication_id JOIN destinations d ON d.id = p.destination_id "
-                f"WHERE p.essay_id IN ({','.join('?' * len(chunk))}) AND s.thread_id IS NOT NULL "
-                "AND s.state = 'done' AND s.action IN ('thread', 'forum_post') "
+                "SELECT p.essay_id AS essay_id, t.section AS section, d.guild_id AS guild_id, "
+                "d.channel_id AS channel_id, t.thread_id AS thread_id FROM posted_threads t "
+                "JOIN publications p ON p.id = t.publication_id JOIN destinations d ON d.id = p.destination_id "
+                f"WHERE p.essay_id IN ({','.join('?' * len(chunk))}) AND t.section IS NOT NULL "
             )
             params: list[Any] = list(chunk)
             if guild_id is not None:
                 sql += "AND d.guild_id = ? "
                 params.append(guild_id)
-            rows = await self._all(sql + "ORDER BY p.essay_id, d.id, s.section", params)
+            rows = await self._all(sql + "ORDER BY p.essay_id, d.id, t.section", params)
             found += [
                 SectionThread(
                     essay_id=int(r["essay_id"]),
@@ -474,12 +541,16 @@ class PublishingQueries(StoreBase):
         return found
 
     async def thread_section(self, thread_id: int) -> SectionThread | None:
-        """Which essay section a thread discusses, if it is one of the bot's section threads."""
+        """Which essay section a thread discusses, if it is one of the bot's section threads.
+
+        The thread of a section the author removed still belongs to its essay, with section 0
+        (no section of the current text).
+        """
         row = await self._one(
-            "SELECT p.essay_id AS essay_id, s.section AS section, d.guild_id AS guild_id, "
-            "d.channel_id AS channel_id, s.thread_id AS thread_id FROM publication_steps s "
-            "JOIN publications p ON p.id = s.publication_id JOIN destinations d ON d.id = p.destination_id "
-            "WHERE s.thread_id = ? AND s.action IN ('thread', 'forum_post') LIMIT 1",
+            "SELECT p.essay_id AS essay_id, COALESCE(t.section, 0) AS section, d.guild_id AS guild_id, "
+            "d.channel_id AS channel_id, t.thread_id AS thread_id FROM posted_threads t "
+            "JOIN publications p ON p.id = t.publication_id JOIN destinations d ON d.id = p.destination_id "
+            "WHERE t.thread_id = ? LIMIT 1",
             (thread_id,),
         )
         if row is None:

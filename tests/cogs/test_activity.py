@@ -284,6 +284,11 @@ async def test_the_digest_posts_the_weeks_essays_once_in_the_chosen_channel(worl
 
 
 DOWNGRADE = """
+DROP VIEW posted_threads;
+DROP TABLE publication_threads;
+DROP TABLE correction_steps;
+DROP TABLE correction_plans;
+ALTER TABLE publications DROP COLUMN notice_due_at;
 DROP TABLE thread_messages;
 DROP TABLE thread_backfill;
 DROP TABLE thread_message_tombstones;
@@ -323,7 +328,7 @@ async def test_after_the_upgrade_old_threads_are_read_once(fake_discord: FakeDis
     fake.post_message(second, "three", author=reader)
     for n in range(120):  # more than a page of history
         fake.post_message(second, f"long thread {n}", author=other if n % 3 else reader)
-    # The database as the release before migration 0009 left it.
+    # The database as the release before migration 0009 left it (0010, corrections, undone too).
     async with await Store.open(settings.db_path) as old:
         await old.connection.executescript(DOWNGRADE)
 

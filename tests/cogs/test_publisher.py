@@ -559,14 +559,14 @@ async def test_revised_essay_edits_posts_and_notifies_threads_and_unchanged_repo
             assert publication is not None and publication.revision == 2
             anchors = [m for m in fake.bot_messages(text) if not m.embeds]
             assert len(anchors) == 6 and anchors[1].content != old_anchor and "$15,500" in anchors[1].content
-            assert anchors[1].edited_timestamp is not None and anchors[0].edited_timestamp is not None
-            card = next(m for m in fake.bot_messages(text) if m.embeds)
-            assert card.edited_timestamp is not None
+            # Only the messages showing the changed section are edited.
+            assert anchors[1].edited_timestamp is not None and anchors[0].edited_timestamp is None
             threads = fake.threads(text)
+            assert "$15,500" in fake.bot_messages(threads[1])[0].content
             notice = fake.bot_messages(threads[1])[-1].content
             assert notice.startswith("**Correction:**")
-            assert "Figures added" in notice and "$15,500" in notice
-            assert "Quotes removed" in notice and "We planted for our grandchildren" in notice
+            assert "$12,000" in notice and "$15,500" in notice
+            assert "Removed: ““We planted for our grandchildren,”" in notice
             # Unchanged sections' threads got no notice.
             for index in (0, 2, 3, 4, 5):
                 assert not any("Correction" in m.content for m in fake.bot_messages(threads[index]))

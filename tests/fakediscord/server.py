@@ -906,10 +906,16 @@ class Server:
         self._require(channel, rules.VIEW_CHANNEL, rules.READ_MESSAGE_HISTORY)
         return 200, self.message_json(self._message(channel, req.params["message"]))
 
+    def _refuse_if_archived(self, channel: Channel) -> None:
+        # Discord refuses to edit or delete a message in an archived thread until it is reopened.
+        if channel.is_thread and channel.archived:
+            raise ApiError(400, 50083, "Thread is archived")
+
     async def edit_message(self, req: Req) -> tuple[int, Any]:
         channel = self._channel(req.params["channel"])
         perms = self._require(channel, rules.VIEW_CHANNEL)
         message = self._message(channel, req.params["message"])
+        self._refuse_if_archived(channel)
         body = req.json or {}
         if message.author.id != self.bot.id:
             if set(body) - {"flags"}:
@@ -953,6 +959,7 @@ class Server:
         channel = self._channel(req.params["channel"])
         perms = self._require(channel, rules.VIEW_CHANNEL)
         message = self._message(channel, req.params["message"])
+        self._refuse_if_archived(channel)
         if message.author.id != self.bot.id and not perms & rules.MANAGE_MESSAGES:
             raise rules.missing_permissions()
         self._delete(message)

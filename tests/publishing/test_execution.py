@@ -8,7 +8,6 @@ import pytest
 
 from bot.essays.model import Analysis, Block, Essay, Section
 from bot.publishing.execution import (
-    Posted,
     backoff,
     decide,
     earliest_id,
@@ -16,7 +15,6 @@ from bot.publishing.execution import (
     find_message,
     permission_label,
     planned_steps,
-    posted_ids,
     problem_text,
     remaining,
     request_body,
@@ -26,6 +24,7 @@ from bot.publishing.execution import (
     snowflake_at,
     stop_message,
 )
+from bot.publishing.layout import PostedMessages, posted_messages
 from bot.publishing.plan import Destination, Request, Step, StepResult, plan_publication
 from bot.store.publishing import StepRow
 
@@ -171,19 +170,25 @@ def test_find_forum_post_by_forum_owner_and_name() -> None:
     assert find_forum_post(body, threads, forum_id=5, bot_id=BOT, taken=frozenset({10})) == []
 
 
-def test_posted_ids_collects_what_corrections_edit() -> None:
+def test_posted_messages_collects_what_corrections_edit() -> None:
     card = Step(1, "card", None, None, {})
     anchor = Step(2, "anchor", 1, None, {})
     thread = Step(3, "thread", 1, None, {}, ref=2)
-    post = Step(4, "forum_post", 2, 1, {})
+    text = Step(4, "thread_text", 1, 1, {}, ref=3)
+    post = Step(5, "forum_post", 2, 1, {})
+    more = Step(6, "forum_text", 2, 2, {}, ref=5)
     stored = [
         row(card, "done", message_id=100),
         row(anchor, "done", message_id=200),
         row(thread, "done", message_id=200, thread_id=200),
+        row(text, "done", message_id=201),
         row(post, "done", message_id=300, thread_id=300),
+        row(more, "done", message_id=301),
     ]
-    assert posted_ids(stored) == Posted(card=100, anchors={1: 200}, threads={1: 200, 2: 300}, starters={2: 300})
-    assert posted_ids([row(card, "attempted")]).card is None
+    assert posted_messages(stored) == PostedMessages(
+        card=100, anchors={1: 200}, threads={1: 200, 2: 300}, chunks={1: {1: 201}, 2: {1: 300, 2: 301}}
+    )
+    assert posted_messages([row(card, "attempted")]).card is None
 
 
 def test_settle_wait_counts_from_the_latest_abandoned_attempt() -> None:

@@ -14,6 +14,7 @@ from typing import Any, Self, TypeGuard
 import aiosqlite
 
 from bot.store.migrate import migrate
+from bot.store.packing import sql_pack
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ class StoreBase:
             await db.execute("PRAGMA cache_size = -65536")
             await db.execute("PRAGMA mmap_size = 268435456")
             await db.execute("PRAGMA temp_store = MEMORY")
+            # Migration 0010 packs what older versions stored plain.
+            await db.create_function("marginalia_pack", 1, sql_pack, deterministic=True)
             await migrate(db)
         except BaseException:
             await db.close()

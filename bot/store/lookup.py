@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import random
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
 from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
 from bot.store.base import StoreBase, from_iso
+from bot.store.packing import unpack_strings
 from bot.store.scope import GuildScope, posted, visible
 
 logger = logging.getLogger(__name__)
@@ -92,12 +93,15 @@ def quote_from_row(row: sqlite3.Row) -> Quote:
     )
 
 
-def figure_from_row(row: sqlite3.Row) -> Figure:
+def figure_from_row(row: sqlite3.Row, contexts: Mapping[int, Sequence[str]]) -> Figure:
+    """A stored figure; ``contexts`` holds the sentences of its essay (``LookupQueries.figure_contexts``)."""
+    sentences = contexts.get(int(row["essay_id"]), ())
+    number = int(row["context_idx"])
     return Figure(
         text=row["text"],
         kind=cast(FigureKind, row["kind"]),
         section=int(row["section"]),
-        context=row["context"],
+        context=sentences[number] if number < len(sentences) else "",
         subject=row["subject"],
         value=row["value"],
         unit=row["unit"],
@@ -366,7 +370,21 @@ class LookupQueries(StoreBase):
             f"SELECT f.*, {_ESSAY_COLUMNS} FROM {tables} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
             (*params, limit),
         )
-        return [(figure_from_row(r), _ref_from_row(r)) for r in rows]
+        contexts = await self.figure_contexts({int(r["essay_id"]) for r in rows})
+        return [(figure_from_row(r, contexts), _ref_from_row(r)) for r in rows]
+
+    async def figure_contexts(self, essay_ids: Iterable[int]) -> dict[int, list[str]]:
+        """The sentences figures were cited in, per essay: each stored once per essay, packed."""
+        wanted = sorted(set(essay_ids))
+        found: dict[int, list[str]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for row in await self._all(
+                f"SELECT essay_id, contexts FROM essay_contexts WHERE essay_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[int(row["essay_id"])] = unpack_strings(row["contexts"])
+        return found
 
     # ------------------------------------------------------------ autocomplete
 

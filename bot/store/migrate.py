@@ -12,6 +12,8 @@ import aiosqlite
 logger = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# A line in a migration asking for VACUUM once it is committed.
+_VACUUM_AFTER = "-- then: VACUUM"
 
 
 class SchemaError(Exception):
@@ -72,4 +74,8 @@ async def migrate(db: aiosqlite.Connection, migrations: list[Migration] | None =
                 await db.execute("ROLLBACK")
             raise SchemaError(f"migration {migration.name} failed and was rolled back: {exc}") from exc
         current = migration.version
+        if _VACUUM_AFTER in migration.sql:
+            # A migration that rewrote most of the file gives the freed pages back (outside a transaction).
+            logger.info("compacting the database file after %s", migration.name)
+            await db.execute("VACUUM")
     return current

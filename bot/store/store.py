@@ -21,6 +21,7 @@ from bot.essays.model import (
     Block,
     BlockKind,
     Essay,
+    Figure,
     Reference,
     Section,
 )
@@ -28,6 +29,7 @@ from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, 
 from bot.store.activity import ActivityQueries
 from bot.store.base import from_iso, to_iso, utcnow
 from bot.store.lookup import LookupQueries, figure_from_row, quote_from_row
+from bot.store.packing import pack, pack_strings, unpack, unpack_strings
 from bot.store.publishing import PublishingQueries
 from bot.store.scope import GuildScope, visible
 
@@ -79,8 +81,20 @@ def _blocks_json(blocks: Sequence[Block]) -> str:
     return json.dumps([[b.kind, b.text] for b in blocks], ensure_ascii=False, separators=(",", ":"))
 
 
-def _blocks_from_json(raw: str) -> tuple[Block, ...]:
-    return tuple(Block(cast(BlockKind, kind), text) for kind, text in json.loads(raw))
+def _blocks_from_json(raw: bytes | str) -> tuple[Block, ...]:
+    return tuple(Block(cast(BlockKind, kind), text) for kind, text in json.loads(unpack(raw)))
+
+
+def _figure_contexts(figures: Sequence[Figure]) -> tuple[list[str], list[int]]:
+    """Each distinct sentence once, in order of first use, and each figure's number in that list."""
+    numbers: dict[str, int] = {}
+    for figure in figures:
+        numbers.setdefault(figure.context, len(numbers))
+    return list(numbers), [numbers[figure.context] for figure in figures]
+
+
+# An essay row with its body: the body lives in its own table so that the essays rows stay narrow.
+_ESSAY_SELECT = "SELECT e.*, b.blocks AS blocks FROM essays e JOIN essay_bodies b ON b.essay_id = e.id"
 
 
 class Store(LookupQueries, PublishingQueries, ActivityQueries):
@@ -107,63 +121,112 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
         The whole write is one transaction, so a crash leaves either the old
         revision or the new one, never a mix.
         """
-        content_hash = essay.content_hash
+        [outcome] = await self.save_essays([(essay, analysis, feed_id)])
+        return outcome
+
+    async def save_essays(self, items: Sequence[tuple[Essay, Analysis, int | None]]) -> list[IngestOutcome]:
+        """Store several essays (each with its analysis and feed) in one transaction, in order.
+
+        One commit for a whole batch is what makes a large ingest fast; a crash leaves every
+        essay of the batch as it was before, and the next ingest stores them again.
+        """
         now = to_iso(utcnow())
         async with self.transaction() as db:
-            async with db.execute(
-                "SELECT id, content_hash, revision FROM essays WHERE key = ?", (essay.key,)
-            ) as cursor:
-                existing = await cursor.fetchone()
-            if existing is not None and existing[1] == content_hash:
-                return IngestOutcome("unchanged", int(existing[0]), essay.key, int(existing[2]))
-            values = (
-                essay.source,
-                essay.url,
-                essay.title,
-                essay.author,
-                to_iso(essay.published),
-                json.dumps(list(essay.labels), ensure_ascii=False),
-                _blocks_json(essay.blocks),
-                essay.word_count,
-                content_hash,
-                essay.image,
-                essay.site_name,
-                essay.site_icon,
+            return [await self._save(db, essay, analysis, feed_id, now) for essay, analysis, feed_id in items]
+
+    async def _save(
+        self, db: aiosqlite.Connection, essay: Essay, analysis: Analysis, feed_id: int | None, now: str | None
+    ) -> IngestOutcome:
+        content_hash = essay.content_hash
+        async with db.execute("SELECT id, content_hash, revision FROM essays WHERE key = ?", (essay.key,)) as cursor:
+            existing = await cursor.fetchone()
+        if existing is not None and existing[1] == content_hash:
+            return IngestOutcome("unchanged", int(existing[0]), essay.key, int(existing[2]))
+        values = (
+            essay.source,
+            essay.url,
+            essay.title,
+            essay.author,
+            to_iso(essay.published),
+            json.dumps(list(essay.labels), ensure_ascii=False),
+            essay.word_count,
+            content_hash,
+            essay.image,
+            essay.site_name,
+            essay.site_icon,
+        )
+        body = pack(_blocks_json(essay.blocks))
+        if existing is None:
+            cursor = await db.execute(
+                "INSERT INTO essays(key, feed_id, source, url, title, author, published, labels, "
+                "word_count, content_hash, image, site_name, site_icon, revision, first_seen_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                (essay.key, feed_id, *values, now, now),
             )
-            if existing is None:
-                cursor = await db.execute(
-                    "INSERT INTO essays(key, feed_id, source, url, title, author, published, labels, "
-                    "blocks, word_count, content_hash, image, site_name, site_icon, revision, first_seen_at, "
-                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                    (essay.key, feed_id, *values, now, now),
-                )
-                essay_id = int(cast(int, cursor.lastrowid))
-                status: IngestStatus = "new"
-                revision = 1
-            else:
-                essay_id, revision = int(existing[0]), int(existing[2]) + 1
-                await db.execute(
-                    "UPDATE essays SET source = ?, url = ?, title = ?, author = ?, published = ?, "
-                    "labels = ?, blocks = ?, word_count = ?, content_hash = ?, image = ?, site_name = ?, "
-                    "site_icon = ?, revision = ?, "
-                    "updated_at = ?, feed_id = COALESCE(feed_id, ?) WHERE id = ?",
-                    (*values, revision, now, feed_id, essay_id),
-                )
-                await self._delete_analysis(db, essay_id)
-                status = "revised"
-            await self._insert_analysis(db, essay_id, essay, analysis)
+            essay_id = int(cast(int, cursor.lastrowid))
+            await db.execute("INSERT INTO essay_bodies(essay_id, blocks) VALUES (?, ?)", (essay_id, body))
+            status: IngestStatus = "new"
+            revision = 1
+        else:
+            essay_id, revision = int(existing[0]), int(existing[2]) + 1
+            # The indexes forget the old revision with the values they indexed, so read them first.
+            await self._delete_analysis(db, essay_id)
+            await db.execute(
+                "UPDATE essays SET source = ?, url = ?, title = ?, author = ?, published = ?, "
+                "labels = ?, word_count = ?, content_hash = ?, image = ?, site_name = ?, "
+                "site_icon = ?, revision = ?, "
+                "updated_at = ?, feed_id = COALESCE(feed_id, ?) WHERE id = ?",
+                (*values, revision, now, feed_id, essay_id),
+            )
+            await db.execute("UPDATE essay_bodies SET blocks = ? WHERE essay_id = ?", (body, essay_id))
+            status = "revised"
+        await self._insert_analysis(db, essay_id, essay, analysis)
         return IngestOutcome(status, essay_id, essay.key, revision)
 
     async def _delete_analysis(self, db: aiosqlite.Connection, essay_id: int) -> None:
-        for table in ("quote_fts", "figure_fts"):
-            source = "quotes" if table == "quote_fts" else "figures"
+        """Remove an essay's analysis and index entries (its essays row and body stay).
+
+        The full-text indexes keep no copy of the text (migration 0010), so each entry is removed
+        with FTS5's 'delete' command and the very values it was indexed with.
+        """
+        async with db.execute(
+            "SELECT e.title, e.labels, b.blocks FROM essays e JOIN essay_bodies b ON b.essay_id = e.id WHERE e.id = ?",
+            (essay_id,),
+        ) as cursor:
+            old = await cursor.fetchone()
+        if old is not None:
+            blocks = _blocks_from_json(old[2])
+            labels = " ".join(json.loads(old[1]))
             await db.execute(
-                f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM {source} WHERE essay_id = ?)",
-                (essay_id,),
+                "INSERT INTO essay_fts(essay_fts, rowid, title, body, labels) VALUES ('delete', ?, ?, ?, ?)",
+                (essay_id, old[0], "\n\n".join(block.text for block in blocks), labels),
             )
-        for table in ("sections", "quotes", "figures", "essay_references", "essay_labels", "related_terms"):
+        await db.execute(
+            "INSERT INTO quote_fts(quote_fts, rowid, text, speaker) "
+            "SELECT 'delete', id, text, COALESCE(speaker, '') FROM quotes WHERE essay_id = ?",
+            (essay_id,),
+        )
+        async with db.execute("SELECT contexts FROM essay_contexts WHERE essay_id = ?", (essay_id,)) as cursor:
+            packed = await cursor.fetchone()
+        contexts = unpack_strings(packed[0]) if packed is not None else []
+        async with db.execute(
+            "SELECT id, text, COALESCE(subject, ''), context_idx FROM figures WHERE essay_id = ?", (essay_id,)
+        ) as cursor:
+            figures = await cursor.fetchall()
+        await db.executemany(
+            "INSERT INTO figure_fts(figure_fts, rowid, text, subject, context) VALUES ('delete', ?, ?, ?, ?)",
+            [(row[0], row[1], row[2], contexts[row[3]]) for row in figures],
+        )
+        for table in (
+            "sections",
+            "quotes",
+            "figures",
+            "essay_references",
+            "essay_labels",
+            "related_terms",
+            "essay_contexts",
+        ):
             await db.execute(f"DELETE FROM {table} WHERE essay_id = ?", (essay_id,))
-        await db.execute("DELETE FROM essay_fts WHERE rowid = ?", (essay_id,))
 
     async def _insert_analysis(self, db: aiosqlite.Connection, essay_id: int, essay: Essay, analysis: Analysis) -> None:
         await db.executemany(
@@ -184,9 +247,14 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
             "SELECT id, text, COALESCE(speaker, '') FROM quotes WHERE essay_id = ?",
             (essay_id,),
         )
+        contexts, numbers = _figure_contexts(analysis.figures)
+        if contexts:
+            await db.execute(
+                "INSERT INTO essay_contexts(essay_id, contexts) VALUES (?, ?)", (essay_id, pack_strings(contexts))
+            )
         await db.executemany(
             "INSERT INTO figures(essay_id, section, kind, text, value, value_high, unit, qualifier, "
-            "subject, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "subject, context_idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     essay_id,
@@ -198,15 +266,18 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
                     f.unit,
                     f.qualifier,
                     f.subject,
-                    f.context,
+                    number,
                 )
-                for f in analysis.figures
+                for f, number in zip(analysis.figures, numbers, strict=True)
             ],
         )
-        await db.execute(
-            "INSERT INTO figure_fts(rowid, text, subject, context) "
-            "SELECT id, text, COALESCE(subject, ''), context FROM figures WHERE essay_id = ?",
-            (essay_id,),
+        async with db.execute(
+            "SELECT id, text, COALESCE(subject, ''), context_idx FROM figures WHERE essay_id = ?", (essay_id,)
+        ) as cursor:
+            stored = await cursor.fetchall()
+        await db.executemany(
+            "INSERT INTO figure_fts(rowid, text, subject, context) VALUES (?, ?, ?, ?)",
+            [(row[0], row[1], row[2], contexts[row[3]]) for row in stored],
         )
         await db.executemany(
             "INSERT INTO essay_references(essay_id, section, text, ref_date, title, url, resolved_key) "
@@ -261,17 +332,17 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
         )
 
     async def get_essay(self, key: str) -> EssayRow | None:
-        row = await self._one("SELECT * FROM essays WHERE key = ?", (key,))
+        row = await self._one(f"{_ESSAY_SELECT} WHERE key = ?", (key,))
         return self._essay_from_row(row) if row else None
 
     async def get_essay_by_id(self, essay_id: int) -> EssayRow | None:
-        row = await self._one("SELECT * FROM essays WHERE id = ?", (essay_id,))
+        row = await self._one(f"{_ESSAY_SELECT} WHERE id = ?", (essay_id,))
         return self._essay_from_row(row) if row else None
 
     async def find_essay(self, key_or_url: str) -> EssayRow | None:
         """An essay by key, or by URL (as given, or normalised by the caller)."""
         row = await self._one(
-            "SELECT * FROM essays WHERE key = ? OR url = ? ORDER BY key = ? DESC LIMIT 1",
+            f"{_ESSAY_SELECT} WHERE key = ? OR url = ? ORDER BY key = ? DESC LIMIT 1",
             (key_or_url, key_or_url, key_or_url),
         )
         return self._essay_from_row(row) if row else None
@@ -283,7 +354,7 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
         """An essay the server may see, by key or URL."""
         scope_sql, scope_params = visible("id", guild_id)
         row = await self._one(
-            f"SELECT * FROM essays WHERE (key = ? OR url = ?) AND {scope_sql} ORDER BY key = ? DESC LIMIT 1",
+            f"{_ESSAY_SELECT} WHERE (key = ? OR url = ?) AND {scope_sql} ORDER BY key = ? DESC LIMIT 1",
             (key_or_url, key_or_url, *scope_params, key_or_url),
         )
         return self._essay_from_row(row) if row else None
@@ -291,7 +362,7 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
     async def get_visible_essay(self, essay_id: int, *, guild_id: GuildScope) -> EssayRow | None:
         """An essay by id, if the server may see it."""
         scope_sql, scope_params = visible("id", guild_id)
-        row = await self._one(f"SELECT * FROM essays WHERE id = ? AND {scope_sql}", (essay_id, *scope_params))
+        row = await self._one(f"{_ESSAY_SELECT} WHERE id = ? AND {scope_sql}", (essay_id, *scope_params))
         return self._essay_from_row(row) if row else None
 
     async def newest_visible_essays(
@@ -304,7 +375,7 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
             where.append("feed_id = ?")
             params.append(feed_id)
         rows = await self._all(
-            f"SELECT * FROM essays WHERE {' AND '.join(where)} ORDER BY published DESC NULLS LAST, id DESC LIMIT ?",
+            f"{_ESSAY_SELECT} WHERE {' AND '.join(where)} ORDER BY published DESC NULLS LAST, id DESC LIMIT ?",
             (*params, limit),
         )
         return [self._essay_from_row(r) for r in rows]
@@ -316,16 +387,16 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
     async def list_essays(self, *, limit: int = 50, feed_id: int | None = None) -> list[EssayRow]:
         """The newest essays first."""
         if feed_id is None:
-            rows = await self._all("SELECT * FROM essays ORDER BY published DESC NULLS LAST, id DESC LIMIT ?", (limit,))
+            rows = await self._all(f"{_ESSAY_SELECT} ORDER BY published DESC NULLS LAST, id DESC LIMIT ?", (limit,))
         else:
             rows = await self._all(
-                "SELECT * FROM essays WHERE feed_id = ? ORDER BY published DESC NULLS LAST, id DESC LIMIT ?",
+                f"{_ESSAY_SELECT} WHERE feed_id = ? ORDER BY published DESC NULLS LAST, id DESC LIMIT ?",
                 (feed_id, limit),
             )
         return [self._essay_from_row(r) for r in rows]
 
     async def load_analysis(self, essay_id: int) -> Analysis:
-        row = await self._one("SELECT blocks FROM essays WHERE id = ?", (essay_id,))
+        row = await self._one("SELECT blocks FROM essay_bodies WHERE essay_id = ?", (essay_id,))
         blocks = _blocks_from_json(row["blocks"]) if row else ()
         sections = [
             Section(
@@ -342,8 +413,9 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
             quote_from_row(r)
             for r in await self._all("SELECT * FROM quotes WHERE essay_id = ? ORDER BY id", (essay_id,))
         ]
+        contexts = await self.figure_contexts([essay_id])
         figures = [
-            figure_from_row(r)
+            figure_from_row(r, contexts)
             for r in await self._all("SELECT * FROM figures WHERE essay_id = ? ORDER BY id", (essay_id,))
         ]
         references = [
@@ -742,7 +814,9 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
         if not essay_ids:
             return {}
         rows = await self._all(
-            f"SELECT id, title, blocks FROM essays WHERE id IN ({','.join('?' * len(essay_ids))})", list(essay_ids)
+            "SELECT e.id AS id, e.title AS title, b.blocks AS blocks FROM essays e "
+            f"JOIN essay_bodies b ON b.essay_id = e.id WHERE e.id IN ({','.join('?' * len(essay_ids))})",
+            list(essay_ids),
         )
         return {
             int(r["id"]): (r["title"] + "\n" + "\n".join(b.text for b in _blocks_from_json(r["blocks"]))).lower()

@@ -7,7 +7,6 @@ the feed recovers (ok, failure count reset, a recovery message) once the good fe
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.essays.model import Entry
+from bot.essays.model import Analysis, Entry
 from bot.fetch import Fetcher, FetchPolicy
 from bot.intake import entry_to_essay
 from bot.poller import PollReport, PollSettings, poll_feed, should_tell_failure
@@ -97,11 +96,10 @@ async def titles_of(store: Store, publications: list[tuple[int, int]]) -> list[s
 
 
 async def stored_text_mentions(store: Store, needle: str) -> bool:
-    async with store.connection.execute(
-        "SELECT COUNT(*) FROM essays WHERE instr(blocks, ?) > 0 OR instr(title, ?) > 0", (needle, needle)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return bool(row and row[0])
+    return any(
+        needle in row.essay.title or any(needle in block.text for block in row.essay.blocks)
+        for row in await store.list_essays(limit=100_000)
+    )
 
 
 async def current(store: Store, feed: FeedRow) -> FeedRow:
@@ -254,31 +252,10 @@ async def seed_seen_essays(store: Store, server: FetchServer, feed: FeedRow, pos
         )
         for p in posts
     ]
-    stamp = NOW.isoformat()
-    async with store.transaction() as db:
-        await db.executemany(
-            "INSERT INTO essays(key, feed_id, source, url, title, labels, blocks, word_count, content_hash, "
-            "first_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?)",
-            [
-                (
-                    e.key,
-                    feed.id,
-                    e.source,
-                    e.url,
-                    e.title,
-                    json.dumps([[b.kind, b.text] for b in e.blocks]),
-                    e.word_count,
-                    e.content_hash,
-                    stamp,
-                    stamp,
-                )
-                for e in essays
-            ],
-        )
-        await db.execute(
-            "INSERT INTO feed_entries(feed_id, identity, essay_id, first_seen) SELECT ?, key, id, ? FROM essays",
-            (feed.id, stamp),
-        )
+    # One transaction for all of them (the batch path of a large ingest), without analysis.
+    outcomes = await store.save_essays([(essay, Analysis(), feed.id) for essay in essays])
+    for essay, outcome in zip(essays, outcomes, strict=True):
+        await store.mark_seen(feed.id, essay.key, outcome.essay_id)
     await store.record_poll_success(
         feed.id, result="ok", etag=None, last_modified=None, title=FEED_TITLE, next_poll_at=NOW, primed=True
     )

@@ -30,6 +30,7 @@ from bot.fetch import Fetcher, FetchPolicy
 from bot.intake import store_essay
 from bot.poller import PollSettings, poll_due_feeds
 from bot.store import Store, StoreError
+from bot.store.packing import unpack
 from tests.faults.badfeeds import ATOM, KNOWN, NEW, atom, good
 from tests.fetch_server import FetchServer, Route
 
@@ -139,9 +140,12 @@ def consistency_problems(path: Path) -> list[str]:
             problems = []
         problems += [f"foreign key: {row}" for row in connection.execute("PRAGMA foreign_key_check")]
         essays = {
-            int(row[0]): (len(json.loads(row[1])), int(row[2]))
-            for row in connection.execute("SELECT id, blocks, word_count FROM essays")
+            int(row[0]): (len(json.loads(unpack(row[1]))) if row[1] is not None else -1, int(row[2]))
+            for row in connection.execute(
+                "SELECT e.id, b.blocks, e.word_count FROM essays e LEFT JOIN essay_bodies b ON b.essay_id = e.id"
+            )
         }
+        problems += [f"essay {essay_id} has no body" for essay_id, (count, _) in essays.items() if count < 0]
         sections: dict[int, list[tuple[int, int, int]]] = {}
         for essay_id, start, end, words in connection.execute(
             "SELECT essay_id, start_block, end_block, word_count FROM sections ORDER BY essay_id, idx"

@@ -1,4 +1,4 @@
-"""Migration 0008: the section threads that exist at the upgrade are queued to have their history read once."""
+"""Migration 0009: the section threads that exist at the upgrade are queued to have their history read once."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.store.migrate import bundled_migrations, migrate
 
 async def test_threads_known_at_the_upgrade_are_queued_for_one_backfill(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
-    before = [m for m in bundled_migrations() if m.name < "0008"]
+    before = [m for m in bundled_migrations() if m.name < "0009"]
     async with aiosqlite.connect(path, isolation_level=None) as db:
         await db.execute("PRAGMA foreign_keys = ON")
         await migrate(db, before)

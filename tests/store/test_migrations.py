@@ -60,3 +60,62 @@ async def test_database_newer_than_code_is_refused(tmp_path: Path) -> None:
 def test_bundled_migrations_are_numbered_in_sequence() -> None:
     versions = [m.version for m in bundled_migrations()]
     assert versions == list(range(1, len(versions) + 1))
+
+
+COMPACT = next(m.version for m in bundled_migrations() if m.name.endswith("_compact_storage.sql"))
+
+
+async def test_compact_storage_keeps_every_answer_of_a_database_from_the_version_before(tmp_path: Path) -> None:
+    """Essays, figures and the three search indexes written as the previous version wrote them, then migrated."""
+    from bot.essays.model import Analysis, Block, Essay, Figure, Section
+    from bot.store.packing import sql_pack
+
+    path = tmp_path / "old.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await db.create_function("marginalia_pack", 1, sql_pack, deterministic=True)
+        await migrate(db, [m for m in bundled_migrations() if m.version < COMPACT])
+        blocks = '[["paragraph","The levy rose to $140 a season."],["quote","We were not asked, said Ada Moss."]]'
+        await db.execute(
+            "INSERT INTO essays(id, key, source, title, labels, blocks, word_count, content_hash, first_seen_at, "
+            "updated_at) VALUES (1, 'levy', 's', 'The Harbour Levy', '[\"Harbour\", \"Money\"]', ?, 12, 'h', 'x', 'x')",
+            (blocks,),
+        )
+        await db.execute(
+            "INSERT INTO essay_fts(rowid, title, body, labels) VALUES (1, 'The Harbour Levy', ?, 'Harbour Money')",
+            ("The levy rose to $140 a season.\n\nWe were not asked, said Ada Moss.",),
+        )
+        await db.execute(
+            "INSERT INTO quotes(id, essay_id, section, kind, text, speaker) "
+            "VALUES (7, 1, 1, 'direct', 'We were not asked', 'Ada Moss')"
+        )
+        await db.execute("INSERT INTO quote_fts(rowid, text, speaker) VALUES (7, 'We were not asked', 'Ada Moss')")
+        for figure_id, text in ((3, "$140"), (4, "a season")):
+            await db.execute(
+                "INSERT INTO figures(id, essay_id, section, kind, text, context) VALUES (?, 1, 1, 'money', ?, ?)",
+                (figure_id, text, "The levy rose to $140 a season."),
+            )
+            await db.execute(
+                "INSERT INTO figure_fts(rowid, text, subject, context) VALUES (?, ?, '', ?)",
+                (figure_id, text, "The levy rose to $140 a season."),
+            )
+    async with await Store.open(path) as store:
+        row = await store.get_essay("levy")
+        assert row is not None and row.essay.blocks[1] == Block("quote", "We were not asked, said Ada Moss.")
+        analysis = await store.load_analysis(row.id)
+        assert [f.context for f in analysis.figures] == ["The levy rose to $140 a season."] * 2
+        found_before = await store.search_figures("levy", guild_id=None, limit=5)
+        assert [f.context for f, _ in found_before] == ["The levy rose to $140 a season."] * 2
+        assert [q.speaker for q, _ in await store.search_quotes("asked", guild_id=None)] == ["Ada Moss"]
+        # A revision after the migration removes what the old version indexed: no stale match is left.
+        revised = Essay("levy", "The Ferry Fare", (Block("paragraph", "The fare fell to $9 in spring."),), source="s")
+        fare = Figure("$9", "money", 1, "The fare fell to $9 in spring.")
+        await store.save_essay(
+            revised,
+            Analysis(sections=[Section(1, "Fares", revised.blocks, 0, 1)], quotes=[], figures=[fare]),
+        )
+        assert await store.search_figures("levy", guild_id=None) == []
+        assert await store.search_quotes("asked", guild_id=None) == []
+        [(found, _)] = await store.search_figures("fare", guild_id=None)
+        assert found.context == "The fare fell to $9 in spring."
+        for table in ("essay_fts", "quote_fts", "figure_fts"):
+            await store.connection.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from bot import moderation
 from bot.activity import activity_json, activity_lines, essay_activity
 from bot.config import ConfigError, Settings, load_settings
@@ -24,7 +26,8 @@ from bot.errors import UserError
 from bot.essays.analysis import analyse
 from bot.essays.model import Analysis, Essay, Figure, Quote, Reference
 from bot.fetch import Fetcher, FetchPolicy
-from bot.intake import IntakeError, analysis_failure_line, entry_to_essay, load_source, store_essay
+from bot.ingest import ingest_essays
+from bot.intake import IntakeError, analysis_failure_line, entry_to_essay, load_source
 from bot.lookup import resolve_essay
 from bot.related import RelatedPost, describe_target, related_to_essay, related_to_text
 from bot.store import EssayRef, Store, StoreError
@@ -282,8 +285,14 @@ async def _preview(sources: Sequence[str], settings: Settings, *, as_json: bool)
 async def _ingest(store: Store, sources: Sequence[str], settings: Settings) -> int:
     essays, failures = await _essays_from(sources, settings)
     counts = {"new": 0, "revised": 0, "unchanged": 0}
-    for essay in essays:
-        outcome = await store_essay(store, essay, max_sections=settings.max_sections)
+    # A bar on a terminal for a long ingest; nothing when the output goes to a file or a pipe.
+    with tqdm(total=len(essays), unit="essay", disable=not sys.stderr.isatty() or len(essays) < 50) as bar:
+
+        def advance(done: int) -> None:
+            bar.update(done - bar.n)
+
+        outcomes = await ingest_essays(store, essays, max_sections=settings.max_sections, progress=advance)
+    for essay, outcome in zip(essays, outcomes, strict=True):
         counts[outcome.status] += 1
         if outcome.analysis_failures:
             print(f"error: {analysis_failure_line(essay.title, outcome.analysis_failures)}", file=sys.stderr)

@@ -213,7 +213,11 @@ async def complete_entries(entries: Sequence[Entry], fetcher: Fetcher) -> tuple[
 
 async def analyse_for_store(store: Store, essay: Essay, *, max_sections: int = 6) -> Analysis:
     """Analyse an essay and resolve its references against the stored archive."""
-    analysis = analyse(essay, max_sections=max_sections)
+    return await resolve_against_archive(store, essay, analyse(essay, max_sections=max_sections))
+
+
+async def resolve_against_archive(store: Store, essay: Essay, analysis: Analysis) -> Analysis:
+    """Resolve an analysis's references to the stored essays they point at (in place; returned)."""
     if analysis.references:
         candidates = [
             ReferenceCandidate(key=c.key, url=c.url, title=c.title, published=c.published)

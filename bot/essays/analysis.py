@@ -17,6 +17,7 @@ from bot.essays.model import Analysis, Essay, Section
 from bot.essays.quotes import find_quotes
 from bot.essays.references import find_references
 from bot.essays.sections import find_sections, trim_title
+from bot.essays.terms import Terms, essay_terms
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,18 @@ def analyse(essay: Essay, *, max_sections: int = 6) -> Analysis:
             list,
         ),
         failures=failures,
+        terms=guarded_terms(essay, failures),
     )
+
+
+def guarded_terms(essay: Essay, failures: list[str]) -> Terms | None:
+    """The related-post terms; like any analyser, a failure leaves them out (the store computes them)."""
+    try:
+        return essay_terms(essay.title, essay.blocks)
+    except Exception as exc:
+        logger.exception("the related terms failed on essay %r", essay.key or essay.title)
+        failures.append(f"related terms ({type(exc).__name__})")
+        return None
 
 
 def whole_essay_section(essay: Essay) -> list[Section]:

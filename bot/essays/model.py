@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.essays.terms import Terms
 
 BlockKind = Literal["paragraph", "heading", "quote", "item"]
 QuoteKind = Literal["direct", "epigraph", "scare", "notable"]
@@ -183,3 +186,6 @@ class Analysis:
     references: list[Reference] = field(default_factory=list)
     # Analysers that failed on this essay ("figures (ZeroDivisionError: …)"); their output is empty.
     failures: list[str] = field(default_factory=list)
+    # The essay's weighted word stems for related-post ranking (bot.essays.terms), computed with the
+    # rest so that a large ingest does it in its worker processes; None when not computed.
+    terms: Terms | None = field(default=None, compare=False)

@@ -270,14 +270,38 @@ class LookupQueries(StoreBase):
         self, guild_id: int, limit: int, rng: random.Random, *, posted_only: bool
     ) -> list[tuple[Quote, EssayRef]]:
         """The candidates of a few of the server's essays (or of those posted there), chosen at random."""
-        scope_sql, scope_params = posted("id", guild_id) if posted_only else visible("id", guild_id)
-        essay_ids = [int(r["id"]) for r in await self._all(f"SELECT id FROM essays WHERE {scope_sql}", scope_params)]
-        chosen = rng.sample(essay_ids, min(len(essay_ids), POOL_ESSAYS))
+        chosen = await self._random_essays(guild_id, POOL_ESSAYS, rng, posted_only=posted_only)
         if not chosen:
             return []
         where = [f"q.essay_id IN ({','.join('?' * len(chosen))})", _POOL_KINDS, "length(q.text) BETWEEN ? AND ?"]
         pool = await self._pool_rows(where, [*chosen, POOL_MIN_CHARS, POOL_MAX_CHARS], order="q.id", limit=500)
         return rng.sample(pool, min(len(pool), limit))
+
+    async def _random_essays(self, guild_id: int, count: int, rng: random.Random, *, posted_only: bool) -> list[int]:
+        """About ``count`` of the server's essays (or of those posted in it), at random points of its id range.
+
+        Each pick is one index probe, all in one statement, however many essays the server has.
+        """
+        if posted_only:
+            table, column = "publications p JOIN destinations d ON d.id = p.destination_id", "p.essay_id"
+        else:
+            table, column = "guild_essays d", "d.essay_id"
+        bounds = await self._one(
+            f"SELECT (SELECT min({column}) FROM {table} WHERE d.guild_id = ?) AS low, "
+            f"(SELECT max({column}) FROM {table} WHERE d.guild_id = ?) AS high",
+            (guild_id, guild_id),
+        )
+        if bounds is None or bounds["low"] is None:
+            return []
+        low, high = int(bounds["low"]), int(bounds["high"])
+        probe = (
+            f"SELECT (SELECT {column} FROM {table} WHERE d.guild_id = ? AND {column} >= ? ORDER BY {column} LIMIT 1)"
+        )
+        starts = sorted({rng.randint(low, high) for _ in range(count)})
+        rows = await self._all(
+            " UNION ALL ".join([probe] * len(starts)), [value for start in starts for value in (guild_id, start)]
+        )
+        return sorted({int(row[0]) for row in rows if row[0] is not None})
 
     async def _speaker_pool(
         self, speaker: str, limit: int, rng: random.Random, *, guild_id: GuildScope, posted_only: bool

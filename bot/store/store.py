@@ -134,6 +134,19 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
         async with self.transaction() as db:
             return [await self._save(db, essay, analysis, feed_id, now) for essay, analysis, feed_id in items]
 
+    async def content_hashes(self, keys: Sequence[str]) -> dict[str, tuple[str, int, int]]:
+        """{key: (content hash, essay id, revision)} of the given keys that are stored."""
+        wanted = sorted(set(keys))
+        found: dict[str, tuple[str, int, int]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for row in await self._all(
+                f"SELECT key, content_hash, id, revision FROM essays WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[row["key"]] = (row["content_hash"], int(row["id"]), int(row["revision"]))
+        return found
+
     async def _save(
         self, db: aiosqlite.Connection, essay: Essay, analysis: Analysis, feed_id: int | None, now: str | None
     ) -> IngestOutcome:
@@ -303,7 +316,7 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
             "INSERT INTO essay_fts(rowid, title, body, labels) VALUES (?, ?, ?, ?)",
             (essay_id, essay.title, essay.body_text, " ".join(essay.labels)),
         )
-        terms = essay_terms(essay.title, essay.blocks)
+        terms = analysis.terms if analysis.terms is not None else essay_terms(essay.title, essay.blocks)
         await db.execute(
             "INSERT INTO related_terms(essay_id, terms, forms, norm) VALUES (?, ?, ?, ?)",
             (essay_id, encode_counts(terms.counts), encode_forms(terms.forms), terms.norm),

@@ -1,0 +1,118 @@
+"""Storing many essays at once (the command line's ``ingest`` of an archive): fast, and as safe.
+
+The analysis, most of the work, runs in a pool of processes (one per core) while this process
+resolves references and writes; essays are written in batches, one transaction each, in the order
+given. A crash loses at most the batch being written, and ingesting again stores exactly what is
+missing: an essay's identity is its key and an unchanged essay is never written twice. The feed
+poller keeps storing essays one by one (``bot.intake.store_essay``): a feed brings a few at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from functools import partial
+
+from bot.essays.analysis import analyse
+from bot.essays.model import Analysis, Essay
+from bot.intake import resolve_against_archive, resolve_waiting_references
+from bot.store import IngestOutcome, Store
+
+logger = logging.getLogger(__name__)
+
+# Essays per transaction: large enough that a commit is rare, small enough that a crash loses little.
+BATCH = 100
+# Below this many essays to analyse, starting worker processes costs more than it saves.
+POOL_FROM = 40
+# How many batches the pool may run ahead of the writer (memory stays bounded).
+AHEAD = 3
+
+Progress = Callable[[int], None]
+
+
+async def ingest_essays(
+    store: Store,
+    essays: Sequence[Essay],
+    *,
+    max_sections: int,
+    feed_id: int | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> list[IngestOutcome]:
+    """Store ``essays`` (in their order) with their analysis; one outcome per essay given.
+
+    ``progress`` is called with the number of essays done after each batch.
+    """
+    outcomes: list[IngestOutcome | None] = [None] * len(essays)
+    known = await store.content_hashes([essay.key for essay in essays])
+    todo: list[int] = []
+    for index, essay in enumerate(essays):
+        if known.get(essay.key, (None,))[0] == essay.content_hash:
+            essay_id, revision = known[essay.key][1], known[essay.key][2]
+            outcomes[index] = IngestOutcome("unchanged", essay_id, essay.key, revision)
+        else:
+            todo.append(index)
+    done = len(essays) - len(todo)
+    if progress is not None and done:
+        progress(done)
+    analyse_one = partial(analyse, max_sections=max_sections)
+    with _pool(len(todo), workers) as pool:
+        loop = asyncio.get_running_loop()
+        batches = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
+        pending: list[list[asyncio.Future[Analysis]]] = []
+
+        def submit(batch: list[int]) -> list[asyncio.Future[Analysis]]:
+            if pool is None:
+                return [_done(analyse_one(essays[i])) for i in batch]
+            return [loop.run_in_executor(pool, analyse_one, essays[i]) for i in batch]
+
+        for batch in batches[:AHEAD]:
+            pending.append(submit(batch))
+        for number, batch in enumerate(batches):
+            analyses = [await future for future in pending[number]]
+            if number + AHEAD < len(batches):
+                pending.append(submit(batches[number + AHEAD]))
+            items = []
+            for index, analysis in zip(batch, analyses, strict=True):
+                essay = essays[index]
+                items.append((essay, await resolve_against_archive(store, essay, analysis), feed_id))
+            saved = await store.save_essays(items)
+            for index, (essay, analysis, _), outcome in zip(batch, items, saved, strict=True):
+                if analysis.failures:
+                    outcome = replace(outcome, analysis_failures=tuple(analysis.failures))
+                outcomes[index] = outcome
+                if outcome.status == "new":
+                    await resolve_waiting_references(store, outcome.essay_id)
+                logger.debug("ingested %s: %s", essay.key, outcome.status)
+            done += len(batch)
+            if progress is not None:
+                progress(done)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _done(analysis: Analysis) -> asyncio.Future[Analysis]:
+    future: asyncio.Future[Analysis] = asyncio.get_running_loop().create_future()
+    future.set_result(analysis)
+    return future
+
+
+class _NoPool:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _pool(count: int, workers: int | None) -> ProcessPoolExecutor | _NoPool:
+    """A pool of fresh ("spawn") processes, one per core; none for a small ingest or one core."""
+    size = workers if workers is not None else (os.cpu_count() or 1)
+    if count < POOL_FROM or size < 2:
+        return _NoPool()
+    # Spawned, not forked: this process runs threads (aiosqlite's), which a fork would copy mid-lock.
+    return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))

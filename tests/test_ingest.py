@@ -1,0 +1,65 @@
+"""Ingesting many essays at once: analysis in worker processes, batched writes, the same result as one by one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.generate import generate
+from bot.essays.analysis import analyse
+from bot.essays.model import Essay
+from bot.ingest import BATCH, ingest_essays
+from bot.intake import store_essay
+from bot.store import Store, StoreError
+
+COUNT = 45  # above the size that starts worker processes
+
+
+def essays(count: int = COUNT, seed: int = 5) -> list[Essay]:
+    return [post.to_essay() for post in generate(count, seed=seed, words=400)]
+
+
+async def test_a_pooled_ingest_stores_what_storing_one_by_one_stores(tmp_path: Path) -> None:
+    batch = essays()
+    async with (
+        await Store.open(tmp_path / "pooled.sqlite3") as pooled,
+        await Store.open(tmp_path / "single.sqlite3") as single,
+    ):
+        seen: list[int] = []
+        outcomes = await ingest_essays(pooled, batch, max_sections=10, workers=2, progress=seen.append)
+        assert [o.status for o in outcomes] == ["new"] * COUNT and seen[-1] == COUNT
+        for essay in batch:
+            await store_essay(single, essay, max_sections=10)
+        for essay in batch[::9]:
+            mine, theirs = await pooled.get_essay(essay.key), await single.get_essay(essay.key)
+            assert mine is not None and theirs is not None
+            assert await pooled.load_analysis(mine.id) == await single.load_analysis(theirs.id)
+            assert (await pooled.load_analysis(mine.id)).figures == analyse(essay, max_sections=10).figures
+        again = await ingest_essays(pooled, batch, max_sections=10, workers=2)
+        assert {o.status for o in again} == {"unchanged"}
+
+
+async def test_a_failed_batch_loses_only_itself_and_the_next_ingest_completes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = essays(BATCH + 20, seed=9)
+    async with await Store.open(tmp_path / "db.sqlite3") as store:
+        real = store.save_essays
+        calls = 0
+
+        async def failing_second_batch(items):  # type: ignore[no-untyped-def]
+            nonlocal calls
+            calls += 1
+            if calls == 2:
+                raise StoreError("disk full")
+            return await real(items)
+
+        monkeypatch.setattr(store, "save_essays", failing_second_batch)
+        with pytest.raises(StoreError):
+            await ingest_essays(store, batch, max_sections=10, workers=1)
+        assert await store.essay_count() == BATCH
+        monkeypatch.setattr(store, "save_essays", real)
+        outcomes = await ingest_essays(store, batch, max_sections=10, workers=1)
+        assert [o.status for o in outcomes] == ["unchanged"] * BATCH + ["new"] * 20
+        assert await store.essay_count() == BATCH + 20

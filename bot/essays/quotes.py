@@ -110,26 +110,69 @@ _TRAIL_ADV_RE = re.compile(
 )
 _TRAIL_LY_RE = re.compile(r"(?:\s+[a-z]{2,}ly)+\s*$")
 
-_VERB_WORDS = """
-said says say told tells tell wrote writes write argued argues argue explained explains explain
-noted notes note added adds add warned warns warn insisted insists insist asked asks ask declared
-declares declare testified testifies testify tweeted tweets posted posts replied replies reply
-responded responds respond continued continues concluded concludes conclude claimed claims claim
-stated states observed observes observe remarked remarks recalled recalls recall conceded concedes
-concede admitted admits admit acknowledged acknowledges acknowledge countered counters quipped quips
-opined opines announced announces contended contends contend emphasized emphasizes emphasised
-emphasises stressed stresses joked jokes complained complains complain suggested suggests suggest
-predicted predicts predict maintained maintains maintain lamented laments wondered wonders wonder
-cautioned cautions urged urges reported reports reads answered answers shouted yelled whispered
-mused muses sighed scoffed protested objected agreed agrees agree disagreed disagrees recounted
-recounts snapped retorted concurred dissented ruled rules held holds found finds thundered
-promised promises vowed vows pledged pledges boasted boasts confirmed confirms denied denies
-estimated estimates cried offered offers begged pleaded replied conceded wrote find describes
-saying writing arguing warning noting insisting declaring adding explaining complaining
-described describe concluded conclude contend argue
-""".split()
+# Verbs of saying, by lemma; every inflection is generated, so "clarifies", "articulated" and
+# "reflecting" come with their lemma and no list of forms can fall out of step.
+_SPEECH_LEMMAS = """
+say tell write argue explain note add warn insist ask declare testify tweet post reply respond continue
+conclude claim state observe remark recall concede admit acknowledge counter quip opine announce contend
+emphasize emphasise stress joke complain suggest predict maintain lament wonder caution urge report answer
+shout yell whisper muse sigh scoff protest object agree disagree recount snap retort concur dissent rule
+thunder promise vow pledge boast confirm deny estimate cry offer beg plead describe find clarify articulate
+reflect elaborate assert posit propose comment summarize summarise reason allege charge mention
+complain grumble gripe rant blog explain admonish advise counsel remind reiterate repeat affirm aver
+proclaim pronounce preach lecture editorialize editorialise theorize theorise speculate hypothesize
+question query demand plead confess concede retort rejoin interject chide scold criticize criticise
+condemn denounce praise exclaim marvel quote cite paraphrase
+"""
+_IRREGULAR_SPEECH = "said told wrote written found held holds".split()
+# Lemmas that are as often nouns: only their inflected verb forms count ("states", "stated"; not
+# "the state", "a court ruling", "her reading").
+_NOUN_LIKE_LEMMAS = frozenset(
+    """state post report rule question comment charge quote cite offer answer lecture object protest cry
+    blog query read counter praise demand reason repeat remark estimate promise pledge vow boast joke sigh
+    reflect mention""".split()
+)
+# ... and lemmas whose -ing form is usually a noun: "a finding", "the closing note".
+_NO_GERUND_LEMMAS = frozenset("find note reply claim continue estimate".split())
+
+
+def _inflections(lemma: str) -> set[str]:
+    forms = _regular_forms(lemma)
+    if lemma in _NOUN_LIKE_LEMMAS:
+        forms = {form for form in forms if form != lemma and not form.endswith("ing")}
+    elif lemma in _NO_GERUND_LEMMAS:
+        forms = {form for form in forms if not form.endswith("ing")}
+    return forms
+
+
+def _regular_forms(lemma: str) -> set[str]:
+    """A regular verb's forms: "clarify" -> clarify, clarifies, clarified, clarifying."""
+    forms = {lemma}
+    if lemma.endswith("y") and lemma[-2:-1] not in "aeiou":
+        forms |= {lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
+    elif lemma.endswith("e"):
+        forms |= {lemma + "s", lemma + "d", lemma[:-1] + "ing"}
+    else:
+        plural = lemma + ("es" if lemma.endswith(("s", "sh", "ch", "x", "z")) else "s")
+        forms |= {plural, lemma + "ed", lemma + "ing"}
+        if lemma[-1] not in "aeiouwxy" and lemma[-2:-1] in "aeiou" and lemma[-3:-2] not in "aeiou":
+            # snap -> snapped, admit -> admitted (a stray "answerred" matches nothing)
+            forms |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
+    return forms
+
+
+_VERB_WORDS = sorted(
+    {form for lemma in _SPEECH_LEMMAS.split() for form in _inflections(lemma)} | set(_IRREGULAR_SPEECH)
+)
 _VERB_ALT = "|".join(sorted(set(_VERB_WORDS), key=len, reverse=True))
-_VERB = rf"(?:puts?\s+it|points?\s+out|pointed\s+out|sums?\s+it\s+up|summed\s+it\s+up|{_VERB_ALT})"
+# Phrasal verbs of saying: "puts it", "pointed out", "chimes in", "shot back", "weighs in".
+_PHRASAL = (
+    r"puts?\s+it|points?\s+out|pointed\s+out|pointing\s+out|sums?\s+(?:it\s+)?up|summed\s+(?:it\s+)?up"
+    r"|chim(?:es?|ed|ing)\s+in|weigh(?:s|ed|ing)?\s+in|(?:shoots?|shot|fires?|fired|hits?)\s+back"
+    r"|spells?\s+(?:it\s+)?out|spelled\s+(?:it\s+)?out|lays?\s+(?:it\s+)?out|laid\s+(?:it\s+)?out"
+    r"|goes\s+on|went\s+on"
+)
+_VERB = rf"(?:{_PHRASAL}|{_VERB_ALT})"
 _VERB_RE = re.compile(rf"(?<![\w’'\-]){_VERB}(?![\w’'\-])")
 
 _SUBJ = (
@@ -144,13 +187,15 @@ _ADV = r"(?:(?:has|have|had|would|also|later|then|once|again|since|[a-z]+ly)\s+)
 _ADV_WORDS = r"(?:(?:also|then|later|further|instead|similarly|[a-z]+ly)\s+){0,2}"
 # After the closing mark: ', Jane Doe, the director of X, said' / ', she added'.
 _AFTER_SUBJ_VERB_RE = re.compile(
-    rf"^[\s,—–\-]*(?P<subj>{_SUBJ})(?:\s*\([^()]*\))?(?:\s*,(?P<appos>[^,\"“”]{{1,150}}),)?\s+{_ADV}{_VERB}(?![\w’'\-])"
+    rf"^[\s,—–\-]*(?P<subj>{_SUBJ})(?:\s*\([^()]*\))?(?:\s*,(?P<appos>[^,\"“”]{{1,150}}),)?"
+    rf"(?:\s*,(?P<appos2>[^,\"“”]{{1,150}}),)?\s+{_ADV}{_VERB}(?![\w’'\-])"
 )
 # After the closing mark, inverted: ', said Jane Doe' / ', writes the court'.
 _AFTER_VERB_SUBJ_RE = re.compile(rf"^[\s,—–\-]*{_VERB}\s+(?P<subj>{_SUBJ})")
 _AFTER_ACCORDING_RE = re.compile(rf"^[\s,—–\-]*according\s+to\s+(?P<subj>{_SUBJ})")
 _BEFORE_ACCORDING_RE = re.compile(
-    r"(?:^|\s)(?:[Aa]ccording\s+to|[Ii]n\s+the\s+words\s+of)\s+(?P<subj>[^,;]+?)\s*(?:,|\s+that\b|$)"
+    r"(?:^|\s)(?:[Aa]ccording\s+to|[Ii]n\s+the\s+(?:[a-z]+\s+){0,2}words\s+of|[Tt]o\s+(?:quote|paraphrase|cite)"
+    r"|[Qq]uoting|[Pp]araphrasing|[Cc]iting)\s+(?P<subj>[^,;]+?)\s*(?:,|:|\s+that\b|$)"
 )
 # An academic citation as a subject: "Braddock et al. (2018) find that", "Okafor et al. 2013, which finds",
 # "Lindqvist and Moore (2016) find", "Ng et al. 2020, which tracked 2,400 households, concludes that".
@@ -166,7 +211,9 @@ _OPENING_TAIL_WORDS = 40
 _YEAR_DIGITS_RE = re.compile(r"(?:1[6-9]|20)\d\d")
 _BEFORE_WORDS_RE = re.compile(rf"(?:^|\s)[Ii]n\s+(?P<subj>{_NAME_SEQ})[’']s\s+words\s*,?\s*$")
 _BEFORE_COLON_RE = re.compile(rf"^\s*(?P<subj>{_NAME_SEQ})\s*:\s*$")
-_COLON_INTRO_RE = re.compile(rf"^\s*(?P<subj>{_NAME_SEQ})(?:\s*,[^,\"“”:;]{{1,90}},)?\s+[a-z][^\"“”:;]{{0,100}}:\s*$")
+_COLON_INTRO_RE = re.compile(
+    rf"^\s*(?P<subj>[Hh]e|[Ss]he|[Tt]hey|{_NAME_SEQ})(?:\s*,[^,\"“”:;]{{1,90}},)?\s+[a-z][^\"“”:;]{{0,100}}:\s*$"
+)
 _BEFORE_INVERTED_RE = re.compile(rf"^\s*(?i:{_VERB})\s+(?P<subj>{_NAME_SEQ})\s*[:,]?\s*$")
 # A verb sharing the subject of the quote before it: '"..." and warned, "..."'.
 _COORDINATED_VERB_RE = re.compile(rf"^[\s,]*(?:and|but|then|before)\s+{_ADV}{_VERB}(?![\w’'\-])[^\"“”]*$")
@@ -238,7 +285,7 @@ _ORG_WORDS = frozenset(
 )
 _LEAD_STOP = frozenset(
     """
-    but and so yet still then later meanwhile however now when as in on at by for from after before
+    but and so yet still then later meanwhile however now when as in on at by for from after before via
     last this that these those here there today yesterday tonight asked indeed instead also even only
     writing speaking like unlike while since if though although because once of to with without under
     over during earlier days weeks months years it its his her their our my your a an according why
@@ -367,10 +414,19 @@ class _ScanResult:
 # --- public API ----------------------------------------------------------------------------
 
 
-def find_quotes(sections: Sequence[Section], *, author: str | None = None, notable: int = 3) -> list[Quote]:
-    """The quotations, epigraph, scare quotes and top ``notable`` author sentences, in reading order."""
-    units = [_Unit(s.index, b.kind, " ".join(b.text.split())) for s in sections for b in s.blocks]
-    scanner = _EssayScanner(units, author)
+def find_quotes(
+    sections: Sequence[Section], *, author: str | None = None, site_name: str | None = None, notable: int = 3
+) -> list[Quote]:
+    """The quotations, epigraph, scare quotes and top ``notable`` author sentences, in reading order.
+
+    ``author`` is the essay's author ("I" in the essay, and the speaker of its notable sentences);
+    ``site_name`` the blog's own name, which is never anybody's speaker (nor the author's name when a
+    feed gives the blog's title as its author).
+    """
+    if author and site_name and _norm(author).lower() == _norm(site_name).lower():
+        author = None  # a feed that names the blog as the author names nobody
+    units = [_Unit(s.index, b.kind, _without_markup(" ".join(b.text.split()))) for s in sections for b in s.blocks]
+    scanner = _EssayScanner(units, author, site_name)
     scanner.run()
     found = scanner.found + _notables(units, scanner.consumed, author, notable)
     found.sort(key=lambda f: (f.unit, f.pos))
@@ -382,6 +438,17 @@ def find_quotes(sections: Sequence[Section], *, author: str | None = None, notab
             seen.add(key)
             result.append(item.quote)
     return result
+
+
+# HTML tags that leaked into the text (an editor's raw <a title="..." href="...">): their attribute
+# values are in quotation marks, and nobody's words.
+_LEAKED_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+
+
+def _without_markup(text: str) -> str:
+    if "<" not in text:
+        return text
+    return " ".join(_LEAKED_TAG_RE.sub(" ", text).split())
 
 
 # --- pairing marks -------------------------------------------------------------------------
@@ -588,6 +655,18 @@ _ROLE_NAME_RE = re.compile(
 _POSSESSIVE_RE = re.compile(r"^(.*?[^\s])([’']s\s+[a-z].*)$")
 
 
+_PARTICLES = frozenset(_PARTICLE.strip("(?:)").split("|"))
+# ("From Jo Moss:" names a source, so "from" is not among them.)
+_PREPOSITIONS = frozenset(
+    "at in on by for after before of to with without under over during via like unlike since".split()
+)
+# A sentence end inside a capitalised run: a word of two letters or more, a full stop, a capital.
+_SENTENCE_INSIDE_RE = re.compile(r"(\w*[a-z]{2})\.\s+(?=[A-Z])")
+_OWNED_NAME_RE = re.compile(
+    rf"^(?P<owner>\S+(?:\s+\S+){{0,3}}?)[’']s\s+(?P<rest>[{_UP}][\w’'\-.]*(?:\s+[{_UP}][\w’'\-.]*)*)$"
+)
+
+
 def _clean_speaker(raw: str) -> str | None:
     """Trim titles, roles and sentence words from a speaker phrase; None when nothing is left."""
     text = _TRAIL_PAREN_RE.sub("", " ".join(raw.split())).strip(" ,;:—–-")
@@ -607,13 +686,27 @@ def _clean_speaker(raw: str) -> str | None:
         if not lowered.startswith("the "):
             return None  # "a spokesperson", "one of its authors": unnamed, so no speaker
         return lowered[: common.end()] + text[common.end() :]  # "the governor": resolved by role later
+    if any(
+        word.lower() not in _ABBREVIATIONS and word.lower() not in _TITLES for word in _SENTENCE_INSIDE_RE.findall(text)
+    ):
+        return None  # "Valerie Plame. Check": two sentences, no name
+    owned = _OWNED_NAME_RE.match(text)
+    if owned:
+        owner, rest = owned.group("owner"), owned.group("rest")
+        if _is_publication(owner) or " " not in owner.strip():
+            return _clean_speaker(rest)  # "Salon's Joan Walsh", "AntiWar.com's Justin Raimondo": the person
+        return _clean_speaker(owner)  # "Butler Shaffer's Calculated Chaos": a work speaks for its author
     possessive = _POSSESSIVE_RE.match(text)
     tail = ""
     if possessive:
         text, tail = possessive.group(1), possessive.group(2)
     tokens = text.split()
+    if len(tokens) > 1 and tokens[0].endswith("ing") and tokens[1].lower() in _PARTICLES:
+        return None  # "Announcing the Center": a verb opens the sentence, no name
     article = False
     while tokens and tokens[0].lower().strip(".,") in _LEAD_STOP:
+        if tokens[0].lower().strip(".,") in _PREPOSITIONS:
+            return None  # "At Strike the Root", "Over at Reason": a place to read, never a subject
         article = article or tokens[0].lower() == "the"
         tokens.pop(0)
     if not tokens:
@@ -718,9 +811,13 @@ def _after_attribution(after: str) -> tuple[_Attribution, int] | None:
         match = pattern.match(after)
         if match:
             raw = _SOURCE_PREFIX_RE.sub("", match.group("subj"))
-            appositive = match.groupdict().get("appos")
-            if appositive and _COMMON_NP_RE.match(raw) and _NAME_FULL_RE.fullmatch(appositive.strip()):
-                raw = appositive.strip()  # "the institute’s director, Sam Ito, wrote": the person
+            groups = match.groupdict()
+            for appositive in (groups.get("appos"), groups.get("appos2")):
+                if appositive and _COMMON_NP_RE.match(raw) and _NAME_FULL_RE.fullmatch(appositive.strip()):
+                    # "the institute’s director, Sam Ito, wrote", "one of them, Rick Blanchard, a former
+                    # trooper, wrote": the person the appositive names
+                    raw = appositive.strip()
+                    break
             return _Attribution(raw), match.end()
     return None
 
@@ -761,7 +858,10 @@ def _before_attribution(before: str) -> _Attribution | None:
         # the sentence's own subject and speech verb reach a quotation further along it.
         return _Attribution(opening.group("subj"), far=True)
     intro = _COLON_INTRO_RE.match(before)
-    if intro and not _GROUP_FULL_RE.fullmatch(intro.group("subj")) and _clean_speaker(intro.group("subj")):
+    if intro and (
+        intro.group("subj").lower() in ("he", "she", "they")
+        or (not _GROUP_FULL_RE.fullmatch(intro.group("subj")) and _clean_speaker(intro.group("subj")))
+    ):
         return _Attribution(intro.group("subj"), weak=True)  # "Amaro was blunter on social media: "
     return None
 
@@ -856,6 +956,10 @@ def _subject_mentions(text: str, known: frozenset[str]) -> set[str]:
     return found
 
 
+# "Butler Shaffer's Calculated Chaos": a person's possessive before a capitalised title names a work.
+_OWNED_WORK_RE = re.compile(
+    rf"(?P<owner>{_NAME_SEQ})[’']s\s+(?P<work>[{_UP}][\w’'\-]*(?:\s+(?:{_PARTICLE}\s+)*[{_UP}][\w’'\-]*)*)"
+)
 _PREPOSITION_BEFORE_RE = re.compile(
     r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:the\s+)?$", re.I
 )
@@ -1061,7 +1165,9 @@ _LEAD_SUBJECT_RE = re.compile(
 _POSSESSIVE_PRONOUN_RE = re.compile(r"(?<![\w’'])(?P<word>[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+[a-z]")
 _WORK_NOUNS = (
     r"interview|article|book|post|essay|piece|column|op-ed|speech|letter|memo|testimony|remarks|statement|"
-    r"paper|tweets?|comments?|reply|response|review|lecture|sermon|email|report|blog"
+    r"paper|tweets?|comments?|reply|response|review|lecture|sermon|email|report|blog|thesis|argument|point|theory|"
+    r"take|views?|words|answer|case|critique|analysis|explanation|definition|conclusion|observation|summary|"
+    r"position|excerpt|passage|rebuttal|account"
 )
 # "From a Hakim Bey interview:", "Here is Potvin's reply:": the work names its author.
 _WORK_OF_RE = re.compile(
@@ -1069,6 +1175,8 @@ _WORK_OF_RE = re.compile(
     rf"(?:(?:new|recent|latest|long|short|old|great|fine)\s+)?(?P<name>{_NAME_SEQ})(?:[’']s)?\s+"
     rf"(?:(?:new|recent|latest|own)\s+)?(?:{_WORK_NOUNS})\b"
 )
+# "Here's my take:", "My reply was this:": the author's own words follow.
+_FIRST_PERSON_WORK_RE = re.compile(rf"(?<![\w’'])(?:[Mm]y|[Oo]ur)\s+(?:own\s+)?(?:{_WORK_NOUNS}|thoughts)\b")
 # A speaker tag opening a line of an interview: "HB:", "Q:", "WREN:", "Tobias Wren:".
 _TAG_RE = re.compile(rf"^(?P<tag>Q|A|[{_UP}]{{2,4}}|[{_UP}][\w’'\-]+(?:\s+[{_UP}][\w’'\-]+)?)\s*:\s+(?=\S)")
 _FIRST_PERSON_INTRO_RE = re.compile(
@@ -1132,7 +1240,7 @@ def _tag_speaker(tag: str, names: list[str], interviewee: str | None, interviewe
 class _EssayScanner:
     """Walks an essay's units once, emitting quotations; remembers units that are borrowed text."""
 
-    def __init__(self, units: list[_Unit], author: str | None) -> None:
+    def __init__(self, units: list[_Unit], author: str | None, site_name: str | None = None) -> None:
         self.units = units
         self.author = author
         self.found: list[_Found] = []
@@ -1144,6 +1252,8 @@ class _EssayScanner:
         self.last_block: tuple[int, str | None] | None = None  # last unit and speaker of a block quote or passage
         self.genders: dict[str, str] | None = None  # computed on the first "he" or "she"
         self.sites: frozenset[str] | None = None  # computed on the first resolved speaker
+        self.works: dict[str, str] | None = None  # computed on the first resolved speaker
+        self.site_name = site_name
 
     def run(self) -> None:
         index = self._epigraph()
@@ -1189,7 +1299,16 @@ class _EssayScanner:
         if carried is not None:
             return carried
         if previous and index - 1 not in self.consumed and previous[-1] in ":,—–…":
-            return _last_mention(previous, person=True, known=frozenset(), multiword=True)
+            return self._person(self._named_subject(previous))
+        return None
+
+    def _named_subject(self, text: str) -> str | None:
+        """The last full name in a lead-in that is not after a preposition ("in New Orleans", "at Reason")."""
+        masked = _MASK_RE.sub(" ", text)
+        for position, name in reversed(_mention_spans(masked, True, frozenset(), multiword=True)):
+            preposition = _PREPOSITION_BEFORE_RE.search(masked, max(0, position - 12), position)
+            if preposition is None or preposition.group(0).lower().startswith("from"):  # "from Jo Moss:" is a source
+                return name
         return None
 
     def _carried_block_speaker(self, index: int) -> str | None:
@@ -1207,12 +1326,18 @@ class _EssayScanner:
         return speaker
 
     def _lead_in(self, index: int, previous: str) -> _LeadIn:
+        lead = self._lead_in_raw(index, previous)
+        return _LeadIn(self._person(lead.speaker), lead.decided) if lead.speaker is not None else lead
+
+    def _lead_in_raw(self, index: int, previous: str) -> _LeadIn:
         sentence = _last_sentence(previous)
         earlier = self._texts_before(index - 1)
         ctx = _Ctx(self.units[index].section, index, self.author, earlier[0] if earlier else "", earlier=earlier[1:])
         attribution = _before_attribution(sentence + " ")
         if attribution is not None and attribution.weak and not self._name_like(attribution.raw, sentence):
             attribution = None  # "Use them to comment:", "Looks like X has done it:" name no speaker
+        if attribution is not None and attribution.raw.lower() == "it":
+            attribution = None  # "Hale's thesis ..., but it holds up:": "it" is the thesis, look further
         if attribution is not None:
             return _LeadIn(self._resolve(attribution, previous, ctx), True)
         masked = _MASK_RE.sub(" ", sentence)
@@ -1241,11 +1366,11 @@ class _EssayScanner:
             speaker = self._resolve(_Attribution(raw), previous, ctx)
             if speaker is not None:
                 return _LeadIn(speaker, True)
-        if first_person:
-            return _LeadIn(self.author, True)  # "I sum my position up:" the author quotes himself
+        if first_person or (_FIRST_PERSON_WORK_RE.search(masked) and not _multiword_names(masked)):
+            return _LeadIn(self.author, True)  # "I sum my position up:", "Here's my take:" the author quotes himself
         work = _WORK_OF_RE.search(masked)
         if work is not None and not _is_publication(work.group("name")):
-            speaker = _clean_speaker(work.group("name"))
+            speaker = _clean_speaker(re.sub(r"[’']s$", "", work.group("name")))
             if speaker is not None:
                 return _LeadIn(speaker, True)
         possessive = _POSSESSIVE_PRONOUN_RE.search(masked)
@@ -1310,10 +1435,42 @@ class _EssayScanner:
         return self.surnames
 
     def _resolve(self, attribution: _Attribution, before: str, ctx: _Ctx) -> str | None:
-        speaker = self._resolve_raw(attribution, before, ctx)
-        if speaker is None or _is_publication(speaker) or speaker in self._websites():
+        return self._person(self._resolve_raw(attribution, before, ctx))
+
+    def _person(self, speaker: str | None) -> str | None:
+        """A speaker, or its author when it is a work ("Calculated Chaos" -> "Butler Shaffer"); None for a
+        publication, a website, or the blog itself."""
+        if speaker is None:
+            return None
+        works = self._works()
+        if works:
+            lowered = speaker.lower().removeprefix("the ")
+            for work, author in works.items():
+                if work.lower().startswith(lowered):
+                    return author
+        if _is_publication(speaker) or speaker in self._websites() or self._is_own_site(speaker):
             return None
         return speaker
+
+    def _is_own_site(self, name: str) -> bool:
+        if not self.site_name:
+            return False
+        own = _norm(self.site_name).lower().removeprefix("the ")
+        return name.lower().removeprefix("the ") == own
+
+    def _works(self) -> dict[str, str]:
+        """Works the essay names, with their authors ("Butler Shaffer's Calculated Chaos")."""
+        if self.works is None:
+            self.works = {}
+            for unit in self.units:
+                if unit.kind == "quote" or "s " not in unit.text:
+                    continue
+                for match in _OWNED_WORK_RE.finditer(_MASK_RE.sub(" ", unit.text)):
+                    owner = _clean_speaker(match.group("owner"))
+                    work = match.group("work")
+                    if owner and " " in owner and not _is_publication(owner) and work.split()[0].lower() not in _TITLES:
+                        self.works.setdefault(work, owner)
+        return self.works
 
     def _websites(self) -> frozenset[str]:
         """Names the essay treats as places to read ("visit Blah3", "over at Catallarchy"): sites, not speakers."""

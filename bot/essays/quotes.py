@@ -164,7 +164,34 @@ def _regular_forms(lemma: str) -> set[str]:
 _VERB_WORDS = sorted(
     {form for lemma in _SPEECH_LEMMAS.split() for form in _inflections(lemma)} | set(_IRREGULAR_SPEECH)
 )
-_VERB_ALT = "|".join(sorted(set(_VERB_WORDS), key=len, reverse=True))
+
+
+_Trie = dict[str, "_Trie"]
+
+
+def _trie_pattern(words: Sequence[str]) -> str:
+    """One regex alternation shared by prefix ("sa(?:id|ys?)"): hundreds of verb forms stay fast to match."""
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: _Trie) -> str:
+        ending = "" in node
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ending:
+            return ("(?:" + body + ")?") if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return build(trie)
+
+
+_VERB_ALT = _trie_pattern(_VERB_WORDS)
 # Phrasal verbs of saying: "puts it", "pointed out", "chimes in", "shot back", "weighs in".
 _PHRASAL = (
     r"puts?\s+it|points?\s+out|pointed\s+out|pointing\s+out|sums?\s+(?:it\s+)?up|summed\s+(?:it\s+)?up"
@@ -957,13 +984,12 @@ def _subject_mentions(text: str, known: frozenset[str]) -> set[str]:
 
 
 # "Butler Shaffer's Calculated Chaos": a person's possessive before a capitalised title names a work.
-_OWNED_WORK_RE = re.compile(
-    rf"(?P<owner>{_NAME_SEQ})[’']s\s+(?P<work>[{_UP}][\w’'\-]*(?:\s+(?:{_PARTICLE}\s+)*[{_UP}][\w’'\-]*)*)"
-)
+_POSSESSIVE_CAPITAL_RE = re.compile(rf"[’']s\s+[{_UP}]")
+_WORK_NAME_RE = re.compile(rf"[{_UP}][\w’'\-]*(?:\s+(?:{_PARTICLE}\s+)*[{_UP}][\w’'\-]*)*")
+_SITE_CUE_RE = re.compile(r"\b(?:[Vv]isit(?:ing)?|[Oo]ver\s+at|[Vv]ia)\s+(?:the\s+)?")
 _PREPOSITION_BEFORE_RE = re.compile(
     r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:the\s+)?$", re.I
 )
-_SITE_RE = re.compile(rf"\b(?:[Vv]isit(?:ing)?|[Oo]ver\s+at|[Vv]ia)\s+(?:the\s+)?(?P<name>{_NAME_SEQ})")
 _FIRST_PERSON_CONTRACTION_RE = re.compile(r"^I[’'](?:m|d|ll|ve)$")
 
 
@@ -1448,7 +1474,7 @@ class _EssayScanner:
             for work, author in works.items():
                 if work.lower().startswith(lowered):
                     return author
-        if _is_publication(speaker) or speaker in self._websites() or self._is_own_site(speaker):
+        if _is_publication(speaker) or self._is_website(speaker) or self._is_own_site(speaker):
             return None
         return speaker
 
@@ -1465,23 +1491,32 @@ class _EssayScanner:
             for unit in self.units:
                 if unit.kind == "quote" or "s " not in unit.text:
                     continue
-                for match in _OWNED_WORK_RE.finditer(_MASK_RE.sub(" ", unit.text)):
-                    owner = _clean_speaker(match.group("owner"))
-                    work = match.group("work")
+                text = _MASK_RE.sub(" ", unit.text)
+                # Anchored on the possessive, cheaper than trying a name at every position.
+                for hit in _POSSESSIVE_CAPITAL_RE.finditer(text):
+                    owner_match = _NAME_END_RE.search(text, max(0, hit.start() - 80), hit.start())
+                    work_match = _WORK_NAME_RE.match(text, hit.end() - 1)
+                    if owner_match is None or work_match is None:
+                        continue
+                    owner = _clean_speaker(owner_match.group(0))
+                    work = work_match.group(0)
                     if owner and " " in owner and not _is_publication(owner) and work.split()[0].lower() not in _TITLES:
                         self.works.setdefault(work, owner)
         return self.works
 
-    def _websites(self) -> frozenset[str]:
-        """Names the essay treats as places to read ("visit Blah3", "over at Catallarchy"): sites, not speakers."""
+    def _is_website(self, name: str) -> bool:
+        """A name the essay treats as a place to read ("visit Blah3", "over at Catallarchy"): a site, not a speaker."""
         if self.sites is None:
-            self.sites = frozenset(
-                match.group("name")
-                for unit in self.units
-                if unit.kind != "quote"
-                for match in _SITE_RE.finditer(unit.text)
-            )
-        return self.sites
+            found: set[str] = set()
+            for unit in self.units:
+                if unit.kind == "quote":
+                    continue
+                for cue in _SITE_CUE_RE.finditer(unit.text):
+                    site = _NAME_FULL_RE.match(unit.text, cue.end())
+                    if site is not None:
+                        found.add(site.group(0))
+            self.sites = frozenset(found)
+        return name in self.sites
 
     def _resolve_raw(self, attribution: _Attribution, before: str, ctx: _Ctx) -> str | None:
         raw = attribution.raw

@@ -192,6 +192,7 @@ def _trie_pattern(words: Sequence[str]) -> str:
 
 
 _VERB_ALT = _trie_pattern(_VERB_WORDS)
+_VERB_SET = frozenset(_VERB_WORDS)
 # Phrasal verbs of saying: "puts it", "pointed out", "chimes in", "shot back", "weighs in".
 _PHRASAL = (
     r"puts?\s+it|points?\s+out|pointed\s+out|pointing\s+out|sums?\s+(?:it\s+)?up|summed\s+(?:it\s+)?up"
@@ -237,7 +238,8 @@ _OPENING_SPEAKER_RE = re.compile(
 _OPENING_TAIL_WORDS = 40
 _YEAR_DIGITS_RE = re.compile(r"(?:1[6-9]|20)\d\d")
 _BEFORE_WORDS_RE = re.compile(rf"(?:^|\s)[Ii]n\s+(?P<subj>{_NAME_SEQ})[’']s\s+words\s*,?\s*$")
-_BEFORE_COLON_RE = re.compile(rf"^\s*(?P<subj>{_NAME_SEQ})\s*:\s*$")
+# "Balko:", "Again, Balko:": a name alone before a colon.
+_BEFORE_COLON_RE = re.compile(rf"^\s*(?:[A-Z][a-z]+,\s+)?(?P<subj>{_NAME_SEQ})\s*:\s*$")
 _COLON_INTRO_RE = re.compile(
     rf"^\s*(?P<subj>[Hh]e|[Ss]he|[Tt]hey|{_NAME_SEQ})(?:\s*,[^,\"“”:;]{{1,90}},)?\s+[a-z][^\"“”:;]{{0,100}}:\s*$"
 )
@@ -682,6 +684,7 @@ _ROLE_NAME_RE = re.compile(
 _POSSESSIVE_RE = re.compile(r"^(.*?[^\s])([’']s\s+[a-z].*)$")
 
 
+_PROPER_POSSESSOR_RE = re.compile(r"^[Tt]he\s+[A-Z]\S*[’']s\s+[a-z]")
 _PARTICLES = frozenset(_PARTICLE.strip("(?:)").split("|"))
 # ("From Jo Moss:" names a source, so "from" is not among them.)
 _PREPOSITIONS = frozenset(
@@ -709,6 +712,8 @@ def _clean_speaker(raw: str) -> str | None:
     if role:
         return _clean_speaker(role.group("name"))  # "the painter Theo Lindqvist" -> the person
     common = _COMMON_NP_RE.match(text)
+    if _PROPER_POSSESSOR_RE.match(text):
+        return None  # "the BBC's country profile of Somalia": a thing of somebody's, not a speaker
     if common:
         if not lowered.startswith("the "):
             return None  # "a spokesperson", "one of its authors": unnamed, so no speaker
@@ -803,6 +808,9 @@ def _subject_with_appositive(text: str) -> str | None:
     return None
 
 
+_OF_BEFORE_RE = re.compile(r"[a-z]{3,}\s+(?:of|about|on)\s+(?:the\s+)?$")
+
+
 def _subject_phrase_at_end(text: str) -> str | None:
     pronoun = _PRON_END_RE.search(text)
     if pronoun:
@@ -812,6 +820,9 @@ def _subject_phrase_at_end(text: str) -> str | None:
     if name:
         if phrase and phrase.start() < name.start() and phrase.group(0)[0] in "aA":
             return phrase.group(0)  # a spokesperson for the Department of Justice
+        if _OF_BEFORE_RE.search(text, 0, name.start()):
+            # "The BBC's country profile of Somalia": the name completes a noun, it is not the subject
+            return phrase.group(0) if phrase else None
         if _THE_BEFORE_RE.search(text, 0, name.start()):
             return "the " + name.group(0)
         return name.group(0)
@@ -1010,6 +1021,8 @@ def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bo
             raw = raw[:-2]  # "Bell’s firm" mentions Bell
         if at_start and len(raw.split()) < 2 and not possessive and raw not in known:
             continue  # a capitalised first word is usually not a name
+        if person and not possessive and _modifies_noun(text, match.end()):
+            continue  # "a former Pentagon adviser", "the Reagan administration": a modifier, not a person
         name = _clean_speaker(raw)
         if name is None:
             continue
@@ -1026,6 +1039,20 @@ def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bo
 
 
 _A_BEFORE_RE = re.compile(r"(?:^|\s)[Aa]n?\s*$")
+_NEXT_WORD_RE = re.compile(r" ([a-z][a-z\-]+)\b")
+
+
+def _modifies_noun(text: str, end: int) -> bool:
+    """A capitalised name followed straight away by a common noun ("Pentagon adviser", "Bush administration")."""
+    following = _NEXT_WORD_RE.match(text, end)
+    if following is None:
+        return False
+    word = following.group(1)
+    if word in STOPWORDS or word in _LEAD_STOP or word.endswith("ly") or _finite_verb_like(word):
+        return False
+    return not word.endswith(("ed", "s")) and word not in _VERB_SET
+
+
 # Subject pronouns, and "his" (never an object): "beside her" or "told him" are as often about someone else.
 _GENDERED_RE = re.compile(
     r"(?<![\w’'])(?:(?P<m>[Hh]e)|(?P<f>[Ss]he))(?:[’'](?:s|d|ll))?\s+(?:[a-z]+ly\s+)?[a-z]|(?<![\w’'])(?P<his>his)\s+[a-z]"

@@ -1228,6 +1228,8 @@ _WORK_OF_RE = re.compile(
     rf"(?:(?:new|recent|latest|long|short|old|great|fine)\s+)?(?P<name>{_NAME_SEQ})(?:[’']s)?\s+"
     rf"(?:(?:new|recent|latest|own)\s+)?(?:{_WORK_NOUNS})\b"
 )
+# "this latest article by Harry Browne:", "a fine piece from Jo Moss:": the work names its author.
+_WORK_BY_RE = re.compile(rf"\b(?:{_WORK_NOUNS})\s+(?:(?:written|posted)\s+)?(?:by|from)\s+(?P<name>{_NAME_SEQ})")
 # "Here's my take:", "My reply was this:": the author's own words follow.
 _FIRST_PERSON_WORK_RE = re.compile(rf"(?<![\w’'])(?:[Mm]y|[Oo]ur)\s+(?:own\s+)?(?:{_WORK_NOUNS}|thoughts)\b")
 # A speaker tag opening a line of an interview: "HB:", "Q:", "WREN:", "Tobias Wren:".
@@ -1306,6 +1308,7 @@ class _EssayScanner:
         self.genders: dict[str, str] | None = None  # computed on the first "he" or "she"
         self.sites: frozenset[str] | None = None  # computed on the first resolved speaker
         self.works: dict[str, str] | None = None  # computed on the first resolved speaker
+        self.actors: frozenset[str] | None = None  # computed on the first lead-in that names nobody
         self.site_name = site_name
 
     def run(self) -> None:
@@ -1358,11 +1361,33 @@ class _EssayScanner:
     def _named_subject(self, text: str) -> str | None:
         """The last full name in a lead-in that is not after a preposition ("in New Orleans", "at Reason")."""
         masked = _MASK_RE.sub(" ", text)
+        actors = self._actors()
         for position, name in reversed(_mention_spans(masked, True, frozenset(), multiword=True)):
             preposition = _PREPOSITION_BEFORE_RE.search(masked, max(0, position - 12), position)
-            if preposition is None or preposition.group(0).lower().startswith("from"):  # "from Jo Moss:" is a source
-                return name
+            if masked.startswith(("From ", "from "), position) or (
+                preposition is not None and preposition.group(0).lower().startswith("from")
+            ):
+                return name  # "a good question from Jo Moss:": a source
+            if preposition is not None:
+                continue  # "in New Orleans", "at Reason"
+            last = name.split()[-1]
+            end = masked.find(last, position) + len(last)
+            if masked.startswith(("’s", "'s"), end) or last in actors:
+                return name  # "Jo Moss's new book", or a name the essay makes act
         return None
+
+    def _actors(self) -> frozenset[str]:
+        """Last words of the names the essay makes the subject of a verb somewhere ("Browne argues", "Moss,
+        a judge, wrote"): people and bodies, where a title ("Forty Years Later") or a place never acts."""
+        if self.actors is None:
+            known = self._known_surnames()
+            self.actors = frozenset(
+                name.split()[-1]
+                for unit in self.units
+                if unit.kind != "quote"
+                for name in _subject_mentions(unit.text, known)
+            )
+        return self.actors
 
     def _carried_block_speaker(self, index: int) -> str | None:
         """The speaker of the block quote or passage just before ``index``, if only commentary separates them."""
@@ -1421,7 +1446,7 @@ class _EssayScanner:
                 return _LeadIn(speaker, True)
         if first_person or (_FIRST_PERSON_WORK_RE.search(masked) and not _multiword_names(masked)):
             return _LeadIn(self.author, True)  # "I sum my position up:", "Here's my take:" the author quotes himself
-        work = _WORK_OF_RE.search(masked)
+        work = _WORK_OF_RE.search(masked) or _WORK_BY_RE.search(masked)
         if work is not None and not _is_publication(work.group("name")):
             speaker = _clean_speaker(re.sub(r"[’']s$", "", work.group("name")))
             if speaker is not None:

@@ -314,6 +314,7 @@ _ORG_WORDS = frozenset(
 )
 _LEAD_STOP = frozenset(
     """
+    should would could can will shall does did must might do is are was were has have had
     but and so yet still then later meanwhile however now when as in on at by for from after before via
     last this that these those here there today yesterday tonight asked indeed instead also even only
     writing speaking like unlike while since if though although because once of to with without under
@@ -325,7 +326,8 @@ _LEAD_STOP = frozenset(
     """.split()
 )
 _NOT_SPEAKERS = frozenset(
-    "nobody everyone everybody someone somebody anyone anybody people no one i he she they it we you".split()
+    "nobody everyone everybody someone somebody anyone anybody people no one i he she they it we you "
+    "i'm i’m i'd i’d i've i’ve i'll i’ll".split()
 )
 
 # --- sentences -----------------------------------------------------------------------------
@@ -1220,7 +1222,7 @@ _WORK_NOUNS = (
     r"interview|article|book|post|essay|piece|column|op-ed|speech|letter|memo|testimony|remarks|statement|"
     r"paper|tweets?|comments?|reply|response|review|lecture|sermon|email|report|blog|thesis|argument|point|theory|"
     r"take|views?|words|answer|case|critique|analysis|explanation|definition|conclusion|observation|summary|"
-    r"position|excerpt|passage|rebuttal|account"
+    r"position|excerpt|passage|rebuttal|account|quote|quotation|outtake|paragraph|snippet|lines?"
 )
 # "From a Hakim Bey interview:", "Here is Potvin's reply:": the work names its author.
 _WORK_OF_RE = re.compile(
@@ -1230,6 +1232,8 @@ _WORK_OF_RE = re.compile(
 )
 # "this latest article by Harry Browne:", "a fine piece from Jo Moss:": the work names its author.
 _WORK_BY_RE = re.compile(rf"\b(?:{_WORK_NOUNS})\s+(?:(?:written|posted)\s+)?(?:by|from)\s+(?P<name>{_NAME_SEQ})")
+# "From the Daily Paul:", "In the Sentinel today:": a publication or site, named with its article.
+_PLACE_LEAD_RE = re.compile(rf"^\s*(?:[Ff]rom|[Vv]ia|[Ii]n|[Aa]t|[Oo]n)\s+the\s+{_NAME_SEQ}[^:]{{0,30}}:\s*$")
 # "Here's my take:", "My reply was this:": the author's own words follow.
 _FIRST_PERSON_WORK_RE = re.compile(rf"(?<![\w’'])(?:[Mm]y|[Oo]ur)\s+(?:own\s+)?(?:{_WORK_NOUNS}|thoughts)\b")
 # A speaker tag opening a line of an interview: "HB:", "Q:", "WREN:", "Tobias Wren:".
@@ -1446,6 +1450,8 @@ class _EssayScanner:
                 return _LeadIn(speaker, True)
         if first_person or (_FIRST_PERSON_WORK_RE.search(masked) and not _multiword_names(masked)):
             return _LeadIn(self.author, True)  # "I sum my position up:", "Here's my take:" the author quotes himself
+        if _PLACE_LEAD_RE.match(sentence):
+            return _LeadIn(None, True)  # "From the Daily Paul:": a place to read, not a person
         work = _WORK_OF_RE.search(masked) or _WORK_BY_RE.search(masked)
         if work is not None and not _is_publication(work.group("name")):
             speaker = _clean_speaker(re.sub(r"[’']s$", "", work.group("name")))

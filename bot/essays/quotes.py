@@ -216,7 +216,7 @@ _ADV_WORDS = r"(?:(?:also|then|later|further|instead|similarly|[a-z]+ly)\s+){0,2
 # After the closing mark: ', Jane Doe, the director of X, said' / ', she added'.
 _AFTER_SUBJ_VERB_RE = re.compile(
     rf"^[\s,—–\-]*(?P<subj>{_SUBJ})(?:\s*\([^()]*\))?(?:\s*,(?P<appos>[^,\"“”]{{1,150}}),)?"
-    rf"(?:\s*,(?P<appos2>[^,\"“”]{{1,150}}),)?\s+{_ADV}{_VERB}(?![\w’'\-])"
+    rf"(?:\s+(?P<appos2>[^,\"“”]{{1,150}}),)?\s+{_ADV}{_VERB}(?![\w’'\-])"
 )
 # After the closing mark, inverted: ', said Jane Doe' / ', writes the court'.
 _AFTER_VERB_SUBJ_RE = re.compile(rf"^[\s,—–\-]*{_VERB}\s+(?P<subj>{_SUBJ})")
@@ -1232,6 +1232,9 @@ _WORK_OF_RE = re.compile(
 )
 # "this latest article by Harry Browne:", "a fine piece from Jo Moss:": the work names its author.
 _WORK_BY_RE = re.compile(rf"\b(?:{_WORK_NOUNS})\s+(?:(?:written|posted)\s+)?(?:by|from)\s+(?P<name>{_NAME_SEQ})")
+_PAIR_RE = re.compile(r"\s(?:and|&)\s")
+# Words inside a capitalised run that make it a title or an institution rather than a person's name.
+_THING_WORDS_RE = re.compile(r"\s(?:and|&|of|for|the|on|in|to|a)\s")
 # "From the Daily Paul:", "In the Sentinel today:": a publication or site, named with its article.
 _PLACE_LEAD_RE = re.compile(rf"^\s*(?:[Ff]rom|[Vv]ia|[Ii]n|[Aa]t|[Oo]n)\s+the\s+{_NAME_SEQ}[^:]{{0,30}}:\s*$")
 # "Here's my take:", "My reply was this:": the author's own words follow.
@@ -1371,6 +1374,8 @@ class _EssayScanner:
             if masked.startswith(("From ", "from "), position) or (
                 preposition is not None and preposition.group(0).lower().startswith("from")
             ):
+                if _THING_WORDS_RE.search(name):
+                    continue  # "an excerpt from Left and Right": a title, not a person
                 return name  # "a good question from Jo Moss:": a source
             if preposition is not None:
                 continue  # "in New Orleans", "at Reason"
@@ -1415,6 +1420,8 @@ class _EssayScanner:
         sentence = _last_sentence(previous)
         earlier = self._texts_before(index - 1)
         ctx = _Ctx(self.units[index].section, index, self.author, earlier[0] if earlier else "", earlier=earlier[1:])
+        if _PLACE_LEAD_RE.match(sentence):
+            return _LeadIn(None, True)  # "From the Daily Paul:": a place to read, not a person
         attribution = _before_attribution(sentence + " ")
         if attribution is not None and attribution.weak and not self._name_like(attribution.raw, sentence):
             attribution = None  # "Use them to comment:", "Looks like X has done it:" name no speaker
@@ -1448,15 +1455,15 @@ class _EssayScanner:
             speaker = self._resolve(_Attribution(raw), previous, ctx)
             if speaker is not None:
                 return _LeadIn(speaker, True)
-        if first_person or (_FIRST_PERSON_WORK_RE.search(masked) and not _multiword_names(masked)):
-            return _LeadIn(self.author, True)  # "I sum my position up:", "Here's my take:" the author quotes himself
-        if _PLACE_LEAD_RE.match(sentence):
-            return _LeadIn(None, True)  # "From the Daily Paul:": a place to read, not a person
         work = _WORK_OF_RE.search(masked) or _WORK_BY_RE.search(masked)
-        if work is not None and not _is_publication(work.group("name")):
-            speaker = _clean_speaker(re.sub(r"[’']s$", "", work.group("name")))
+        if work is not None and not _is_publication(work.group("name")) and not _PAIR_RE.search(work.group("name")):
+            # "this quote from Rob Mukai:", "a Hakim Bey interview:" (but "an excerpt from Left and Right:"
+            # names a title, and a pair is nobody's one voice)
+            speaker = self._person(_clean_speaker(re.sub(r"[’']s$", "", work.group("name"))))
             if speaker is not None:
                 return _LeadIn(speaker, True)
+        if first_person or (_FIRST_PERSON_WORK_RE.search(masked) and not _multiword_names(masked)):
+            return _LeadIn(self.author, True)  # "I sum my position up:", "Here's my take:" the author quotes himself
         possessive = _POSSESSIVE_PRONOUN_RE.search(masked)
         if possessive is not None:
             word = possessive.group("word").lower()

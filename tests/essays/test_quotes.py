@@ -1013,3 +1013,111 @@ def test_straight_quoted_passage_after_a_colon_intro_with_a_nested_single_quote(
         P("\"One member, Lila Ferris, told me she was 'surprised how much was decided before we met.' That matters.\""),
     )
     assert [(q.kind, q.speaker) for q in found] == [("direct", "Curtis Albright"), ("direct", "Lila Ferris")]
+
+
+# --- attribution that carries over to other blogs ----------------------------------------------
+
+# The paragraph leading into a block quote, and who the block quote is by.
+LEAD_IN_CASES: list[tuple[str, list[str], str | None]] = [
+    ("source-with-via", ["From Larry Jansen (via the Uncapitalist Review):"], "Larry Jansen"),
+    ("place-then-writer", ["At Strike the Rock, Pia Borg has made the most salient point one can make:"], "Pia Borg"),
+    ("over-at-site", ["Over at the Gadfly, Rudy Balk nails it:"], "Rudy Balk"),
+    ("headline-style", ["Ron Pale on the coming police state:"], "Ron Pale"),
+    ("appositive-and-lemma", ["I read Tom Hale's new book. Hale, a retired judge, clarifies the point:"], "Hale"),
+    (
+        "possessive-thesis",
+        ["I read Tom Hale's Quiet Courts. Hale's thesis may seem odd at first, but it holds:"],
+        "Hale",
+    ),
+    (
+        "work-as-subject",
+        ["I read Tom Hale's Quiet Courts: A History. Written long ago, Quiet Courts still says it best:"],
+        "Tom Hale",
+    ),
+    ("article-by", ["Until then, check out this latest article by Harriet Brun:"], "Harriet Brun"),
+    ("quote-from", ["I shall recite this quote from Attorney General Rob Mukai:"], "Rob Mukai"),
+    ("publication-possessive", ["Much of it was posturing, according to AntiWar.net's Justin Ramos:"], "Justin Ramos"),
+    ("adverb-then-name", ["Rudy Balk has covered the raids for years. Again, Balk:"], "Balk"),
+    (
+        "pronoun-reflects",
+        ["Justin Ramos has been on this for years. He reflects on why the press never got it:"],
+        "Justin Ramos",
+    ),
+    ("my-take", ["Dain Fitz offered an explanation that I think is sound.", "Here's my take:"], "Pat Author"),
+    ("publication-with-the", ["From the Daily Paulson:"], None),
+    (
+        "a-place-is-not-a-person",
+        ["For an eyewitness account of New Orleans, check the Interdictor. This brought tears:"],
+        None,
+    ),
+    ("a-title-is-not-a-person", ["Here's an excerpt from Left and Right: Forty Years Later that I liked:"], None),
+]
+
+
+@pytest.mark.parametrize(
+    ("lead_in", "expected"), [pytest.param(lead, expected, id=name) for name, lead, expected in LEAD_IN_CASES]
+)
+def test_a_block_quote_takes_the_speaker_its_lead_in_names(lead_in: list[str], expected: str | None) -> None:
+    found = quotes(
+        *(P(text) for text in lead_in), Q("The quoted words run on here, as quoted words do."), author="Pat Author"
+    )
+    assert [q.speaker for q in found if q.kind == "direct"] == [expected]
+
+
+# One paragraph and the speaker of the quotation in it.
+INLINE_CASES: list[tuple[str, str, str | None]] = [
+    (
+        "pronoun-before-colon",
+        'Tom Hale met Mara Voss on Friday. She was blunt: "It will fail before the year is out."',
+        "Mara Voss",
+    ),
+    ("to-quote", 'To quote Einstein, "The problems we have cannot be solved at the level that made them."', "Einstein"),
+    ("immortal-words", 'In the immortal words of Tyrone Biggs, "is that so wrong, really, after all?"', "Tyrone Biggs"),
+    (
+        "two-appositives",
+        '"I never treated anybody so badly," one of the guards, Rick Blane, a former state trooper, wrote in an email.',
+        "Rick Blane",
+    ),
+    (
+        "phrasal-verb",
+        'Hale said the plan was sound; Voss shot back that "it is the worst plan this city has seen."',
+        "Voss",
+    ),
+    (
+        "possessive-publication-thing",
+        'The Courier\'s country profile of Somalia sums it up: "Somalia has had no central government since 1991."',
+        None,
+    ),
+    (
+        "modifier-is-no-person",
+        "Richard Perle keeps dreaming. Perle, a former Pentagon adviser, recast a comment in which he "
+        'predicted "a grand square named for the president."',
+        "Perle",
+    ),
+    (
+        "leaked-markup",
+        'The bill passed, <a title="CNN on the "Secret Senator"" href="x">thanks to bloggers</a>.',
+        "none",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"), [pytest.param(text, expected, id=name) for name, text, expected in INLINE_CASES]
+)
+def test_the_attribution_grammar_finds_the_speaker(paragraph: str, expected: str | None) -> None:
+    found = [q for q in quotes(P(paragraph)) if q.kind == "direct"]
+    if expected == "none":
+        assert found == [] and all(q.kind != "scare" for q in quotes(P(paragraph)))  # markup is nobody's words
+    else:
+        assert [q.speaker for q in found] == [expected]
+
+
+def test_the_blog_itself_is_never_a_speaker() -> None:
+    found = find_quotes(
+        one_section(P('As Rivermouth Notes said last year, "the bridge tolls will never come down again."')),
+        author="Pat Author",
+        site_name="Rivermouth Notes",
+        notable=0,
+    )
+    assert [(q.kind, q.speaker) for q in found] == [("direct", None)]

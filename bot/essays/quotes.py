@@ -384,6 +384,28 @@ _SUPERLATIVE_WORDS = frozenset(
 )
 _DIGIT_RE = re.compile(r"\d")
 _TOKEN_RE = re.compile(r"[^\W\d_]{2,}(?:['\-][^\W\d_]+)*")
+# Page chrome that slipped into the text: a notable is the author's words, never the page's.
+_CHROME_RE = re.compile(
+    r"^\s*(?:Posted\s+(?:by|on|at|in)\b|Labels?\s*:|Tags?\s*:|Filed\s+under\b|Categor(?:y|ies)\s*:|No\s+comments\b"
+    r"|\d+\s+comments?\b|Post\s+a\s+comment\b|Leave\s+a\s+(?:comment|reply)\b|Share\s+(?:this|on|to|via)\b"
+    r"|Email\s+(?:this|it)\b|Subscribe\s+(?:to|now)\b|(?:Newer|Older)\s+Posts?\b|Permalink\b|Continue\s+reading\b"
+    r"|Read\s+(?:more|the\s+rest)\b|Like\s+this\b|Related\s+(?:posts?|articles?)\b|Powered\s+by\b|Copyright\b|©)",
+    re.IGNORECASE,
+)
+# A sentence that points at another post rather than saying something: "See also my August 16th Rule of
+# Law blog", "As I wrote last week, ...", "in a previous post", "click here".
+_POST_WORDS = r"(?:post|posts|blog|essay|essays|piece|article|entry|column|series|rant)"
+_REFERENCE_RE = re.compile(
+    r"\b(?:see|read)\s+(?:also\s+)?(?:my|our|this|the|an?)\b[^.!?]{0,80}?\b" + _POST_WORDS + r"\b"
+    r"|\b(?:as|what)\s+(?:I|we)\s+(?:have\s+)?(?:wrote|written|said|noted|argued|mentioned|discussed|explained|"
+    r"pointed\s+out|blogged|posted|covered)\b"
+    r"|\b(?:I|we)\s+(?:have\s+)?(?:wrote|written|blogged|posted)\s+(?:about|on|before|earlier|previously)\b"
+    r"|\b(?:my|our|an?|the)\s+(?:earlier|previous|prior|recent|last|older)\s+" + _POST_WORDS + r"\b"
+    r"|\b(?:my|our)\s+(?:[\w’'\-]+\s+){0,6}?" + _POST_WORDS + r"\s+(?:on|about|from|of)\b"
+    r"|\b(?:previously|earlier|before)\s+on\s+this\s+(?:blog|site)\b|\bclick\s+here\b|\bsee\s+also\b",
+    re.IGNORECASE,
+)
+_WEB_ADDRESS_RE = re.compile(r"\b[\w\-]+\.(?:com|org|net|blogspot|wordpress|io|co\.uk)\b", re.IGNORECASE)
 _DEICTIC_START_RE = re.compile(r"^(?:This|That|It|These|Those|He|She|They|Such|Here|There|His|Her)\b")
 _CONJ_START_RE = re.compile(r"^(?:And|But|So|Or)\b")
 
@@ -2115,6 +2137,8 @@ def _salience(candidate: _Candidate, keywords: dict[str, int], top: int) -> floa
         return 0.0
     if _DOUBLE_RE.search(text) or "‘" in text or not text[0].isupper():
         return 0.0  # quoted material, or a fragment
+    if _CHROME_RE.match(text) or _REFERENCE_RE.search(text) or _WEB_ADDRESS_RE.search(text):
+        return 0.0  # page chrome, or a pointer to another post or page: nothing to quote
     score = 1.0 if 12 <= size <= 35 else 0.4
     claims = sum(1 for token in tokens if token in _CLAIM_WORDS)
     claims += sum(1 for phrase in _CLAIM_PHRASES if phrase in lowered)

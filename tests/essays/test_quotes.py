@@ -490,6 +490,35 @@ def test_notables_are_the_authors_salient_sentences() -> None:
     assert any(text.startswith("A fund that exists only on paper") for text in texts)
 
 
+# Sentences a reader asking /quote should never get: pointers to other posts, and page chrome. Each
+# would score well on its words alone (the essay's keywords, a claim word, a fitting length).
+NOT_NOTABLE_SENTENCES = [
+    ("dated-pointer", "See also my August 16th County Fund Follies blog, where the county board fund problem began."),
+    ("as-i-wrote", "As I wrote last week, the county board must fix the fund before the next downgrade arrives."),
+    ("previous-post", "In a previous post I showed that the county fund was never a real fund at all, only paper."),
+    ("my-post-on", "My post on the county fund explains why the board never intends to keep its paper promise."),
+    ("a-web-address", "The county board must publish its fund ledger at fundwatch.org before the next downgrade."),
+    ("posted-by", "Posted by Pat Author at 9:14 PM about the county fund, the county board and the downgrade."),
+    ("share-this", "Share this post about the county fund and the county board with everyone who must know."),
+    ("no-comments", "No comments yet on the county fund, the county board or the downgrade that must come."),
+]
+
+
+@pytest.mark.parametrize("sentence", [pytest.param(text, id=name) for name, text in NOT_NOTABLE_SENTENCES])
+def test_references_and_page_chrome_are_never_notable(sentence: str) -> None:
+    found = find_quotes(one_section(*NOTABLE_ESSAY, P(sentence)), author="Pat Author", notable=10)
+    notables = [q.text for q in found if q.kind == "notable"]
+    assert notables and sentence not in notables
+
+
+def test_notables_are_credited_to_the_author_never_to_the_blog() -> None:
+    named = find_quotes(one_section(*NOTABLE_ESSAY), author="Pat Author", site_name="County Ledger", notable=2)
+    assert {q.speaker for q in named if q.kind == "notable"} == {"Pat Author"}
+    # Some feeds give the blog's title as the author: that names nobody.
+    titled = find_quotes(one_section(*NOTABLE_ESSAY), author="County Ledger", site_name="County Ledger", notable=2)
+    assert {q.speaker for q in titled if q.kind == "notable"} == {None}
+
+
 def test_notables_respect_the_limit_and_an_unknown_author() -> None:
     none = find_quotes(one_section(*NOTABLE_ESSAY), notable=0)
     assert [q for q in none if q.kind == "notable"] == []

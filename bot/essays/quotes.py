@@ -402,7 +402,8 @@ _REFERENCE_RE = re.compile(
     r"|\b(?:I|we)\s+(?:have\s+)?(?:wrote|written|blogged|posted)\s+(?:about|on|before|earlier|previously)\b"
     r"|\b(?:my|our|an?|the)\s+(?:earlier|previous|prior|recent|last|older)\s+" + _POST_WORDS + r"\b"
     r"|\b(?:my|our)\s+(?:[\w’'\-]+\s+){0,6}?" + _POST_WORDS + r"\s+(?:on|about|from|of)\b"
-    r"|\b(?:previously|earlier|before)\s+on\s+this\s+(?:blog|site)\b|\bclick\s+here\b|\bsee\s+also\b",
+    r"|\b(?:previously|earlier|before)\s+on\s+this\s+(?:blog|site)\b|\bclick\s+here\b|\bsee\s+also\b"
+    r"|\blink(?:ing|ed)?\s+(?:you\s+)?to\b|\b(?:write|writing)\s+(?:a|this)\s+" + _POST_WORDS + r"\b",
     re.IGNORECASE,
 )
 _WEB_ADDRESS_RE = re.compile(r"\b[\w\-]+\.(?:com|org|net|blogspot|wordpress|io|co\.uk)\b", re.IGNORECASE)

@@ -263,7 +263,7 @@ _SCARE_BEFORE_RE = re.compile(
 _TITLE_BEFORE_RE = re.compile(
     r"(?:\b(?:titled|entitled|headlined)\s*[,:]?|\b(?:book|essay|article|post|column|op-ed|piece|poem|"
     r"song|album|film|movie|novel|speech|paper|chapter|headline|series|podcast|episode|show|blog|"
-    r"newsletter|sermon|lecture))\s*$",
+    r"newsletter|sermon|lecture|banner|tagline|caption|subject\s+line))\s*$",
     re.IGNORECASE,
 )
 # "X called it “...”", "described the plan as “...”": a characterisation quoted from X.
@@ -1148,8 +1148,8 @@ def _machine_text(quote: str, before: str, after: str) -> bool:
     """Quoted code, markup or interface labels, never anyone's words: '12', 'RAILS_ENV', "example.com",
     "Domains > Manager", ENV['x'] = 'y', attribute="value"."""
     if " " in quote:
-        if " > " in quote or quote.startswith(("http://", "https://", "www.")):
-            return True  # "Domains > Domain Manager", a link
+        if _MENU_PATH_RE.search(quote) or quote.startswith(("http://", "https://", "www.")):
+            return True  # "Domains > Domain Manager", "File → Save As", a link
     elif not quote or _CODE_INNER_RE.match(quote):
         return True
     if before.rstrip().endswith("="):
@@ -1158,8 +1158,11 @@ def _machine_text(quote: str, before: str, after: str) -> bool:
     return any(char in _CODE_AROUND for char in edge) and " " not in quote
 
 
+# A menu or breadcrumb path: labels joined by an arrow or a bar ("Settings | Privacy", "File -> Save").
+_MENU_PATH_RE = re.compile(r"\S\s+(?:>|->|→|»|›|\|)\s+\S")
 # Signs of program code or leaked markup in a block of text.
 _CODE_SIGNS = (
+    re.compile(r"(?:^|\s)--?[a-z][\w\-]*(?=\s|$)"),  # a command-line flag: "-e", "--force"
     re.compile(r"</?[a-z]+[\s>/]"),
     re.compile(r"\b[a-z]+_[a-z_]+\b"),
     re.compile(r"=>|::|\+=|==|!="),
@@ -1187,12 +1190,14 @@ def _title_case(text: str) -> bool:
     words = text.split()
     if len(words) < 2 or text[-1:] in ".!?,;:":
         return False
-    return all(w[0].isupper() or w in _SMALL_TITLE_WORDS for w in words) and words[0][0].isupper()
+    # Numbers belong in titles too: "the Effective Death Penalty Act of 1996".
+    return all(w[0].isupper() or w[0].isdigit() or w in _SMALL_TITLE_WORDS for w in words) and words[0][0].isupper()
 
 
 def _sentence_like(text: str) -> bool:
     stripped = text.rstrip("\"'”’»)")
-    return bool(stripped) and stripped[0].isupper() and stripped[-1] in ".!?…"
+    # One word is no sentence, whatever its stop: "COPS." is a name.
+    return bool(stripped) and stripped[0].isupper() and stripped[-1] in ".!?…" and " " in stripped
 
 
 # --- who leads into a block quote or a borrowed passage ---------------------------------------

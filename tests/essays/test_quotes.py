@@ -1150,3 +1150,31 @@ def test_the_blog_itself_is_never_a_speaker() -> None:
         notable=0,
     )
     assert [(q.kind, q.speaker) for q in found] == [("direct", None)]
+
+
+# Quoted text that is nobody's words: menu and breadcrumb paths, leaked markup, banners, names.
+NOT_QUOTATION_PARAGRAPHS = [
+    ("menu-arrow", "To turn it off, choose “File → Export Settings” and untick the box on the left."),
+    ("menu-ascii-arrow", 'Then pick "Tools -> Options -> Privacy" before you restart the browser again.'),
+    ("breadcrumb-bar", "The switch hides under “Settings | Privacy | Cookies” on most phones these days."),
+    (
+        "leaked-image-tag",
+        'The site Porkwatch<img width="12" class="offsite" alt="external link" src="http://x.example/i.gif\' /> '
+        "urged readers to call their senators.",
+    ),
+    ("banner", 'The site ran it under the banner "bloggers unite in pursuit of the masked senator" all week.'),
+]
+
+
+@pytest.mark.parametrize("paragraph", [pytest.param(text, id=name) for name, text in NOT_QUOTATION_PARAGRAPHS])
+def test_machine_text_and_titles_are_not_quotations(paragraph: str) -> None:
+    assert [q for q in quotes(P(paragraph)) if q.kind in ("direct", "scare")] == []
+
+
+def test_a_one_word_name_with_a_stop_is_a_scare_quote_not_speech() -> None:
+    assert triples(quotes(P('We watched "COPS." every Friday.'))) == [("scare", None, "COPS")]
+
+
+def test_a_command_set_as_a_block_quote_is_no_quotation() -> None:
+    found = quotes(P("First, start your server in the test environment:"), Q("mongrel_rails start -e test"))
+    assert [q for q in found if q.kind == "direct"] == []

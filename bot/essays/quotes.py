@@ -2125,10 +2125,22 @@ def _notables(units: list[_Unit], consumed: set[int], author: str | None, limit:
         if score > 0:
             scored.append((score, candidate))
     scored.sort(key=lambda pair: (-pair[0], pair[1].unit, pair[1].pos))
+    # Checked best first, only as far as needed: the checks cost more than the scores.
+    chosen: list[tuple[float, _Candidate]] = []
+    for score, candidate in scored:
+        if len(chosen) == limit:
+            break
+        if _quotable(candidate.text):
+            chosen.append((score, candidate))
     return [
         _Found(c.unit, 10_000 + c.pos, Quote(c.text, "notable", c.section, author, round(score, 3)))
-        for score, c in scored[:limit]
+        for score, c in chosen
     ]
+
+
+def _quotable(text: str) -> bool:
+    """Not page chrome, and not a pointer to another post or page: those say nothing to quote."""
+    return not (_CHROME_RE.match(text) or _REFERENCE_RE.search(text) or _WEB_ADDRESS_RE.search(text))
 
 
 def _content(tokens: list[str]) -> list[str]:
@@ -2143,8 +2155,6 @@ def _salience(candidate: _Candidate, keywords: dict[str, int], top: int) -> floa
         return 0.0
     if _DOUBLE_RE.search(text) or "‘" in text or not text[0].isupper():
         return 0.0  # quoted material, or a fragment
-    if _CHROME_RE.match(text) or _REFERENCE_RE.search(text) or _WEB_ADDRESS_RE.search(text):
-        return 0.0  # page chrome, or a pointer to another post or page: nothing to quote
     score = 1.0 if 12 <= size <= 35 else 0.4
     claims = sum(1 for token in tokens if token in _CLAIM_WORDS)
     claims += sum(1 for phrase in _CLAIM_PHRASES if phrase in lowered)

@@ -71,7 +71,13 @@ _ELISION_RE = re.compile(r"(?:\d\ds?|\d0s|tis|twas|em|til|cause|bout|n|net|round
 # --- names and speakers --------------------------------------------------------------------
 
 _UP = "A-ZÀ-ÖØ-ÞĀČĆĐŁŃŚŠŻŽ"
-_CAP = rf"(?:(?:al|el|d)[-’'])?[{_UP}](?:[\w’'\-]|\.(?=\w))*\.?"
+# A capitalised word; a full stop belongs to it only as an initial or an abbreviation, so a name never
+# runs over a sentence end ("in Virginia. Tim Worrell" holds two names).
+_CAP = (
+    rf"(?:(?:(?:al|el|d)[-’'])?[{_UP}](?:[\w’'\-]|\.(?=\w))*(?![\w\-]|\.(?=\w))(?<!\.)"
+    rf"(?:(?<=^[{_UP}])\.|(?<=[^\w’'\-][{_UP}])\.|(?<=Jr|Sr|St|Dr|Mr|Ms|Mt|Ft|Co|Lt)\.|(?<=Mrs|Gen|Sen|Rep|Gov|Col|Sgt|Rev|Inc|Ltd)\.|"
+    rf"(?<=Capt|Prof|Corp)\.)?)"
+)
 _PARTICLE = r"(?:&|de|da|del|della|di|du|dos|van|von|der|den|la|le|bin|ibn|al|ter|ten|y|of|for|and|the)"
 _NAME_SEQ = rf"{_CAP}(?:\s+(?:{_PARTICLE}\s+)*{_CAP}){{0,6}}"
 _GROUPS = (
@@ -709,6 +715,11 @@ _ROLE_NAME_RE = re.compile(
 _POSSESSIVE_RE = re.compile(r"^(.*?[^\s])([’']s\s+[a-z].*)$")
 
 
+# "the Pew Research Center this week", "Doe on Tuesday": when, not who.
+_TIME_TAIL_RE = re.compile(
+    r"\s+(?:(?:this|last|next|that)\s+(?:week|month|year|morning|afternoon|evening|spring|summer|fall|autumn|winter)"
+    r"|(?:on|last)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|today|yesterday)$"
+)
 _PROPER_POSSESSOR_RE = re.compile(r"^[Tt]he\s+[A-Z]\S*[’']s\s+[a-z]")
 _PARTICLES = frozenset(_PARTICLE.strip("(?:)").split("|"))
 # ("From Jo Moss:" names a source, so "from" is not among them.)
@@ -729,7 +740,7 @@ def _clean_speaker(raw: str) -> str | None:
         text = text[:-1]
     if not text:
         return None
-    text = _LATE_RE.sub("", text)
+    text = _LATE_RE.sub("", _TIME_TAIL_RE.sub("", text))
     lowered = text.lower()
     if _GROUP_FULL_RE.fullmatch(text):
         return None  # "county officials": a group, not a named speaker
@@ -773,8 +784,8 @@ def _clean_speaker(raw: str) -> str | None:
         return None
     if tail or re.search(r"[’']s$", name):
         return None  # "Doe’s claim that", "Doe’s spokesperson": no named speaker
-    if name.lower() in _NOT_SPEAKERS or not name[0].isupper():
-        return None
+    if name.lower() in _NOT_SPEAKERS or not name[0].isupper() or name.lower().strip(".") in _SUFFIXES:
+        return None  # a pronoun, a lowercase word, or "Jr." cut from its name
     if article:
         name = "the " + name
     return name + tail
@@ -1064,6 +1075,8 @@ def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bo
 
 
 _A_BEFORE_RE = re.compile(r"(?:^|\s)[Aa]n?\s*$")
+# One capitalised word naming a group of people: "Democrats", "Republicans", "Marxists".
+_GROUP_NAME_RE = re.compile(r"^[A-Z][a-z]+(?:ans|ats|ists|ites)$")
 _NEXT_WORD_RE = re.compile(r" ([a-z][a-z\-]+)\b")
 
 
@@ -1259,12 +1272,17 @@ _WORK_OF_RE = re.compile(
     rf"(?:(?:new|recent|latest|own)\s+)?(?:{_WORK_NOUNS})\b"
 )
 # "this latest article by Harry Browne:", "a fine piece from Jo Moss:": the work names its author.
-_WORK_BY_RE = re.compile(rf"\b(?:{_WORK_NOUNS})\s+(?:(?:written|posted)\s+)?(?:by|from)\s+(?P<name>{_NAME_SEQ})")
+_WORK_BY_RE = re.compile(
+    rf"\b(?:{_WORK_NOUNS})\s+(?:(?:written|posted)\s+)?(?:by|from)\s+"
+    rf"(?:(?:my|our|a|an|the|fellow)\s+(?:[a-z][\w\-]*\s+){{0,3}}[a-z][\w\-]*,?\s+)?(?P<name>{_NAME_SEQ})"
+)
 _PAIR_RE = re.compile(r"\s(?:and|&)\s")
 # Words inside a capitalised run that make it a title or an institution rather than a person's name.
 _THING_WORDS_RE = re.compile(r"\s(?:and|&|of|for|the|on|in|to|a)\s")
 # "From the Daily Paul:", "In the Sentinel today:": a publication or site, named with its article.
-_PLACE_LEAD_RE = re.compile(rf"^\s*(?:[Ff]rom|[Vv]ia|[Ii]n|[Aa]t|[Oo]n)\s+the\s+{_NAME_SEQ}[^:]{{0,30}}:\s*$")
+_PLACE_LEAD_RE = re.compile(
+    rf"^\s*(?:[Ff]rom|[Vv]ia|[Ii]n|[Aa]t|[Oo]n)\s+the\s+{_NAME_SEQ}(?:\s+(?:today|yesterday|recently|this\s+week))?\s*:\s*$"
+)
 # "Here's my take:", "My reply was this:": the author's own words follow.
 _FIRST_PERSON_WORK_RE = re.compile(rf"(?<![\w’'])(?:[Mm]y|[Oo]ur)\s+(?:own\s+)?(?:{_WORK_NOUNS}|thoughts)\b")
 # A speaker tag opening a line of an interview: "HB:", "Q:", "WREN:", "Tobias Wren:".
@@ -1483,7 +1501,10 @@ class _EssayScanner:
             speaker = self._resolve(_Attribution(raw), previous, ctx)
             if speaker is not None:
                 return _LeadIn(speaker, True)
-        work = _WORK_OF_RE.search(masked) or _WORK_BY_RE.search(masked)
+        work = _WORK_BY_RE.search(masked) or _WORK_OF_RE.search(masked)
+        if work is not None and " " not in work.group("name").strip() and work.start("name") == 0:
+            if not self._name_like(re.sub(r"[’']s$", "", work.group("name")), masked):
+                work = None  # "Great post from ...": a capitalised first word, not a name
         if work is not None and not _is_publication(work.group("name")) and not _PAIR_RE.search(work.group("name")):
             # "this quote from Rob Mukai:", "a Hakim Bey interview:" (but "an excerpt from Left and Right:"
             # names a title, and a pair is nobody's one voice)
@@ -1638,13 +1659,29 @@ class _EssayScanner:
                 genders = self._genders()
                 # The essay's own "she" for a name beats a nearer name it never calls "she" ("Republicans");
                 # otherwise a name that was a clause's subject beats one after a preposition ("paths to God").
+                # A plural group ("Democrats") is never he or she.
+                candidates = [name for name in candidates if not _GROUP_NAME_RE.search(name)]
                 known_gender = [name for name in candidates if genders.get(name) == gender]
                 fitting = [name for name in candidates if genders.get(name, gender) == gender]
                 subjects = _subject_mentions(text, known)
-                candidates = known_gender or [name for name in fitting if name in subjects] or fitting
+                # Then a name not after a preposition ("counties in Virginia" is a place).
+                free = [name for name in fitting if name not in self._objects(text, known)]
+                candidates = known_gender or [name for name in fitting if name in subjects] or free or fitting
             if candidates:
                 return candidates[0]
         return None if ctx.nested else ctx.last_speaker
+
+    def _objects(self, text: str, known: frozenset[str]) -> set[str]:
+        """Names a text only mentions after a preposition ("in Virginia", "to Rome")."""
+        masked = _MASK_RE.sub(" ", text)
+        after: set[str] = set()
+        free: set[str] = set()
+        for position, name in _mention_spans(masked, True, known):
+            if _PREPOSITION_BEFORE_RE.search(masked, max(0, position - 12), position):
+                after.add(name)
+            else:
+                free.add(name)
+        return after - free
 
     def _emit(self, unit: int, pos: int, text: str, kind: QuoteKind, section: int, speaker: str | None) -> None:
         if not text:

@@ -1073,6 +1073,8 @@ LEAD_IN_CASES: list[tuple[str, list[str], str | None]] = [
         "Justin Ramos",
     ),
     ("my-take", ["Dain Fitz offered an explanation that I think is sound.", "Here's my take:"], "Pat Author"),
+    ("work-from-appositive", ["Great post from my favorite blogger, Kevin Carlsen:"], "Kevin Carlsen"),
+    ("suffix-is-no-name", ["This essay by W. Tom Smythe, Jr. shows what the hawks care about:"], "W. Tom Smythe"),
     ("publication-with-the", ["From the Daily Paulson:"], None),
     (
         "a-place-is-not-a-person",
@@ -1122,6 +1124,23 @@ INLINE_CASES: list[tuple[str, str, str | None]] = [
         "Richard Perle keeps dreaming. Perle, a former Pentagon adviser, recast a comment in which he "
         'predicted "a grand square named for the president."',
         "Perle",
+    ),
+    (
+        "when-is-not-who",
+        'A survey by the Pew Center this week says few readers would "miss the local news a lot."',
+        "the Pew Center",
+    ),
+    (
+        "a-place-is-not-he",
+        'The warden works in Virginia. Tim Worrell knows gangs. Asked about them, he warned that "they are '
+        'everywhere now, even here."',
+        "Tim Worrell",
+    ),
+    (
+        "a-group-is-not-he",
+        'Tom Reyes voted no, and Democrats were furious. He objected to any cut "to the troops in the field '
+        'right now."',
+        "Tom Reyes",
     ),
     (
         "leaked-markup",

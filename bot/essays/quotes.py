@@ -1502,9 +1502,13 @@ class _EssayScanner:
             if speaker is not None:
                 return _LeadIn(speaker, True)
         work = _WORK_BY_RE.search(masked) or _WORK_OF_RE.search(masked)
-        if work is not None and " " not in work.group("name").strip() and work.start("name") == 0:
-            if not self._name_like(re.sub(r"[’']s$", "", work.group("name")), masked):
-                work = None  # "Great post from ...": a capitalised first word, not a name
+        if (
+            work is not None
+            and " " not in work.group("name").strip()
+            and work.start("name") == 0
+            and not self._name_like(re.sub(r"[’']s$", "", work.group("name")), masked)
+        ):
+            work = None  # "Great post from ...": a capitalised first word, not a name
         if work is not None and not _is_publication(work.group("name")) and not _PAIR_RE.search(work.group("name")):
             # "this quote from Rob Mukai:", "a Hakim Bey interview:" (but "an excerpt from Left and Right:"
             # names a title, and a pair is nobody's one voice)

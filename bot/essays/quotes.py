@@ -786,6 +786,8 @@ def _clean_speaker(raw: str) -> str | None:
         return None  # "Doe’s claim that", "Doe’s spokesperson": no named speaker
     if name.lower() in _NOT_SPEAKERS or not name[0].isupper() or name.lower().strip(".") in _SUFFIXES:
         return None  # a pronoun, a lowercase word, or "Jr." cut from its name
+    if name.lower() in _VERB_SET:
+        return None  # "Says one old spy:": a verb that opens the sentence
     if article:
         name = "the " + name
     return name + tail
@@ -1057,7 +1059,7 @@ def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bo
             raw = raw[:-2]  # "Bell’s firm" mentions Bell
         if at_start and len(raw.split()) < 2 and not possessive and raw not in known:
             continue  # a capitalised first word is usually not a name
-        if person and not possessive and _modifies_noun(text, match.end()):
+        if not possessive and (person or " " not in raw) and _modifies_noun(text, match.end()):
             continue  # "a former Pentagon adviser", "the Reagan administration": a modifier, not a person
         name = _clean_speaker(raw)
         if name is None:

@@ -1035,6 +1035,12 @@ def _subject_mentions(text: str, known: frozenset[str]) -> set[str]:
 # "Butler Shaffer's Calculated Chaos": a person's possessive before a capitalised title names a work.
 _POSSESSIVE_CAPITAL_RE = re.compile(rf"[’']s\s+[{_UP}]")
 _WORK_NAME_RE = re.compile(rf"[{_UP}][\w’'\-]*(?:\s+(?:{_PARTICLE}\s+)*[{_UP}][\w’'\-]*)*")
+# A publication by how the essay names it: "wrote in the Clarion", "in a Clarion editorial", "the Clarion's article".
+_OUTLET_RE = re.compile(
+    rf"\b(?:(?:wrote|writes|writing|written|published|reported|appeared|appearing|ran|quoted)\s+(?:in|on|for)\s+(?:the\s+)?"
+    rf"(?P<name>{_NAME_SEQ})(?![\w’'])(?!\s+[a-z]+ly\b)(?=[\s,.;:)]|$)"
+    rf"|(?:[Ii]n|[Oo]n|[Ff]rom)\s+(?:the|an?)\s+(?P<name2>{_NAME_SEQ})\s+(?:article|piece|op-ed|column|editorial|story|report|website|site))"
+)
 _SITE_CUE_RE = re.compile(r"\b(?:[Vv]isit(?:ing)?|[Oo]ver\s+at|[Vv]ia)\s+(?:the\s+)?")
 _PREPOSITION_BEFORE_RE = re.compile(
     r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:the\s+)?$", re.I
@@ -1625,7 +1631,8 @@ class _EssayScanner:
         return self.works
 
     def _is_website(self, name: str) -> bool:
-        """A name the essay treats as a place to read ("visit Blah3", "over at Catallarchy"): a site, not a speaker."""
+        """A name the essay treats as a place to read ("visit Blah3", "over at Catallarchy", "wrote in the
+        Clarion", "a Clarion editorial"): a publication or site, not a speaker."""
         if self.sites is None:
             found: set[str] = set()
             for unit in self.units:
@@ -1634,9 +1641,13 @@ class _EssayScanner:
                 for cue in _SITE_CUE_RE.finditer(unit.text):
                     site = _NAME_FULL_RE.match(unit.text, cue.end())
                     if site is not None:
-                        found.add(site.group(0))
+                        found.add(site.group(0).lower().removeprefix("the "))
+                for match in _OUTLET_RE.finditer(unit.text):
+                    outlet = match.group("name") or match.group("name2")
+                    if outlet.lower() not in _LEAD_STOP:  # "wrote in March" names a month
+                        found.add(outlet.lower().removeprefix("the "))
             self.sites = frozenset(found)
-        return name in self.sites
+        return name.lower().removeprefix("the ") in self.sites
 
     def _resolve_raw(self, attribution: _Attribution, before: str, ctx: _Ctx) -> str | None:
         raw = attribution.raw

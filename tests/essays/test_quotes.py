@@ -1161,6 +1161,29 @@ def test_the_attribution_grammar_finds_the_speaker(paragraph: str, expected: str
         assert [q.speaker for q in found] == [expected]
 
 
+OUTLET_PARAGRAPHS = [
+    (
+        "wrote-in",
+        'Mara Voss wrote in the Clarion last week. The Clarion argued that "the plan will fail before long."',
+    ),
+    (
+        "an-editorial",
+        'In a Clarion editorial, the paper was blunt. Clarion agreed: "It is doomed and everyone in town knows it."',
+    ),
+    ("visit", 'Visit Bridgewatch for more. Bridgewatch says that "the tolls will never come down again, not ever."'),
+]
+
+
+@pytest.mark.parametrize("paragraph", [pytest.param(text, id=name) for name, text in OUTLET_PARAGRAPHS])
+def test_a_publication_named_as_one_is_never_a_speaker(paragraph: str) -> None:
+    assert [q.speaker for q in quotes(P(paragraph)) if q.kind == "direct"] == [None]
+
+
+def test_a_writer_who_wrote_in_a_publication_is_the_speaker() -> None:
+    found = quotes(P('Mara Voss wrote in the Clarion that "the plan will fail before the year is out."'))
+    assert [q.speaker for q in found] == ["Mara Voss"]
+
+
 def test_the_blog_itself_is_never_a_speaker() -> None:
     found = find_quotes(
         one_section(P('As Rivermouth Notes said last year, "the bridge tolls will never come down again."')),

@@ -1033,8 +1033,6 @@ def _subject_mentions(text: str, known: frozenset[str]) -> set[str]:
 
 
 # "Butler Shaffer's Calculated Chaos": a person's possessive before a capitalised title names a work.
-_POSSESSIVE_CAPITAL_RE = re.compile(rf"[’']s\s+[{_UP}]")
-_WORK_NAME_RE = re.compile(rf"[{_UP}][\w’'\-]*(?:\s+(?:{_PARTICLE}\s+)*[{_UP}][\w’'\-]*)*")
 # A publication by how the essay names it: "wrote in the Clarion", "in a Clarion editorial", "the Clarion's article".
 _OUTLET_RE = re.compile(
     rf"\b(?:(?:wrote|writes|writing|written|published|reported|appeared|appearing|ran|quoted)\s+(?:in|on|for)\s+(?:the\s+)?"
@@ -1261,8 +1259,14 @@ _NOT_VERBS = frozenset(
     him me us it you there here who whom whose which what where when why how not no
     """.split()
 )
+# The role between a publication or place and a name: "New York Times columnist Michael Pollan".
+_ROLE_NOUN = (
+    r"(?:columnist|editor|reporter|writer|blogger|journalist|correspondent|contributor|analyst|economist|"
+    r"professor|scholar|historian|author|critic|commentator|host|anchor|spokes(?:man|woman|person)|"
+    r"senator|governor|mayor|judge|lawyer|attorney|official|director|president|chairman|chair|founder|fellow)"
+)
 _LEAD_SUBJECT_RE = re.compile(
-    rf"{_CLAUSE_START}(?P<subj>(?:[Tt]he\s+)?{_NAME_SEQ}(?:\s+et\s+al\.?)?|(?:[Hh]e|[Ss]he|[Tt]hey|I|[Ww]e)(?:[’'](?:s|ve|d|ll|m|re))?)"
+    rf"{_CLAUSE_START}(?P<subj>(?:[Tt]he\s+)?(?:{_NAME_SEQ}\s+(?:[a-z]+\s+)?{_ROLE_NOUN}\s+)?{_NAME_SEQ}(?:\s+et\s+al\.?)?|(?:[Hh]e|[Ss]he|[Tt]hey|I|[Ww]e)(?:[’'](?:s|ve|d|ll|m|re))?)"
     rf"(?=(?:\s*\([^()]{{0,160}}\))?(?:\s*,[^,:;]{{1,90}},|\s+(?:of|from|at)\s+(?:the\s+)?{_NAME_SEQ})?"
     r"\s+(?:[a-z]+ly\s+)?(?P<verb>[a-z][a-z’'\-]*))"
 )
@@ -1271,7 +1275,8 @@ _WORK_NOUNS = (
     r"interview|article|book|post|essay|piece|column|op-ed|speech|letter|memo|testimony|remarks|statement|"
     r"paper|tweets?|comments?|reply|response|review|lecture|sermon|email|report|blog|thesis|argument|point|theory|"
     r"take|views?|words|answer|case|critique|analysis|explanation|definition|conclusion|observation|summary|"
-    r"position|excerpt|passage|rebuttal|account|quote|quotation|outtake|paragraph|snippet|lines?"
+    r"position|excerpt|passage|rebuttal|account|quote|quotation|outtake|paragraph|snippet|lines?|introduction|"
+    r"foreword|preface|afterword|chapter"
 )
 # "From a Hakim Bey interview:", "Here is Potvin's reply:": the work names its author.
 _WORK_OF_RE = re.compile(
@@ -1279,6 +1284,13 @@ _WORK_OF_RE = re.compile(
     rf"(?:(?:new|recent|latest|long|short|old|great|fine)\s+)?(?P<name>{_NAME_SEQ})(?:[’']s)?\s+"
     rf"(?:(?:new|recent|latest|own)\s+)?(?:{_WORK_NOUNS})\b"
 )
+# "Butler Shaffer's Calculated Chaos", "Jim Bovard's new book, Attention Deficit Democracy": the title starts
+# where the match ends.
+_POSSESSIVE_CAPITAL_RE = re.compile(
+    rf"[’']s\s+(?:(?:(?:new|latest|recent|old|classic|great|excellent|fine|own)\s+)?(?:{_WORK_NOUNS}|novel|film),?\s+)?"
+    rf"(?=[{_UP}])"
+)
+_WORK_NAME_RE = re.compile(rf"[{_UP}][\w’'\-]*(?:\s+(?:{_PARTICLE}\s+)*[{_UP}][\w’'\-]*)*")
 # "this latest article by Harry Browne:", "a fine piece from Jo Moss:": the work names its author.
 _WORK_BY_RE = re.compile(
     rf"\b(?:{_WORK_NOUNS})\s+(?:(?:written|posted)\s+)?(?:by|from)\s+"
@@ -1378,7 +1390,7 @@ class _EssayScanner:
             unit = self.units[index]
             if unit.kind == "heading":
                 index += 1
-            elif unit.kind == "quote" and not _opens_with_mark(unit.text, _family_for(unit.text)):
+            elif unit.kind == "quote" and not _wholly_marked(unit.text):
                 index = self._blockquotes(index)
             else:
                 index = self._paragraph(index)
@@ -1621,7 +1633,7 @@ class _EssayScanner:
                 # Anchored on the possessive, cheaper than trying a name at every position.
                 for hit in _POSSESSIVE_CAPITAL_RE.finditer(text):
                     owner_match = _NAME_END_RE.search(text, max(0, hit.start() - 80), hit.start())
-                    work_match = _WORK_NAME_RE.match(text, hit.end() - 1)
+                    work_match = _WORK_NAME_RE.match(text, hit.end())
                     if owner_match is None or work_match is None:
                         continue
                     owner = _clean_speaker(owner_match.group(0))
@@ -1761,7 +1773,7 @@ class _EssayScanner:
         parts: list[str] = []
         while index < end:
             text = self.units[index].text
-            if parts and _opens_with_mark(text, _family_for(text)):
+            if parts and _wholly_marked(text):
                 break
             parts.append(text)
             index += 1
@@ -2117,9 +2129,13 @@ def _inline_attribution(text: str) -> tuple[str, str] | None:
 
 def _quote_like(unit: _Unit) -> bool:
     """A block that is wholly a quotation: a blockquote, or a paragraph wrapped in marks."""
-    if unit.kind == "quote":
-        return True
-    text = unit.text.rstrip()
+    return unit.kind == "quote" or _wholly_marked(unit.text)
+
+
+def _wholly_marked(text: str) -> bool:
+    """Text wrapped in quotation marks, or opening one that never closes (a passage's paragraph); not text that
+    merely opens with a short quotation and goes on ("“Presidents lie,” Ribuffo said. From Kennedy on, ...")."""
+    text = text.rstrip()
     if not _opens_with_mark(text, _family_for(text)):
         return False
     spans, trailing = _pair(text, _family_for(text), straight_singles=False)

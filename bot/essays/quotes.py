@@ -361,6 +361,8 @@ _UNCLOSED_MID_WORDS = 40  # a stray mark inside a paragraph
 # Unattributed quoted words shorter than this are scare quotes or coinages; longer ones are
 # somebody's words even when that somebody goes unnamed.
 _MIN_SPOKEN_WORDS = 4
+# A block quote whose words are at least this share quoted speech is read as its quotations, not as one.
+_MOSTLY_QUOTED = 0.6
 
 # --- notables ------------------------------------------------------------------------------
 
@@ -1390,7 +1392,7 @@ class _EssayScanner:
             unit = self.units[index]
             if unit.kind == "heading":
                 index += 1
-            elif unit.kind == "quote" and not _wholly_marked(unit.text):
+            elif unit.kind == "quote" and not _mostly_marked(unit.text):
                 index = self._blockquotes(index)
             else:
                 index = self._paragraph(index)
@@ -2130,6 +2132,18 @@ def _inline_attribution(text: str) -> tuple[str, str] | None:
 def _quote_like(unit: _Unit) -> bool:
     """A block that is wholly a quotation: a blockquote, or a paragraph wrapped in marks."""
     return unit.kind == "quote" or _wholly_marked(unit.text)
+
+
+def _mostly_marked(text: str) -> bool:
+    """Wholly in marks, or mostly quoted speech with its attributions ("“...,” Hart said. “...”"): a block
+    whose quotations are the point. A block quote that only opens with a short quotation is not."""
+    if not _opens_with_mark(text, _family_for(text)):
+        return False
+    if _wholly_marked(text):
+        return True
+    spans, _, _ = _pair_all(text, straight_singles=False)
+    inside = sum(len(text[span.inner_start : span.inner_end].split()) for span in spans)
+    return inside >= _MOSTLY_QUOTED * len(text.split())
 
 
 def _wholly_marked(text: str) -> bool:

@@ -1220,3 +1220,29 @@ def test_a_one_word_name_with_a_stop_is_a_scare_quote_not_speech() -> None:
 def test_a_command_set_as_a_block_quote_is_no_quotation() -> None:
     found = quotes(P("First, start your server in the test environment:"), Q("mongrel_rails start -e test"))
     assert [q for q in found if q.kind == "direct"] == []
+
+
+def test_a_block_quote_that_opens_with_a_short_quotation_is_still_the_writers_block_quote() -> None:
+    found = quotes(
+        P("Go read the introduction from Jim Bovan's new book, Deficit Democracy, posted at Rockwell Daily:"),
+        Q(
+            '"Presidents have lied so much to us that they own the right to do so," historian Leo Ribs observed '
+            "in 1998. From the Bay of Pigs to the Gulf of Tonkin, whole generations have come of age since a "
+            "president's power was held in check by a duty of candor to the public."
+        ),
+    )
+    assert [(q.speaker, q.text[:24]) for q in found if q.kind == "direct"] == [
+        ("Jim Bovan", '"Presidents have lied so'),
+        ("Leo Ribs", "Presidents have lied so "),
+    ]
+
+
+def test_a_block_quote_made_of_attributed_quotations_gives_just_those() -> None:
+    found = quotes(
+        P("The fact that Stevens would whine about needing more information is outrageous:"),
+        Q('"Stevens sits on the committee and never raised any objections," Hart said. "His concerns were met."'),
+    )
+    assert [(q.speaker, q.text) for q in found if q.kind == "direct"] == [
+        ("Hart", "Stevens sits on the committee and never raised any objections"),
+        ("Hart", "His concerns were met."),
+    ]

@@ -723,6 +723,8 @@ _TIME_TAIL_RE = re.compile(
     r"|(?:on|last)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|today|yesterday)$"
 )
 _PROPER_POSSESSOR_RE = re.compile(r"^[Tt]he\s+[A-Z]\S*[’']s\s+[a-z]")
+# "Let's", "Here's", "That's": a contraction, never a name's possessive.
+_CONTRACTION_HEADS = frozenset("let here there that what who where when how it he she".split())
 _PARTICLES = frozenset(_PARTICLE.strip("(?:)").split("|"))
 # ("From Jo Moss:" names a source, so "from" is not among them.)
 _PREPOSITIONS = frozenset(
@@ -788,7 +790,7 @@ def _clean_speaker(raw: str) -> str | None:
         return None  # "Doe’s claim that", "Doe’s spokesperson": no named speaker
     if name.lower() in _NOT_SPEAKERS or not name[0].isupper() or name.lower().strip(".") in _SUFFIXES:
         return None  # a pronoun, a lowercase word, or "Jr." cut from its name
-    if name.lower() in _VERB_SET:
+    if name.lower() in _VERB_SET or name.lower() in _CONTRACTION_HEADS:
         return None  # "Says one old spy:": a verb that opens the sentence
     if article:
         name = "the " + name
@@ -1268,7 +1270,8 @@ _ROLE_NOUN = (
     r"senator|governor|mayor|judge|lawyer|attorney|official|director|president|chairman|chair|founder|fellow)"
 )
 _LEAD_SUBJECT_RE = re.compile(
-    rf"{_CLAUSE_START}(?P<subj>(?:[Tt]he\s+)?(?:{_NAME_SEQ}\s+(?:[a-z]+\s+)?{_ROLE_NOUN}\s+)?{_NAME_SEQ}(?:\s+et\s+al\.?)?|(?:[Hh]e|[Ss]he|[Tt]hey|I|[Ww]e)(?:[’'](?:s|ve|d|ll|m|re))?)"
+    rf"{_CLAUSE_START}(?:(?:[Mm]y|[Oo]ur)\s+(?:[a-z]+\s+){{0,2}}(?:friend|colleague|reader|commenter|brother|sister|"
+    rf"wife|husband|father|mother|cousin|buddy|pal|boy|girl|man)\s+)?(?P<subj>(?:[Tt]he\s+)?(?:{_NAME_SEQ}\s+(?:[a-z]+\s+)?{_ROLE_NOUN}\s+)?{_NAME_SEQ}(?:\s+et\s+al\.?)?|(?:[Hh]e|[Ss]he|[Tt]hey|I|[Ww]e)(?:[’'](?:s|ve|d|ll|m|re))?)"
     rf"(?=(?:\s*\([^()]{{0,160}}\))?(?:\s*,[^,:;]{{1,90}},|\s+(?:of|from|at)\s+(?:the\s+)?{_NAME_SEQ})?"
     r"\s+(?:[a-z]+ly\s+)?(?P<verb>[a-z][a-z’'\-]*))"
 )
@@ -1297,6 +1300,10 @@ _WORK_NAME_RE = re.compile(rf"[{_UP}][\w’'\-]*(?:\s+(?:{_PARTICLE}\s+)*[{_UP}]
 _WORK_BY_RE = re.compile(
     rf"\b(?:{_WORK_NOUNS})\s+(?:(?:written|posted)\s+)?(?:by|from)\s+"
     rf"(?:(?:my|our|a|an|the|fellow)\s+(?:[a-z][\w\-]*\s+){{0,3}}[a-z][\w\-]*,?\s+)?(?P<name>{_NAME_SEQ})"
+)
+# "From a VT administrator:", "Here is one reader:": a source left unnamed.
+_UNNAMED_SOURCE_RE = re.compile(
+    r"^\s*(?:[Ff]rom|[Vv]ia|[Hh]ere(?:'s|’s|\s+is)|[Tt]his\s+(?:is\s+)?from)\s+(?:an?|one|another|some)\s+[^:,.]{1,60}:\s*$"
 )
 _PAIR_RE = re.compile(r"\s(?:and|&)\s")
 # Words inside a capitalised run that make it a title or an institution rather than a person's name.
@@ -1539,6 +1546,8 @@ class _EssayScanner:
                 return _LeadIn(speaker, True)
         if first_person or (_FIRST_PERSON_WORK_RE.search(masked) and not _multiword_names(masked)):
             return _LeadIn(self.author, True)  # "I sum my position up:", "Here's my take:" the author quotes himself
+        if _UNNAMED_SOURCE_RE.match(sentence):
+            return _LeadIn(None, True)  # "From a VT administrator:", "From a journalist:": somebody unnamed
         possessive = _POSSESSIVE_PRONOUN_RE.search(masked)
         if possessive is not None:
             word = possessive.group("word").lower()
@@ -2023,6 +2032,17 @@ class _EssayScanner:
             attribution = _before_attribution(before)
         if attribution is not None and attribution.far and words < _MIN_SPOKEN_WORDS:
             attribution = None  # "If Matt writes a post, the comment is in “his” space": a scare quote
+        if (
+            attribution is not None
+            and joined is None
+            and words < _MIN_SPOKEN_WORDS
+            and quote[:1].islower()
+            and not quote.endswith((".", "!", "?", "…"))
+            and _after_attribution(after) is None
+        ):
+            # A lowercase word or two, ending no utterance, after a verb with its own business ("start saying
+            # “no”", "justify them as “the natural order”"): a term in use, not anybody's words.
+            attribution = None
         if attribution is not None and attribution.weak and not _sentence_like(_quote_text(inner)):
             attribution = None  # "Riders have a name for the boats: “the waiting rooms.”"
         if attribution is not None:

@@ -1076,6 +1076,13 @@ LEAD_IN_CASES: list[tuple[str, list[str], str | None]] = [
     ("work-from-appositive", ["Great post from my favorite blogger, Kevin Carlsen:"], "Kevin Carlsen"),
     ("suffix-is-no-name", ["This essay by W. Tom Smythe, Jr. shows what the hawks care about:"], "W. Tom Smythe"),
     ("publication-with-the", ["From the Daily Paulson:"], None),
+    ("my-friend", ["My friend Wil (who hates permalinks) misses the point on the fraud story:"], "Wil"),
+    ("unnamed-source", ["From an otherwise decent article by Lila Raj:", "From a campus administrator:"], None),
+    (
+        "lets-is-no-name",
+        ["Let's ignore the facts for a moment.", "Opponents want to feel safe (all emphasis mine):"],
+        None,
+    ),
     (
         "a-place-is-not-a-person",
         ["For an eyewitness account of New Orleans, check the Interdictor. This brought tears:"],
@@ -1125,6 +1132,7 @@ INLINE_CASES: list[tuple[str, str, str | None]] = [
         'predicted "a grand square named for the president."',
         "Perle",
     ),
+    ("a-word-in-use", 'People will die until we, the people, start saying "no" to the State.', "none"),
     (
         "when-is-not-who",
         'A survey by the Pew Center this week says few readers would "miss the local news a lot."',
@@ -1156,7 +1164,7 @@ INLINE_CASES: list[tuple[str, str, str | None]] = [
 def test_the_attribution_grammar_finds_the_speaker(paragraph: str, expected: str | None) -> None:
     found = [q for q in quotes(P(paragraph)) if q.kind == "direct"]
     if expected == "none":
-        assert found == [] and all(q.kind != "scare" for q in quotes(P(paragraph)))  # markup is nobody's words
+        assert found == []  # nobody's words: markup, or a word in use
     else:
         assert [q.speaker for q in found] == [expected]
 

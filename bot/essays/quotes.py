@@ -1038,12 +1038,16 @@ def _subject_mentions(text: str, known: frozenset[str]) -> set[str]:
 
 # "Butler Shaffer's Calculated Chaos": a person's possessive before a capitalised title names a work.
 # A publication by how the essay names it: "wrote in the Clarion", "in a Clarion editorial", "the Clarion's article".
-_OUTLET_RE = re.compile(
-    rf"\b(?:(?:wrote|writes|writing|written|published|reported|appeared|appearing|ran|quoted)\s+(?:in|on|for)\s+(?:the\s+)?"
-    rf"(?P<name>{_NAME_SEQ})(?![\w’'])(?!\s+[a-z]+ly\b)(?=[\s,.;:)]|$)"
-    rf"|(?:[Ii]n|[Oo]n|[Ff]rom)\s+(?:the|an?)\s+(?P<name2>{_NAME_SEQ})\s+(?:article|piece|op-ed|column|editorial|story|report|website|site))"
+# Cues before the name of a place to read: "visit", "over at", "via", "wrote in (the)", and "in a/the" when
+# a word for a piece follows the name ("in a Clarion editorial"). Matched as cues first, the name after;
+# the cue opens with a literal space (texts are searched with one in front), which the engine finds fast.
+_OUTLET_CUE_RE = re.compile(
+    r" (?:(?P<site>[Vv]isit(?:ing)?|[Oo]ver\s+at|[Vv]ia)"
+    r"|(?P<wrote>wrote|writes|writing|written|published|reported|appeared|appearing|ran|quoted)\s+(?:in|on|for)"
+    r"|(?P<piece>[Ii]n|[Oo]n|[Ff]rom)\s+(?:the|an?))\s+(?:the\s+)?(?=[A-Z])"
 )
-_SITE_CUE_RE = re.compile(r"\b(?:[Vv]isit(?:ing)?|[Oo]ver\s+at|[Vv]ia)\s+(?:the\s+)?")
+_PIECE_AFTER_RE = re.compile(r"\s+(?:article|piece|op-ed|column|editorial|story|report|website|site)\b")
+_LY_AFTER_RE = re.compile(r"\s+[a-z]+ly\b")
 _PREPOSITION_BEFORE_RE = re.compile(
     r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:the\s+)?$", re.I
 )
@@ -1661,14 +1665,16 @@ class _EssayScanner:
             for unit in self.units:
                 if unit.kind == "quote":
                     continue
-                for cue in _SITE_CUE_RE.finditer(unit.text):
-                    site = _NAME_FULL_RE.match(unit.text, cue.end())
-                    if site is not None:
-                        found.add(site.group(0).lower().removeprefix("the "))
-                for match in _OUTLET_RE.finditer(unit.text):
-                    outlet = match.group("name") or match.group("name2")
-                    if outlet.lower() not in _LEAD_STOP:  # "wrote in March" names a month
-                        found.add(outlet.lower().removeprefix("the "))
+                text = " " + unit.text
+                for cue in _OUTLET_CUE_RE.finditer(text):
+                    site = _NAME_FULL_RE.match(text, cue.end())
+                    if site is None or site.group(0).lower() in _LEAD_STOP:  # "wrote in March" names a month
+                        continue
+                    if cue.group("piece") and not _PIECE_AFTER_RE.match(text, site.end()):
+                        continue  # "in the Senate" is no publication; "in a Clarion editorial" is
+                    if cue.group("wrote") and _LY_AFTER_RE.match(text, site.end()):
+                        continue
+                    found.add(site.group(0).lower().removeprefix("the "))
             self.sites = frozenset(found)
         return name.lower().removeprefix("the ") in self.sites
 

@@ -199,6 +199,7 @@ def _trie_pattern(words: Sequence[str]) -> str:
 
 _VERB_ALT = _trie_pattern(_VERB_WORDS)
 _VERB_SET = frozenset(_VERB_WORDS)
+_LEMMA_SET = frozenset(_SPEECH_LEMMAS.split())
 # Phrasal verbs of saying: "puts it", "pointed out", "chimes in", "shot back", "weighs in".
 _PHRASAL = (
     r"puts?\s+it|points?\s+out|pointed\s+out|pointing\s+out|sums?\s+(?:it\s+)?up|summed\s+(?:it\s+)?up"
@@ -256,6 +257,9 @@ _SOURCE_PREFIX_RE = re.compile(
     r"^(?:a|an|the|her|his|their|its)\s+(?:\w+\s+)?(?:report|statement|memo|letter|filing|post|tweet|"
     r"ruling|study|analysis|opinion|email|press release)\s+(?:by|from|of)\s+",
     re.IGNORECASE,
+)
+_DETERMINER_BEFORE_RE = re.compile(
+    r"(?:^|\s)(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Mm]y|[Oo]ur|[Yy]our)\s+(?:[a-z]+\s+)?$"
 )
 _LOOSE_TAIL_RE = re.compile(r",\s*(?:and|but|while|so|yet)\b|;|\sbut\s")
 
@@ -925,6 +929,8 @@ def _before_attribution(before: str) -> _Attribution | None:
         tail = before[verb.end() :]
         if len(tail.split()) > 14 or _LOOSE_TAIL_RE.search(tail):
             continue
+        if verb.group(0) in _LEMMA_SET and _DETERMINER_BEFORE_RE.search(before, 0, verb.start()):
+            continue  # "a thoughtful reply", "their answer": a noun, not a verb of saying
         subject = _subject_at_end(before[: verb.start()])
         if subject:
             return _Attribution(_SOURCE_PREFIX_RE.sub("", subject))
@@ -1273,9 +1279,13 @@ _ROLE_NOUN = (
     r"professor|scholar|historian|author|critic|commentator|host|anchor|spokes(?:man|woman|person)|"
     r"senator|governor|mayor|judge|lawyer|attorney|official|director|president|chairman|chair|founder|fellow)"
 )
+# "my friend Sara", "our reader Tom": the name after is a subject wherever the phrase stands.
+_KIN = (
+    r"(?:[Mm]y|[Oo]ur)\s+(?:[a-z]+\s+){0,2}(?:friend|colleague|reader|commenter|brother|sister|wife|husband|"
+    r"father|mother|cousin|buddy|pal|boy|girl|man)\s+"
+)
 _LEAD_SUBJECT_RE = re.compile(
-    rf"{_CLAUSE_START}(?:(?:[Mm]y|[Oo]ur)\s+(?:[a-z]+\s+){{0,2}}(?:friend|colleague|reader|commenter|brother|sister|"
-    rf"wife|husband|father|mother|cousin|buddy|pal|boy|girl|man)\s+)?(?P<subj>(?:[Tt]he\s+)?(?:{_NAME_SEQ}\s+(?:[a-z]+\s+)?{_ROLE_NOUN}\s+)?{_NAME_SEQ}(?:\s+et\s+al\.?)?|(?:[Hh]e|[Ss]he|[Tt]hey|I|[Ww]e)(?:[’'](?:s|ve|d|ll|m|re))?)"
+    rf"(?:{_CLAUSE_START}(?:{_KIN})?|\s{_KIN})(?P<subj>(?:[Tt]he\s+)?(?:{_NAME_SEQ}\s+(?:[a-z]+\s+)?{_ROLE_NOUN}\s+)?{_NAME_SEQ}(?:\s+et\s+al\.?)?|(?:[Hh]e|[Ss]he|[Tt]hey|I|[Ww]e)(?:[’'](?:s|ve|d|ll|m|re))?)"
     rf"(?=(?:\s*\([^()]{{0,160}}\))?(?:\s*,[^,:;]{{1,90}},|\s+(?:of|from|at)\s+(?:the\s+)?{_NAME_SEQ})?"
     r"\s+(?:[a-z]+ly\s+)?(?P<verb>[a-z][a-z’'\-]*))"
 )

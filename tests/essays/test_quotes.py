@@ -1077,6 +1077,12 @@ LEAD_IN_CASES: list[tuple[str, list[str], str | None]] = [
     ("suffix-is-no-name", ["This essay by W. Tom Smythe, Jr. shows what the hawks care about:"], "W. Tom Smythe"),
     ("publication-with-the", ["From the Daily Paulson:"], None),
     ("my-friend", ["My friend Wil (who hates permalinks) misses the point on the fraud story:"], "Wil"),
+    (
+        "friend-mid-sentence",
+        ["Dan Farr wrote a reply.", "But in the comments my friend Sara found a better way:"],
+        "Sara",
+    ),
+    ("a-reply-is-a-noun", ["Dan Farr wrote a thoughtful reply:"], "Dan Farr"),
     ("unnamed-source", ["From an otherwise decent article by Lila Raj:", "From a campus administrator:"], None),
     (
         "lets-is-no-name",

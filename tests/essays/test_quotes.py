@@ -1076,6 +1076,13 @@ LEAD_IN_CASES: list[tuple[str, list[str], str | None]] = [
     ("work-from-appositive", ["Great post from my favorite blogger, Kevin Carlsen:"], "Kevin Carlsen"),
     ("suffix-is-no-name", ["This essay by W. Tom Smythe, Jr. shows what the hawks care about:"], "W. Tom Smythe"),
     ("publication-with-the", ["From the Daily Paulson:"], None),
+    ("named-after-a-colon", ["However, I know somebody who is at least open to the idea: Tom Krebs."], "Tom Krebs"),
+    ("pointed-to-somebody-unnamed", ["Tom Krebs agrees.", "He refers to a state legislator's note on the bill:"], None),
+    (
+        "their-training-is-no-text",
+        ["We saw this at the FTAA protests in Miami.", "The psychology is promoted in their training:"],
+        None,
+    ),
     ("my-friend", ["My friend Wil (who hates permalinks) misses the point on the fraud story:"], "Wil"),
     (
         "friend-mid-sentence",
@@ -1260,3 +1267,18 @@ def test_a_block_quote_made_of_attributed_quotations_gives_just_those() -> None:
         ("Hart", "Stevens sits on the committee and never raised any objections"),
         ("Hart", "His concerns were met."),
     ]
+
+
+def test_a_sentence_after_a_block_quote_is_no_attribution_line() -> None:
+    found = quotes(
+        P("If you are from a kinder state, here is a taste:"),
+        Q("Driving 15 MPH over the limit now brings six points and a fine."),
+        P("However, I know somebody who is at least open to the idea: Tom Krebs."),
+        Q("I do not see why there is an uproar over these fees."),
+    )
+    assert [q.speaker for q in found if q.kind == "direct"] == [None, "Tom Krebs"]
+
+
+def test_a_term_far_from_the_verb_is_a_scare_quote_even_with_its_stop() -> None:
+    found = quotes(P('They admit those whose concern for liberty makes them resistant to "private property."'))
+    assert triples(found) == [("scare", None, "private property")]

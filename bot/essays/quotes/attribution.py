@@ -25,6 +25,7 @@ from bot.essays.quotes.names import (
     _GROUP_END_RE,
     _GROUP_FULL_RE,
     _GROUPS,
+    _LEAD_STOP,
     _NAME_END_RE,
     _NAME_FULL_RE,
     _NAME_SEQ,
@@ -41,7 +42,7 @@ from bot.essays.quotes.names import (
     _clean_speaker,
     _is_publication,
 )
-from bot.essays.quotes.verbs import _LEMMA_SET, _VERB, _VERB_RE
+from bot.essays.quotes.verbs import _LEMMA_SET, _VERB, _VERB_RE, _VERB_SET
 
 _SUBJ = (
     rf"(?:(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t|I|[Ww]e)(?![\w’'\-])"
@@ -272,7 +273,6 @@ _LEAD_SUBJECT_RE = re.compile(
     r"\s+(?:[a-z]+ly\s+)?(?P<verb>[a-z][a-z’'\-]*))"
 )
 
-_POSSESSIVE_PRONOUN_RE = re.compile(r"(?<![\w’'])(?P<word>[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+[a-z]")
 
 _WORK_NOUNS = (
     r"interview|article|book|post|essay|piece|column|op-ed|speech|letter|memo|testimony|remarks|statement|"
@@ -280,6 +280,18 @@ _WORK_NOUNS = (
     r"take|views?|words|answer|case|critique|analysis|explanation|definition|conclusion|observation|summary|"
     r"position|excerpt|passage|rebuttal|account|quote|quotation|outtake|paragraph|snippet|lines?|introduction|"
     r"foreword|preface|afterword|chapter"
+)
+# "his assessment is stunning:", "their statement:": a person's anything, but a body's words only (its
+# or their "training" is no text of theirs).
+_POSSESSIVE_PRONOUN_RE = re.compile(
+    rf"(?<![\w’'])(?:(?P<word>[Hh]is|[Hh]er)\s+[a-z]|(?P<body>[Ii]ts|[Tt]heir)\s+(?:[a-z]+\s+)?(?:{_WORK_NOUNS})\b)"
+)
+# "... open to the idea: Thomas Krehbiel.": a lead-in that names its speaker after a colon.
+_COLON_NAME_END_RE = re.compile(rf":\s+(?P<name>{_NAME_SEQ})\.?\s*$")
+# "He refers to a state legislator's clarification:": words pointed to belong to their owner, here unnamed.
+_POINTED_UNNAMED_RE = re.compile(
+    rf"\b(?:refers?|referred|referring|points?|pointed|links?|linked)\s+(?:us\s+)?to\s+(?:an?|one|another|some)\s+"
+    rf"(?:[a-z][\w\-]*\s+){{0,3}}[a-z][\w\-]*[’']s\s+(?:[a-z]+\s+)?(?:{_WORK_NOUNS}|clarification|explanation)\b"
 )
 
 # "From a Hakim Bey interview:", "Here is Potvin's reply:": the work names its author.
@@ -365,6 +377,9 @@ def _who(raw: str) -> str | None:
     name = name.strip(" .")
     if not name or len(name.split()) > 8 or not name[0].isupper():
         return None
+    first = name.split()[0].lower().strip(".,")
+    if first in _LEAD_STOP or first in _VERB_SET:
+        return None  # "However, I'm now aware ...": a sentence, not a name
     return _clean_speaker(name) or name
 
 

@@ -271,6 +271,7 @@ def _quote_text(inner: str) -> str:
 
 def _title_case(text: str) -> bool:
     """ "The Penny Societies": every word capitalised (small words aside), as titles of works are."""
+    text = text.removesuffix(".")  # the American stop inside the marks: "make it “Vietnam Veterans Day.”"
     words = text.split()
     if len(words) < 2 or text[-1:] in ".!?,;:":
         return False

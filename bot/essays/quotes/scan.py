@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 from bot.essays.model import BlockKind, Quote, QuoteKind
 from bot.essays.quotes.attribution import (
+    _COLON_NAME_END_RE,
     _COORDINATED_VERB_RE,
     _FIRST_PERSON_WORK_RE,
     _LEAD_SUBJECT_RE,
     _PAIR_RE,
     _PLACE_LEAD_RE,
+    _POINTED_UNNAMED_RE,
     _POSSESSIVE_CAPITAL_RE,
     _POSSESSIVE_PRONOUN_RE,
     _THING_WORDS_RE,
@@ -75,7 +77,7 @@ from bot.essays.quotes.names import (
     _subject_mentions,
     _surnames,
 )
-from bot.essays.quotes.verbs import _NOT_VERBS, _finite_verb_like
+from bot.essays.quotes.verbs import _NOT_VERBS, _VERB_RE, _finite_verb_like
 
 # Words before the opening mark that make it a scare quote, or a title (not a quote at all).
 _SCARE_BEFORE_RE = re.compile(
@@ -331,6 +333,8 @@ class _EssayScanner:
         ctx = _Ctx(self.units[index].section, index, self.author, earlier[0] if earlier else "", earlier=earlier[1:])
         if _PLACE_LEAD_RE.match(sentence):
             return _LeadIn(None, True)  # "From the Daily Paul:": a place to read, not a person
+        if _POINTED_UNNAMED_RE.search(sentence):
+            return _LeadIn(None, True)  # "He refers to a state legislator's clarification:": somebody unnamed
         attribution = _before_attribution(sentence + " ")
         if attribution is not None and attribution.weak and not self._name_like(attribution.raw, sentence):
             attribution = None  # "Use them to comment:", "Looks like X has done it:" name no speaker
@@ -378,14 +382,18 @@ class _EssayScanner:
             speaker = self._person(_clean_speaker(re.sub(r"[’']s$", "", work.group("name"))))
             if speaker is not None:
                 return _LeadIn(speaker, True)
+        named = _COLON_NAME_END_RE.search(masked)
+        if named is not None:
+            speaker = self._person(_clean_speaker(named.group("name")))
+            if speaker is not None:
+                return _LeadIn(speaker, True)  # "... open to the idea: Thomas Krehbiel."
         if first_person or (_FIRST_PERSON_WORK_RE.search(masked) and not _multiword_names(masked)):
             return _LeadIn(self.author, True)  # "I sum my position up:", "Here's my take:" the author quotes himself
         if _UNNAMED_SOURCE_RE.match(sentence):
             return _LeadIn(None, True)  # "From a VT administrator:", "From a journalist:": somebody unnamed
         possessive = _POSSESSIVE_PRONOUN_RE.search(masked)
         if possessive is not None:
-            word = possessive.group("word").lower()
-            person = word in ("his", "her")
+            person = possessive.group("word") is not None
             before = previous[: len(previous) - len(sentence) + possessive.start()]
             known = self._known_surnames()
             for text in (before, ctx.context_before, *ctx.earlier):
@@ -873,11 +881,12 @@ class _EssayScanner:
             and joined is None
             and words < _MIN_SPOKEN_WORDS
             and quote[:1].islower()
-            and not quote.endswith((".", "!", "?", "…"))
             and _after_attribution(after) is None
+            and (not quote.endswith((".", "!", "?", "…")) or _verb_far_before(before))
         ):
-            # A lowercase word or two, ending no utterance, after a verb with its own business ("start saying
-            # “no”", "justify them as “the natural order”"): a term in use, not anybody's words.
+            # A lowercase word or two after a verb with its own business ("start saying “no”", "justify them
+            # as “the natural order”", "admit those ... resistant to “private property.”"): a term in use, not
+            # anybody's words. A stop inside the marks is an utterance's end only right after its verb.
             attribution = None
         if attribution is not None and attribution.weak and not _sentence_like(_quote_text(inner)):
             attribution = None  # "Riders have a name for the boats: “the waiting rooms.”"
@@ -902,3 +911,13 @@ class _EssayScanner:
 def _quote_like(unit: _Unit) -> bool:
     """A block that is wholly a quotation: a blockquote, or a paragraph wrapped in marks."""
     return unit.kind == "quote" or _wholly_marked(unit.text)
+
+
+def _verb_far_before(before: str) -> bool:
+    """More than a couple of words between the last verb of saying and the quotation ("admit those whose
+    concern makes them resistant to “...”"), not "said “...”" or "said that “...”"."""
+    verbs = list(_VERB_RE.finditer(before))
+    if not verbs:
+        return False  # attributed without a verb ("According to Doe, the plan is “dead on arrival.”")
+    words = [word for word in before[verbs[-1].end() :].split() if word not in ("that", "it", "is", "was", ":")]
+    return len(words) > 2

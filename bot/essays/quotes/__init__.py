@@ -29,7 +29,12 @@ Choices worth knowing:
 * A publication, blog or website ("the Riverside Sentinel", "NYT", a site one "visits") is never a
   speaker; academic citations are ("Braddock et al. (2018) find", "Okafor et al. 2013, which finds"),
   as are organisations ("the Housing Ombudsman warned", "in the words of the X Commission that").
-* He and she prefer the names the essay itself calls he or she, then a clause's subject.
+* A publication is also known by how the essay names it ("wrote in the Clarion", "a Clarion
+  editorial"); a publication's possessive names its writer ("Salon's Joan Walsh"); a work speaks
+  for its author ("Butler Shaffer's Calculated Chaos"); the blog's own name (``site_name``) never
+  speaks. Verbs of saying are known by lemma, every inflection generated.
+* He and she prefer the names the essay itself calls he or she, then a clause's subject, and never
+  a plural group ("Democrats") or a name only ever seen after a preposition.
 * Quoted code, markup and interface labels ('RAILS_ENV', alt="...", "Domains > Manager") and program
   listings set as block quotes are nobody's words.
 * An unattributed quotation that is a full sentence or long is ``direct`` with speaker None.

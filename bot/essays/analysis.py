@@ -45,7 +45,7 @@ def analyse(essay: Essay, *, max_sections: int = 6) -> Analysis:
     published = essay.published_date
     return Analysis(
         sections=sections,
-        quotes=guarded("quotes", lambda: find_quotes(sections, author=essay.author), list),
+        quotes=guarded("quotes", lambda: find_quotes(sections, author=essay.author, site_name=essay.site_name), list),
         figures=guarded("figures", lambda: find_figures(sections, published=published), list),
         references=guarded(
             "references",

@@ -501,6 +501,9 @@ def test_the_real_post_labels_are_split_in_halves() -> None:
     assert splits["tune"] >= 6 and splits["report"] >= 6
     assert len({labels.post for labels in POST_LABELS}) == len(POST_LABELS)
     assert sum(len(labels.quotes) for labels in POST_LABELS if labels.split == "report") >= 30
+    # A second report set, labelled before the bot was run on it, never tuned on.
+    assert splits["report2"] >= 10
+    assert sum(len(labels.quotes) for labels in POST_LABELS if labels.split == "report2") >= 30
 
 
 @pytest.mark.parametrize("labels", POST_LABELS, ids=lambda labels: labels.post)

@@ -490,6 +490,35 @@ def test_notables_are_the_authors_salient_sentences() -> None:
     assert any(text.startswith("A fund that exists only on paper") for text in texts)
 
 
+# Sentences a reader asking /quote should never get: pointers to other posts, and page chrome. Each
+# would score well on its words alone (the essay's keywords, a claim word, a fitting length).
+NOT_NOTABLE_SENTENCES = [
+    ("dated-pointer", "See also my August 16th County Fund Follies blog, where the county board fund problem began."),
+    ("as-i-wrote", "As I wrote last week, the county board must fix the fund before the next downgrade arrives."),
+    ("previous-post", "In a previous post I showed that the county fund was never a real fund at all, only paper."),
+    ("my-post-on", "My post on the county fund explains why the board never intends to keep its paper promise."),
+    ("a-web-address", "The county board must publish its fund ledger at fundwatch.org before the next downgrade."),
+    ("posted-by", "Posted by Pat Author at 9:14 PM about the county fund, the county board and the downgrade."),
+    ("share-this", "Share this post about the county fund and the county board with everyone who must know."),
+    ("no-comments", "No comments yet on the county fund, the county board or the downgrade that must come."),
+]
+
+
+@pytest.mark.parametrize("sentence", [pytest.param(text, id=name) for name, text in NOT_NOTABLE_SENTENCES])
+def test_references_and_page_chrome_are_never_notable(sentence: str) -> None:
+    found = find_quotes(one_section(*NOTABLE_ESSAY, P(sentence)), author="Pat Author", notable=10)
+    notables = [q.text for q in found if q.kind == "notable"]
+    assert notables and sentence not in notables
+
+
+def test_notables_are_credited_to_the_author_never_to_the_blog() -> None:
+    named = find_quotes(one_section(*NOTABLE_ESSAY), author="Pat Author", site_name="County Ledger", notable=2)
+    assert {q.speaker for q in named if q.kind == "notable"} == {"Pat Author"}
+    # Some feeds give the blog's title as the author: that names nobody.
+    titled = find_quotes(one_section(*NOTABLE_ESSAY), author="County Ledger", site_name="County Ledger", notable=2)
+    assert {q.speaker for q in titled if q.kind == "notable"} == {None}
+
+
 def test_notables_respect_the_limit_and_an_unknown_author() -> None:
     none = find_quotes(one_section(*NOTABLE_ESSAY), notable=0)
     assert [q for q in none if q.kind == "notable"] == []
@@ -1013,3 +1042,243 @@ def test_straight_quoted_passage_after_a_colon_intro_with_a_nested_single_quote(
         P("\"One member, Lila Ferris, told me she was 'surprised how much was decided before we met.' That matters.\""),
     )
     assert [(q.kind, q.speaker) for q in found] == [("direct", "Curtis Albright"), ("direct", "Lila Ferris")]
+
+
+# --- attribution that carries over to other blogs ----------------------------------------------
+
+# The paragraph leading into a block quote, and who the block quote is by.
+LEAD_IN_CASES: list[tuple[str, list[str], str | None]] = [
+    ("source-with-via", ["From Larry Jansen (via the Uncapitalist Review):"], "Larry Jansen"),
+    ("place-then-writer", ["At Strike the Rock, Pia Borg has made the most salient point one can make:"], "Pia Borg"),
+    ("over-at-site", ["Over at the Gadfly, Rudy Balk nails it:"], "Rudy Balk"),
+    ("headline-style", ["Ron Pale on the coming police state:"], "Ron Pale"),
+    ("appositive-and-lemma", ["I read Tom Hale's new book. Hale, a retired judge, clarifies the point:"], "Hale"),
+    (
+        "possessive-thesis",
+        ["I read Tom Hale's Quiet Courts. Hale's thesis may seem odd at first, but it holds:"],
+        "Hale",
+    ),
+    (
+        "work-as-subject",
+        ["I read Tom Hale's Quiet Courts: A History. Written long ago, Quiet Courts still says it best:"],
+        "Tom Hale",
+    ),
+    ("article-by", ["Until then, check out this latest article by Harriet Brun:"], "Harriet Brun"),
+    ("quote-from", ["I shall recite this quote from Attorney General Rob Mukai:"], "Rob Mukai"),
+    ("publication-possessive", ["Much of it was posturing, according to AntiWar.net's Justin Ramos:"], "Justin Ramos"),
+    ("adverb-then-name", ["Rudy Balk has covered the raids for years. Again, Balk:"], "Balk"),
+    (
+        "pronoun-reflects",
+        ["Justin Ramos has been on this for years. He reflects on why the press never got it:"],
+        "Justin Ramos",
+    ),
+    ("my-take", ["Dain Fitz offered an explanation that I think is sound.", "Here's my take:"], "Pat Author"),
+    ("work-from-appositive", ["Great post from my favorite blogger, Kevin Carlsen:"], "Kevin Carlsen"),
+    ("suffix-is-no-name", ["This essay by W. Tom Smythe, Jr. shows what the hawks care about:"], "W. Tom Smythe"),
+    ("publication-with-the", ["From the Daily Paulson:"], None),
+    ("named-after-a-colon", ["However, I know somebody who is at least open to the idea: Tom Krebs."], "Tom Krebs"),
+    ("pointed-to-somebody-unnamed", ["Tom Krebs agrees.", "He refers to a state legislator's note on the bill:"], None),
+    (
+        "their-training-is-no-text",
+        ["We saw this at the FTAA protests in Miami.", "The psychology is promoted in their training:"],
+        None,
+    ),
+    ("my-friend", ["My friend Wil (who hates permalinks) misses the point on the fraud story:"], "Wil"),
+    (
+        "friend-mid-sentence",
+        ["Dan Farr wrote a reply.", "But in the comments my friend Sara found a better way:"],
+        "Sara",
+    ),
+    ("a-reply-is-a-noun", ["Dan Farr wrote a thoughtful reply:"], "Dan Farr"),
+    ("unnamed-source", ["From an otherwise decent article by Lila Raj:", "From a campus administrator:"], None),
+    (
+        "lets-is-no-name",
+        ["Let's ignore the facts for a moment.", "Opponents want to feel safe (all emphasis mine):"],
+        None,
+    ),
+    (
+        "a-place-is-not-a-person",
+        ["For an eyewitness account of New Orleans, check the Interdictor. This brought tears:"],
+        None,
+    ),
+    ("a-title-is-not-a-person", ["Here's an excerpt from Left and Right: Forty Years Later that I liked:"], None),
+]
+
+
+@pytest.mark.parametrize(
+    ("lead_in", "expected"), [pytest.param(lead, expected, id=name) for name, lead, expected in LEAD_IN_CASES]
+)
+def test_a_block_quote_takes_the_speaker_its_lead_in_names(lead_in: list[str], expected: str | None) -> None:
+    found = quotes(
+        *(P(text) for text in lead_in), Q("The quoted words run on here, as quoted words do."), author="Pat Author"
+    )
+    assert [q.speaker for q in found if q.kind == "direct"] == [expected]
+
+
+# One paragraph and the speaker of the quotation in it.
+INLINE_CASES: list[tuple[str, str, str | None]] = [
+    (
+        "pronoun-before-colon",
+        'Tom Hale met Mara Voss on Friday. She was blunt: "It will fail before the year is out."',
+        "Mara Voss",
+    ),
+    ("to-quote", 'To quote Einstein, "The problems we have cannot be solved at the level that made them."', "Einstein"),
+    ("immortal-words", 'In the immortal words of Tyrone Biggs, "is that so wrong, really, after all?"', "Tyrone Biggs"),
+    (
+        "two-appositives",
+        '"I never treated anybody so badly," one of the guards, Rick Blane, a former state trooper, wrote in an email.',
+        "Rick Blane",
+    ),
+    (
+        "phrasal-verb",
+        'Hale said the plan was sound; Voss shot back that "it is the worst plan this city has seen."',
+        "Voss",
+    ),
+    (
+        "possessive-publication-thing",
+        'The Courier\'s country profile of Somalia sums it up: "Somalia has had no central government since 1991."',
+        None,
+    ),
+    (
+        "modifier-is-no-person",
+        "Richard Perle keeps dreaming. Perle, a former Pentagon adviser, recast a comment in which he "
+        'predicted "a grand square named for the president."',
+        "Perle",
+    ),
+    ("a-word-in-use", 'People will die until we, the people, start saying "no" to the State.', "none"),
+    (
+        "when-is-not-who",
+        'A survey by the Pew Center this week says few readers would "miss the local news a lot."',
+        "the Pew Center",
+    ),
+    (
+        "a-place-is-not-he",
+        'The warden works in Virginia. Tim Worrell knows gangs. Asked about them, he warned that "they are '
+        'everywhere now, even here."',
+        "Tim Worrell",
+    ),
+    (
+        "a-group-is-not-he",
+        'Tom Reyes voted no, and Democrats were furious. He objected to any cut "to the troops in the field '
+        'right now."',
+        "Tom Reyes",
+    ),
+    (
+        "leaked-markup",
+        'The bill passed, <a title="CNN on the "Secret Senator"" href="x">thanks to bloggers</a>.',
+        "none",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"), [pytest.param(text, expected, id=name) for name, text, expected in INLINE_CASES]
+)
+def test_the_attribution_grammar_finds_the_speaker(paragraph: str, expected: str | None) -> None:
+    found = [q for q in quotes(P(paragraph)) if q.kind == "direct"]
+    if expected == "none":
+        assert found == []  # nobody's words: markup, or a word in use
+    else:
+        assert [q.speaker for q in found] == [expected]
+
+
+OUTLET_PARAGRAPHS = [
+    (
+        "wrote-in",
+        'Mara Voss wrote in the Clarion last week. The Clarion argued that "the plan will fail before long."',
+    ),
+    (
+        "an-editorial",
+        'In a Clarion editorial, the paper was blunt. Clarion agreed: "It is doomed and everyone in town knows it."',
+    ),
+    ("visit", 'Visit Bridgewatch for more. Bridgewatch says that "the tolls will never come down again, not ever."'),
+]
+
+
+@pytest.mark.parametrize("paragraph", [pytest.param(text, id=name) for name, text in OUTLET_PARAGRAPHS])
+def test_a_publication_named_as_one_is_never_a_speaker(paragraph: str) -> None:
+    assert [q.speaker for q in quotes(P(paragraph)) if q.kind == "direct"] == [None]
+
+
+def test_a_writer_who_wrote_in_a_publication_is_the_speaker() -> None:
+    found = quotes(P('Mara Voss wrote in the Clarion that "the plan will fail before the year is out."'))
+    assert [q.speaker for q in found] == ["Mara Voss"]
+
+
+def test_the_blog_itself_is_never_a_speaker() -> None:
+    found = find_quotes(
+        one_section(P('As Rivermouth Notes said last year, "the bridge tolls will never come down again."')),
+        author="Pat Author",
+        site_name="Rivermouth Notes",
+        notable=0,
+    )
+    assert [(q.kind, q.speaker) for q in found] == [("direct", None)]
+
+
+# Quoted text that is nobody's words: menu and breadcrumb paths, leaked markup, banners, names.
+NOT_QUOTATION_PARAGRAPHS = [
+    ("menu-arrow", "To turn it off, choose “File → Export Settings” and untick the box on the left."),
+    ("menu-ascii-arrow", 'Then pick "Tools -> Options -> Privacy" before you restart the browser again.'),
+    ("breadcrumb-bar", "The switch hides under “Settings | Privacy | Cookies” on most phones these days."),
+    (
+        "leaked-image-tag",
+        'The site Porkwatch<img width="12" class="offsite" alt="external link" src="http://x.example/i.gif\' /> '
+        "urged readers to call their senators.",
+    ),
+    ("banner", 'The site ran it under the banner "bloggers unite in pursuit of the masked senator" all week.'),
+]
+
+
+@pytest.mark.parametrize("paragraph", [pytest.param(text, id=name) for name, text in NOT_QUOTATION_PARAGRAPHS])
+def test_machine_text_and_titles_are_not_quotations(paragraph: str) -> None:
+    assert [q for q in quotes(P(paragraph)) if q.kind in ("direct", "scare")] == []
+
+
+def test_a_one_word_name_with_a_stop_is_a_scare_quote_not_speech() -> None:
+    assert triples(quotes(P('We watched "COPS." every Friday.'))) == [("scare", None, "COPS")]
+
+
+def test_a_command_set_as_a_block_quote_is_no_quotation() -> None:
+    found = quotes(P("First, start your server in the test environment:"), Q("mongrel_rails start -e test"))
+    assert [q for q in found if q.kind == "direct"] == []
+
+
+def test_a_block_quote_that_opens_with_a_short_quotation_is_still_the_writers_block_quote() -> None:
+    found = quotes(
+        P("Go read the introduction from Jim Bovan's new book, Deficit Democracy, posted at Rockwell Daily:"),
+        Q(
+            '"Presidents have lied so much to us that they own the right to do so," historian Leo Ribs observed '
+            "in 1998. From the Bay of Pigs to the Gulf of Tonkin, whole generations have come of age since a "
+            "president's power was held in check by a duty of candor to the public."
+        ),
+    )
+    assert [(q.speaker, q.text[:24]) for q in found if q.kind == "direct"] == [
+        ("Jim Bovan", '"Presidents have lied so'),
+        ("Leo Ribs", "Presidents have lied so "),
+    ]
+
+
+def test_a_block_quote_made_of_attributed_quotations_gives_just_those() -> None:
+    found = quotes(
+        P("The fact that Stevens would whine about needing more information is outrageous:"),
+        Q('"Stevens sits on the committee and never raised any objections," Hart said. "His concerns were met."'),
+    )
+    assert [(q.speaker, q.text) for q in found if q.kind == "direct"] == [
+        ("Hart", "Stevens sits on the committee and never raised any objections"),
+        ("Hart", "His concerns were met."),
+    ]
+
+
+def test_a_sentence_after_a_block_quote_is_no_attribution_line() -> None:
+    found = quotes(
+        P("If you are from a kinder state, here is a taste:"),
+        Q("Driving 15 MPH over the limit now brings six points and a fine."),
+        P("However, I know somebody who is at least open to the idea: Tom Krebs."),
+        Q("I do not see why there is an uproar over these fees."),
+    )
+    assert [q.speaker for q in found if q.kind == "direct"] == [None, "Tom Krebs"]
+
+
+def test_a_term_far_from_the_verb_is_a_scare_quote_even_with_its_stop() -> None:
+    found = quotes(P('They admit those whose concern for liberty makes them resistant to "private property."'))
+    assert triples(found) == [("scare", None, "private property")]

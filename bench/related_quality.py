@@ -50,7 +50,7 @@ TARGET_PRECISION = 0.87
 # stricter test than sharing a tag like "life of a consultant", on 38% of the archive.
 SPECIFIC_SHARE = 0.10
 SPLIT_YEAR = 2012
-REASON_KINDS = ("referenced", "shares labels", "both discuss", "also quotes")
+REASON_KINDS = ("referenced", "shares labels", "both discuss", "both close to", "also quotes")
 
 
 @dataclass(slots=True)

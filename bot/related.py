@@ -11,14 +11,19 @@ The ranking is carried by the text, so it works on blogs without labels:
 * **nearness in time**, a small prior: an author's subjects come in runs (a series, a project,
   a season), so of two equally similar posts the one written nearer the essay is preferred.
   Its scale is the time this archive takes to publish ``TIME_SCALE_POSTS`` posts.
+* **shared neighbours**: each essay keeps its ``NEIGHBOURS`` nearest posts in the whole archive
+  (by wording and time, made when it is stored: ``add_to_neighbourhoods``), and a post near
+  many of the same posts as the essay is related to it even when their own wording says too
+  little (short posts: a link and two lines).
 * an explicit **reference** from the essay (always shown, and ranked first);
 * shared **labels**, each weighed by how specific it is (``log(N/n) / log(N)``: a label on every
   post says nothing);
 * shared quoted **speakers**, a small boost.
 
 Candidates come from one FTS5 query over the essay's most distinctive words (bounded by
-``POSTING_BUDGET``), the label and speaker lookups, and the references; they are then scored
-exactly from their stored stem counts, so a query stays fast at 10,000 essays.
+``POSTING_BUDGET``), the essay's nearest stored neighbours, the label and speaker lookups, and
+the references; they are then scored exactly from their stored stem counts, so a query stays
+fast at 10,000 essays.
 
 The threshold is relative to the archive: the essay is compared with an evenly spread sample of
 the archive's posts (what arbitrary posts have in common with it), and a post is returned only
@@ -32,14 +37,16 @@ import math
 import operator
 import statistics
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import repeat
 
 from bot.essays.model import Essay
-from bot.essays.terms import TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
+from bot.essays.terms import MAX_COUNT, TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
 from bot.essays.text import words
 from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, Store, fts_query
-from bot.store.scope import GuildScope
+from bot.store.scope import ALL_SERVERS, GuildScope
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +56,8 @@ TEXT_WEIGHT = 1.0
 LABEL_WEIGHT = 0.5
 SPEAKER_WEIGHT = 0.05  # per shared speaker, two at most
 TIME_WEIGHT = 0.15
+# Two posts near the same ``NEIGHBOURS`` posts; each shared neighbour adds its share of this.
+SHARED_WEIGHT = 0.2
 # Nearness in time decays over the time the archive takes to publish this many posts.
 TIME_SCALE_POSTS = 300
 # The FTS5 candidate query: the essay's most distinctive words, best first, until this many or
@@ -58,6 +67,23 @@ QUERY_TERMS = 12
 POSTING_BUDGET = 3000
 # Candidates scored exactly from their stored stem counts.
 CANDIDATES = 40
+# Each essay's stored neighbourhood: its nearest posts in the whole archive (see ``add_to_neighbourhoods``),
+# at most this many and at most this share of the archive (in a small archive any two lists would overlap).
+NEIGHBOURS = 20
+NEIGHBOUR_SHARE = 0.05
+# A list's candidates: its text candidates (their query's postings bounded tighter than a
+# related query's, so that storing an essay costs a fraction of a query at any archive size)
+# and the posts written just before and after it.
+LIST_CANDIDATES = 40
+LIST_POSTING_BUDGET = 1000
+LIST_TIME_CANDIDATES = 5
+# Lists made on too small an archive that are made again per stored essay (see ``add_to_neighbourhoods``).
+REFRESH_LISTS = 2
+# The essay's nearest stored neighbours that are candidates of a query, besides its text candidates.
+NEIGHBOUR_CANDIDATES = 10
+# Shared neighbours named in a reason, and how many it takes to be named.
+REASON_NEIGHBOURS = 2
+REASON_SHARED = 3
 # Labels rows read to find posts related by labels alone; the rarest labels come first.
 LABEL_ROW_BUDGET = 600
 # The background: this many posts spread evenly through the archive; a result must stand this
@@ -96,6 +122,7 @@ class _Candidate:
     speakers: list[str] = field(default_factory=list)
     similarity: float = 0.0
     vector: RelatedVector | None = None
+    shared: list[int] = field(default_factory=list)  # neighbours of the essay that are this post's too
     nearness: float = 0.0
     published: date | None = None
 
@@ -106,6 +133,7 @@ class _Candidate:
             TEXT_WEIGHT * self.similarity
             + LABEL_WEIGHT * min(1.0, self.label_share)
             + SPEAKER_WEIGHT * min(2, len(self.speakers))
+            + SHARED_WEIGHT * len(self.shared) / NEIGHBOURS
         )
 
     @property
@@ -152,12 +180,14 @@ async def related_to_essay(
     stored = await store.stored_terms(target.id)
     terms = stored if stored is not None else essay_terms(essay.title, essay.blocks)
     query = await _query(store, terms, span.essays, stored=stored is not None)
+    neighbours = await _neighbourhood(store, target.id) if stored is not None else []
     await _add_text_candidates(store, candidates, query, before=before, target_id=target.id, guild_id=guild_id)
+    await _add_neighbour_candidates(store, candidates, neighbours, before=before, guild_id=guild_id)
     specificity = await _add_labels(
         store, candidates, list(essay.labels), span.essays, before=before, exclude_id=target.id, guild_id=guild_id
     )
     await _add_speakers(store, candidates, await store.quoted_speakers(target.id))
-    threshold = await _score(store, candidates, query, specificity, span, exclude_id=target.id)
+    threshold = await _score(store, candidates, query, specificity, span, exclude_id=target.id, neighbours=neighbours)
     _add_nearness(candidates, essay.published, _time_scale(span))
     return await _finish(store, candidates, limit, query, threshold, guild_id=guild_id)
 
@@ -180,7 +210,7 @@ async def related_to_text(
 
 
 async def _ensure_terms(store: Store) -> None:
-    """Fill in the related terms of essays stored before they were kept (once per store)."""
+    """Fill in the related terms and neighbour lists of essays stored before they were kept (once per store)."""
     if store in _complete:
         return
     filled = 0
@@ -190,7 +220,81 @@ async def _ensure_terms(store: Store) -> None:
             break
     if filled:
         logger.info("computed related-post terms for %d essays stored before they were kept", filled)
+    listed = 0
+    while missing := await store.essays_without_neighbours(limit=500):
+        for essay_id in missing:
+            listed += await add_to_neighbourhoods(store, essay_id)
+        if len(missing) < 500:
+            break
+    if listed:
+        logger.info("found the nearest posts of %d essays stored before neighbourhoods were kept", listed)
     _complete.add(store)
+
+
+async def add_to_neighbourhoods(store: Store, essay_id: int, *, refresh: bool = True) -> bool:
+    """Store a stored essay's nearest posts in the whole archive, and join the lists of posts it is near.
+
+    Called when an essay is stored (``bot.intake.store_essay``): about the work of one related
+    query. Its list is the best of its text candidates and of the posts written just before and
+    after it, by the ranking's own measure without labels (wording and nearness in time). A post
+    already listed takes the essay into its own list when the essay scores above the worst post
+    there, as that post sees it (the same dot product, on that post's scale and this essay's
+    length), so lists stay close to each post's nearest posts as the archive grows. A list made
+    while the archive was too small to fill one, on statistics of a few posts, is made again each
+    time the archive has doubled, a few per call (``refresh``). False when the essay has no terms.
+    """
+    terms = await store.stored_terms(essay_id)
+    if terms is None:
+        return False
+    span = await store.archive_span()
+    query = await _query(store, terms, span.essays, stored=True)
+    candidates: dict[int, _Candidate] = {}
+    await _add_text_candidates(
+        store,
+        candidates,
+        query,
+        before=None,
+        target_id=essay_id,
+        guild_id=ALL_SERVERS,
+        limit=LIST_CANDIDATES,
+        budget=LIST_POSTING_BUDGET,
+    )
+    for other in await store.nearest_in_time(essay_id, limit=LIST_TIME_CANDIDATES):
+        candidates.setdefault(other, _Candidate())
+    vectors = await store.term_vectors([essay_id, *sorted(candidates)])
+    own = vectors.pop(essay_id, None)
+    lists = await store.neighbour_lists(sorted(vectors))
+    time_scale = _time_scale(span)
+    size = min(NEIGHBOURS, int(NEIGHBOUR_SHARE * span.essays))
+    length = terms.norm
+    scores: dict[int, float] = {}
+    joined: dict[int, float] = {}
+    for other, vector in vectors.items():
+        text = TEXT_WEIGHT * _similarity(query, vector)
+        near = TIME_WEIGHT * _nearness(own.published if own else None, vector.published, time_scale)
+        scores[other] = text + near
+        theirs = lists.get(other)
+        if theirs is None or size < 1 or query.scale <= 0 or length <= 0:
+            continue
+        seen = text * vector.norm * theirs.scale / (query.scale * length) + near
+        if theirs.size < size or seen > theirs.worst:
+            joined[other] = seen
+    best = dict(sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:size])
+    await store.save_neighbours(essay_id, query.scale, best, joined, size=size, archive=span.essays)
+    if refresh:
+        full = round(NEIGHBOURS / NEIGHBOUR_SHARE)  # the archive size from which lists are full
+        for stale in await store.stale_neighbour_lists(archive=span.essays, below=full, limit=REFRESH_LISTS):
+            await add_to_neighbourhoods(store, stale, refresh=False)
+    return True
+
+
+async def _neighbourhood(store: Store, essay_id: int) -> list[int]:
+    """The essay's stored neighbours, nearest first; its list is made now if it has none yet (as at ingest)."""
+    found = await store.neighbours(essay_id)
+    if not found and not await store.neighbour_lists([essay_id]):
+        await add_to_neighbourhoods(store, essay_id)
+        found = await store.neighbours(essay_id)
+    return found
 
 
 async def _query(store: Store, terms: Terms, total: int, *, stored: bool) -> _Query:
@@ -248,6 +352,8 @@ async def _add_text_candidates(
     before: datetime | None,
     target_id: int | None,
     guild_id: GuildScope,
+    limit: int = CANDIDATES,
+    budget: int = POSTING_BUDGET,
 ) -> None:
     """Posts holding the essay's most distinctive words, by FTS5's BM25, to be scored exactly."""
     chosen: list[str] = []
@@ -255,7 +361,7 @@ async def _add_text_candidates(
     # Heaviest contribution to a cosine first: tf-idf weight times idf.
     for term in sorted(query.weights, key=lambda t: (-query.weights[t] * query.idf[t], t)):
         count = query.document_counts.get(term, 0)
-        if postings + count > POSTING_BUDGET:
+        if postings + count > budget:
             continue
         quoted = fts_query(query.terms.forms[term], max_terms=1)
         if not quoted:
@@ -267,10 +373,25 @@ async def _add_text_candidates(
     if not chosen:
         return
     hits, _ = await store.text_neighbours(
-        " OR ".join(chosen), guild_id=guild_id, before=before, limit=CANDIDATES, target_id=target_id
+        " OR ".join(chosen), guild_id=guild_id, before=before, limit=limit, target_id=target_id
     )
     for essay_id, _ in hits:
         candidates.setdefault(essay_id, _Candidate())
+
+
+async def _add_neighbour_candidates(
+    store: Store,
+    candidates: dict[int, _Candidate],
+    neighbours: list[int],
+    *,
+    before: datetime | None,
+    guild_id: GuildScope,
+) -> None:
+    """Add the essay's nearest stored neighbours that the server may see."""
+    if neighbours and NEIGHBOUR_CANDIDATES > 0:
+        chosen = await store.visible_ids(neighbours[:NEIGHBOUR_CANDIDATES], guild_id=guild_id, before=before)
+        for essay_id in sorted(chosen):
+            candidates.setdefault(essay_id, _Candidate())
 
 
 async def _add_labels(
@@ -317,7 +438,8 @@ def _similarity(query: _Query, vector: RelatedVector) -> float:
     products, counts = query.products, vector.counts
     # The hot loop of a query, kept in C: intersect the stems, then multiply and add by map.
     shared = products.keys() & counts.keys()
-    weights = map(TF_WEIGHTS.__getitem__, map(counts.__getitem__, shared))
+    # Stored counts are not capped (a word used 600 times is stored so); their weights are.
+    weights = map(TF_WEIGHTS.__getitem__, map(min, map(counts.__getitem__, shared), repeat(MAX_COUNT)))
     dot: float = sum(map(operator.mul, map(products.__getitem__, shared), weights))
     return dot * query.scale / vector.norm
 
@@ -365,11 +487,13 @@ async def _score(
     span: ArchiveSpan,
     *,
     exclude_id: int | None,
+    neighbours: Sequence[int] = (),
 ) -> _Thresholds:
-    """Score every candidate's wording; return the thresholds this essay's background sets.
+    """Score every candidate's wording and neighbourhood; return the thresholds this essay's background sets.
 
     The background is what arbitrary posts of this archive have in common with the essay
-    (wording and labels): a label on most posts, or a few common words, do not stand out of it.
+    (wording, labels and neighbours): a label on most posts, or a few common words, do not stand
+    out of it.
     """
     background = await _background(store, span)
     background_ids = [i for i in background if i != exclude_id]
@@ -382,6 +506,14 @@ async def _score(
         entry.published = vector.published
         entry.vector = vector
         entry.similarity = _similarity(query, vector)
+    shared_neighbours: dict[int, list[int]] = {}
+    if neighbours:
+        # Which of the essay's neighbours each candidate (and background post) holds, in the essay's order.
+        order = {essay_id: rank for rank, essay_id in enumerate(neighbours)}
+        held = await store.shared_neighbours(sorted(set(candidates) | set(background_ids)), list(neighbours))
+        shared_neighbours = {i: sorted(shared, key=order.__getitem__) for i, shared in held.items()}
+    for essay_id, entry in candidates.items():
+        entry.shared = shared_neighbours.get(essay_id, [])
     shared = (
         await store.shared_labels(sorted(set(candidates) | set(background_ids)), list(specificity))
         if specificity
@@ -396,7 +528,10 @@ async def _score(
         for i in background_ids
         if i in vectors
     ]
-    evidence = [TEXT_WEIGHT * t + LABEL_WEIGHT * lab for t, lab in zip(text, labels, strict=True)]
+    near = [len(shared_neighbours.get(i, ())) / NEIGHBOURS for i in background_ids if i in vectors]
+    evidence = [
+        TEXT_WEIGHT * t + LABEL_WEIGHT * lab + SHARED_WEIGHT * n for t, lab, n in zip(text, labels, near, strict=True)
+    ]
     return _Thresholds(_stand_out(evidence), _stand_out([TEXT_WEIGHT * t for t in text]))
 
 
@@ -421,13 +556,19 @@ def _time_scale(span: ArchiveSpan) -> float | None:
     return TIME_SCALE_POSTS * (span.last - span.first).days / span.essays
 
 
+def _nearness(first: date | None, second: date | None, scale: float | None) -> float:
+    """1 for posts of the same day, falling off over ``scale`` days; 0 without dates."""
+    if first is None or second is None or scale is None or scale <= 0:
+        return 0.0
+    return math.exp(-abs((first - second).days) / scale)
+
+
 def _add_nearness(candidates: dict[int, _Candidate], published: datetime | None, scale: float | None) -> None:
-    if published is None or scale is None or scale <= 0:
+    if published is None:
         return
     day = published.date()
     for entry in candidates.values():
-        if entry.published is not None:
-            entry.nearness = math.exp(-abs((entry.published - day).days) / scale)
+        entry.nearness = _nearness(day, entry.published, scale)
 
 
 async def _finish(
@@ -446,12 +587,15 @@ async def _finish(
         key=lambda item: (item[1].reference is not None, round(item[1].score, 6), item[0]),
         reverse=True,
     )[:limit]
-    briefs = await store.briefs([eid for eid, _ in ranked], guild_id=guild_id)
+    # The shared neighbours a reason may name: only when there are several, and only posts the server sees.
+    named = {i for _, c in ranked if len(c.shared) >= REASON_SHARED for i in c.shared}
+    briefs = await store.briefs(sorted({eid for eid, _ in ranked} | named), guild_id=guild_id)
     results: list[RelatedPost] = []
     for essay_id, candidate in ranked:
         brief: EssayBrief | None = briefs.get(essay_id)
         if brief is None:
             continue
+        near = [briefs[i].title for i in candidate.shared if i in briefs and i in named][:REASON_NEIGHBOURS]
         results.append(
             RelatedPost(
                 key=brief.key,
@@ -459,14 +603,14 @@ async def _finish(
                 url=brief.url,
                 published=brief.published,
                 score=round(candidate.score, 4),
-                reasons=_reasons(candidate, query, threshold),
+                reasons=_reasons(candidate, query, threshold, near),
                 referenced=candidate.reference is not None,
             )
         )
     return results
 
 
-def _reasons(candidate: _Candidate, query: _Query, threshold: _Thresholds) -> list[str]:
+def _reasons(candidate: _Candidate, query: _Query, threshold: _Thresholds, near: list[str]) -> list[str]:
     reasons: list[str] = []
     if candidate.reference is not None:
         text, section = candidate.reference
@@ -479,6 +623,8 @@ def _reasons(candidate: _Candidate, query: _Query, threshold: _Thresholds) -> li
     if shared and TEXT_WEIGHT * candidate.similarity >= max(threshold.wording, 1e-9):
         named = list(dict.fromkeys(query.terms.forms[t] for t in shared[:REASON_WORDS]))
         reasons.append("both discuss " + _join_names(named))
+    if near:
+        reasons.append("both close to " + _join_names([f"“{_clip(title, 60)}”" for title in near]))
     return reasons
 
 

@@ -24,7 +24,7 @@ PARTS = {
     "bot": ["dependencies"],
     "cogs": ["dependencies"],
     "tests": ["dependencies", "test"],
-    "bench": ["dependencies", "test", "bench"],
+    "bench": ["dependencies", "test", "bench", "embeddings"],
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import related
 from bot.essays.model import Block, Essay
 from bot.essays.terms import HEADING_WEIGHT, TITLE_WEIGHT, essay_terms
 from bot.essays.text import stem
@@ -17,6 +19,7 @@ from bot.related import RelatedPost, related_to_essay, related_to_text
 from bot.store import EssayRow, Store
 
 BLOG = "https://harbour-notes.example/"
+ONE, TWO = 101, 202  # two Discord servers
 
 
 def essay(slug: str, title: str, day: str, labels: tuple[str, ...], *paragraphs: str) -> Essay:
@@ -345,3 +348,126 @@ async def test_every_post_of_an_archive_with_related_posts_gets_five(tmp_path: P
             subject = item.key.removeprefix(BLOG).split("-")[0]
             assert [r.key.removeprefix(BLOG).split("-")[0] for r in results] == [subject] * 5, item.title
             assert all(r.reasons and r.reasons[-1].startswith("both discuss ") for r in results)
+
+
+# Neighbourhoods need an archive many times the length of a list; the subject archive has 30 posts, so
+# these tests keep lists of four (each subject has five other posts), at most a fifth of the archive.
+@pytest.fixture
+def short_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(related, "NEIGHBOURS", 4)
+    monkeypatch.setattr(related, "NEIGHBOUR_SHARE", 0.2)
+
+
+def subject_of(key: str) -> str:
+    return key.removeprefix(BLOG).split("-")[0]
+
+
+async def stored_subjects(store: Store) -> dict[int, str]:
+    return {
+        essay_id: subject_of(brief.key)
+        for essay_id, brief in (await store.briefs(await store.all_essay_ids(), guild_id=None)).items()
+    }
+
+
+@pytest.mark.usefixtures("short_lists")
+async def test_each_post_keeps_its_nearest_posts_and_later_posts_join_earlier_lists(tmp_path: Path) -> None:
+    posts = subject_archive()
+    async with await Store.open(tmp_path / "subjects.sqlite3") as subjects:
+        for item in posts:  # in date order: each subject's first post is stored before the rest of it
+            await store_essay(subjects, item)
+        of = await stored_subjects(subjects)
+        for essay_id, subject in of.items():
+            neighbours = await subjects.neighbours(essay_id)
+            assert len(neighbours) == 4
+            assert {of[n] for n in neighbours} == {subject}
+        # The first post of a subject was stored before any other post of it: its list came from later posts.
+        first = (await row(subjects, posts[0])).id
+        assert all(n > first for n in await subjects.neighbours(first))
+        # Lists made on the first few posts were made again as the archive doubled.
+        assert await subjects.stale_neighbour_lists(archive=len(posts), below=20, limit=100) == []
+
+
+@pytest.mark.usefixtures("short_lists")
+async def test_posts_near_the_same_posts_name_them_as_a_reason(tmp_path: Path) -> None:
+    posts = subject_archive()
+    async with await Store.open(tmp_path / "subjects.sqlite3") as subjects:
+        for item in posts:
+            await store_essay(subjects, item)
+        titles = {item.title: subject_of(item.key) for item in posts}
+        for item in posts:
+            results = await related_to_essay(subjects, await row(subjects, item), guild_id=None, any_time=True)
+            near = [reason for result in results for reason in result.reasons if reason.startswith("both close to ")]
+            assert near, item.title
+            for reason in near:
+                named = re.findall(r"“([^”]*)”", reason)
+                assert named and {titles[name] for name in named} == {subject_of(item.key)}
+                assert item.title not in reason
+
+
+@pytest.mark.usefixtures("short_lists")
+async def test_a_server_is_never_shown_a_neighbour_it_cannot_see(tmp_path: Path) -> None:
+    posts = subject_archive()
+    async with await Store.open(tmp_path / "subjects.sqlite3") as subjects:
+        mine = await subjects.add_feed("https://mine.example/feed", guild_id=ONE)
+        theirs = await subjects.add_feed("https://theirs.example/feed", guild_id=TWO)
+        for number, item in enumerate(posts):
+            feed = mine if number % 2 else theirs
+            outcome = await store_essay(subjects, item, feed_id=feed.id)
+            await subjects.mark_seen(feed.id, item.key, outcome.essay_id)
+        seen = {item.key for number, item in enumerate(posts) if number % 2}
+        titles = {item.title for item in posts if item.key in seen}
+        named: set[str] = set()
+        for item in posts:
+            if item.key not in seen:
+                continue
+            results = await related_to_essay(subjects, await row(subjects, item), guild_id=ONE, any_time=True)
+            assert {r.key for r in results} <= seen - {item.key}
+            near = [reason for r in results for reason in r.reasons if reason.startswith("both close to ")]
+            named.update(name for reason in near for name in re.findall(r"“([^”]*)”", reason))
+        # Shared neighbours are named, and only those the server sees (the other server's posts are near too).
+        assert named and named <= titles
+
+
+async def test_essays_stored_before_neighbourhoods_were_kept_get_them_on_first_use(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    posts = subject_archive()
+    async with await Store.open(path) as old:
+        for item in posts:
+            await store_essay(old, item)
+        # As a database from before migration 0012 looks once migrated: no lists.
+        await old.connection.execute("DELETE FROM related_lists")
+        assert await old.essays_without_neighbours(limit=100)
+    async with await Store.open(path) as reopened:
+        results = await related_to_essay(reopened, await row(reopened, posts[0]), guild_id=None, any_time=True)
+        assert results and all(subject_of(r.key) == subject_of(posts[0].key) for r in results)
+        assert await reopened.essays_without_neighbours(limit=100) == []
+
+
+@pytest.mark.usefixtures("short_lists")
+async def test_a_revised_essay_gets_a_new_list(tmp_path: Path) -> None:
+    posts = subject_archive()
+    async with await Store.open(tmp_path / "subjects.sqlite3") as subjects:
+        for item in posts:
+            await store_essay(subjects, item)
+        of = await stored_subjects(subjects)
+        kite = next(item for item in posts if subject_of(item.key) == "kites")
+        # Rewritten wholly about bread: its list now holds bakery posts.
+        bread = replace(
+            kite, blocks=(Block("paragraph", "The flour, the oven, the loaf, the yeast and the rye dough."),)
+        )
+        await store_essay(subjects, bread)
+        revised = await row(subjects, bread)
+        assert {of[n] for n in await subjects.neighbours(revised.id)} == {"bakeries"}
+
+
+async def test_a_word_used_hundreds_of_times_is_weighed_like_any_frequent_word(tmp_path: Path) -> None:
+    # Stored counts are not capped (300 uses are stored as 300); their weight is, as for any word past 255.
+    chorus = essay("chorus", "The Ferry Chorus", "2024-10-01", (), "Ferry timetable, " * 300)
+    async with await Store.open(tmp_path / "chorus.sqlite3") as chorus_store:
+        for item in (*ARCHIVE, chorus):
+            await store_essay(chorus_store, item)
+        results = await related_to_essay(chorus_store, await row(chorus_store, chorus), guild_id=None)
+        assert set(keys(results)[:2]) <= FERRIES
+        # And as a candidate of another essay's query.
+        results = await related_to_essay(chorus_store, await row(chorus_store, FERRY), guild_id=None, any_time=True)
+        assert chorus.key in keys(results)

@@ -9,6 +9,7 @@ from bot.store.store import (
     EssayRow,
     FeedRow,
     IngestOutcome,
+    NeighbourList,
     RelatedVector,
     Store,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "EssayRow",
     "FeedRow",
     "IngestOutcome",
+    "NeighbourList",
     "RelatedVector",
     "SchemaError",
     "Store",

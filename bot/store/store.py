@@ -237,6 +237,8 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
             "essay_references",
             "essay_labels",
             "related_terms",
+            # A revised essay's neighbour list goes with its terms; it is made again.
+            "related_lists",
             "essay_contexts",
         ):
             await db.execute(f"DELETE FROM {table} WHERE essay_id = ?", (essay_id,))
@@ -963,6 +965,132 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
             written += 1
         return written
 
+    async def essays_without_neighbours(self, *, limit: int) -> list[int]:
+        """Essays with related terms but no neighbour list yet (stored before migration 0012), to fill in."""
+        rows = await self._all(
+            "SELECT essay_id FROM related_terms WHERE essay_id NOT IN (SELECT essay_id FROM related_lists) "
+            "ORDER BY essay_id LIMIT ?",
+            (limit,),
+        )
+        return [int(r["essay_id"]) for r in rows]
+
+    async def neighbour_lists(self, essay_ids: Sequence[int]) -> dict[int, NeighbourList]:
+        """The stored neighbour lists of those of ``essay_ids`` that have one: scale, length and worst score.
+
+        Only the list's summary, which is what deciding whether an essay joins it needs.
+        """
+        found: dict[int, NeighbourList] = {}
+        for start in range(0, len(essay_ids), 500):
+            chunk = list(essay_ids[start : start + 500])
+            rows = await self._all(
+                "SELECT l.essay_id AS id, l.scale, count(n.neighbour_id) AS size, min(n.score) AS worst "
+                "FROM related_lists l LEFT JOIN related_neighbours n ON n.essay_id = l.essay_id "
+                f"WHERE l.essay_id IN ({','.join('?' * len(chunk))}) GROUP BY l.essay_id",
+                chunk,
+            )
+            for row in rows:
+                worst = float(row["worst"]) if row["worst"] is not None else 0.0
+                found[int(row["id"])] = NeighbourList(float(row["scale"]), int(row["size"]), worst)
+        return found
+
+    async def neighbours(self, essay_id: int) -> list[int]:
+        """The essay's stored neighbours, nearest first."""
+        rows = await self._all(
+            "SELECT neighbour_id FROM related_neighbours WHERE essay_id = ? ORDER BY score DESC, neighbour_id",
+            (essay_id,),
+        )
+        return [int(r["neighbour_id"]) for r in rows]
+
+    async def shared_neighbours(self, essay_ids: Sequence[int], neighbour_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Which of ``neighbour_ids`` each of ``essay_ids`` holds in its list (essays holding none are left out)."""
+        if not essay_ids or not neighbour_ids:
+            return {}
+        found: dict[int, list[int]] = {}
+        marks = ",".join("?" * len(neighbour_ids))
+        for start in range(0, len(essay_ids), 500):
+            chunk = list(essay_ids[start : start + 500])
+            rows = await self._all(
+                "SELECT essay_id, group_concat(neighbour_id) AS ids FROM related_neighbours "
+                f"WHERE essay_id IN ({','.join('?' * len(chunk))}) AND neighbour_id IN ({marks}) GROUP BY essay_id",
+                [*chunk, *neighbour_ids],
+            )
+            found.update((int(r["essay_id"]), [int(i) for i in str(r["ids"]).split(",")]) for r in rows)
+        return found
+
+    async def visible_ids(self, essay_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None) -> set[int]:
+        """Those of ``essay_ids`` that the server may see, published before ``before`` if given."""
+        found: set[int] = set()
+        scope_sql, scope_params = visible("id", guild_id)
+        for start in range(0, len(essay_ids), 500):
+            chunk = list(essay_ids[start : start + 500])
+            sql = f"SELECT id FROM essays WHERE id IN ({','.join('?' * len(chunk))}) AND {scope_sql} "
+            params: list[Any] = [*chunk, *scope_params]
+            if before is not None:
+                sql += "AND published < ?"
+                params.append(to_iso(before))
+            found.update(int(r["id"]) for r in await self._all(sql, params))
+        return found
+
+    async def nearest_in_time(self, essay_id: int, *, limit: int) -> list[int]:
+        """Up to ``limit`` essays published just before the essay and as many just after (none if undated)."""
+        if limit < 1:
+            return []
+        day = "(SELECT published FROM essays WHERE id = ?)"
+        rows = await self._all(
+            f"SELECT id FROM (SELECT id FROM essays WHERE published <= {day} AND id != ? "
+            "ORDER BY published DESC LIMIT ?) "
+            f"UNION SELECT id FROM (SELECT id FROM essays WHERE published >= {day} AND id != ? "
+            "ORDER BY published LIMIT ?)",
+            (essay_id, essay_id, limit, essay_id, essay_id, limit),
+        )
+        return [int(r["id"]) for r in rows]
+
+    async def stale_neighbour_lists(self, *, archive: int, below: int, limit: int) -> list[int]:
+        """Essays whose neighbour list was made when the archive held fewer than ``below`` essays and at most
+        half of ``archive``, oldest first."""
+        rows = await self._all(
+            "SELECT essay_id FROM related_lists WHERE archive < ? AND archive * 2 <= ? "
+            "ORDER BY archive, essay_id LIMIT ?",
+            (below, archive, limit),
+        )
+        return [int(r["essay_id"]) for r in rows]
+
+    async def save_neighbours(
+        self,
+        essay_id: int,
+        scale: float,
+        neighbours: dict[int, float],
+        joined: dict[int, float],
+        *,
+        size: int,
+        archive: int,
+    ) -> None:
+        """Replace an essay's neighbour list, and add it to the lists of ``joined`` (essay id -> its score there).
+
+        Each list it joins keeps only its ``size`` best neighbours.
+        """
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO related_lists(essay_id, scale, archive) VALUES (?, ?, ?) "
+                "ON CONFLICT(essay_id) DO UPDATE SET scale = excluded.scale, archive = excluded.archive",
+                (essay_id, scale, archive),
+            )
+            await db.execute("DELETE FROM related_neighbours WHERE essay_id = ?", (essay_id,))
+            await db.executemany(
+                "INSERT INTO related_neighbours(essay_id, neighbour_id, score) VALUES (?, ?, ?)",
+                [(essay_id, other, score) for other, score in neighbours.items()],
+            )
+            await db.executemany(
+                "INSERT INTO related_neighbours(essay_id, neighbour_id, score) VALUES (?, ?, ?) "
+                "ON CONFLICT(essay_id, neighbour_id) DO UPDATE SET score = excluded.score",
+                [(other, essay_id, score) for other, score in joined.items()],
+            )
+            await db.executemany(
+                "DELETE FROM related_neighbours WHERE essay_id = ? AND neighbour_id IN (SELECT neighbour_id "
+                "FROM related_neighbours WHERE essay_id = ? ORDER BY score DESC, neighbour_id LIMIT -1 OFFSET ?)",
+                [(other, other, size) for other in joined],
+            )
+
     async def all_essay_ids(self) -> list[int]:
         return [int(r["id"]) for r in await self._all("SELECT id FROM essays ORDER BY id")]
 
@@ -987,6 +1115,15 @@ class RelatedVector:
     counts: dict[str, int]
     norm: float
     published: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class NeighbourList:
+    """The summary of an essay's neighbour list: its similarity scale, its length and its worst score."""
+
+    scale: float
+    size: int
+    worst: float
 
 
 @dataclass(frozen=True, slots=True)

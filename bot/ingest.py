@@ -21,6 +21,7 @@ from functools import partial
 from bot.essays.analysis import analyse
 from bot.essays.model import Analysis, Essay
 from bot.intake import resolve_against_archive, resolve_waiting_references
+from bot.related import add_to_neighbourhoods
 from bot.store import IngestOutcome, Store
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,9 @@ async def ingest_essays(
                 outcomes[index] = outcome
                 if outcome.status == "new":
                     await resolve_waiting_references(store, outcome.essay_id)
+                if outcome.status != "unchanged":
+                    # As bot.intake.store_essay does: its place among its nearest posts (related ranking).
+                    await add_to_neighbourhoods(store, outcome.essay_id)
                 logger.debug("ingested %s: %s", essay.key, outcome.status)
             done += len(batch)
             if progress is not None:

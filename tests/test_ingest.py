@@ -36,6 +36,8 @@ async def test_a_pooled_ingest_stores_what_storing_one_by_one_stores(tmp_path: P
             assert mine is not None and theirs is not None
             assert await pooled.load_analysis(mine.id) == await single.load_analysis(theirs.id)
             assert (await pooled.load_analysis(mine.id)).figures == analyse(essay, max_sections=10).figures
+        # Every essay has its place among its nearest posts, as one by one (no first-query catch-up left).
+        assert await pooled.essays_without_neighbours(limit=10) == []
         again = await ingest_essays(pooled, batch, max_sections=10, workers=2)
         assert {o.status for o in again} == {"unchanged"}
 

@@ -40,6 +40,7 @@ from bot.publishing.plan import (
     EMBED_COLOUR,
     NO_MENTIONS,
     Destination,
+    Request,
     StepResult,
     anchor_content,
     card_embed,
@@ -507,15 +508,7 @@ def _resolve(value: int, results: Mapping[int, StepResult], field: Literal["mess
     return int(found)
 
 
-@dataclass(frozen=True, slots=True)
-class CorrectionRequest:
-    method: Literal["POST", "PATCH", "DELETE"]
-    path: str
-    channel_id: int
-    json: dict[str, Any] | None
-
-
-def build_correction_request(step: CorrectionStep, results: Mapping[int, StepResult]) -> CorrectionRequest:
+def build_correction_request(step: CorrectionStep, results: Mapping[int, StepResult]) -> Request:
     """The step's REST request, with the ids earlier steps produced filled in."""
     channel = _resolve(step.channel, results, "thread_id")
     body = fill_links(step.payload, results) if step.payload is not None else None
@@ -530,7 +523,7 @@ def build_correction_request(step: CorrectionStep, results: Mapping[int, StepRes
         path = f"/channels/{channel}/messages"
     else:
         path = f"/channels/{channel}/messages/{message}"
-    return CorrectionRequest(step.method, path, channel, body)
+    return Request(step.method, path, channel, body, message)
 
 
 def fill_links(payload: Mapping[str, Any], results: Mapping[int, StepResult]) -> dict[str, Any]:
@@ -552,9 +545,7 @@ def fill_links(payload: Mapping[str, Any], results: Mapping[int, StepResult]) ->
     return filled
 
 
-def result_of(
-    step: CorrectionStep, request: CorrectionRequest, data: Any, results: Mapping[int, StepResult]
-) -> StepResult:
+def result_of(step: CorrectionStep, request: Request, data: Any, results: Mapping[int, StepResult]) -> StepResult:
     """What a successful response means for later steps."""
     body = data if isinstance(data, Mapping) else {}
     raw_id = body.get("id")

@@ -150,6 +150,7 @@ class Request:
     path: str
     channel_id: int
     json: dict[str, Any] | None
+    message_id: int | None = None  # the message it acts on (a crosspost, a thread from it, an edit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -590,23 +591,18 @@ def build_request(
     """The method, path and body of the step's REST request."""
     channel = target(step, destination, results)
     body: dict[str, Any] | None = render_step(step, essay, analysis, destination, results)
-    method: Method = "POST"
     if step.action in ("card", "anchor", "thread_text", "forum_text"):
-        path = f"/channels/{channel}/messages"
-    elif step.action == "crosspost":
-        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}/crosspost"
-        body = None
-    elif step.action == "thread":
-        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}/threads"
-    elif step.action == "forum_post":
-        path = f"/channels/{channel}/threads"
-    elif step.action == "card_links":
-        method = "PATCH"
-        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}"
-    else:  # forum_links: the starter message of a forum post
-        method = "PATCH"
-        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}"
-    return Request(method, path, channel, body)
+        return Request("POST", f"/channels/{channel}/messages", channel, body)
+    if step.action == "forum_post":
+        return Request("POST", f"/channels/{channel}/threads", channel, body)
+    # The others act on an earlier step's message: crosspost it, start a thread from it, edit it
+    # (card_links: the card; forum_links: a forum post's starter message).
+    message = _result(results, _ref(step), "message_id")
+    if step.action == "crosspost":
+        return Request("POST", f"/channels/{channel}/messages/{message}/crosspost", channel, None, message)
+    if step.action == "thread":
+        return Request("POST", f"/channels/{channel}/messages/{message}/threads", channel, body, message)
+    return Request("PATCH", f"/channels/{channel}/messages/{message}", channel, body, message)
 
 
 # --- preview --------------------------------------------------------------------------------

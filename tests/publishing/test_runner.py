@@ -414,7 +414,7 @@ async def test_a_revision_is_corrected_in_place(world: World) -> None:
     assert await world.run(stale=True) == []
 
 
-CORRECTION_STEPS = 7  # the added section (anchor, thread, text), the changed text, its notice, the card twice
+CORRECTION_STEPS = 7  # the added section's anchor, thread, text; the changed one's text, anchor, notice; the card
 CORRECTION_CRASHES = [(k, phase) for k in range(1, CORRECTION_STEPS + 1) for phase in PHASES]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bot import moderation
+from bot import operations
 from bot.activity import activity_json, activity_lines, essay_activity
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserError
@@ -154,7 +154,7 @@ def _destinations_parser(commands: Any) -> None:
     add.add_argument("--guild", type=_positive_id, required=True, metavar="ID", help="the server's id")
     add.add_argument("--channel", type=_positive_id, required=True, metavar="ID", help="the channel's id")
     add.add_argument(
-        "--kind", required=True, choices=moderation.DESTINATION_KINDS, help="the channel's type (not verified)"
+        "--kind", required=True, choices=operations.DESTINATION_KINDS, help="the channel's type (not verified)"
     )
     add.add_argument(
         "--archive",
@@ -223,7 +223,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "destinations":
             return await _destinations(store, args)
         if args.command == "backup":
-            written = await moderation.backup_database(store, args.path, force=args.force)
+            written = await operations.backup_database(store, args.path, force=args.force)
             print(f"backed up {db_path} to {written} (integrity check ok)")
             return 0
         if args.command == "ingest":
@@ -406,55 +406,55 @@ async def _activity(store: Store, args: argparse.Namespace) -> int:
 async def _feeds(store: Store, args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "add":
         async with Fetcher(fetch_policy(settings)) as fetcher:
-            added = await moderation.add_feed(store, fetcher, args.url, guild_id=args.guild, check=not args.no_check)
+            added = await operations.add_feed(store, fetcher, args.url, guild_id=args.guild, check=not args.no_check)
         found = f", {added.check.entries} entries in the feed" if added.check else " (not checked)"
         already = "already followed" if added.already_followed else "following"
-        print(f"{already}: #{added.feed.id} {moderation.feed_name(added.feed)}{found}")
+        print(f"{already}: #{added.feed.id} {operations.feed_name(added.feed)}{found}")
         return 0
     if args.action == "remove":
-        removed = await moderation.remove_feed(store, args.feed, guild_id=args.guild)
+        removed = await operations.remove_feed(store, args.feed, guild_id=args.guild)
         where = f"server {args.guild} no longer follows" if args.guild else "deleted"
-        print(f"{where}: #{removed.id} {moderation.feed_name(removed)}")
+        print(f"{where}: #{removed.id} {operations.feed_name(removed)}")
         return 0
     if args.action in ("pause", "resume"):
-        changed = await moderation.set_feed_paused(store, args.feed, args.action == "pause", guild_id=args.guild)
-        print(f"{'paused' if changed.paused else 'resumed'}: #{changed.id} {moderation.feed_name(changed)}")
+        changed = await operations.set_feed_paused(store, args.feed, args.action == "pause", guild_id=args.guild)
+        print(f"{'paused' if changed.paused else 'resumed'}: #{changed.id} {operations.feed_name(changed)}")
         return 0
     feeds = await store.list_feeds(guild_id=args.guild)
     if args.json:
-        print(json.dumps({"feeds": [moderation.feed_json(f) for f in feeds]}, ensure_ascii=False, indent=2))
+        print(json.dumps({"feeds": [operations.feed_json(f) for f in feeds]}, ensure_ascii=False, indent=2))
     elif not feeds:
         print("No feeds.")
     else:
         for feed in feeds:
-            print(moderation.describe_feed(feed))
+            print(operations.describe_feed(feed))
     return 0
 
 
 async def _destinations(store: Store, args: argparse.Namespace) -> int:
     if args.action == "add":
-        options = moderation.DestinationOptions(
+        options = operations.DestinationOptions(
             guild_id=args.guild,
             channel_id=args.channel,
             kind=args.kind,
             archive_minutes=args.archive,
             slowmode=args.slowmode,
-            forum_tags=moderation.parse_ids(args.tags, "tag"),
+            forum_tags=operations.parse_ids(args.tags, "tag"),
             role_id=args.role,
             feed=args.feed,
         )
-        row = await moderation.set_destination(store, options)
+        row = await operations.set_destination(store, options)
         feeds = {f.id: f for f in await store.list_feeds()}
-        print(moderation.describe_destination(row, channel=f"channel {row.channel_id}", feeds=feeds))
+        print(operations.describe_destination(row, channel=f"channel {row.channel_id}", feeds=feeds))
         return 0
     if args.action == "remove":
-        await moderation.remove_destination(store, args.guild, args.channel)
+        await operations.remove_destination(store, args.guild, args.channel)
         print(f"removed: channel {args.channel} of server {args.guild}")
         return 0
     found = await store.list_destinations(guild_id=args.guild)
     if args.json:
         print(
-            json.dumps({"destinations": [moderation.destination_json(d) for d in found]}, ensure_ascii=False, indent=2)
+            json.dumps({"destinations": [operations.destination_json(d) for d in found]}, ensure_ascii=False, indent=2)
         )
     elif not found:
         print("No destinations.")
@@ -463,7 +463,7 @@ async def _destinations(store: Store, args: argparse.Namespace) -> int:
         for row in found:
             print(
                 f"server {row.guild_id} "
-                + moderation.describe_destination(row, channel=f"channel {row.channel_id}", feeds=feeds)
+                + operations.describe_destination(row, channel=f"channel {row.channel_id}", feeds=feeds)
             )
     return 0
 

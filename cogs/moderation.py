@@ -1,6 +1,6 @@
 """``/marginalia``: the moderators' commands (feeds, destinations, mod-log, digest, post, preview, status).
 
-Thin: each command reads its options, calls ``bot.moderation`` (the same code the
+Thin: each command reads its options, calls ``bot.operations`` (the same code the
 command line uses), and answers ephemerally. Failures are raised as ``UserError``
 and answered by the one handler in ``bot.client``.
 """
@@ -16,11 +16,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import digest as digests
-from bot import moderation
+from bot import operations
 from bot.client import NO_MENTIONS, Marginalia, send_ephemeral
 from bot.errors import NotAllowedError, UserError
 from bot.lookup import essay_choices
-from bot.moderation import DestinationOptions
+from bot.operations import DestinationOptions
 from bot.poller import PollSettings
 from bot.publishing.render import escape_markdown
 from bot.store import EssayRow, FeedRow
@@ -28,7 +28,7 @@ from bot.store import EssayRow, FeedRow
 logger = logging.getLogger(__name__)
 
 ARCHIVE_CHOICES = [
-    app_commands.Choice(name=label, value=minutes) for minutes, label in moderation.ARCHIVE_LABELS.items()
+    app_commands.Choice(name=label, value=minutes) for minutes, label in operations.ARCHIVE_LABELS.items()
 ]
 DESTINATION_CHANNEL_TYPES = [discord.ChannelType.text, discord.ChannelType.news, discord.ChannelType.forum]
 DIGEST_CHOICES = [app_commands.Choice(name="weekly", value="weekly"), app_commands.Choice(name="off", value="off")]
@@ -67,7 +67,7 @@ def same_server(
 
 def shown_name(feed: FeedRow) -> str:
     """A feed's name (from the feed itself) as Discord shows it: literally."""
-    return escape_markdown(moderation.feed_name(feed)[:200])
+    return escape_markdown(operations.feed_name(feed)[:200])
 
 
 def shown_title(row: EssayRow, limit: int = 200) -> str:
@@ -183,7 +183,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         wanted = current.casefold()
         choices: list[app_commands.Choice[str]] = []
         for feed in await self.bot.store.list_feeds(guild_id=interaction.guild_id):
-            name = f"#{feed.id} {moderation.feed_name(feed)}"
+            name = f"#{feed.id} {operations.feed_name(feed)}"
             if wanted in name.casefold() or wanted in feed.url.casefold():
                 choices.append(app_commands.Choice(name=name[:100], value=str(feed.id)))
         return choices[:AUTOCOMPLETE_LIMIT]
@@ -210,8 +210,8 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         guild_id = guild_id_of(interaction)
         await defer(interaction)
         count = self.bot.settings.first_poll_posts
-        added = await moderation.add_feed(self.bot.store, self.bot.fetcher, url, guild_id=guild_id, first_posts=count)
-        name = escape_markdown(moderation.feed_name(added.feed))
+        added = await operations.add_feed(self.bot.store, self.bot.fetcher, url, guild_id=guild_id, first_posts=count)
+        name = escape_markdown(operations.feed_name(added.feed))
         if added.already_followed:
             await reply(interaction, f"This server already follows **{name}** (#{added.feed.id}).")
             return
@@ -219,7 +219,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         if added.first_posts is not None and added.first_posts.queued:
             self.bot.publications_queued.set()
         entries = added.check.entries if added.check else 0
-        next_step = moderation.feed_next_step(
+        next_step = operations.feed_next_step(
             added.first_posts, count=count, channel=channel_mention, shown=escape_markdown
         )
         await reply(
@@ -237,7 +237,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         feed: str
             The feed's id or address
         """
-        removed = await moderation.remove_feed(self.bot.store, feed, guild_id=guild_id_of(interaction))
+        removed = await operations.remove_feed(self.bot.store, feed, guild_id=guild_id_of(interaction))
         await reply(interaction, f"This server no longer follows **{shown_name(removed)}**.")
 
     @feeds.command(name="list")
@@ -247,8 +247,8 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         if not found:
             await reply(interaction, "This server follows no feed yet: add one with `/marginalia feeds add`.")
             return
-        lines = [moderation.describe_feed(feed, relative, shown=escape_markdown) for feed in found]
-        await reply(interaction, moderation.fit_lines(lines))
+        lines = [operations.describe_feed(feed, relative, shown=escape_markdown) for feed in found]
+        await reply(interaction, operations.fit_lines(lines))
 
     @feeds.command(name="pause")
     @app_commands.autocomplete(feed=feed_autocomplete)
@@ -260,7 +260,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         feed: str
             The feed's id or address
         """
-        paused = await moderation.set_feed_paused(self.bot.store, feed, True, guild_id=guild_id_of(interaction))
+        paused = await operations.set_feed_paused(self.bot.store, feed, True, guild_id=guild_id_of(interaction))
         await reply(
             interaction,
             f"Paused **{shown_name(paused)}** in this server: no new essay of it is posted here until resumed.",
@@ -276,7 +276,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         feed: str
             The feed's id or address
         """
-        resumed = await moderation.set_feed_paused(self.bot.store, feed, False, guild_id=guild_id_of(interaction))
+        resumed = await operations.set_feed_paused(self.bot.store, feed, False, guild_id=guild_id_of(interaction))
         await reply(interaction, f"Resumed **{shown_name(resumed)}**.")
 
     # --- destinations ---------------------------------------------------------------------
@@ -313,7 +313,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         """
         guild_id = guild_id_of(interaction)
         same_server(interaction, channel)
-        kind = moderation.destination_kind(channel.type.value)
+        kind = operations.destination_kind(channel.type.value)
         resolved = channel.resolve()
         if resolved is None or interaction.guild is None:
             raise UserError("I cannot see that channel; give the bot the View Channel permission there.")
@@ -321,7 +321,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         if tags:
             if not isinstance(resolved, discord.ForumChannel):
                 raise UserError("Tags only apply to forum channels; leave the tags option out here.")
-            tag_ids = moderation.match_forum_tags(tags, [(t.id, t.name) for t in resolved.available_tags])
+            tag_ids = operations.match_forum_tags(tags, [(t.id, t.name) for t in resolved.available_tags])
         if role is not None and role.is_default():
             raise UserError("The bot never mentions @everyone; choose a role members can opt into, or none.")
         options = DestinationOptions(
@@ -334,19 +334,19 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             role_id=role.id if role else None,
             feed=feed,
         )
-        destination = await moderation.set_destination(self.bot.store, options)
+        destination = await operations.set_destination(self.bot.store, options)
         permissions = resolved.permissions_for(interaction.guild.me)
-        granted = {name: bool(getattr(permissions, name)) for name in moderation.needed_permissions(kind)}
-        missing = moderation.missing_permissions(kind, granted)
+        granted = {name: bool(getattr(permissions, name)) for name in operations.needed_permissions(kind)}
+        missing = operations.missing_permissions(kind, granted)
         feeds = {f.id: f for f in await self.bot.store.list_feeds(guild_id=guild_id)}
-        text = "Essays will be posted here: " + moderation.describe_destination(
+        text = "Essays will be posted here: " + operations.describe_destination(
             destination,
             channel=channel.mention,
             feeds=feeds,
             role=role.mention if role else None,
             shown=escape_markdown,
         )
-        next_step, queued = await moderation.destination_next_step(
+        next_step, queued = await operations.destination_next_step(
             self.bot.store,
             guild_id,
             count=self.bot.settings.first_poll_posts,
@@ -374,7 +374,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         """
         guild_id = guild_id_of(interaction)
         same_server(interaction, channel)
-        await moderation.remove_destination(self.bot.store, guild_id, channel.id)
+        await operations.remove_destination(self.bot.store, guild_id, channel.id)
         await reply(interaction, f"Essays are no longer posted in {channel.mention}.")
 
     @destinations.command(name="list")
@@ -387,7 +387,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             return
         feeds = {f.id: f for f in await self.bot.store.list_feeds(guild_id=guild_id)}
         lines = [
-            moderation.describe_destination(
+            operations.describe_destination(
                 d,
                 channel=channel_mention(d.channel_id),
                 feeds=feeds,
@@ -396,7 +396,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             )
             for d in found
         ]
-        await reply(interaction, moderation.fit_lines(lines))
+        await reply(interaction, operations.fit_lines(lines))
 
     @destinations.command(name="resume")
     async def destinations_resume(self, interaction: discord.Interaction[Any], channel: ChannelOption) -> None:
@@ -409,7 +409,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         """
         guild_id = guild_id_of(interaction)
         same_server(interaction, channel)
-        before = await moderation.resume_destination(self.bot.store, guild_id, channel.id)
+        before = await operations.resume_destination(self.bot.store, guild_id, channel.id)
         self.bot.publications_queued.set()
         if before.stopped_reason:
             await reply(interaction, f"Resumed {channel.mention}; its waiting posts go out now.")
@@ -430,7 +430,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         guild_id = guild_id_of(interaction)
         if channel.guild.id != guild_id:
             raise UserError("Choose a channel of this server.")
-        await moderation.set_modlog(self.bot.store, guild_id, channel.id)
+        await operations.set_modlog(self.bot.store, guild_id, channel.id)
         text = f"The bot reports problems in {channel.mention}."
         if interaction.guild is not None:
             permissions = channel.permissions_for(interaction.guild.me)
@@ -502,7 +502,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         """
         guild_id = guild_id_of(interaction)
         await defer(interaction)
-        outcome = await moderation.post_essay(
+        outcome = await operations.post_essay(
             self.bot.store,
             self.bot.fetcher,
             essay,
@@ -533,7 +533,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         """
         guild_id = guild_id_of(interaction)
         await defer(interaction)
-        outcome = await moderation.backfill_feed(
+        outcome = await operations.backfill_feed(
             self.bot.store,
             self.bot.fetcher,
             feed,
@@ -570,7 +570,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         guild_id = guild_id_of(interaction)
         if channel is not None:
             same_server(interaction, channel)
-        row = await moderation.find_stored_essay(self.bot.store, essay, guild_id=guild_id)
+        row = await operations.find_stored_essay(self.bot.store, essay, guild_id=guild_id)
         if row is None:
             raise UserError("No stored essay matches that; post it first with `/marginalia post`.")
         view = ConfirmRepost(self, interaction.user.id, guild_id, row.essay.key, channel.id if channel else None)
@@ -600,7 +600,7 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         if channel is not None:
             same_server(interaction, channel)
         await defer(interaction)
-        report = await moderation.preview_essay(
+        report = await operations.preview_essay(
             self.bot.store,
             self.bot.fetcher,
             essay,
@@ -608,17 +608,17 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             channel_id=channel.id if channel else None,
             max_sections=self.bot.settings.max_sections,
         )
-        text = moderation.format_preview(report, channel=channel_mention(report.destination.channel_id))
+        text = operations.format_preview(report, channel=channel_mention(report.destination.channel_id))
         embeds = [discord.Embed.from_dict(report.card)] if report.card else []
         await reply(interaction, text, embeds=embeds)
 
     @app_commands.command(name="status")
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         """The queue, the feeds' last polls and errors, and stopped destinations."""
-        report = await moderation.guild_status(self.bot.store, guild_id_of(interaction))
+        report = await operations.guild_status(self.bot.store, guild_id_of(interaction))
         await reply(
             interaction,
-            moderation.format_status(report, channel=channel_mention, when=relative, shown=escape_markdown),
+            operations.format_status(report, channel=channel_mention, when=relative, shown=escape_markdown),
         )
 
 
@@ -639,7 +639,7 @@ class ConfirmRepost(discord.ui.View):
     @discord.ui.button(label="Post again", style=discord.ButtonStyle.danger, custom_id="marginalia:repost:confirm")
     async def confirm(self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConfirmRepost]) -> None:
         self.stop()
-        outcome = await moderation.repost_essay(
+        outcome = await operations.repost_essay(
             self.cog.bot.store, self.essay_key, guild_id=self.guild_id, channel_id=self.channel_id
         )
         self.cog.bot.publications_queued.set()

@@ -37,14 +37,13 @@ from bot.publishing.matching import Part, Revision, lay_out, same_words, words_o
 from bot.publishing.notices import removed_notice, revised_notice
 from bot.publishing.plan import (
     ANCHOR_TITLE_LIMIT,
-    EMBED_COLOUR,
     NO_MENTIONS,
     Destination,
     Request,
     StepResult,
     anchor_content,
     card_embed,
-    essay_title,
+    embed_header,
     forum_embed,
     forum_post_name,
     forum_post_payload,
@@ -60,7 +59,6 @@ from bot.publishing.render import (
     discord_length,
     escape_markdown,
     payload_violations,
-    safe_url,
     section_messages,
     shorten,
 )
@@ -161,11 +159,7 @@ def removed_anchor(slot: int, title: str) -> str:
 
 def removed_embed(essay: Essay) -> dict[str, Any]:
     """The embed of a forum post whose section the author removed."""
-    embed: dict[str, Any] = {"title": essay_title(essay)}
-    url = safe_url(essay.url)
-    if url:
-        embed["url"] = url
-    embed["color"] = EMBED_COLOUR
+    embed = embed_header(essay, dated=False, credited=False)
     embed["description"] = "The author took this section out of the essay after it was posted."
     return embed
 

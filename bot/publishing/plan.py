@@ -306,6 +306,22 @@ def essay_title(essay: Essay) -> str:
     return shorten(plain(essay.title) or "Untitled essay", EMBED_TITLE_LIMIT)
 
 
+def embed_header(essay: Essay, *, dated: bool, credited: bool = True) -> dict[str, Any]:
+    """What every embed of an essay starts with: its title linked to it, (its author, its date,) the colour."""
+    embed: dict[str, Any] = {"title": essay_title(essay)}
+    url = safe_url(essay.url)
+    if url:
+        embed["url"] = url
+    author = _author(essay) if credited else None
+    if author:
+        embed["author"] = author
+    timestamp = _timestamp(essay.published) if dated else None
+    if timestamp:
+        embed["timestamp"] = timestamp
+    embed["color"] = EMBED_COLOUR
+    return embed
+
+
 def card_embed(
     essay: Essay,
     analysis: Analysis,
@@ -317,17 +333,7 @@ def card_embed(
     Without ``anchor_links`` the contents list plain section titles; with them, links to the anchors.
     ``unplaced`` are sections added after posting that have no thread (see ``_contents_lines``).
     """
-    embed: dict[str, Any] = {"title": essay_title(essay)}
-    url = safe_url(essay.url)
-    if url:
-        embed["url"] = url
-    author = _author(essay)
-    if author:
-        embed["author"] = author
-    timestamp = _timestamp(essay.published)
-    if timestamp:
-        embed["timestamp"] = timestamp
-    embed["color"] = EMBED_COLOUR
+    embed = embed_header(essay, dated=True)
 
     summary = essay_summary(essay)
     description = summary
@@ -410,14 +416,7 @@ def forum_embed(
     unplaced: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The small embed of a forum post: the essay, which part this is, and (once known) the other parts."""
-    embed: dict[str, Any] = {"title": essay_title(essay)}
-    url = safe_url(essay.url)
-    if url:
-        embed["url"] = url
-    author = _author(essay)
-    if author:
-        embed["author"] = author
-    embed["color"] = EMBED_COLOUR
+    embed = embed_header(essay, dated=False)
     position = analysis.sections.index(section) + 1
     description = f"Section {position} of {len(analysis.sections)} of the essay."
     if post_links is not None and len(analysis.sections) > 1:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import NotFoundError, UserError
+from bot.json_records import record
 from bot.operations.common import Shown, as_is
 from bot.operations.feeds import feed_name, resolve_feed
 from bot.publishing.plan import ARCHIVE_MINUTES, MAX_FORUM_TAGS, MAX_SLOWMODE
@@ -200,15 +201,16 @@ def describe_destination(
 
 
 def destination_json(destination: DestinationRow) -> dict[str, Any]:
-    return {
-        "id": destination.id,
-        "guild_id": destination.guild_id,
-        "channel_id": destination.channel_id,
-        "kind": destination.kind,
-        "feed_id": destination.feed_id,
-        "archive_minutes": destination.archive_minutes,
-        "slowmode": destination.slowmode,
-        "forum_tags": list(destination.forum_tags),
-        "mention_role_id": destination.mention_role_id,
-        "stopped_reason": destination.stopped_reason,
-    }
+    return record(
+        destination,
+        "id",
+        "guild_id",
+        "channel_id",
+        "kind",
+        "feed_id",
+        "archive_minutes",
+        "slowmode",
+        "forum_tags",
+        "mention_role_id",
+        "stopped_reason",
+    )

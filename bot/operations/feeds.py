@@ -11,6 +11,7 @@ from bot.errors import NotFoundError, UserError
 from bot.essays.sources import SourceError
 from bot.fetch import Fetcher, FetchError, normalise_url
 from bot.intake import is_url, parse_fetched_feed
+from bot.json_records import record
 from bot.operations.common import Shown, TimeFormat, as_is, iso_time
 from bot.poller import FirstPosts, queue_first_posts
 from bot.store import FeedRow, Store
@@ -204,15 +205,16 @@ def describe_feed(feed: FeedRow, when: TimeFormat = iso_time, shown: Shown = as_
 
 
 def feed_json(feed: FeedRow) -> dict[str, Any]:
-    return {
-        "id": feed.id,
-        "url": feed.url,
-        "title": feed.title,
-        "paused": feed.paused,
-        "added_at": feed.added_at.isoformat(),
-        "last_polled_at": feed.last_polled_at.isoformat() if feed.last_polled_at else None,
-        "last_ok_at": feed.last_ok_at.isoformat() if feed.last_ok_at else None,
-        "last_result": feed.last_result,
-        "last_error": feed.last_error,
-        "consecutive_failures": feed.consecutive_failures,
-    }
+    return record(
+        feed,
+        "id",
+        "url",
+        "title",
+        "paused",
+        "added_at",
+        "last_polled_at",
+        "last_ok_at",
+        "last_result",
+        "last_error",
+        "consecutive_failures",
+    )

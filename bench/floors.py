@@ -1,0 +1,74 @@
+"""The floor of each command: the bare index query for the same input, timed on the same database.
+
+A command's server-side time is compared with what SQLite alone needs to find its candidates: the
+FTS5 match of its search words (ranked, first 50), or the plain index read its options ask for.
+Everything a command adds to that (scope, joins, links to threads, the reply's pages, discord.py
+and the interaction round trip) is what the ratio measures. Timed through Python's sqlite3 in this
+process, each query run twice and the second (warm) run kept, as the bot's cache is warm too.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Mapping
+
+from bot.store.lookup import fts_query
+
+CANDIDATES = 50
+
+
+def floor_query(label: str, options: Mapping[str, str]) -> tuple[str, tuple[object, ...]] | None:
+    """The bare query for one invocation (None for /activity, whose floor is the chart, not an index)."""
+    search = options.get("search")
+    match = fts_query(search) if search else None
+    if label == "quote":
+        if match:
+            return f"SELECT rowid FROM quote_fts WHERE quote_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}", (match,)
+        if "speaker" in options:
+            return (
+                "SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker = ? COLLATE NOCASE LIMIT 60",
+                (options["speaker"],),
+            )
+        if "essay" in options:
+            return "SELECT q.id FROM quotes q JOIN essays e ON e.id = q.essay_id WHERE e.key = ?", (options["essay"],)
+        return "SELECT id FROM quotes WHERE id >= (SELECT max(id) / 2 FROM quotes) LIMIT 60", ()
+    if label == "figures":
+        if match:
+            return f"SELECT rowid FROM figure_fts WHERE figure_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}", (match,)
+        if "essay" in options:
+            return "SELECT f.id FROM figures f JOIN essays e ON e.id = f.essay_id WHERE e.key = ?", (options["essay"],)
+        return f"SELECT id FROM figures ORDER BY id DESC LIMIT {CANDIDATES}", ()
+    if label == "related":
+        if match:
+            return f"SELECT rowid FROM essay_fts WHERE essay_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}", (match,)
+        # The essay's title as one phrase: the essay chosen, else the newest (what /related uses then).
+        key = options.get("essay", "")
+        return (
+            "SELECT rowid FROM essay_fts WHERE essay_fts MATCH (SELECT '\"' || replace(title, '\"', '') || '\"' "
+            "FROM essays WHERE key = ? OR ? = '' ORDER BY key = ? DESC, published DESC LIMIT 1) "
+            f"ORDER BY rank LIMIT {CANDIDATES}",
+            (key, key, key),
+        )
+    if label == "autocomplete essay":
+        typed = options.get("essay", "")
+        return "SELECT id FROM essays WHERE title LIKE ? LIMIT 25", (f"%{typed}%",)
+    if label == "autocomplete speaker":
+        typed = options.get("speaker", "")
+        return "SELECT speaker FROM quote_speakers WHERE speaker LIKE ? LIMIT 25", (f"%{typed}%",)
+    return None
+
+
+def time_floor(connection: sqlite3.Connection, label: str, options: Mapping[str, str]) -> float | None:
+    """Milliseconds of the warm bare query for one invocation, or None when it has none."""
+    query = floor_query(label, options)
+    if query is None:
+        return None
+    sql, params = query
+    try:
+        connection.execute(sql, params).fetchall()
+        started = time.perf_counter()
+        connection.execute(sql, params).fetchall()
+    except sqlite3.OperationalError:
+        return None  # e.g. a title that is no valid FTS5 phrase: no floor for that one
+    return (time.perf_counter() - started) * 1000

@@ -209,14 +209,15 @@ async def test_resume_clears_a_stop(store: Store) -> None:
     assert after is not None and after.stopped_reason is None
 
 
-def test_destination_kind_follows_the_channel_type() -> None:
-    assert operations.destination_kind(0) == "text"
-    assert operations.destination_kind(5) == "announcement"
-    assert operations.destination_kind(15) == "forum"
-    with pytest.raises(UserError, match="voice channel"):
-        operations.destination_kind(2)
-    with pytest.raises(UserError, match="thread"):
-        operations.destination_kind(11)
+@pytest.mark.parametrize(("channel_type", "kind"), [(0, "text"), (5, "announcement"), (15, "forum")])
+def test_destination_kind_follows_the_channel_type(channel_type: int, kind: str) -> None:
+    assert operations.destination_kind(channel_type) == kind
+
+
+@pytest.mark.parametrize(("channel_type", "named"), [(2, "voice channel"), (11, "thread")])
+def test_a_channel_no_essay_can_be_posted_in_is_named(channel_type: int, named: str) -> None:
+    with pytest.raises(UserError, match=named):
+        operations.destination_kind(channel_type)
 
 
 def test_missing_permissions_per_layout() -> None:

@@ -33,6 +33,12 @@ async def answer(call: Awaitable[Any]) -> Any:
         raise TransportError(0, 0, None, str(exc) or type(exc).__name__) from exc
 
 
+def _route(method: str, path: str, channel_id: int) -> Route:
+    # The path with its ids in place, as the publisher has always sent it (discord.py keys its
+    # rate-limit buckets by it); discord.py still waits out Discord's 429s.
+    return Route(method, path, channel_id=channel_id)
+
+
 def _json(data: Any) -> Json:
     # Discord answers a change with the object it made or changed (a 204 carries nothing).
     return dict(data) if isinstance(data, Mapping) else {}
@@ -63,31 +69,28 @@ class DiscordTransport:
         return await answer(self.bot.http.request(route, json=dict(body), timeout=self.timeout))
 
     async def create_message(self, channel_id: int, body: Mapping[str, Any]) -> Json:
-        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
-        return _json(await self._send(route, body))
+        return _json(await self._send(_route("POST", f"/channels/{channel_id}/messages", channel_id), body))
 
     async def edit_message(self, channel_id: int, message_id: int, body: Mapping[str, Any]) -> Json:
-        path = "/channels/{channel_id}/messages/{message_id}"
-        return _json(await self._send(Route("PATCH", path, channel_id=channel_id, message_id=message_id), body))
+        path = f"/channels/{channel_id}/messages/{message_id}"
+        return _json(await self._send(_route("PATCH", path, channel_id), body))
 
     async def delete_message(self, channel_id: int, message_id: int) -> None:
-        path = "/channels/{channel_id}/messages/{message_id}"
-        await self._send(Route("DELETE", path, channel_id=channel_id, message_id=message_id))
+        await self._send(_route("DELETE", f"/channels/{channel_id}/messages/{message_id}", channel_id))
 
     async def crosspost(self, channel_id: int, message_id: int) -> Json:
-        path = "/channels/{channel_id}/messages/{message_id}/crosspost"
-        return _json(await self._send(Route("POST", path, channel_id=channel_id, message_id=message_id)))
+        path = f"/channels/{channel_id}/messages/{message_id}/crosspost"
+        return _json(await self._send(_route("POST", path, channel_id)))
 
     async def create_thread(self, channel_id: int, body: Mapping[str, Any], *, message_id: int | None = None) -> Json:
         if message_id is None:
-            route = Route("POST", "/channels/{channel_id}/threads", channel_id=channel_id)
+            path = f"/channels/{channel_id}/threads"
         else:
-            path = "/channels/{channel_id}/messages/{message_id}/threads"
-            route = Route("POST", path, channel_id=channel_id, message_id=message_id)
-        return _json(await self._send(route, body))
+            path = f"/channels/{channel_id}/messages/{message_id}/threads"
+        return _json(await self._send(_route("POST", path, channel_id), body))
 
     async def edit_thread(self, thread_id: int, body: Mapping[str, Any]) -> Json:
-        return _json(await self._send(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), body))
+        return _json(await self._send(_route("PATCH", f"/channels/{thread_id}", thread_id), body))
 
     async def delete_thread(self, thread_id: int, *, reason: str) -> None:
         await answer(self.bot.http.delete_channel(thread_id, reason=reason))

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import UserError
+from bot.json_records import record
 from bot.lookup import clip, one_line, resolve_essay, safe_url
 from bot.publishing.render import escape_markdown, plain
 from bot.store import EssayRow, Store
@@ -264,20 +265,11 @@ def activity_lines(activity: EssayActivity) -> list[str]:
 def activity_json(activity: EssayActivity) -> dict[str, Any]:
     top = activity.most_active
     return {
-        "essay": {"key": activity.key, "title": activity.title, "url": activity.url},
-        "guild_id": activity.guild_id,
-        "messages": activity.messages,
-        "participants": activity.participants,
+        "essay": record(activity, "key", "title", "url"),
+        **record(activity, "guild_id", "messages", "participants"),
         "most_discussed": top.index if top else None,
         "sections": [
-            {
-                "index": s.index,
-                "title": s.title,
-                "messages": s.messages,
-                "participants": s.participants,
-                "last_message_at": s.last_message_at.isoformat() if s.last_message_at else None,
-                "threads": list(s.threads),
-            }
+            record(s, "index", "title", "messages", "participants", "last_message_at", "threads")
             for s in activity.sections
         ],
     }

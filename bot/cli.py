@@ -13,13 +13,13 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tqdm import tqdm
 
-from bot import moderation
+from bot import operations
 from bot.activity import activity_json, activity_lines, essay_activity
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserError
@@ -28,7 +28,8 @@ from bot.essays.model import Analysis, Essay, Figure, Quote, Reference
 from bot.fetch import Fetcher, FetchPolicy
 from bot.ingest import ingest_essays
 from bot.intake import IntakeError, analysis_failure_line, entry_to_essay, load_source
-from bot.lookup import resolve_essay
+from bot.json_records import record
+from bot.lookup import resolve_essay, search_figures, search_quotes
 from bot.related import RelatedPost, describe_target, related_to_essay, related_to_text
 from bot.store import EssayRef, Store, StoreError
 
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
+Hit = TypeVar("Hit", Quote, Figure)
 GUILD_HELP = "only what this server sees: the essays of the feeds it follows and those posted in it"
 
 
@@ -154,7 +156,7 @@ def _destinations_parser(commands: Any) -> None:
     add.add_argument("--guild", type=_positive_id, required=True, metavar="ID", help="the server's id")
     add.add_argument("--channel", type=_positive_id, required=True, metavar="ID", help="the channel's id")
     add.add_argument(
-        "--kind", required=True, choices=moderation.DESTINATION_KINDS, help="the channel's type (not verified)"
+        "--kind", required=True, choices=operations.DESTINATION_KINDS, help="the channel's type (not verified)"
     )
     add.add_argument(
         "--archive",
@@ -223,7 +225,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "destinations":
             return await _destinations(store, args)
         if args.command == "backup":
-            written = await moderation.backup_database(store, args.path, force=args.force)
+            written = await operations.backup_database(store, args.path, force=args.force)
             print(f"backed up {db_path} to {written} (integrity check ok)")
             return 0
         if args.command == "ingest":
@@ -344,46 +346,46 @@ async def _related(store: Store, args: argparse.Namespace) -> int:
 
 
 async def _quote(store: Store, args: argparse.Namespace) -> int:
-    found = await store.search_quotes(
-        args.query, guild_id=args.guild, speaker=args.speaker, essay_key=args.essay, limit=args.limit
+    found = await search_quotes(
+        store, args.query, guild_id=args.guild, speaker=args.speaker, essay_key=args.essay, limit=args.limit
     )
-    if args.json:
-        print(
-            json.dumps(
-                {"results": [{**quote_json(q), "essay": ref_json(e)} for q, e in found]},
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-        return 0
-    if not found:
-        print("No quotes found.")
-    for quote, essay in found:
-        who = quote.speaker or "unattributed"
-        print(f"“{quote.text}” — {who} ({essay.title}, section {quote.section})")
-    return 0
+    return _print_hits(found, as_json=args.json, noun="quotes", as_record=quote_json, lines=quote_lines)
 
 
 async def _figures(store: Store, args: argparse.Namespace) -> int:
-    found = await store.search_figures(
-        args.query, guild_id=args.guild, essay_key=args.essay, kind=args.kind, limit=args.limit
+    found = await search_figures(
+        store, args.query, guild_id=args.guild, essay_key=args.essay, kind=args.kind, limit=args.limit
     )
-    if args.json:
-        print(
-            json.dumps(
-                {"results": [{**figure_json(f), "essay": ref_json(e)} for f, e in found]},
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+    return _print_hits(found, as_json=args.json, noun="figures", as_record=figure_json, lines=figure_lines)
+
+
+def _print_hits(
+    found: Sequence[tuple[Hit, EssayRef]],
+    *,
+    as_json: bool,
+    noun: str,
+    as_record: Callable[[Hit], dict[str, Any]],
+    lines: Callable[[Hit, EssayRef], list[str]],
+) -> int:
+    """What ``quote`` and ``figures`` print: each match with its essay, as lines or as JSON."""
+    if as_json:
+        results = [{**as_record(hit), "essay": ref_json(essay)} for hit, essay in found]
+        print(json.dumps({"results": results}, ensure_ascii=False, indent=2))
         return 0
     if not found:
-        print("No figures found.")
-    for figure, essay in found:
-        subject = f" — {figure.subject}" if figure.subject else ""
-        print(f"{figure.text}{subject} ({figure.kind}; {essay.title}, section {figure.section})")
-        print(f"    {figure.context}")
+        print(f"No {noun} found.")
+    for hit, essay in found:
+        print("\n".join(lines(hit, essay)))
     return 0
+
+
+def quote_lines(quote: Quote, essay: EssayRef) -> list[str]:
+    return [f"“{quote.text}” — {quote.speaker or 'unattributed'} ({essay.title}, section {quote.section})"]
+
+
+def figure_lines(figure: Figure, essay: EssayRef) -> list[str]:
+    subject = f" — {figure.subject}" if figure.subject else ""
+    return [f"{figure.text}{subject} ({figure.kind}; {essay.title}, section {figure.section})", f"    {figure.context}"]
 
 
 async def _activity(store: Store, args: argparse.Namespace) -> int:
@@ -406,55 +408,55 @@ async def _activity(store: Store, args: argparse.Namespace) -> int:
 async def _feeds(store: Store, args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "add":
         async with Fetcher(fetch_policy(settings)) as fetcher:
-            added = await moderation.add_feed(store, fetcher, args.url, guild_id=args.guild, check=not args.no_check)
+            added = await operations.add_feed(store, fetcher, args.url, guild_id=args.guild, check=not args.no_check)
         found = f", {added.check.entries} entries in the feed" if added.check else " (not checked)"
         already = "already followed" if added.already_followed else "following"
-        print(f"{already}: #{added.feed.id} {moderation.feed_name(added.feed)}{found}")
+        print(f"{already}: #{added.feed.id} {operations.feed_name(added.feed)}{found}")
         return 0
     if args.action == "remove":
-        removed = await moderation.remove_feed(store, args.feed, guild_id=args.guild)
+        removed = await operations.remove_feed(store, args.feed, guild_id=args.guild)
         where = f"server {args.guild} no longer follows" if args.guild else "deleted"
-        print(f"{where}: #{removed.id} {moderation.feed_name(removed)}")
+        print(f"{where}: #{removed.id} {operations.feed_name(removed)}")
         return 0
     if args.action in ("pause", "resume"):
-        changed = await moderation.set_feed_paused(store, args.feed, args.action == "pause", guild_id=args.guild)
-        print(f"{'paused' if changed.paused else 'resumed'}: #{changed.id} {moderation.feed_name(changed)}")
+        changed = await operations.set_feed_paused(store, args.feed, args.action == "pause", guild_id=args.guild)
+        print(f"{'paused' if changed.paused else 'resumed'}: #{changed.id} {operations.feed_name(changed)}")
         return 0
     feeds = await store.list_feeds(guild_id=args.guild)
     if args.json:
-        print(json.dumps({"feeds": [moderation.feed_json(f) for f in feeds]}, ensure_ascii=False, indent=2))
+        print(json.dumps({"feeds": [operations.feed_json(f) for f in feeds]}, ensure_ascii=False, indent=2))
     elif not feeds:
         print("No feeds.")
     else:
         for feed in feeds:
-            print(moderation.describe_feed(feed))
+            print(operations.describe_feed(feed))
     return 0
 
 
 async def _destinations(store: Store, args: argparse.Namespace) -> int:
     if args.action == "add":
-        options = moderation.DestinationOptions(
+        options = operations.DestinationOptions(
             guild_id=args.guild,
             channel_id=args.channel,
             kind=args.kind,
             archive_minutes=args.archive,
             slowmode=args.slowmode,
-            forum_tags=moderation.parse_ids(args.tags, "tag"),
+            forum_tags=operations.parse_ids(args.tags, "tag"),
             role_id=args.role,
             feed=args.feed,
         )
-        row = await moderation.set_destination(store, options)
+        row = await operations.set_destination(store, options)
         feeds = {f.id: f for f in await store.list_feeds()}
-        print(moderation.describe_destination(row, channel=f"channel {row.channel_id}", feeds=feeds))
+        print(operations.describe_destination(row, channel=f"channel {row.channel_id}", feeds=feeds))
         return 0
     if args.action == "remove":
-        await moderation.remove_destination(store, args.guild, args.channel)
+        await operations.remove_destination(store, args.guild, args.channel)
         print(f"removed: channel {args.channel} of server {args.guild}")
         return 0
     found = await store.list_destinations(guild_id=args.guild)
     if args.json:
         print(
-            json.dumps({"destinations": [moderation.destination_json(d) for d in found]}, ensure_ascii=False, indent=2)
+            json.dumps({"destinations": [operations.destination_json(d) for d in found]}, ensure_ascii=False, indent=2)
         )
     elif not found:
         print("No destinations.")
@@ -463,7 +465,7 @@ async def _destinations(store: Store, args: argparse.Namespace) -> int:
         for row in found:
             print(
                 f"server {row.guild_id} "
-                + moderation.describe_destination(row, channel=f"channel {row.channel_id}", feeds=feeds)
+                + operations.describe_destination(row, channel=f"channel {row.channel_id}", feeds=feeds)
             )
     return 0
 
@@ -485,57 +487,29 @@ def _run(settings: Settings) -> int:
 
 
 def quote_json(quote: Quote) -> dict[str, Any]:
-    return {"text": quote.text, "speaker": quote.speaker, "kind": quote.kind, "section": quote.section}
+    return record(quote, "text", "speaker", "kind", "section")
 
 
 def figure_json(figure: Figure) -> dict[str, Any]:
-    return {
-        "text": figure.text,
-        "value": figure.value,
-        "unit": figure.unit,
-        "kind": figure.kind,
-        "subject": figure.subject,
-        "context": figure.context,
-        "section": figure.section,
-    }
+    return record(figure, "text", "value", "unit", "kind", "subject", "context", "section")
 
 
 def reference_json(reference: Reference) -> dict[str, Any]:
-    return {
-        "text": reference.text,
-        "date": reference.date.isoformat() if reference.date else None,
-        "title": reference.title,
-        "resolved_key": reference.resolved_key,
-    }
+    return record(reference, "text", "date", "title", "resolved_key")
 
 
 def ref_json(essay: EssayRef) -> dict[str, Any]:
-    return {"key": essay.key, "title": essay.title, "url": essay.url}
+    return record(essay, "key", "title", "url")
 
 
 def related_json(result: RelatedPost) -> dict[str, Any]:
-    return {
-        "key": result.key,
-        "title": result.title,
-        "url": result.url,
-        "published": result.published.isoformat() if result.published else None,
-        "score": result.score,
-        "reasons": result.reasons,
-    }
+    return record(result, "key", "title", "url", "published", "score", "reasons")
 
 
 def essay_json(essay: Essay, analysis: Analysis) -> dict[str, Any]:
     return {
-        "key": essay.key,
-        "title": essay.title,
-        "url": essay.url,
-        "author": essay.author,
-        "published": essay.published.isoformat() if essay.published else None,
-        "labels": list(essay.labels),
-        "word_count": essay.word_count,
-        "sections": [
-            {"index": s.index, "title": s.title, "text": s.text, "word_count": s.word_count} for s in analysis.sections
-        ],
+        **record(essay, "key", "title", "url", "author", "published", "labels", "word_count"),
+        "sections": [record(s, "index", "title", "text", "word_count") for s in analysis.sections],
         "quotes": [quote_json(q) for q in analysis.quotes],
         "figures": [figure_json(f) for f in analysis.figures],
         "references": [reference_json(r) for r in analysis.references],

@@ -23,6 +23,9 @@ from bot.config import Settings
 from bot.errors import UserError
 from bot.fetch import Fetcher, FetchPolicy
 from bot.store import Store, StoreError
+from cogs.replies import MESSAGE_LIMIT
+from cogs.replies import NO_MENTIONS as NO_MENTIONS  # the cogs reach it here too
+from cogs.replies import send_ephemeral as send_ephemeral
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +35,6 @@ COMMANDS_HASH_KEY = "commands_hash"
 # Message Content is privileged and not needed: the bot reads only its own
 # messages and counts others' messages from event metadata.
 INTENTS = discord.Intents(guilds=True, guild_messages=True)
-
-NO_MENTIONS = discord.AllowedMentions.none()
 
 # Re-exported so the process runner can tell a bad token apart without importing discord.
 LoginFailure = discord.LoginFailure
@@ -131,7 +132,7 @@ class Marginalia(commands.Bot):
             error_id = uuid.uuid4().hex[:8]
             logger.error("unexpected error %s in /%s", error_id, _command_name(interaction), exc_info=cause)
             message = f"Something went wrong on our side (error id `{error_id}`). Please try again later."
-        await send_ephemeral(interaction, message[:1900])
+        await send_ephemeral(interaction, message)
 
     async def tell_moderators(self, guild_id: int, message: str) -> bool:
         """Post to the server's mod-log channel; False when there is none or it cannot be reached."""
@@ -144,7 +145,7 @@ class Marginalia(commands.Bot):
             logger.warning("mod-log channel %s of guild %s is gone", channel_id, guild_id)
             return False
         try:
-            await channel.send(message[:2000], allowed_mentions=NO_MENTIONS)
+            await channel.send(message[:MESSAGE_LIMIT], allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             logger.warning("could not write to mod-log %s: %s", channel_id, exc)
             return False
@@ -158,17 +159,6 @@ class Marginalia(commands.Bot):
         if self._store is not None:
             await self._store.close()
             self._store = None
-
-
-async def send_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
-    """Reply ephemerally whether or not the interaction was already answered or deferred."""
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    except discord.HTTPException:
-        logger.warning("could not deliver an error reply", exc_info=True)
 
 
 def server_id(interaction: discord.Interaction[Any]) -> int:

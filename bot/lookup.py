@@ -381,6 +381,19 @@ def _section_first(hits: list[tuple[_Hit, EssayRef]], scope: Scope) -> list[tupl
     return sorted(hits, key=lambda h: not (h[1].id == essay_id and h[0].section == section))
 
 
+async def search_quotes(
+    store: Store,
+    search: str | None,
+    *,
+    guild_id: GuildScope,
+    speaker: str | None = None,
+    essay_key: str | None = None,
+    limit: int = MAX_RESULTS,
+) -> list[tuple[Quote, EssayRef]]:
+    """The quotes the server may see matching ``search`` (best first): /quote's and the CLI's one query."""
+    return await store.search_quotes(search, guild_id=guild_id, speaker=speaker, essay_key=essay_key, limit=limit)
+
+
 async def quote_answer(
     store: Store, scope: Scope, *, search: str | None, speaker: str | None, rng: random.Random
 ) -> Answer:
@@ -393,10 +406,10 @@ async def quote_answer(
         return await _random_quote(store, scope, speaker, rng)
     essay_key = scope.essay.essay.key if scope.essay else None
     guild_id = scope.guild_id
-    hits = await store.search_quotes(search, guild_id=guild_id, speaker=speaker, essay_key=essay_key, limit=MAX_RESULTS)
+    hits = await search_quotes(store, search, guild_id=guild_id, speaker=speaker, essay_key=essay_key)
     notice = ""
     if not hits and scope.from_thread:
-        hits = await store.search_quotes(search, guild_id=guild_id, speaker=speaker, limit=MAX_RESULTS)
+        hits = await search_quotes(store, search, guild_id=guild_id, speaker=speaker)
         notice = "Nothing in this thread's essay matched; these are from other essays."
     if not hits:
         return Answer([], _nothing("quotes", search=search, speaker=speaker, scope=scope))
@@ -496,6 +509,19 @@ def quote_list_pages(
 # ---------------------------------------------------------------- /figures
 
 
+async def search_figures(
+    store: Store,
+    search: str | None,
+    *,
+    guild_id: GuildScope,
+    essay_key: str | None = None,
+    kind: FigureKind | None = None,
+    limit: int = MAX_RESULTS,
+) -> list[tuple[Figure, EssayRef]]:
+    """The figures the server may see matching ``search`` (and ``kind``): /figures' and the CLI's one query."""
+    return await store.search_figures(search, guild_id=guild_id, essay_key=essay_key, kind=kind, limit=limit)
+
+
 async def figure_answer(store: Store, scope: Scope, *, search: str | None, kind: FigureKind | None) -> Answer:
     """/figures: the figures cited (matching a search, of a kind), the thread's section first."""
     search = search if search and search.strip() else None
@@ -503,10 +529,10 @@ async def figure_answer(store: Store, scope: Scope, *, search: str | None, kind:
         return Answer([], f"“{echo(search)}” has no words to search for; try what the figure counts.")
     essay_key = scope.essay.essay.key if scope.essay else None
     guild_id = scope.guild_id
-    hits = await store.search_figures(search, guild_id=guild_id, essay_key=essay_key, kind=kind, limit=MAX_RESULTS)
+    hits = await search_figures(store, search, guild_id=guild_id, essay_key=essay_key, kind=kind)
     notice = ""
     if not hits and scope.from_thread and search is not None:
-        hits = await store.search_figures(search, guild_id=guild_id, kind=kind, limit=MAX_RESULTS)
+        hits = await search_figures(store, search, guild_id=guild_id, kind=kind)
         notice = "Nothing in this thread's essay matched; these are from other essays."
     if not hits:
         noun = f"{FIGURE_KIND_LABELS[kind]} figures" if kind else "figures"

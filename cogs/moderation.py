@@ -1,6 +1,6 @@
 """``/marginalia``: the moderators' commands (feeds, destinations, mod-log, digest, post, preview, status).
 
-Thin: each command reads its options, calls ``bot.moderation`` (the same code the
+Thin: each command reads its options, calls ``bot.operations`` (the same code the
 command line uses), and answers ephemerally. Failures are raised as ``UserError``
 and answered by the one handler in ``bot.client``.
 """
@@ -8,6 +8,7 @@ and answered by the one handler in ``bot.client``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,24 +17,27 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import digest as digests
-from bot import moderation
-from bot.client import NO_MENTIONS, Marginalia, send_ephemeral
+from bot import operations
+from bot.client import Marginalia
 from bot.errors import NotAllowedError, UserError
 from bot.lookup import essay_choices
-from bot.moderation import DestinationOptions
+from bot.operations import DestinationOptions
 from bot.poller import PollSettings
 from bot.publishing.render import escape_markdown
 from bot.store import EssayRow, FeedRow
+from cogs.replies import CHOICE_NAME_LIMIT, NO_MENTIONS, Reply, reply, send_ephemeral
 
 logger = logging.getLogger(__name__)
 
 ARCHIVE_CHOICES = [
-    app_commands.Choice(name=label, value=minutes) for minutes, label in moderation.ARCHIVE_LABELS.items()
+    app_commands.Choice(name=label, value=minutes) for minutes, label in operations.ARCHIVE_LABELS.items()
 ]
 DESTINATION_CHANNEL_TYPES = [discord.ChannelType.text, discord.ChannelType.news, discord.ChannelType.forum]
 DIGEST_CHOICES = [app_commands.Choice(name="weekly", value="weekly"), app_commands.Choice(name="off", value="off")]
 AUTOCOMPLETE_LIMIT = 25
 CONFIRM_SECONDS = 120.0
+SHOWN_NAME_LIMIT = 200  # characters of a feed name or essay title in an answer
+Action = Callable[[int], Awaitable[str | Reply]]
 
 
 class ModeratorRequired(app_commands.CheckFailure, NotAllowedError):
@@ -67,10 +71,10 @@ def same_server(
 
 def shown_name(feed: FeedRow) -> str:
     """A feed's name (from the feed itself) as Discord shows it: literally."""
-    return escape_markdown(moderation.feed_name(feed)[:200])
+    return escape_markdown(operations.feed_name(feed)[:SHOWN_NAME_LIMIT])
 
 
-def shown_title(row: EssayRow, limit: int = 200) -> str:
+def shown_title(row: EssayRow, limit: int = SHOWN_NAME_LIMIT) -> str:
     return escape_markdown(row.essay.title[:limit])
 
 
@@ -132,23 +136,6 @@ MessageChannelOption = app_commands.Transform[
 ]
 
 
-async def reply(
-    interaction: discord.Interaction[Any],
-    content: str,
-    *,
-    embeds: list[discord.Embed] | None = None,
-    view: discord.ui.View | None = None,
-) -> None:
-    """An ephemeral answer, as the response or (after a defer) as a followup."""
-    extra: dict[str, Any] = {"embeds": embeds or []}
-    if view is not None:
-        extra["view"] = view
-    if interaction.response.is_done():
-        await interaction.followup.send(content[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
-    else:
-        await interaction.response.send_message(content[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
-
-
 async def defer(interaction: discord.Interaction[Any]) -> None:
     """Acknowledge at once (ephemeral "thinking…") before slow work, within Discord's 3 seconds."""
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -173,6 +160,25 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
             raise ModeratorRequired("You need the Manage Server permission to use /marginalia commands.")
         return True
 
+    async def answer(
+        self,
+        interaction: discord.Interaction[Any],
+        action: Action,
+        *,
+        channel: app_commands.AppCommandChannel | app_commands.AppCommandThread | None = None,
+        slow: bool = False,
+    ) -> None:
+        """Every command's body: the server (and the channel, checked to be of it), the call, the reply.
+
+        ``slow`` acknowledges first, for calls that fetch from the web.
+        """
+        guild_id = guild_id_of(interaction)
+        if channel is not None:
+            same_server(interaction, channel)
+        if slow:
+            await defer(interaction)
+        await reply(interaction, await action(guild_id))
+
     # --- autocomplete ---------------------------------------------------------------------
 
     async def feed_autocomplete(
@@ -183,9 +189,9 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         wanted = current.casefold()
         choices: list[app_commands.Choice[str]] = []
         for feed in await self.bot.store.list_feeds(guild_id=interaction.guild_id):
-            name = f"#{feed.id} {moderation.feed_name(feed)}"
+            name = f"#{feed.id} {operations.feed_name(feed)}"
             if wanted in name.casefold() or wanted in feed.url.casefold():
-                choices.append(app_commands.Choice(name=name[:100], value=str(feed.id)))
+                choices.append(app_commands.Choice(name=name[:CHOICE_NAME_LIMIT], value=str(feed.id)))
         return choices[:AUTOCOMPLETE_LIMIT]
 
     async def essay_autocomplete(
@@ -207,25 +213,24 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         url: str
             The feed's address (RSS or Atom), e.g. https://blog.example/feed
         """
-        guild_id = guild_id_of(interaction)
-        await defer(interaction)
-        count = self.bot.settings.first_poll_posts
-        added = await moderation.add_feed(self.bot.store, self.bot.fetcher, url, guild_id=guild_id, first_posts=count)
-        name = escape_markdown(moderation.feed_name(added.feed))
-        if added.already_followed:
-            await reply(interaction, f"This server already follows **{name}** (#{added.feed.id}).")
-            return
-        self.bot.feeds_changed.set()
-        if added.first_posts is not None and added.first_posts.queued:
-            self.bot.publications_queued.set()
-        entries = added.check.entries if added.check else 0
-        next_step = moderation.feed_next_step(
-            added.first_posts, count=count, channel=channel_mention, shown=escape_markdown
-        )
-        await reply(
-            interaction,
-            f"Now following **{name}** (#{added.feed.id}), {entries} essay(s) in the feed today.\n{next_step}",
-        )
+
+        async def follow(guild_id: int) -> str:
+            count = self.bot.settings.first_poll_posts
+            store, fetcher = self.bot.store, self.bot.fetcher
+            added = await operations.add_feed(store, fetcher, url, guild_id=guild_id, first_posts=count)
+            name = escape_markdown(operations.feed_name(added.feed))
+            if added.already_followed:
+                return f"This server already follows **{name}** (#{added.feed.id})."
+            self.bot.feeds_changed.set()
+            if added.first_posts is not None and added.first_posts.queued:
+                self.bot.publications_queued.set()
+            entries = added.check.entries if added.check else 0
+            next_step = operations.feed_next_step(
+                added.first_posts, count=count, channel=channel_mention, shown=escape_markdown
+            )
+            return f"Now following **{name}** (#{added.feed.id}), {entries} essay(s) in the feed today.\n{next_step}"
+
+        await self.answer(interaction, follow, slow=True)
 
     @feeds.command(name="remove")
     @app_commands.autocomplete(feed=feed_autocomplete)
@@ -237,18 +242,24 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         feed: str
             The feed's id or address
         """
-        removed = await moderation.remove_feed(self.bot.store, feed, guild_id=guild_id_of(interaction))
-        await reply(interaction, f"This server no longer follows **{shown_name(removed)}**.")
+
+        async def unfollow(guild_id: int) -> str:
+            removed = await operations.remove_feed(self.bot.store, feed, guild_id=guild_id)
+            return f"This server no longer follows **{shown_name(removed)}**."
+
+        await self.answer(interaction, unfollow)
 
     @feeds.command(name="list")
     async def feeds_list(self, interaction: discord.Interaction[Any]) -> None:
         """The feeds this server follows, with their health."""
-        found = await self.bot.store.list_feeds(guild_id=guild_id_of(interaction))
-        if not found:
-            await reply(interaction, "This server follows no feed yet: add one with `/marginalia feeds add`.")
-            return
-        lines = [moderation.describe_feed(feed, relative, shown=escape_markdown) for feed in found]
-        await reply(interaction, moderation.fit_lines(lines))
+
+        async def listing(guild_id: int) -> str:
+            found = await self.bot.store.list_feeds(guild_id=guild_id)
+            if not found:
+                return "This server follows no feed yet: add one with `/marginalia feeds add`."
+            return operations.fit_lines([operations.describe_feed(f, relative, shown=escape_markdown) for f in found])
+
+        await self.answer(interaction, listing)
 
     @feeds.command(name="pause")
     @app_commands.autocomplete(feed=feed_autocomplete)
@@ -260,11 +271,12 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         feed: str
             The feed's id or address
         """
-        paused = await moderation.set_feed_paused(self.bot.store, feed, True, guild_id=guild_id_of(interaction))
-        await reply(
-            interaction,
-            f"Paused **{shown_name(paused)}** in this server: no new essay of it is posted here until resumed.",
-        )
+
+        async def pause(guild_id: int) -> str:
+            paused = await operations.set_feed_paused(self.bot.store, feed, True, guild_id=guild_id)
+            return f"Paused **{shown_name(paused)}** in this server: no new essay of it is posted here until resumed."
+
+        await self.answer(interaction, pause)
 
     @feeds.command(name="resume")
     @app_commands.autocomplete(feed=feed_autocomplete)
@@ -276,8 +288,12 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         feed: str
             The feed's id or address
         """
-        resumed = await moderation.set_feed_paused(self.bot.store, feed, False, guild_id=guild_id_of(interaction))
-        await reply(interaction, f"Resumed **{shown_name(resumed)}**.")
+
+        async def resume(guild_id: int) -> str:
+            resumed = await operations.set_feed_paused(self.bot.store, feed, False, guild_id=guild_id)
+            return f"Resumed **{shown_name(resumed)}**."
+
+        await self.answer(interaction, resume)
 
     # --- destinations ---------------------------------------------------------------------
 
@@ -311,57 +327,59 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         feed: str
             Only essays of this feed (default: every feed of the server)
         """
-        guild_id = guild_id_of(interaction)
-        same_server(interaction, channel)
-        kind = moderation.destination_kind(channel.type.value)
-        resolved = channel.resolve()
-        if resolved is None or interaction.guild is None:
-            raise UserError("I cannot see that channel; give the bot the View Channel permission there.")
-        tag_ids: tuple[int, ...] = ()
-        if tags:
-            if not isinstance(resolved, discord.ForumChannel):
-                raise UserError("Tags only apply to forum channels; leave the tags option out here.")
-            tag_ids = moderation.match_forum_tags(tags, [(t.id, t.name) for t in resolved.available_tags])
-        if role is not None and role.is_default():
-            raise UserError("The bot never mentions @everyone; choose a role members can opt into, or none.")
-        options = DestinationOptions(
-            guild_id=guild_id,
-            channel_id=channel.id,
-            kind=kind,
-            archive_minutes=archive.value if archive else 10080,
-            slowmode=slowmode,
-            forum_tags=tag_ids,
-            role_id=role.id if role else None,
-            feed=feed,
-        )
-        destination = await moderation.set_destination(self.bot.store, options)
-        permissions = resolved.permissions_for(interaction.guild.me)
-        granted = {name: bool(getattr(permissions, name)) for name in moderation.needed_permissions(kind)}
-        missing = moderation.missing_permissions(kind, granted)
-        feeds = {f.id: f for f in await self.bot.store.list_feeds(guild_id=guild_id)}
-        text = "Essays will be posted here: " + moderation.describe_destination(
-            destination,
-            channel=channel.mention,
-            feeds=feeds,
-            role=role.mention if role else None,
-            shown=escape_markdown,
-        )
-        next_step, queued = await moderation.destination_next_step(
-            self.bot.store,
-            guild_id,
-            count=self.bot.settings.first_poll_posts,
-            channel=channel_mention,
-            shown=escape_markdown,
-        )
-        if queued:
-            self.bot.publications_queued.set()
-        text += f"\n{next_step}"
-        if missing:
-            text += (
-                f"\n⚠️ The bot lacks {', '.join(missing)} in {channel.mention}; "
-                "posts there will fail until it is granted."
+
+        async def configure(guild_id: int) -> str:
+            kind = operations.destination_kind(channel.type.value)
+            resolved = channel.resolve()
+            if resolved is None or interaction.guild is None:
+                raise UserError("I cannot see that channel; give the bot the View Channel permission there.")
+            tag_ids: tuple[int, ...] = ()
+            if tags:
+                if not isinstance(resolved, discord.ForumChannel):
+                    raise UserError("Tags only apply to forum channels; leave the tags option out here.")
+                tag_ids = operations.match_forum_tags(tags, [(t.id, t.name) for t in resolved.available_tags])
+            if role is not None and role.is_default():
+                raise UserError("The bot never mentions @everyone; choose a role members can opt into, or none.")
+            options = DestinationOptions(
+                guild_id=guild_id,
+                channel_id=channel.id,
+                kind=kind,
+                archive_minutes=archive.value if archive else 10080,
+                slowmode=slowmode,
+                forum_tags=tag_ids,
+                role_id=role.id if role else None,
+                feed=feed,
             )
-        await reply(interaction, text)
+            destination = await operations.set_destination(self.bot.store, options)
+            permissions = resolved.permissions_for(interaction.guild.me)
+            granted = {name: bool(getattr(permissions, name)) for name in operations.needed_permissions(kind)}
+            missing = operations.missing_permissions(kind, granted)
+            feeds = {f.id: f for f in await self.bot.store.list_feeds(guild_id=guild_id)}
+            text = "Essays will be posted here: " + operations.describe_destination(
+                destination,
+                channel=channel.mention,
+                feeds=feeds,
+                role=role.mention if role else None,
+                shown=escape_markdown,
+            )
+            next_step, queued = await operations.destination_next_step(
+                self.bot.store,
+                guild_id,
+                count=self.bot.settings.first_poll_posts,
+                channel=channel_mention,
+                shown=escape_markdown,
+            )
+            if queued:
+                self.bot.publications_queued.set()
+            text += f"\n{next_step}"
+            if missing:
+                text += (
+                    f"\n⚠️ The bot lacks {', '.join(missing)} in {channel.mention}; "
+                    "posts there will fail until it is granted."
+                )
+            return text
+
+        await self.answer(interaction, configure, channel=channel)
 
     @destinations.command(name="remove")
     async def destinations_remove(self, interaction: discord.Interaction[Any], channel: ChannelOption) -> None:
@@ -372,31 +390,35 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         channel: ChannelOption
             The destination channel
         """
-        guild_id = guild_id_of(interaction)
-        same_server(interaction, channel)
-        await moderation.remove_destination(self.bot.store, guild_id, channel.id)
-        await reply(interaction, f"Essays are no longer posted in {channel.mention}.")
+
+        async def remove(guild_id: int) -> str:
+            await operations.remove_destination(self.bot.store, guild_id, channel.id)
+            return f"Essays are no longer posted in {channel.mention}."
+
+        await self.answer(interaction, remove, channel=channel)
 
     @destinations.command(name="list")
     async def destinations_list(self, interaction: discord.Interaction[Any]) -> None:
         """The channels essays are posted to, and any that stopped."""
-        guild_id = guild_id_of(interaction)
-        found = await self.bot.store.list_destinations(guild_id=guild_id)
-        if not found:
-            await reply(interaction, "No destination yet: set one with `/marginalia destinations set`.")
-            return
-        feeds = {f.id: f for f in await self.bot.store.list_feeds(guild_id=guild_id)}
-        lines = [
-            moderation.describe_destination(
-                d,
-                channel=channel_mention(d.channel_id),
-                feeds=feeds,
-                role=f"<@&{d.mention_role_id}>" if d.mention_role_id else None,
-                shown=escape_markdown,
-            )
-            for d in found
-        ]
-        await reply(interaction, moderation.fit_lines(lines))
+
+        async def listing(guild_id: int) -> str:
+            found = await self.bot.store.list_destinations(guild_id=guild_id)
+            if not found:
+                return "No destination yet: set one with `/marginalia destinations set`."
+            feeds = {f.id: f for f in await self.bot.store.list_feeds(guild_id=guild_id)}
+            lines = [
+                operations.describe_destination(
+                    d,
+                    channel=channel_mention(d.channel_id),
+                    feeds=feeds,
+                    role=f"<@&{d.mention_role_id}>" if d.mention_role_id else None,
+                    shown=escape_markdown,
+                )
+                for d in found
+            ]
+            return operations.fit_lines(lines)
+
+        await self.answer(interaction, listing)
 
     @destinations.command(name="resume")
     async def destinations_resume(self, interaction: discord.Interaction[Any], channel: ChannelOption) -> None:
@@ -407,14 +429,15 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         channel: ChannelOption
             The stopped destination channel
         """
-        guild_id = guild_id_of(interaction)
-        same_server(interaction, channel)
-        before = await moderation.resume_destination(self.bot.store, guild_id, channel.id)
-        self.bot.publications_queued.set()
-        if before.stopped_reason:
-            await reply(interaction, f"Resumed {channel.mention}; its waiting posts go out now.")
-        else:
-            await reply(interaction, f"{channel.mention} was not stopped; nothing to resume.")
+
+        async def resume(guild_id: int) -> str:
+            before = await operations.resume_destination(self.bot.store, guild_id, channel.id)
+            self.bot.publications_queued.set()
+            if before.stopped_reason:
+                return f"Resumed {channel.mention}; its waiting posts go out now."
+            return f"{channel.mention} was not stopped; nothing to resume."
+
+        await self.answer(interaction, resume, channel=channel)
 
     # --- mod-log --------------------------------------------------------------------------
 
@@ -427,16 +450,19 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         channel: discord.TextChannel
             A channel only moderators read
         """
-        guild_id = guild_id_of(interaction)
-        if channel.guild.id != guild_id:
-            raise UserError("Choose a channel of this server.")
-        await moderation.set_modlog(self.bot.store, guild_id, channel.id)
-        text = f"The bot reports problems in {channel.mention}."
-        if interaction.guild is not None:
-            permissions = channel.permissions_for(interaction.guild.me)
-            if not (permissions.view_channel and permissions.send_messages):
-                text += "\n⚠️ The bot cannot send messages there yet; grant it View Channel and Send Messages."
-        await reply(interaction, text)
+
+        async def choose(guild_id: int) -> str:
+            if channel.guild.id != guild_id:
+                raise UserError("Choose a channel of this server.")
+            await operations.set_modlog(self.bot.store, guild_id, channel.id)
+            text = f"The bot reports problems in {channel.mention}."
+            if interaction.guild is not None:
+                permissions = channel.permissions_for(interaction.guild.me)
+                if not (permissions.view_channel and permissions.send_messages):
+                    text += "\n⚠️ The bot cannot send messages there yet; grant it View Channel and Send Messages."
+            return text
+
+        await self.answer(interaction, choose)
 
     # --- digest ---------------------------------------------------------------------------
 
@@ -457,36 +483,35 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         schedule: app_commands.Choice[str]
             weekly (the default with a channel) or off
         """
-        guild_id = guild_id_of(interaction)
-        store = self.bot.store
-        if schedule is not None and schedule.value == "off":
-            if await digests.turn_off(store, guild_id):
-                await reply(interaction, "The weekly digest is off; nothing more is posted.")
-            else:
-                await reply(interaction, "There was no weekly digest to turn off.")
-            return
-        if channel is None:
-            current = await store.digest_schedule(guild_id)
-            if current is None:
-                raise UserError("Choose the channel for the weekly digest: `/marginalia digest channel:#…`.")
-            await reply(
-                interaction,
-                f"The weekly digest goes to {channel_mention(current.channel_id)}; the next one goes out "
-                f"{discord.utils.format_dt(current.next_run_at, 'F')}. `schedule:off` stops it.",
+
+        async def schedule_digest(guild_id: int) -> str:
+            store = self.bot.store
+            if schedule is not None and schedule.value == "off":
+                if await digests.turn_off(store, guild_id):
+                    return "The weekly digest is off; nothing more is posted."
+                return "There was no weekly digest to turn off."
+            if channel is None:
+                current = await store.digest_schedule(guild_id)
+                if current is None:
+                    raise UserError("Choose the channel for the weekly digest: `/marginalia digest channel:#…`.")
+                return (
+                    f"The weekly digest goes to {channel_mention(current.channel_id)}; the next one goes out "
+                    f"{discord.utils.format_dt(current.next_run_at, 'F')}. `schedule:off` stops it."
+                )
+            same_server(interaction, channel)
+            planned = await digests.set_weekly(store, guild_id, channel.id, discord.utils.utcnow())
+            text = (
+                f"Every Monday at 09:00 UTC the week's essays and their most discussed sections are posted in "
+                f"{channel.mention}; the next one goes out {discord.utils.format_dt(planned.next_run_at, 'F')}."
             )
-            return
-        same_server(interaction, channel)
-        planned = await digests.set_weekly(store, guild_id, channel.id, discord.utils.utcnow())
-        text = (
-            f"Every Monday at 09:00 UTC the week's essays and their most discussed sections are posted in "
-            f"{channel.mention}; the next one goes out {discord.utils.format_dt(planned.next_run_at, 'F')}."
-        )
-        resolved = channel.resolve()
-        if interaction.guild is not None and isinstance(resolved, discord.TextChannel):
-            permissions = resolved.permissions_for(interaction.guild.me)
-            if not (permissions.view_channel and permissions.send_messages and permissions.embed_links):
-                text += "\n⚠️ The bot cannot post there yet; grant it View Channel, Send Messages and Embed Links."
-        await reply(interaction, text)
+            resolved = channel.resolve()
+            if interaction.guild is not None and isinstance(resolved, discord.TextChannel):
+                permissions = resolved.permissions_for(interaction.guild.me)
+                if not (permissions.view_channel and permissions.send_messages and permissions.embed_links):
+                    text += "\n⚠️ The bot cannot post there yet; grant it View Channel, Send Messages and Embed Links."
+            return text
+
+        await self.answer(interaction, schedule_digest)
 
     # --- posting --------------------------------------------------------------------------
 
@@ -500,22 +525,19 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         essay: str
             The essay's address, or the key of a stored essay
         """
-        guild_id = guild_id_of(interaction)
-        await defer(interaction)
-        outcome = await moderation.post_essay(
-            self.bot.store,
-            self.bot.fetcher,
-            essay,
-            guild_id=guild_id,
-            max_sections=self.bot.settings.max_sections,
-        )
-        self.bot.publications_queued.set()
-        fetched = " (fetched and stored first)" if outcome.ingested else ""
-        await reply(
-            interaction,
-            f"**{shown_title(outcome.essay)}**{fetched} is queued for {outcome.queued} destination(s); "
-            "it goes out in a moment.",
-        )
+
+        async def post(guild_id: int) -> str:
+            outcome = await operations.post_essay(
+                self.bot.store, self.bot.fetcher, essay, guild_id=guild_id, max_sections=self.bot.settings.max_sections
+            )
+            self.bot.publications_queued.set()
+            fetched = " (fetched and stored first)" if outcome.ingested else ""
+            return (
+                f"**{shown_title(outcome.essay)}**{fetched} is queued for {outcome.queued} destination(s); "
+                "it goes out in a moment."
+            )
+
+        await self.answer(interaction, post, slow=True)
 
     @app_commands.command(name="backfill")
     @app_commands.autocomplete(feed=feed_autocomplete)
@@ -531,27 +553,23 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         count: int
             How many essays, 1 to 20 (default 5)
         """
-        guild_id = guild_id_of(interaction)
-        await defer(interaction)
-        outcome = await moderation.backfill_feed(
-            self.bot.store,
-            self.bot.fetcher,
-            feed,
-            count,
-            guild_id=guild_id,
-            settings=poll_settings(self.bot),
-        )
-        if outcome.essays:
-            self.bot.publications_queued.set()
-        name = shown_name(outcome.feed)
-        # A feed never polled before was read just now; what its first poll did is worth saying.
-        poll_note = outcome.poll.message_for(guild_id) if outcome.poll else None
-        note = f"\n{escape_markdown(poll_note)}" if poll_note else ""
-        if not outcome.essays:
-            await reply(interaction, f"Every stored essay of **{name}** is already posted here.{note}")
-            return
-        titles = "\n".join(f"• {shown_title(row, 150)}" for row in outcome.essays)
-        await reply(interaction, f"Queued {len(outcome.essays)} essay(s) of **{name}**, oldest first:\n{titles}{note}")
+
+        async def backfill(guild_id: int) -> str:
+            outcome = await operations.backfill_feed(
+                self.bot.store, self.bot.fetcher, feed, count, guild_id=guild_id, settings=poll_settings(self.bot)
+            )
+            if outcome.essays:
+                self.bot.publications_queued.set()
+            name = shown_name(outcome.feed)
+            # A feed never polled before was read just now; what its first poll did is worth saying.
+            poll_note = outcome.poll.message_for(guild_id) if outcome.poll else None
+            note = f"\n{escape_markdown(poll_note)}" if poll_note else ""
+            if not outcome.essays:
+                return f"Every stored essay of **{name}** is already posted here.{note}"
+            titles = "\n".join(f"• {shown_title(row, 150)}" for row in outcome.essays)
+            return f"Queued {len(outcome.essays)} essay(s) of **{name}**, oldest first:\n{titles}{note}"
+
+        await self.answer(interaction, backfill, slow=True)
 
     @app_commands.command(name="repost")
     @app_commands.autocomplete(essay=essay_autocomplete)
@@ -567,20 +585,20 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         channel: ChannelOption
             Only this destination (default: every destination that takes the essay)
         """
-        guild_id = guild_id_of(interaction)
-        if channel is not None:
-            same_server(interaction, channel)
-        row = await moderation.find_stored_essay(self.bot.store, essay, guild_id=guild_id)
-        if row is None:
-            raise UserError("No stored essay matches that; post it first with `/marginalia post`.")
-        view = ConfirmRepost(self, interaction.user.id, guild_id, row.essay.key, channel.id if channel else None)
-        where = channel.mention if channel else "every destination that takes it"
-        await reply(
-            interaction,
-            f"Post **{shown_title(row)}** again in {where}? The earlier messages stay; "
-            "a whole new card and new threads are posted.",
-            view=view,
-        )
+
+        async def confirm(guild_id: int) -> Reply:
+            row = await operations.find_stored_essay(self.bot.store, essay, guild_id=guild_id)
+            if row is None:
+                raise UserError("No stored essay matches that; post it first with `/marginalia post`.")
+            view = ConfirmRepost(self, interaction.user.id, guild_id, row.essay.key, channel.id if channel else None)
+            where = channel.mention if channel else "every destination that takes it"
+            text = (
+                f"Post **{shown_title(row)}** again in {where}? The earlier messages stay; "
+                "a whole new card and new threads are posted."
+            )
+            return Reply(text, view=view)
+
+        await self.answer(interaction, confirm, channel=channel)
 
     @app_commands.command(name="preview")
     @app_commands.autocomplete(essay=essay_autocomplete)
@@ -596,30 +614,30 @@ class Moderation(commands.GroupCog, group_name="marginalia", group_description="
         channel: ChannelOption
             The destination to preview for (default: the server's first destination)
         """
-        guild_id = guild_id_of(interaction)
-        if channel is not None:
-            same_server(interaction, channel)
-        await defer(interaction)
-        report = await moderation.preview_essay(
-            self.bot.store,
-            self.bot.fetcher,
-            essay,
-            guild_id=guild_id,
-            channel_id=channel.id if channel else None,
-            max_sections=self.bot.settings.max_sections,
-        )
-        text = moderation.format_preview(report, channel=channel_mention(report.destination.channel_id))
-        embeds = [discord.Embed.from_dict(report.card)] if report.card else []
-        await reply(interaction, text, embeds=embeds)
+
+        async def show(guild_id: int) -> Reply:
+            report = await operations.preview_essay(
+                self.bot.store,
+                self.bot.fetcher,
+                essay,
+                guild_id=guild_id,
+                channel_id=channel.id if channel else None,
+                max_sections=self.bot.settings.max_sections,
+            )
+            text = operations.format_preview(report, channel=channel_mention(report.destination.channel_id))
+            return Reply(text, embeds=[discord.Embed.from_dict(report.card)] if report.card else [])
+
+        await self.answer(interaction, show, channel=channel, slow=True)
 
     @app_commands.command(name="status")
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         """The queue, the feeds' last polls and errors, and stopped destinations."""
-        report = await moderation.guild_status(self.bot.store, guild_id_of(interaction))
-        await reply(
-            interaction,
-            moderation.format_status(report, channel=channel_mention, when=relative, shown=escape_markdown),
-        )
+
+        async def status(guild_id: int) -> str:
+            report = await operations.guild_status(self.bot.store, guild_id)
+            return operations.format_status(report, channel=channel_mention, when=relative, shown=escape_markdown)
+
+        await self.answer(interaction, status)
 
 
 class ConfirmRepost(discord.ui.View):
@@ -639,7 +657,7 @@ class ConfirmRepost(discord.ui.View):
     @discord.ui.button(label="Post again", style=discord.ButtonStyle.danger, custom_id="marginalia:repost:confirm")
     async def confirm(self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConfirmRepost]) -> None:
         self.stop()
-        outcome = await moderation.repost_essay(
+        outcome = await operations.repost_essay(
             self.cog.bot.store, self.essay_key, guild_id=self.guild_id, channel_id=self.channel_id
         )
         self.cog.bot.publications_queued.set()
@@ -660,7 +678,7 @@ class ConfirmRepost(discord.ui.View):
     ) -> None:
         # Views are outside the command tree's error handler: the same rule applies here.
         if isinstance(error, UserError):
-            await send_ephemeral(interaction, str(error)[:1900])
+            await send_ephemeral(interaction, str(error))
             return
         logger.error("re-post confirmation failed", exc_info=error)
         await send_ephemeral(interaction, "Something went wrong on our side; the moderators can check the log.")

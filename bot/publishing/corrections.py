@@ -37,13 +37,13 @@ from bot.publishing.matching import Part, Revision, lay_out, same_words, words_o
 from bot.publishing.notices import removed_notice, revised_notice
 from bot.publishing.plan import (
     ANCHOR_TITLE_LIMIT,
-    EMBED_COLOUR,
     NO_MENTIONS,
     Destination,
+    Request,
     StepResult,
     anchor_content,
     card_embed,
-    essay_title,
+    embed_header,
     forum_embed,
     forum_post_name,
     forum_post_payload,
@@ -59,7 +59,6 @@ from bot.publishing.render import (
     discord_length,
     escape_markdown,
     payload_violations,
-    safe_url,
     section_messages,
     shorten,
 )
@@ -160,11 +159,7 @@ def removed_anchor(slot: int, title: str) -> str:
 
 def removed_embed(essay: Essay) -> dict[str, Any]:
     """The embed of a forum post whose section the author removed."""
-    embed: dict[str, Any] = {"title": essay_title(essay)}
-    url = safe_url(essay.url)
-    if url:
-        embed["url"] = url
-    embed["color"] = EMBED_COLOUR
+    embed = embed_header(essay, dated=False, credited=False)
     embed["description"] = "The author took this section out of the essay after it was posted."
     return embed
 
@@ -507,15 +502,7 @@ def _resolve(value: int, results: Mapping[int, StepResult], field: Literal["mess
     return int(found)
 
 
-@dataclass(frozen=True, slots=True)
-class CorrectionRequest:
-    method: Literal["POST", "PATCH", "DELETE"]
-    path: str
-    channel_id: int
-    json: dict[str, Any] | None
-
-
-def build_correction_request(step: CorrectionStep, results: Mapping[int, StepResult]) -> CorrectionRequest:
+def build_correction_request(step: CorrectionStep, results: Mapping[int, StepResult]) -> Request:
     """The step's REST request, with the ids earlier steps produced filled in."""
     channel = _resolve(step.channel, results, "thread_id")
     body = fill_links(step.payload, results) if step.payload is not None else None
@@ -530,7 +517,7 @@ def build_correction_request(step: CorrectionStep, results: Mapping[int, StepRes
         path = f"/channels/{channel}/messages"
     else:
         path = f"/channels/{channel}/messages/{message}"
-    return CorrectionRequest(step.method, path, channel, body)
+    return Request(step.method, path, channel, body, message)
 
 
 def fill_links(payload: Mapping[str, Any], results: Mapping[int, StepResult]) -> dict[str, Any]:
@@ -552,9 +539,7 @@ def fill_links(payload: Mapping[str, Any], results: Mapping[int, StepResult]) ->
     return filled
 
 
-def result_of(
-    step: CorrectionStep, request: CorrectionRequest, data: Any, results: Mapping[int, StepResult]
-) -> StepResult:
+def result_of(step: CorrectionStep, request: Request, data: Any, results: Mapping[int, StepResult]) -> StepResult:
     """What a successful response means for later steps."""
     body = data if isinstance(data, Mapping) else {}
     raw_id = body.get("id")

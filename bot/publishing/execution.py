@@ -1,6 +1,6 @@
-"""Running a publication plan exactly once: the decisions that need no Discord.
+"""Running a publication plan exactly once: the decisions that need no request.
 
-The publisher (``cogs.publisher``) sends the requests; this module decides which steps remain,
+The runner (``bot.publishing.runner``) sends the requests; this module decides which steps remain,
 what each request body is (the plan's payload plus the step's nonce), what a response means for
 later steps, how to recognise a step's own message or thread after a crash, and whether an HTTP
 error is worth a retry or stops the destination.
@@ -17,6 +17,15 @@ from typing import Any, Literal
 
 from bot.publishing.plan import Destination, Request, Step, StepResult
 from bot.publishing.render import escape_markdown
+from bot.publishing.transport import (
+    ALREADY_CROSSPOSTED,
+    MISSING_ACCESS,
+    MISSING_PERMISSIONS,
+    THREAD_ALREADY_EXISTS,
+    THREAD_ARCHIVED,
+    UNKNOWN_CHANNEL,
+    UNKNOWN_MESSAGE,
+)
 from bot.store.publishing import DestinationRow, PlannedStep, StepRow
 
 logger = logging.getLogger(__name__)
@@ -32,14 +41,6 @@ DISCORD_EPOCH_MS = 1_420_070_400_000
 CLOCK_SLACK = timedelta(seconds=120)
 RECENT_MESSAGES = 50
 
-# Discord error codes the publisher treats specially.
-UNKNOWN_CHANNEL = 10003
-UNKNOWN_MESSAGE = 10008
-MISSING_ACCESS = 50001
-MISSING_PERMISSIONS = 50013
-THREAD_ARCHIVED = 50083
-ALREADY_CROSSPOSTED = 40033
-THREAD_ALREADY_EXISTS = 160004
 
 Decision = Literal["retry", "done", "stop_destination", "stop_publication"]
 

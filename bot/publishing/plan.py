@@ -150,6 +150,7 @@ class Request:
     path: str
     channel_id: int
     json: dict[str, Any] | None
+    message_id: int | None = None  # the message it acts on (a crosspost, a thread from it, an edit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +306,22 @@ def essay_title(essay: Essay) -> str:
     return shorten(plain(essay.title) or "Untitled essay", EMBED_TITLE_LIMIT)
 
 
+def embed_header(essay: Essay, *, dated: bool, credited: bool = True) -> dict[str, Any]:
+    """What every embed of an essay starts with: its title linked to it, (its author, its date,) the colour."""
+    embed: dict[str, Any] = {"title": essay_title(essay)}
+    url = safe_url(essay.url)
+    if url:
+        embed["url"] = url
+    author = _author(essay) if credited else None
+    if author:
+        embed["author"] = author
+    timestamp = _timestamp(essay.published) if dated else None
+    if timestamp:
+        embed["timestamp"] = timestamp
+    embed["color"] = EMBED_COLOUR
+    return embed
+
+
 def card_embed(
     essay: Essay,
     analysis: Analysis,
@@ -316,17 +333,7 @@ def card_embed(
     Without ``anchor_links`` the contents list plain section titles; with them, links to the anchors.
     ``unplaced`` are sections added after posting that have no thread (see ``_contents_lines``).
     """
-    embed: dict[str, Any] = {"title": essay_title(essay)}
-    url = safe_url(essay.url)
-    if url:
-        embed["url"] = url
-    author = _author(essay)
-    if author:
-        embed["author"] = author
-    timestamp = _timestamp(essay.published)
-    if timestamp:
-        embed["timestamp"] = timestamp
-    embed["color"] = EMBED_COLOUR
+    embed = embed_header(essay, dated=True)
 
     summary = essay_summary(essay)
     description = summary
@@ -409,14 +416,7 @@ def forum_embed(
     unplaced: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The small embed of a forum post: the essay, which part this is, and (once known) the other parts."""
-    embed: dict[str, Any] = {"title": essay_title(essay)}
-    url = safe_url(essay.url)
-    if url:
-        embed["url"] = url
-    author = _author(essay)
-    if author:
-        embed["author"] = author
-    embed["color"] = EMBED_COLOUR
+    embed = embed_header(essay, dated=False)
     position = analysis.sections.index(section) + 1
     description = f"Section {position} of {len(analysis.sections)} of the essay."
     if post_links is not None and len(analysis.sections) > 1:
@@ -590,23 +590,18 @@ def build_request(
     """The method, path and body of the step's REST request."""
     channel = target(step, destination, results)
     body: dict[str, Any] | None = render_step(step, essay, analysis, destination, results)
-    method: Method = "POST"
     if step.action in ("card", "anchor", "thread_text", "forum_text"):
-        path = f"/channels/{channel}/messages"
-    elif step.action == "crosspost":
-        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}/crosspost"
-        body = None
-    elif step.action == "thread":
-        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}/threads"
-    elif step.action == "forum_post":
-        path = f"/channels/{channel}/threads"
-    elif step.action == "card_links":
-        method = "PATCH"
-        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}"
-    else:  # forum_links: the starter message of a forum post
-        method = "PATCH"
-        path = f"/channels/{channel}/messages/{_result(results, _ref(step), 'message_id')}"
-    return Request(method, path, channel, body)
+        return Request("POST", f"/channels/{channel}/messages", channel, body)
+    if step.action == "forum_post":
+        return Request("POST", f"/channels/{channel}/threads", channel, body)
+    # The others act on an earlier step's message: crosspost it, start a thread from it, edit it
+    # (card_links: the card; forum_links: a forum post's starter message).
+    message = _result(results, _ref(step), "message_id")
+    if step.action == "crosspost":
+        return Request("POST", f"/channels/{channel}/messages/{message}/crosspost", channel, None, message)
+    if step.action == "thread":
+        return Request("POST", f"/channels/{channel}/messages/{message}/threads", channel, body, message)
+    return Request("PATCH", f"/channels/{channel}/messages/{message}", channel, body, message)
 
 
 # --- preview --------------------------------------------------------------------------------

@@ -120,9 +120,20 @@ def test_decide(action: str, status: int, code: int, expected: str) -> None:
     assert decide(action, status, code) == expected
 
 
-def test_problem_texts_name_what_to_fix() -> None:
-    assert "Create Public Threads permission" in problem_text("thread", 403, 50013, ["create_public_threads"])
-    assert "Read Message History" in problem_text("thread", 403, 50013)
+@pytest.mark.parametrize(
+    ("action", "status", "code", "missing", "named"),
+    [
+        ("thread", 403, 50013, ["create_public_threads"], "Create Public Threads permission"),
+        ("thread", 403, 50013, [], "Read Message History"),
+        ("anchor", 404, 10003, [], "the channel was deleted"),
+        ("thread_text", 404, 10003, [], "a section thread was deleted"),
+    ],
+)
+def test_problem_texts_name_what_to_fix(action: str, status: int, code: int, missing: list[str], named: str) -> None:
+    assert named in problem_text(action, status, code, missing)
+
+
+def test_stop_messages_say_how_to_resume() -> None:
     assert problem_text("anchor", 404, 10003) == "the channel was deleted"
     assert problem_text("thread_text", 404, 10003) == "a section thread was deleted"
     assert permission_label("send_messages_in_threads") == "Send Messages in Threads"

@@ -17,7 +17,11 @@ UNSCOPED = {"find_essay", "get_essay", "get_essay_by_id", "list_essays", "all_es
 # Code that answers members and moderators: it may reach essays only through scoped queries.
 MEMBER_FACING = [
     "bot/lookup.py",
-    "bot/moderation.py",
+    "bot/operations/feeds.py",
+    "bot/operations/destinations.py",
+    "bot/operations/posting.py",
+    "bot/operations/preview.py",
+    "bot/operations/status.py",
     "bot/activity.py",
     "bot/digest.py",
     "cogs/lookup.py",

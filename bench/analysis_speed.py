@@ -66,6 +66,8 @@ class IngestRun:
     write_seconds: float
     read_seconds: float
     store_seconds: float
+    source_bytes: int = 0  # the Markdown files ingested: the text itself, the floor of any store
+    database_bytes: int = 0  # the SQLite file once closed (WAL checkpointed into it)
     related: list[Timing] = field(default_factory=list)
 
     @property
@@ -184,9 +186,12 @@ async def ingest_and_query(count: int, *, seed: int, words: int, progress: Calla
             # The command line's path: analysis in worker processes, batched transactions (bot/ingest.py).
             await ingest_essays(store, essays, max_sections=MAX_SECTIONS)
             store_seconds = time.perf_counter() - started
-            run = IngestRun(count, write_seconds, read_seconds, store_seconds)
+            source_bytes = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+            run = IngestRun(count, write_seconds, read_seconds, store_seconds, source_bytes)
             progress(f"{count} essays ingested in {run.total_seconds:.1f} s; querying related ...")
             run.related = await time_related(store)
+        # Closing the last connection checkpoints the WAL into the file: this is its size at rest.
+        run.database_bytes = (Path(tmp) / "speed.sqlite3").stat().st_size
     return run
 
 
@@ -258,6 +263,14 @@ def format_report(report: Report) -> str:
     for r in report.ingest:
         lines.append(
             f"{r.essays:>7} {r.read_seconds:>7.1f} {r.store_seconds:>8.1f} {r.total_seconds:>8.1f} {r.per_second:>9.1f}"
+        )
+    lines += ["", "size on disk (target <= 25 KB per essay at 10,000; floor: the Markdown text ingested)"]
+    lines.append(f"{'essays':>7} {'database MB':>12} {'KB/essay':>9} {'text KB/essay':>14} {'db / text':>10}")
+    for r in report.ingest:
+        per_essay = r.database_bytes / 1000 / r.essays
+        text = r.source_bytes / 1000 / r.essays
+        lines.append(
+            f"{r.essays:>7} {r.database_bytes / 1e6:>12.1f} {per_essay:>9.1f} {text:>14.1f} {per_essay / text:>9.1f}x"
         )
     lines += ["", "related latency (target p99 <= 25 ms)", f"{'essays':>7} {'query':<18} {'p50 ms':>8} {'p99 ms':>8}"]
     for r in report.ingest:

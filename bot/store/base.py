@@ -14,7 +14,7 @@ from typing import Any, Self, TypeGuard
 import aiosqlite
 
 from bot.store.migrate import migrate
-from bot.store.packing import sql_pack
+from bot.store.packing import sql_pack, sql_unpack
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +72,10 @@ class StoreBase:
             await db.execute("PRAGMA cache_size = -65536")
             await db.execute("PRAGMA mmap_size = 268435456")
             await db.execute("PRAGMA temp_store = MEMORY")
-            # Migration 0010 packs what older versions stored plain.
+            # Migrations 0011 and 0013 pack what older versions stored plain; the related-term
+            # triggers (0013) unpack on every write, so both live on every connection.
             await db.create_function("marginalia_pack", 1, sql_pack, deterministic=True)
+            await db.create_function("marginalia_unpack", 1, sql_unpack, deterministic=True)
             await migrate(db)
         except BaseException:
             await db.close()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -63,18 +65,45 @@ def fts_query(text: str, *, max_terms: int = 32) -> str | None:
 
     Whatever the user typed (operators, quotes, brackets, emoji, 6,000
     characters) becomes plain terms; None when nothing searchable is left.
+    A word is what FTS5's unicode61 tokenizer takes as one token, so no term is
+    a phrase: the quote and figure indexes keep no positions (detail=column,
+    migration 0013), and "don't" or "3.5" are two words there.
     """
     terms: list[str] = []
-    for raw in text.split():
-        term = "".join(ch for ch in raw if ch.isalnum() or ch in "'-_")
-        term = term.strip("'-_")
-        if term and term.lower() not in {t.lower() for t in terms}:
-            terms.append(term.replace('"', '""'))
+    seen: set[str] = set()
+    for term in _words(text):
+        if term.lower() not in seen:
+            seen.add(term.lower())
+            terms.append(term)
         if len(terms) >= max_terms:
             break
     if not terms:
         return None
     return " ".join(f'"{t}"' for t in terms)
+
+
+def _words(text: str) -> Iterator[str]:
+    """The tokens of unicode61: runs of the characters it takes as part of a word."""
+    word: list[str] = []
+    for ch in text:
+        if _in_word(ch):
+            word.append(ch)
+        elif word:
+            yield "".join(word)
+            word = []
+    if word:
+        yield "".join(word)
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_word(ch: str) -> bool:
+    # unicode61's default token classes (L*, N*, Co), from SQLite's older Unicode tables: vowel
+    # signs and tone marks that Unicode later moved from marks to letters still separate words there.
+    category = unicodedata.category(ch)
+    if category == "Lo" and not ch.isascii():
+        name = unicodedata.name(ch, "")
+        return " SIGN " not in name and " MARK" not in name
+    return category[0] in "LN" or category == "Co"
 
 
 def like_pattern(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Text stored compressed: essay bodies and figure contexts (about a quarter of their size).
+"""Text stored compressed: essay bodies, figure contexts, related terms (a quarter to a third of their size).
 
 Only read back whole (an essay to post or re-analyse, the contexts of the figures on a page), so
 compression costs a few microseconds where it is read and saves most of the file.
@@ -32,5 +32,10 @@ def unpack_strings(blob: bytes | str) -> list[str]:
 
 
 def sql_pack(text: str | None) -> bytes | None:
-    """``marginalia_pack(text)`` in SQL, for the migration that packs what was stored plain."""
+    """``marginalia_pack(text)`` in SQL, for the migrations that pack what was stored plain."""
     return pack(text) if text is not None else None
+
+
+def sql_unpack(blob: bytes | str | None) -> str | None:
+    """``marginalia_unpack(blob)`` in SQL: the triggers that keep related-term counts read packed terms."""
+    return unpack(blob) if blob is not None else None

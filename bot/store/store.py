@@ -321,7 +321,7 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
         terms = analysis.terms if analysis.terms is not None else essay_terms(essay.title, essay.blocks)
         await db.execute(
             "INSERT INTO related_terms(essay_id, terms, forms, norm) VALUES (?, ?, ?, ?)",
-            (essay_id, encode_counts(terms.counts), encode_forms(terms.forms), terms.norm),
+            (essay_id, pack(encode_counts(terms.counts)), pack(encode_forms(terms.forms)), terms.norm),
         )
 
     def _essay_from_row(self, row: sqlite3.Row) -> EssayRow:
@@ -917,7 +917,7 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
             for row in rows:
                 published = from_iso(row["published"])
                 found[int(row["id"])] = RelatedVector(
-                    decode_counts(row["terms"]), float(row["norm"]), published.date() if published else None
+                    decode_counts(unpack(row["terms"])), float(row["norm"]), published.date() if published else None
                 )
         return found
 
@@ -926,8 +926,8 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
         row = await self._one("SELECT terms, forms FROM related_terms WHERE essay_id = ?", (essay_id,))
         if row is None:
             return None
-        counts = decode_counts(row["terms"])
-        return Terms(counts, decode_forms(row["forms"], counts))
+        counts = decode_counts(unpack(row["terms"]))
+        return Terms(counts, decode_forms(unpack(row["forms"]), counts))
 
     async def archive_span(self) -> ArchiveSpan:
         """The archive's size, dates and id range: how fast it is written, and where to sample it."""
@@ -960,7 +960,7 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
             async with self.transaction() as db:
                 await db.execute(
                     "INSERT OR IGNORE INTO related_terms(essay_id, terms, forms, norm) VALUES (?, ?, ?, ?)",
-                    (essay_id, encode_counts(terms.counts), encode_forms(terms.forms), terms.norm),
+                    (essay_id, pack(encode_counts(terms.counts)), pack(encode_forms(terms.forms)), terms.norm),
                 )
             written += 1
         return written

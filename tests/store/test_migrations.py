@@ -119,3 +119,66 @@ async def test_compact_storage_keeps_every_answer_of_a_database_from_the_version
         assert found.context == "The fare fell to $9 in spring."
         for table in ("essay_fts", "quote_fts", "figure_fts"):
             await store.connection.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+
+
+SEARCH = next(m.version for m in bundled_migrations() if m.name.endswith("_compact_search.sql"))
+
+
+async def test_compact_search_keeps_every_answer_of_a_database_from_the_version_before(tmp_path: Path) -> None:
+    """Figure and quote indexes without positions, packed related terms: same answers after the migration."""
+    from bot.essays.model import Analysis, Block, Essay, Section
+    from bot.store.packing import pack_strings, sql_pack
+
+    path = tmp_path / "v12.sqlite3"
+    sentence = "The ferry carried 340 passengers on the harbour crossing."
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await db.create_function("marginalia_pack", 1, sql_pack, deterministic=True)
+        await migrate(db, [m for m in bundled_migrations() if m.version < SEARCH])
+        await db.execute(
+            "INSERT INTO essays(id, key, source, title, labels, word_count, content_hash, first_seen_at, updated_at) "
+            "VALUES (1, 'ferry', 's', 'The Ferry', '[]', 9, 'h', 'x', 'x')"
+        )
+        await db.execute(
+            "INSERT INTO essay_bodies(essay_id, blocks) VALUES (1, ?)", (sql_pack(f'[["paragraph", "{sentence}"]]'),)
+        )
+        await db.execute(
+            "INSERT INTO essay_fts(rowid, title, body, labels) VALUES (1, 'The Ferry', ?, '')", (sentence,)
+        )
+        await db.execute("INSERT INTO essay_contexts(essay_id, contexts) VALUES (1, ?)", (pack_strings([sentence]),))
+        await db.execute(
+            "INSERT INTO figures(id, essay_id, section, kind, text, subject, context_idx) "
+            "VALUES (5, 1, 1, 'count', '340 passengers', 'passengers', 0)"
+        )
+        await db.execute(
+            "INSERT INTO figure_fts(rowid, text, subject, context) VALUES (5, '340 passengers', 'passengers', ?)",
+            (sentence,),
+        )
+        await db.execute(
+            "INSERT INTO quotes(id, essay_id, section, kind, text, speaker) "
+            "VALUES (7, 1, 1, 'direct', 'Nobody counted the gulls', 'Ida Venn')"
+        )
+        await db.execute(
+            "INSERT INTO quote_fts(rowid, text, speaker) VALUES (7, 'Nobody counted the gulls', 'Ida Venn')"
+        )
+        await db.execute(
+            "INSERT INTO related_terms(essay_id, terms, forms, norm) VALUES (1, ?, ?, 2.0)",
+            ('{"ferri":2,"harbour":1}', '{"ferri":"ferry"}'),
+        )
+    async with await Store.open(path) as store:
+        # "crossing" is only in the figure's sentence: the rebuilt index kept the context column.
+        [(figure, _)] = await store.search_figures("harbour crossing", guild_id=None)
+        assert (figure.text, figure.context) == ("340 passengers", sentence)
+        assert [q.speaker for q, _ in await store.search_quotes("gulls", guild_id=None)] == ["Ida Venn"]
+        terms = await store.stored_terms(1)
+        assert terms is not None and terms.counts == {"ferri": 2, "harbour": 1}
+        assert terms.forms == {"ferri": "ferry", "harbour": "harbour"}
+        assert await store.term_document_counts(["ferri", "harbour"]) == {"ferri": 1, "harbour": 1}
+        # A revision replaces the packed terms: the counts the triggers keep follow it.
+        blocks = (Block("paragraph", "The tollbridge opened in spring."),)
+        revised = Essay("ferry", "The Tollbridge", blocks, source="s")
+        await store.save_essay(revised, Analysis(sections=[Section(1, "Tolls", revised.blocks, 0, 1)]))
+        counts = await store.term_document_counts(["ferri", "harbour", "tollbridg"])
+        assert counts == {"tollbridg": 1}
+        assert await store.search_figures("harbour", guild_id=None) == []
+        for table in ("essay_fts", "quote_fts", "figure_fts"):
+            await store.connection.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
 from bot.store.base import StoreBase, from_iso
-from bot.store.packing import unpack_strings
+from bot.store.packing import unpack, unpack_sentences
 from bot.store.scope import GuildScope, posted, visible
 
 logger = logging.getLogger(__name__)
@@ -66,8 +66,8 @@ def fts_query(text: str, *, max_terms: int = 32) -> str | None:
     Whatever the user typed (operators, quotes, brackets, emoji, 6,000
     characters) becomes plain terms; None when nothing searchable is left.
     A word is what FTS5's unicode61 tokenizer takes as one token, so no term is
-    a phrase: the quote and figure indexes keep no positions (detail=column,
-    migration 0013), and "don't" or "3.5" are two words there.
+    a phrase ("don't" and "3.5" are two words, as the index holds them), and the
+    query works on any index, whatever detail of positions it keeps.
     """
     terms: list[str] = []
     seen: set[str] = set()
@@ -427,16 +427,18 @@ class LookupQueries(StoreBase):
         return [(figure_from_row(r, contexts), _ref_from_row(r)) for r in rows]
 
     async def figure_contexts(self, essay_ids: Iterable[int]) -> dict[int, list[str]]:
-        """The sentences figures were cited in, per essay: each stored once per essay, packed."""
+        """The sentences figures were cited in, per essay: each stored once, most as a pointer into the body."""
         wanted = sorted(set(essay_ids))
         found: dict[int, list[str]] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             for row in await self._all(
-                f"SELECT essay_id, contexts FROM essay_contexts WHERE essay_id IN ({','.join('?' * len(chunk))})",
+                "SELECT c.essay_id, c.contexts, b.blocks FROM essay_contexts c "
+                f"JOIN essay_bodies b ON b.essay_id = c.essay_id WHERE c.essay_id IN ({','.join('?' * len(chunk))})",
                 chunk,
             ):
-                found[int(row["essay_id"])] = unpack_strings(row["contexts"])
+                body = functools.partial(unpack, row["blocks"])
+                found[int(row["essay_id"])] = unpack_sentences(row["contexts"], body)
         return found
 
     # ------------------------------------------------------------ autocomplete

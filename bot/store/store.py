@@ -29,7 +29,7 @@ from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, 
 from bot.store.activity import ActivityQueries
 from bot.store.base import from_iso, to_iso, utcnow
 from bot.store.lookup import LookupQueries, figure_from_row, quote_from_row
-from bot.store.packing import pack, pack_strings, unpack, unpack_strings
+from bot.store.packing import pack, pack_sentences, unpack, unpack_sentences
 from bot.store.publishing import PublishingQueries
 from bot.store.scope import GuildScope, visible
 
@@ -221,7 +221,8 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
         )
         async with db.execute("SELECT contexts FROM essay_contexts WHERE essay_id = ?", (essay_id,)) as cursor:
             packed = await cursor.fetchone()
-        contexts = unpack_strings(packed[0]) if packed is not None else []
+        old_body = unpack(old[2]) if old is not None else ""
+        contexts = unpack_sentences(packed[0], lambda: old_body) if packed is not None else []
         async with db.execute(
             "SELECT id, text, COALESCE(subject, ''), context_idx FROM figures WHERE essay_id = ?", (essay_id,)
         ) as cursor:
@@ -265,7 +266,8 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
         contexts, numbers = _figure_contexts(analysis.figures)
         if contexts:
             await db.execute(
-                "INSERT INTO essay_contexts(essay_id, contexts) VALUES (?, ?)", (essay_id, pack_strings(contexts))
+                "INSERT INTO essay_contexts(essay_id, contexts) VALUES (?, ?)",
+                (essay_id, pack_sentences(contexts, _blocks_json(essay.blocks))),
             )
         await db.executemany(
             "INSERT INTO figures(essay_id, section, kind, text, value, value_high, unit, qualifier, "

@@ -15,7 +15,7 @@ SENTENCE = "Don't re-run the 3.5% levy: café owners and naïve counsel_x both s
 
 @pytest.fixture(scope="module")
 def index() -> sqlite3.Connection:
-    # The quote and figure indexes' shape (migration 0013): no positions, so no phrase may reach them.
+    # An index without positions refuses phrases outright: the strictest check that no term is one.
     conn = sqlite3.connect(":memory:")
     conn.execute(
         "CREATE VIRTUAL TABLE t USING fts5(text, content = '', detail = column, "

@@ -121,11 +121,11 @@ async def test_compact_storage_keeps_every_answer_of_a_database_from_the_version
             await store.connection.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
 
 
-SEARCH = next(m.version for m in bundled_migrations() if m.name.endswith("_compact_search.sql"))
+PACKED_TERMS = next(m.version for m in bundled_migrations() if m.name.endswith("_packed_related_terms.sql"))
 
 
-async def test_compact_search_keeps_every_answer_of_a_database_from_the_version_before(tmp_path: Path) -> None:
-    """Figure and quote indexes without positions, packed related terms: same answers after the migration."""
+async def test_packed_related_terms_keep_every_answer_of_a_database_from_the_version_before(tmp_path: Path) -> None:
+    """Related terms packed, their document counts still kept by the triggers; the lookups unchanged."""
     from bot.essays.model import Analysis, Block, Essay, Section
     from bot.store.packing import pack_strings, sql_pack
 
@@ -133,7 +133,7 @@ async def test_compact_search_keeps_every_answer_of_a_database_from_the_version_
     sentence = "The ferry carried 340 passengers on the harbour crossing."
     async with aiosqlite.connect(path, isolation_level=None) as db:
         await db.create_function("marginalia_pack", 1, sql_pack, deterministic=True)
-        await migrate(db, [m for m in bundled_migrations() if m.version < SEARCH])
+        await migrate(db, [m for m in bundled_migrations() if m.version < PACKED_TERMS])
         await db.execute(
             "INSERT INTO essays(id, key, source, title, labels, word_count, content_hash, first_seen_at, updated_at) "
             "VALUES (1, 'ferry', 's', 'The Ferry', '[]', 9, 'h', 'x', 'x')"
@@ -165,7 +165,7 @@ async def test_compact_search_keeps_every_answer_of_a_database_from_the_version_
             ('{"ferri":2,"harbour":1}', '{"ferri":"ferry"}'),
         )
     async with await Store.open(path) as store:
-        # "crossing" is only in the figure's sentence: the rebuilt index kept the context column.
+        # "crossing" is only in the figure's sentence.
         [(figure, _)] = await store.search_figures("harbour crossing", guild_id=None)
         assert (figure.text, figure.context) == ("340 passengers", sentence)
         assert [q.speaker for q, _ in await store.search_quotes("gulls", guild_id=None)] == ["Ida Venn"]

@@ -95,6 +95,10 @@ class Score:
     count_diff: int = 0
     docs: int = 0
     seconds: float = 0.0
+    # Sections and words, true and predicted: the mean section length each finds.
+    gold_sections: int = 0
+    pred_sections: int = 0
+    words: int = 0
 
     def add(self, word_counts: Sequence[int], gold: Sequence[int], pred: Sequence[int]) -> None:
         reference = segment_ids(word_counts, gold)
@@ -108,12 +112,17 @@ class Score:
         self.wd_probes += probes
         self.count_diff += abs(len(gold) - len(pred))
         self.docs += 1
+        self.gold_sections += len(gold)
+        self.pred_sections += len(pred)
+        self.words += len(reference)
 
     def summary(self) -> dict[str, float]:
         return {
             "pk": round(self.pk_errors / max(1, self.pk_probes), 3),
             "windowdiff": round(self.wd_errors / max(1, self.wd_probes), 3),
             "mean_count_diff": round(self.count_diff / max(1, self.docs), 2),
+            "gold_section_words": round(self.words / max(1, self.gold_sections)),
+            "section_words": round(self.words / max(1, self.pred_sections)),
             "ms_per_doc": round(1000 * self.seconds / max(1, self.docs), 2),
             "docs": self.docs,
         }
@@ -658,15 +667,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Spliced documents: {args.docs} per part, 3-5 runs of {RUN_MIN_WORDS}-{RUN_MAX_WORDS} words, seed {args.seed}"
     )
     for part, methods in report.boundaries.items():
-        print(f"\n{part}")
-        print(f"  {'method':<28}{'Pk':>8}{'WinDiff':>9}{'|Δn|':>7}{'ms/doc':>9}")
+        gold_words = next(iter(methods.values())).get("gold_section_words", 0)
+        print(f"\n{part} (true sections: {gold_words:.0f} words on average)")
+        print(f"  {'method':<28}{'Pk':>8}{'WinDiff':>9}{'|Δn|':>7}{'words/sec':>11}{'ms/doc':>9}")
         for label, summary in methods.items():
             if "skipped" in summary:
                 print(f"  {label:<28}  skipped (pip install -e '.[bench]')")
                 continue
             print(
                 f"  {label:<28}{summary['pk']:>8.3f}{summary['windowdiff']:>9.3f}"
-                f"{summary['mean_count_diff']:>7.2f}{summary['ms_per_doc']:>9.2f}"
+                f"{summary['mean_count_diff']:>7.2f}{summary['section_words']:>11.0f}{summary['ms_per_doc']:>9.2f}"
             )
     print(f"\nHeadings (MAX_SECTIONS={MAX_SECTIONS})")
     for archive, summary in report.headings.items():

@@ -5,10 +5,11 @@ sentence case, "Rainy-day fund withdrawals", "Role of the individual") naming wh
 section keeps talking about. Candidates are the runs of words between punctuation that begin
 and end with a content word, with at most one short joining word inside ("of", "the", "for",
 ...; never "and", so two unrelated nouns are never glued together), that hold one of the
-section's strongest words. A word weighs its count in the section times its rarity in general
-English (``section_words.rarity``: "dentist" far above "people"), 2.5 times more in the
-section's opening sentences (its claim); a candidate scores by the average weight of its
-content words, more when the author repeats the phrase. Names are distinct within an essay.
+section's strongest words. A word weighs the number of the section's sentences using it
+times its rarity in general English (``section_words.rarity``: "dentist" far above
+"people"), 2.5 times more in the section's opening sentences (its claim); a candidate scores
+by the average weight of its content words, more when the author repeats the phrase; an
+adverb never opens or closes a name. Names are distinct within an essay.
 Chosen over YAKE on hand-named sections of real posts (``bench/sections_quality.py``): it
 names more of them as a person would, at a twentieth of the time.
 """
@@ -215,11 +216,19 @@ def _opening_stems(section: Sequence[BlockWords]) -> set[str]:
 
 def _rank(section: Sequence[BlockWords], roles: _Roles, general: dict[str, float]) -> list[_Candidate]:
     counts: Counter[str] = Counter()
+    # How many of the section's sentences use each word: a word the section keeps coming back
+    # to, not one a single sentence repeats ("a dentist called Torbjörn ... Torbjörn said").
+    sentences: Counter[str] = Counter()
     for block in section:
         counts.update(block.stems)
-    # A word weighs its count in the section times its rarity in general English: what the
+        by_sentence: dict[int, set[str]] = {}
+        for run, number in block.runs:
+            by_sentence.setdefault(number, set()).update(word.stem for word in run if word.content)
+        for used in by_sentence.values():
+            sentences.update(used)
+    # A word weighs the sentences using it times its rarity in general English: what the
     # section keeps talking about ("socialism", "dentist"), not what any text says ("people").
-    weight = {term: count * general[term] for term, count in counts.items()}
+    weight = {term: sentences[term] * general[term] for term in counts}
     for term in _opening_stems(section):
         weight[term] *= OPENING_BONUS
 
@@ -246,6 +255,8 @@ def _rank(section: Sequence[BlockWords], roles: _Roles, general: dict[str, float
             continue  # a phrase of words said once is an aside, not the subject
         if len(set(content)) < len(content) or not can_end(key[-1]) or not can_start(key[0]):
             continue
+        if words[0].surface.lower().endswith("ly") or words[-1].surface.lower().endswith("ly"):
+            continue  # an adverb at either end ("Closely with Christian") is not a name
         score = sum([weight[word] for word in content]) / len(content) ** PHRASE_NORM
         if repeats > 1:
             score *= 1.0 + math.log(repeats)

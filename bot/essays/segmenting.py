@@ -8,7 +8,10 @@ words cost under a word distribution estimated from that section alone (Laplace-
 so a stretch that keeps reusing its own vocabulary is cheap and one that mixes two
 vocabularies is dear; each cut costs ``SECTION_PRIOR · log(words)``, more where the words
 just before and just after it are alike (lexical cohesion across the gap, words weighted by
-their rarity in general English, as a TF-IDF gap segmenter weighs them). Where the
+their rarity in general English, as a TF-IDF gap segmenter weighs them), measured relative
+to the essay's own mean cohesion across its gaps, so that a genre whose paragraphs share
+fewer words (commentary quoting many sources) is not cut more often than one whose
+paragraphs share many. Where the
 vocabulary changes, a cut pays for itself; where it does not, it does not, so the number of
 sections follows the text, not its length. No section is shorter than ``MIN_SECTION_WORDS``.
 
@@ -40,8 +43,8 @@ MAX_SECTION_WORDS = 800
 # more a cut costs where the words on its two sides are alike (see ``topic_bounds``); the
 # words on each side compared. Tuned on spliced marcusoft-posts documents only
 # (bench/sections_quality.py); the socialmemorycomplex part is the report.
-SECTION_PRIOR = 1.5
-COHESION_WEIGHT = 4.0
+SECTION_PRIOR = 0.75
+COHESION_WEIGHT = 2.5
 GAP_WINDOW_WORDS = 120
 
 _OPENING_QUOTES = '“"«„'
@@ -236,9 +239,14 @@ def topic_bounds(
     costs = _section_costs(unit_counts, sizes, len(forms), longest)
     similarity = _gap_similarity(unit_counts, sizes, weights)
     prior = SECTION_PRIOR * math.log(max(2, tokens))
-    # A cut between two stretches that share their rarer words costs more: up to
-    # (1 + COHESION_WEIGHT) times the plain prior where the two sides say the same thing.
-    cut_cost = [prior * (1.0 + COHESION_WEIGHT * value) for value in similarity]
+    # A cut between two stretches that share their rarer words costs more, measured against
+    # how alike neighbouring stretches of this essay usually are: how much an author's
+    # paragraphs share varies with genre and style (a commentary blog quoting many sources
+    # shares less than a software blog), so the essay's own mean gap is the yardstick.
+    # A gap as alike as the essay's average costs (1 + COHESION_WEIGHT) times the plain prior.
+    typical = sum(similarity[1 : len(spans)]) / (len(spans) - 1)
+    scale = 1.0 / typical if typical > 0 else 0.0
+    cut_cost = [prior * (1.0 + COHESION_WEIGHT * scale * value) for value in similarity]
     cut_cost[0] = prior
 
     prefix = list(itertools.accumulate(sizes, initial=0))

@@ -535,3 +535,33 @@ def test_paragraphs_longer_than_any_section_still_split_at_the_topic_change() ->
     assert_partition(sections, blocks)
     assert len(sections) == 2
     assert sections[0].blocks[0].text == transit and sections[-1].blocks[-1].text == library
+
+
+# A section that keeps returning to its subject (the ferry timetable) in sentence after sentence,
+# with an aside that repeats a rarer name several times in one sentence.
+FERRY = [
+    (
+        "The harbour ferry timetable changed again this month. The new timetable drops the early "
+        "sailing, and commuters who relied on it now wait forty minutes on the pier. Nobody at the "
+        "port office explained why the timetable changed."
+    ),
+    (
+        "A deckhand called Oskarsson, Oskarsson of the night crew, Oskarsson who has worked the "
+        "route for years, told me the engines are tired. The timetable, he said, follows the "
+        "engines now, not the passengers. A timetable built around breakdowns is no timetable."
+    ),
+    (
+        "Quickly replacing the engines would cost money the port does not have, so the timetable "
+        "will probably keep shrinking. Riders deserve a published timetable they can plan a week "
+        "around, and a date for the new engines."
+    ),
+]
+
+
+def test_names_follow_the_word_a_section_keeps_returning_to_and_never_open_with_an_adverb() -> None:
+    blocks = paragraphs(FERRY)
+    (name,) = name_sections(blocks, [(0, len(blocks))])
+    assert "timetable" in name.lower(), name
+    assert "oskarsson" not in name.lower(), name
+    first, last = name.split()[0].lower(), name.split()[-1].lower()
+    assert not first.endswith("ly") and not last.endswith("ly"), name

@@ -348,7 +348,9 @@ class _EssayScanner:
         if attribution is not None and attribution.raw.lower() == "it":
             attribution = None  # "Hale's thesis ..., but it holds up:": "it" is the thesis, look further
         if attribution is not None:
-            return _LeadIn(self._resolve(attribution, previous, ctx), True)
+            speaker = self._resolve(attribution, previous, ctx)
+            # A pronoun with nobody named before it leaves the speaker to what follows.
+            return _LeadIn(speaker, speaker is not None or not attribution.pronoun)
         masked = _MASK_RE.sub(" ", sentence)
         first_person = False
         for match in _LEAD_SUBJECT_RE.finditer(masked):
@@ -360,12 +362,11 @@ class _EssayScanner:
                 first_person = True
                 continue
             if pronoun.lower() in ("he", "she", "they"):
-                return _LeadIn(
-                    self._resolve(
-                        _Attribution(pronoun), previous[: len(previous) - len(sentence) + match.start("subj")], ctx
-                    ),
-                    True,
+                speaker = self._resolve(
+                    _Attribution(pronoun), previous[: len(previous) - len(sentence) + match.start("subj")], ctx
                 )
+                # "This guy made me think. He wrote:" with nobody named yet: leave it to what follows.
+                return _LeadIn(speaker, speaker is not None)
             at_start = not masked[: match.start("subj")].strip()
             raw = re.sub(r"\s+et\s+al\.?$", "", raw)
             if at_start and not self._name_like(raw, masked[match.start("subj") :]):

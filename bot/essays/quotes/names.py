@@ -349,7 +349,7 @@ _PIECE_AFTER_RE = re.compile(r"\s+(?:article|piece|op-ed|column|editorial|story|
 _LY_AFTER_RE = re.compile(r"\s+[a-z]+ly\b")
 
 _PREPOSITION_BEFORE_RE = re.compile(
-    r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:the\s+)?$", re.I
+    r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:(?:the|my|our|your|their)\s+)?$", re.I
 )
 
 _FIRST_PERSON_CONTRACTION_RE = re.compile(r"^I[’'](?:m|d|ll|ve)$")
@@ -430,7 +430,13 @@ def _genders(texts: list[str], known: frozenset[str]) -> dict[str, str]:
         pronouns = list(_GENDERED_RE.finditer(masked))
         if not pronouns:
             continue
-        spans = _mention_spans(masked, True, known)
+        # The nearest name that is not after a preposition ("Reyes writes in his Feedlounge. He ..." is Reyes),
+        # but an agent is ("an article by Jo Moss, where he argues").
+        spans = []
+        for position, name in _mention_spans(masked, True, known):
+            preposition = _PREPOSITION_BEFORE_RE.search(masked, max(0, position - 12), position)
+            if preposition is None or preposition.group(0).lower().startswith("by"):
+                spans.append((position, name))
         positions = [position for position, _ in spans]
         for match in pronouns:
             nearest = bisect_left(positions, match.start()) - 1

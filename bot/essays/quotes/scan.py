@@ -325,7 +325,8 @@ class _EssayScanner:
         if index - end > _LEAD_BACK_UNITS or any(unit.kind == "heading" for unit in between):
             return None
         # A lead-in that introduces a new multi-word name is about someone else.
-        names = {n for unit in between for n in _multiword_names(unit.text)}
+        # A group ("the 101st Fighting Keyboarders", "Young Republicans") is nobody's new voice.
+        names = {n for unit in between for n in _multiword_names(unit.text) if not _PLURAL_GROUP_RE.search(n)}
         if speaker is None or any(not _same_person(name, speaker) for name in names):
             return None
         return speaker
@@ -971,6 +972,9 @@ class _EssayScanner:
 # How far into the commentary after a block quote its owner may be named ("I agree with Tucker's thesis").
 _OWNER_AFTER_SENTENCES = 2
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+# A multi-word name ending in a plural of people: a group, not a person.
+_PLURAL_GROUP_RE = re.compile(r"[a-z](?:ers|ans|ists|ites|ats)$")
 
 # He or she, wherever it stands, is a clause's subject.
 _SUBJECT_PRONOUN_RE = re.compile(r"(?<![\w’'])(?:[Hh]e|[Ss]he)(?![\w])")

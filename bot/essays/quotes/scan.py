@@ -21,6 +21,7 @@ from bot.essays.quotes.attribution import (
     _POSSESSIVE_CAPITAL_RE,
     _POSSESSIVE_PRONOUN_RE,
     _THING_WORDS_RE,
+    _WORK_NOUNS,
     _UNNAMED_SOURCE_RE,
     _WORK_BY_RE,
     _WORK_NAME_RE,
@@ -350,8 +351,9 @@ class _EssayScanner:
             attribution = None  # "Hale's thesis ..., but it holds up:": "it" is the thesis, look further
         if attribution is not None:
             speaker = self._resolve(attribution, previous, ctx)
-            # A pronoun with nobody named before it leaves the speaker to what follows.
-            return _LeadIn(speaker, speaker is not None or not attribution.pronoun)
+            # A pronoun with nobody named before it, or "an article that argues", leaves the speaker to what follows.
+            open_ended = attribution.pronoun or _UNOWNED_WORK_RE.match(attribution.raw) is not None
+            return _LeadIn(speaker, speaker is not None or not open_ended)
         masked = _MASK_RE.sub(" ", sentence)
         first_person = False
         for match in _LEAD_SUBJECT_RE.finditer(masked):
@@ -975,6 +977,9 @@ _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 # A multi-word name ending in a plural of people: a group, not a person.
 _PLURAL_GROUP_RE = re.compile(r"[a-z](?:ers|ans|ists|ites|ats)$")
+
+# "an article that argues", "a column": a work nobody is named for yet.
+_UNOWNED_WORK_RE = re.compile(rf"(?:[Aa]n?|[Aa]nother)\s+(?:[a-z]+\s+)?(?:{_WORK_NOUNS})\b")
 
 # He or she, wherever it stands, is a clause's subject.
 _SUBJECT_PRONOUN_RE = re.compile(r"(?<![\w’'])(?:[Hh]e|[Ss]he)(?![\w])")

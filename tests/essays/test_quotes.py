@@ -1366,7 +1366,10 @@ BLOCK_SPEAKER_SHAPES: list[tuple[str, tuple[Block, ...], list[str | None]]] = [
     (
         "a lead-in pronoun with nobody before it waits for the commentary after",
         (
-            P("This fellow really made me think. He wrote an article that argues that defending the old party is useless - the party is gone:"),
+            P(
+                "This fellow really made me think. He wrote an article that argues that defending the old "
+                "party is useless - the party is gone:"
+            ),
             Q("The party no longer stands for thrift or for restraint; it stands for whatever wins the next vote."),
             P("I cannot overstate how much this matters. It stings, but I agree with Okafor's thesis."),
         ),

@@ -12,19 +12,19 @@ from bot.essays.quotes.attribution import (
     _COORDINATED_VERB_RE,
     _FIRST_PERSON_WORK_RE,
     _LEAD_SUBJECT_RE,
+    _NAMED_WORK_RE,
     _PAIR_RE,
     _PLACE_LEAD_RE,
-    _NAMED_WORK_RE,
     _POINTED_UNNAMED_RE,
-    _POSSESSIVE_WORK_RE,
-    _SOURCE_POSSESSIVE_WORK_RE,
     _POSSESSIVE_CAPITAL_RE,
     _POSSESSIVE_PRONOUN_RE,
+    _POSSESSIVE_WORK_RE,
+    _SOURCE_POSSESSIVE_WORK_RE,
     _THING_WORDS_RE,
-    _WORK_NOUNS,
     _UNNAMED_SOURCE_RE,
     _WORK_BY_RE,
     _WORK_NAME_RE,
+    _WORK_NOUNS,
     _WORK_OF_RE,
     _after_attribution,
     _Attribution,
@@ -417,11 +417,11 @@ class _EssayScanner:
                 name = _last_mention(text, person=person, known=known)
                 if name is not None:
                     return _LeadIn(name, True)
-        pronoun = _SUBJECT_PRONOUN_RE.search(masked)
-        if pronoun is not None:
+        subject = _SUBJECT_PRONOUN_RE.search(masked)
+        if subject is not None:
             # "the whoppers she's been slinging, like this one:": he or she is a subject wherever it stands.
-            before = previous[: len(previous) - len(sentence) + pronoun.start()]
-            speaker = self._resolve(_Attribution(pronoun.group(0).lower()), before, ctx)
+            before = previous[: len(previous) - len(sentence) + subject.start()]
+            speaker = self._resolve(_Attribution(subject.group(0).lower()), before, ctx)
             if speaker is not None:
                 return _LeadIn(speaker, True)
         if _EXCERPT_RE.search(masked):
@@ -985,7 +985,9 @@ _UNOWNED_WORK_RE = re.compile(rf"(?:[Aa]n?|[Aa]nother)\s+(?:[a-z]+\s+)?(?:{_WORK
 _SUBJECT_PRONOUN_RE = re.compile(r"(?<![\w’'])(?:[Hh]e|[Ss]he)(?![\w])")
 
 # A lead-in pointing to part of a work without naming whose: "A great excerpt on ...:", "this passage:".
-_EXCERPT_RE = re.compile(r"\b(?:[Aa]n?|[Tt]his|[Tt]hat|[Oo]ne|[Aa]nother)\s+(?:[a-z]+\s+){0,2}(?:excerpt|passage|snippet)\b")
+_EXCERPT_RE = re.compile(
+    r"\b(?:[Aa]n?|[Tt]his|[Tt]hat|[Oo]ne|[Aa]nother)\s+(?:[a-z]+\s+){0,2}(?:excerpt|passage|snippet)\b"
+)
 
 
 def _gender_of(genders: dict[str, str], name: str) -> str | None:

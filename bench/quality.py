@@ -852,8 +852,10 @@ def total(results: Sequence[EssayResult]) -> EssayResult:
 
 POST_LABELS_DIR = Path(__file__).resolve().parent / "labels" / "socialmemorycomplex"
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "socialmemorycomplex-posts"
-# "report2": a second report set, drawn and labelled after the first tuning pass (see bench/README.md).
-SPLITS = ("tune", "report", "report2")
+# "report2": a second report set, drawn and labelled after the first tuning pass; "report3" a third,
+# drawn and labelled before the third pass changed any rule; "report4" a fourth, drawn and labelled after
+# that pass's last rule change and measured once (see bench/README.md).
+SPLITS = ("tune", "report", "report2", "report3", "report4")
 # The held-out essays written for issue 17 (quotation and figure shapes from real posts), before its rules changed.
 HELDOUT_SHAPE_ESSAYS = frozenset({"public-bank", "small-classes"})
 

@@ -504,6 +504,9 @@ def test_the_real_post_labels_are_split_in_halves() -> None:
     # A second report set, labelled before the bot was run on it, never tuned on.
     assert splits["report2"] >= 10
     assert sum(len(labels.quotes) for labels in POST_LABELS if labels.split == "report2") >= 30
+    # A third, labelled before the third pass changed any rule.
+    assert splits["report3"] >= 6
+    assert sum(len(labels.quotes) for labels in POST_LABELS if labels.split == "report3") >= 30
 
 
 @pytest.mark.parametrize("labels", POST_LABELS, ids=lambda labels: labels.post)

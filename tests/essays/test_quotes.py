@@ -1282,3 +1282,115 @@ def test_a_sentence_after_a_block_quote_is_no_attribution_line() -> None:
 def test_a_term_far_from_the_verb_is_a_scare_quote_even_with_its_stop() -> None:
     found = quotes(P('They admit those whose concern for liberty makes them resistant to "private property."'))
     assert triples(found) == [("scare", None, "private property")]
+
+
+# --- block-quote speakers found by carrying over the essay's own clues (issue 17, third pass) ------
+
+BLOCK_SPEAKER_SHAPES: list[tuple[str, tuple[Block, ...], list[str | None]]] = [
+    (
+        "a run of one pronoun keeps its first antecedent",
+        (
+            P(
+                "The feed of Tom Reyes's blog sits at the top of my reader. He writes well about the courts, "
+                "and he has been following the case of Amos Leigh, and he explains why the papers missed it:"
+            ),
+            Q("The wire service wrote it up on the first day and never came back to it, which is how stories die."),
+        ),
+        ["Tom Reyes"],
+    ),
+    (
+        "a name after a preposition is not whom the essay's he means",
+        (
+            P("Lena Ortiz keeps a notebook in my Filebox. She writes about water rights and she says it plainly:"),
+            Q("Every town that sold its wells in a bad year has spent the good years buying them back."),
+        ),
+        ["Lena Ortiz"],
+    ),
+    (
+        "a title gives the gender, inside borrowed text too",
+        (
+            Q("About a year earlier, Mr. Obuya said, Lumen had asked the gallery about using his film in an advert."),
+            Q('"I told them I did not want to do it," he said.'),
+        ),
+        [None, "Obuya"],
+    ),
+    (
+        "a kind of person is nobody's name",
+        (
+            P("Dev Patel wrote the column that everyone is angry about this week:"),
+            Q("I know that many people died that day, and I know it barely touched me at the time."),
+            P(
+                "The more I read him, the more I saw his nerve. The only difference between him and your "
+                "typical Canadian is that he does not pretend the day was unthinkable."
+            ),
+            Q("Let us face facts about how little most of us notice the deaths of strangers far away."),
+        ),
+        ["Dev Patel", "Dev Patel"],
+    ),
+    (
+        "a source work with a possessive anywhere in the lead-in",
+        (
+            P("I think this context is missing from Dana Whitfield's recent analysis of the council at Ledger Notes:"),
+            Q("I have been trying for months to explain the difference between reformers and radicals in this town."),
+        ),
+        ["Dana Whitfield"],
+    ),
+    (
+        "a work talked about is not the quotation's source",
+        (
+            P("Karen Holt has opinions about everything. She blogs daily, and her latest is about the budget:"),
+            Q("I skipped the hearing, but that will not stop me from telling you what it meant."),
+            P("Or use your opinions to take apart, say, Mayor Bell's speech last night:"),
+            Q("Any budget that does not cut the parks first is a budget for the next recession."),
+        ),
+        ["Karen Holt", "Karen Holt"],
+    ),
+    (
+        "he or she anywhere in the lead-in",
+        (
+            P("The comedy goes on: Mara Quist has made some revealing comments lately as she mourns her party."),
+            P("Look at some of the whoppers she's been slinging lately, like this one:"),
+            Q("Trying to be gentle sounds lovely, but it only moves the losses onto our side of the ledger."),
+        ),
+        ["Mara Quist"],
+    ),
+    (
+        "an excerpt is from the work under discussion",
+        (
+            P("I am finding Ruth Calder's Quiet Engines to be a sharp statement of what I have come to believe."),
+            P("A great excerpt on how committees swallow people:"),
+            Q("Because we gain so much from working together, we assume that every committee will make us closer."),
+        ),
+        ["Ruth Calder"],
+    ),
+    (
+        "a lead-in pronoun with nobody before it waits for the commentary after",
+        (
+            P(
+                "This fellow really made me think. He wrote an article that argues that defending the old "
+                "party is useless - the party is gone:"
+            ),
+            Q("The party no longer stands for thrift or for restraint; it stands for whatever wins the next vote."),
+            P("I cannot overstate how much this matters. It stings, but I agree with Okafor's thesis."),
+        ),
+        ["Okafor"],
+    ),
+    (
+        "a group named between two block quotes does not stop the speaker carrying",
+        (
+            P("Here is what Nina Vale posted on Monday:"),
+            Q("We should never have let the bridge money go to the stadium, and I said so at the time."),
+            P("Never mind what the Young Stadium Boosters think. Then there is this moment of reflection:"),
+            Q("One thing the other side has always been, and we have not, is loud about what it wants."),
+        ),
+        ["Nina Vale", "Nina Vale"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "speakers"), [pytest.param(blocks, speakers, id=name) for name, blocks, speakers in BLOCK_SPEAKER_SHAPES]
+)
+def test_block_quote_speakers_from_the_essays_own_clues(blocks: tuple[Block, ...], speakers: list[str | None]) -> None:
+    found = [q for q in quotes(*blocks) if q.kind == "direct"]
+    assert [q.speaker for q in found] == speakers

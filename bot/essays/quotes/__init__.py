@@ -33,8 +33,13 @@ Choices worth knowing:
   editorial"); a publication's possessive names its writer ("Salon's Joan Walsh"); a work speaks
   for its author ("Butler Shaffer's Calculated Chaos"); the blog's own name (``site_name``) never
   speaks. Verbs of saying are known by lemma, every inflection generated.
-* He and she prefer the names the essay itself calls he or she, then a clause's subject, and never
-  a plural group ("Democrats") or a name only ever seen after a preposition.
+* He and she prefer the names the essay itself calls he or she (or titles "Mr."/"Ms."), then a
+  clause's subject, and never a plural group ("Democrats"), a kind of person ("your typical
+  American") or a name only ever seen after a preposition; a run of one pronoun keeps its first
+  antecedent ("Reyes blogs. He covers the case of Amos Leigh, and he explains:" is Reyes).
+* A lead-in may name its source anywhere ("lacking from Jo Moss's recent analysis at Blog:"), point
+  to "an excerpt" of the work under discussion, or leave the speaker open ("He wrote an article
+  that argues:" with nobody named yet) for the commentary right after ("I agree with Tucker's thesis").
 * Quoted code, markup and interface labels ('RAILS_ENV', alt="...", "Domains > Manager") and program
   listings set as block quotes are nobody's words.
 * An unattributed quotation that is a full sentence or long is ``direct`` with speaker None.

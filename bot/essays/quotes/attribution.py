@@ -310,6 +310,17 @@ _POSSESSIVE_CAPITAL_RE = re.compile(
 
 _WORK_NAME_RE = re.compile(rf"[{_UP}][\w’'\-]*(?:\s+(?:{_PARTICLE}\s+)*[{_UP}][\w’'\-]*)*")
 
+# "Jo Moss's recent analysis of the council", "Tucker's thesis": a work names its owner.
+_POSSESSIVE_WORK = rf"(?P<name>{_NAME_SEQ})[’']s\s+(?:[a-z]+\s+){{0,2}}(?:{_WORK_NOUNS})\b"
+_POSSESSIVE_WORK_RE = re.compile(rf"(?<![\w’'\-.]){_POSSESSIVE_WORK}")
+# In a lead-in, only a work the quotation comes from ("lacking from Jo Moss's analysis:", "Here is Moss's
+# reply:", "In the Suskind article:"); "analyze Bush's speech:" names what is talked about, not who talks.
+_SOURCE_WORK = r"(?:^|\b(?:[Ff]rom|[Ii]n|[Hh]ere[’']s|[Hh]ere\s+is|[Ss]ee|[Rr]ead)\s+)"
+_SOURCE_POSSESSIVE_WORK_RE = re.compile(rf"{_SOURCE_WORK}(?:(?:the|this|that)\s+)?{_POSSESSIVE_WORK}")
+_NAMED_WORK_RE = re.compile(
+    rf"{_SOURCE_WORK}(?:the|this|that)\s+(?:(?:new|recent|latest)\s+)?(?P<name>{_NAME_SEQ})\s+(?:{_WORK_NOUNS})\b"
+)
+
 # "this latest article by Harry Browne:", "a fine piece from Jo Moss:": the work names its author.
 _WORK_BY_RE = re.compile(
     rf"\b(?:{_WORK_NOUNS})\s+(?:(?:written|posted)\s+)?(?:by|from)\s+"

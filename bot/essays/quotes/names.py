@@ -349,7 +349,7 @@ _PIECE_AFTER_RE = re.compile(r"\s+(?:article|piece|op-ed|column|editorial|story|
 _LY_AFTER_RE = re.compile(r"\s+[a-z]+ly\b")
 
 _PREPOSITION_BEFORE_RE = re.compile(
-    r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:the\s+)?$", re.I
+    r"\b(?:to|of|for|with|by|from|at|in|on|about|against|than|like|as)\s+(?:(?:the|my|our|your|their)\s+)?$", re.I
 )
 
 _FIRST_PERSON_CONTRACTION_RE = re.compile(r"^I[’'](?:m|d|ll|ve)$")
@@ -381,8 +381,8 @@ def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bo
             continue
         if person and _THE_BEFORE_RE.search(before):
             continue  # "the Harwick Mutual", "the Selbourne Quarterly": an institution, not a person
-        if person and _A_BEFORE_RE.search(before) and " " not in name:
-            continue  # "a Republican", "an American": a kind of person, not one
+        if person and " " not in name and (_A_BEFORE_RE.search(before) or _KIND_BEFORE_RE.search(before)):
+            continue  # "a Republican", "your typical American", "every Democrat": a kind of person, not one
         if (multiword and " " not in name) or _is_publication(name):
             continue
         found.append((match.start(), name))
@@ -390,6 +390,14 @@ def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bo
 
 
 _A_BEFORE_RE = re.compile(r"(?:^|\s)[Aa]n?\s*$")
+
+# "your typical American", "every Democrat", "a good Catholic": one capitalised word after a determiner
+# (and maybe an adjective) names a kind of person. Not after "my"/"his"/"their": "my friend Sara" is one.
+_KIND_BEFORE_RE = re.compile(
+    r"(?:^|\s)(?:[Aa]n?|[Yy]our|[Ee]very|[Ee]ach|[Aa]ny|[Nn]o)\s+"
+    r"(?!(?:friend|colleague|reader|commenter|brother|sister|wife|husband|father|mother|cousin|son|daughter)\s)"
+    r"[a-z][a-z\-]*\s*$|(?:^|\s)(?:[Yy]our|[Ee]very|[Ee]ach|[Aa]ny)\s*$"
+)
 
 # One capitalised word naming a group of people: "Democrats", "Republicans", "Marxists".
 _GROUP_NAME_RE = re.compile(r"^[A-Z][a-z]+(?:ans|ats|ists|ites)$")
@@ -422,7 +430,13 @@ def _genders(texts: list[str], known: frozenset[str]) -> dict[str, str]:
         pronouns = list(_GENDERED_RE.finditer(masked))
         if not pronouns:
             continue
-        spans = _mention_spans(masked, True, known)
+        # The nearest name that is not after a preposition ("Reyes writes in his Feedlounge. He ..." is Reyes),
+        # but an agent is ("an article by Jo Moss, where he argues").
+        spans = []
+        for position, name in _mention_spans(masked, True, known):
+            preposition = _PREPOSITION_BEFORE_RE.search(masked, max(0, position - 12), position)
+            if preposition is None or preposition.group(0).lower().startswith("by"):
+                spans.append((position, name))
         positions = [position for position, _ in spans]
         for match in pronouns:
             nearest = bisect_left(positions, match.start()) - 1
@@ -440,6 +454,22 @@ def _genders(texts: list[str], known: frozenset[str]) -> dict[str, str]:
         if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
             genders[name] = ranked[0][0]
     return genders
+
+
+# "Mr. Marclay", "Ms Okafor": a title that says who is he and who is she, even inside borrowed text.
+_GENDER_TITLE_RE = re.compile(rf"(?<![\w’'])(?:(?P<m>Mr)|(?P<f>Mrs|Ms|Miss))\.?\s+(?P<name>[{_UP}][\w’'\-]+)")
+
+
+def _title_genders(texts: list[str]) -> dict[str, str]:
+    """ "m" or "f" for the surnames the essay gives a gendered title, when it only ever gives one."""
+    seen: dict[str, set[str]] = {}
+    for text in texts:
+        if "M" not in text:
+            continue
+        for match in _GENDER_TITLE_RE.finditer(text):
+            name = re.sub(r"[’']s$", "", match.group("name"))
+            seen.setdefault(name, set()).add("m" if match.group("m") else "f")
+    return {name: next(iter(kinds)) for name, kinds in seen.items() if len(kinds) == 1}
 
 
 def _multiword_names(text: str) -> list[str]:

@@ -12,15 +12,19 @@ from bot.essays.quotes.attribution import (
     _COORDINATED_VERB_RE,
     _FIRST_PERSON_WORK_RE,
     _LEAD_SUBJECT_RE,
+    _NAMED_WORK_RE,
     _PAIR_RE,
     _PLACE_LEAD_RE,
     _POINTED_UNNAMED_RE,
     _POSSESSIVE_CAPITAL_RE,
     _POSSESSIVE_PRONOUN_RE,
+    _POSSESSIVE_WORK_RE,
+    _SOURCE_POSSESSIVE_WORK_RE,
     _THING_WORDS_RE,
     _UNNAMED_SOURCE_RE,
     _WORK_BY_RE,
     _WORK_NAME_RE,
+    _WORK_NOUNS,
     _WORK_OF_RE,
     _after_attribution,
     _Attribution,
@@ -76,6 +80,7 @@ from bot.essays.quotes.names import (
     _same_person,
     _subject_mentions,
     _surnames,
+    _title_genders,
 )
 from bot.essays.quotes.verbs import _NOT_VERBS, _VERB_RE, _finite_verb_like
 
@@ -228,6 +233,7 @@ class _EssayScanner:
         self.works: dict[str, str] | None = None  # computed on the first resolved speaker
         self.actors: frozenset[str] | None = None  # computed on the first lead-in that names nobody
         self.site_name = site_name
+        self.lead_decided = False  # whether the last block quote's lead-in settled its speaker (even as nobody)
 
     def run(self) -> None:
         index = self._epigraph()
@@ -265,9 +271,11 @@ class _EssayScanner:
         lead-in paragraph names.
         """
         previous = self._previous_text(index).rstrip()
+        self.lead_decided = False
         if previous and index - 1 not in self.consumed:
             lead = self._lead_in(index, previous)
             if lead.decided:
+                self.lead_decided = True
                 return lead.speaker
         carried = self._carried_block_speaker(index)
         if carried is not None:
@@ -318,7 +326,8 @@ class _EssayScanner:
         if index - end > _LEAD_BACK_UNITS or any(unit.kind == "heading" for unit in between):
             return None
         # A lead-in that introduces a new multi-word name is about someone else.
-        names = {n for unit in between for n in _multiword_names(unit.text)}
+        # A group ("the 101st Fighting Keyboarders", "Young Republicans") is nobody's new voice.
+        names = {n for unit in between for n in _multiword_names(unit.text) if not _PLURAL_GROUP_RE.search(n)}
         if speaker is None or any(not _same_person(name, speaker) for name in names):
             return None
         return speaker
@@ -341,7 +350,10 @@ class _EssayScanner:
         if attribution is not None and attribution.raw.lower() == "it":
             attribution = None  # "Hale's thesis ..., but it holds up:": "it" is the thesis, look further
         if attribution is not None:
-            return _LeadIn(self._resolve(attribution, previous, ctx), True)
+            speaker = self._resolve(attribution, previous, ctx)
+            # A pronoun with nobody named before it, or "an article that argues", leaves the speaker to what follows.
+            open_ended = attribution.pronoun or _UNOWNED_WORK_RE.match(attribution.raw) is not None
+            return _LeadIn(speaker, speaker is not None or not open_ended)
         masked = _MASK_RE.sub(" ", sentence)
         first_person = False
         for match in _LEAD_SUBJECT_RE.finditer(masked):
@@ -353,12 +365,11 @@ class _EssayScanner:
                 first_person = True
                 continue
             if pronoun.lower() in ("he", "she", "they"):
-                return _LeadIn(
-                    self._resolve(
-                        _Attribution(pronoun), previous[: len(previous) - len(sentence) + match.start("subj")], ctx
-                    ),
-                    True,
+                speaker = self._resolve(
+                    _Attribution(pronoun), previous[: len(previous) - len(sentence) + match.start("subj")], ctx
                 )
+                # "This guy made me think. He wrote:" with nobody named yet: leave it to what follows.
+                return _LeadIn(speaker, speaker is not None)
             at_start = not masked[: match.start("subj")].strip()
             raw = re.sub(r"\s+et\s+al\.?$", "", raw)
             if at_start and not self._name_like(raw, masked[match.start("subj") :]):
@@ -382,6 +393,12 @@ class _EssayScanner:
             speaker = self._person(_clean_speaker(re.sub(r"[’']s$", "", work.group("name"))))
             if speaker is not None:
                 return _LeadIn(speaker, True)
+        owned = _SOURCE_POSSESSIVE_WORK_RE.search(masked) or _NAMED_WORK_RE.search(masked)
+        if owned is not None and (owned.start("name") > 0 or self._name_like(owned.group("name"), masked)):
+            # "lacking from Jo Moss's recent analysis of the council:", "And this from the Moss article:"
+            speaker = self._person(_clean_speaker(owned.group("name")))
+            if speaker is not None:
+                return _LeadIn(speaker, True)
         named = _COLON_NAME_END_RE.search(masked)
         if named is not None:
             speaker = self._person(_clean_speaker(named.group("name")))
@@ -400,7 +417,47 @@ class _EssayScanner:
                 name = _last_mention(text, person=person, known=known)
                 if name is not None:
                     return _LeadIn(name, True)
+        subject = _SUBJECT_PRONOUN_RE.search(masked)
+        if subject is not None:
+            # "the whoppers she's been slinging, like this one:": he or she is a subject wherever it stands.
+            before = previous[: len(previous) - len(sentence) + subject.start()]
+            speaker = self._resolve(_Attribution(subject.group(0).lower()), before, ctx)
+            if speaker is not None:
+                return _LeadIn(speaker, True)
+        if _EXCERPT_RE.search(masked):
+            # "A great excerpt on how institutions work:": from the work the essay is discussing.
+            owner = self._work_owner_before(previous[: len(previous) - len(sentence)], ctx)
+            if owner is not None:
+                return _LeadIn(owner, True)
         return _LeadIn(None, False)
+
+    def _owner_after(self, index: int) -> str | None:
+        """A block quote whose lead-in names nobody, owned in the commentary right after it: "I agree with
+        Tucker's thesis", "Moss's argument holds" (within its first sentences)."""
+        unit = self.units[index]
+        if unit.kind != "paragraph":
+            return None
+        opening = " ".join(_SENTENCE_SPLIT_RE.split(_MASK_RE.sub(" ", unit.text))[:_OWNER_AFTER_SENTENCES])
+        for match in _POSSESSIVE_WORK_RE.finditer(opening):
+            if match.start() == 0 and not self._name_like(match.group("name"), opening):
+                continue
+            speaker = self._person(_clean_speaker(match.group("name")))
+            if speaker is not None:
+                return speaker
+        return None
+
+    def _work_owner_before(self, before: str, ctx: _Ctx) -> str | None:
+        """The author of the nearest work named before a lead-in ("Butler Shaffer's Calculated Chaos")."""
+        works = self._works()
+        for text in (before, ctx.context_before, *ctx.earlier):
+            masked = _MASK_RE.sub(" ", text)
+            found = [(masked.rfind(work), author) for work, author in works.items() if work in masked]
+            found += [(m.start(), m.group("name")) for m in _POSSESSIVE_WORK_RE.finditer(masked)]
+            for _, owner in sorted(found, reverse=True):
+                speaker = self._person(_clean_speaker(owner))
+                if speaker is not None:
+                    return speaker
+        return None
 
     def _name_like(self, raw: str, text: str) -> bool:
         """A name even at a sentence start: several words, an acronym, a word the essay capitalises
@@ -443,7 +500,9 @@ class _EssayScanner:
     def _genders(self) -> dict[str, str]:
         if self.genders is None:
             texts = [unit.text for i, unit in enumerate(self.units) if unit.kind in ("paragraph", "item")]
-            self.genders = _genders(texts, self._known_surnames())
+            # A title ("Mr. Marclay") settles it; then how the essay's own text uses he and she.
+            titled = _title_genders([unit.text for unit in self.units])
+            self.genders = {**_genders(texts, self._known_surnames()), **titled}
         return self.genders
 
     def _known_surnames(self) -> frozenset[str]:
@@ -536,6 +595,8 @@ class _EssayScanner:
         person = lowered != "they"
         known = self._known_surnames()
         gender = {"he": "m", "she": "f"}.get(lowered)
+        if gender is not None:
+            before = _chain_start(before, lowered, known)
         # Nearest text first; the first one that names somebody fitting decides.
         for text in (before, ctx.context_before, *ctx.earlier):
             candidates = list(reversed(_mentions(text, person=person, known=known)))
@@ -545,8 +606,8 @@ class _EssayScanner:
                 # otherwise a name that was a clause's subject beats one after a preposition ("paths to God").
                 # A plural group ("Democrats") is never he or she.
                 candidates = [name for name in candidates if not _GROUP_NAME_RE.search(name)]
-                known_gender = [name for name in candidates if genders.get(name) == gender]
-                fitting = [name for name in candidates if genders.get(name, gender) == gender]
+                known_gender = [name for name in candidates if _gender_of(genders, name) == gender]
+                fitting = [name for name in candidates if _gender_of(genders, name) in (gender, None)]
                 subjects = _subject_mentions(text, known)
                 # Then a name not after a preposition ("counties in Virginia" is a place).
                 free = [name for name in fitting if name not in self._objects(text, known)]
@@ -643,6 +704,8 @@ class _EssayScanner:
                 speaker = speaker or line_speaker
                 self.consumed.add(index)
                 index += 1
+        if speaker is None and not self.lead_decided and index < len(self.units):
+            speaker = self._owner_after(index)
         section = self.units[start].section
         self._emit(start, 0, "\n\n".join(_norm(p) for p in parts), "direct", section, speaker)
         self._nested_in_parts(start, parts, "double", speaker)
@@ -906,6 +969,39 @@ class _EssayScanner:
         if not sentence_like and words < _MIN_SPOKEN_WORDS:
             return "scare", None  # "crisis", "zombie words": too short to be anyone's words
         return "direct", None
+
+
+# How far into the commentary after a block quote its owner may be named ("I agree with Tucker's thesis").
+_OWNER_AFTER_SENTENCES = 2
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+# A multi-word name ending in a plural of people: a group, not a person.
+_PLURAL_GROUP_RE = re.compile(r"[a-z](?:ers|ans|ists|ites|ats)$")
+
+# "an article that argues", "a column": a work nobody is named for yet.
+_UNOWNED_WORK_RE = re.compile(rf"(?:[Aa]n?|[Aa]nother)\s+(?:[a-z]+\s+)?(?:{_WORK_NOUNS})\b")
+
+# He or she, wherever it stands, is a clause's subject.
+_SUBJECT_PRONOUN_RE = re.compile(r"(?<![\w’'])(?:[Hh]e|[Ss]he)(?![\w])")
+
+# A lead-in pointing to part of a work without naming whose: "A great excerpt on ...:", "this passage:".
+_EXCERPT_RE = re.compile(
+    r"\b(?:[Aa]n?|[Tt]his|[Tt]hat|[Oo]ne|[Aa]nother)\s+(?:[a-z]+\s+){0,2}(?:excerpt|passage|snippet)\b"
+)
+
+
+def _gender_of(genders: dict[str, str], name: str) -> str | None:
+    """A name's gender, or its surname's ("Christian Marclay" is the essay's "Mr. Marclay")."""
+    return genders.get(name) or (genders.get(name.split()[-1]) if " " in name else None)
+
+
+def _chain_start(before: str, pronoun: str, known: frozenset[str]) -> str:
+    """The text before a run of the same pronoun: "Reyes blogs. He writes about the case of Amos Leigh,
+    and he explains": the second "he" is whoever the first one was, unless a new subject came between."""
+    first = re.search(rf"(?<![\w’'])[{pronoun[0]}{pronoun[0].upper()}]{pronoun[1:]}(?![\w’'])", before)
+    if first is None or _subject_mentions(before[first.end() :], known):
+        return before
+    return before[: first.start()]
 
 
 def _quote_like(unit: _Unit) -> bool:

@@ -6,13 +6,12 @@ import logging
 import random
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import Any, cast
 
 from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
 from bot.store.base import StoreBase, from_iso
 from bot.store.packing import unpack_strings
+from bot.store.records import EssayChoice, EssayRef
 from bot.store.scope import GuildScope, posted, visible
 
 logger = logging.getLogger(__name__)
@@ -37,44 +36,32 @@ MATCH_WINDOW = 2000
 _POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
 
 
-@dataclass(frozen=True, slots=True)
-class EssayRef:
-    """Just enough of an essay to name and link it in a result."""
+def search_words(text: str, *, max_terms: int = 32) -> list[str]:
+    """The words of free text a search looks for: letters, digits and ``'-_`` kept, each word once.
 
-    key: str
-    title: str
-    url: str | None
-    id: int | None = None
-    published: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EssayChoice:
-    """An essay as autocomplete offers it."""
-
-    id: int
-    key: str
-    title: str
-    published: date | None
-
-
-def fts_query(text: str, *, max_terms: int = 32) -> str | None:
-    """Turn free text into a safe FTS5 query: each word a quoted term, ANDed.
-
-    Whatever the user typed (operators, quotes, brackets, emoji, 6,000
-    characters) becomes plain terms; None when nothing searchable is left.
+    Whatever the user typed (operators, quotes, brackets, emoji, 6,000 characters) becomes plain
+    words; an empty list when nothing searchable is left.
     """
     terms: list[str] = []
     for raw in text.split():
         term = "".join(ch for ch in raw if ch.isalnum() or ch in "'-_")
         term = term.strip("'-_")
         if term and term.lower() not in {t.lower() for t in terms}:
-            terms.append(term.replace('"', '""'))
+            terms.append(term)
         if len(terms) >= max_terms:
             break
-    if not terms:
-        return None
-    return " ".join(f'"{t}"' for t in terms)
+    return terms
+
+
+def fts_term(word: str) -> str:
+    """One word as a quoted FTS5 term (no operator inside it can act)."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def fts_query(text: str, *, max_terms: int = 32) -> str | None:
+    """Free text as a safe FTS5 query: each of its ``search_words`` a quoted term, ANDed; None when none."""
+    terms = search_words(text, max_terms=max_terms)
+    return " ".join(fts_term(term) for term in terms) if terms else None
 
 
 def like_pattern(text: str) -> str:

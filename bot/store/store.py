@@ -1,7 +1,8 @@
-"""Essays, feeds, search and related-post queries.
+"""``SQLiteStore``, the SQLite backend of the ``Store`` protocol: essays, feeds and related-post queries here,
+the rest in the query modules it is made of (lookup, publishing, activity).
 
-All SQL of the project lives in this package. Callers get and give
-dataclasses; rows never leave it.
+All SQL of the project lives in this package. Callers get and give the dataclasses of
+``records.py``; rows never leave it.
 """
 
 from __future__ import annotations

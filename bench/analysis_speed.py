@@ -43,7 +43,7 @@ from bot.essays.text import STOPWORDS
 from bot.ingest import ingest_essays
 from bot.intake import IntakeError, entry_to_essay, load_source
 from bot.related import related_to_essay, related_to_text
-from bot.store import Store
+from bot.store import Store, open_store
 
 SEED = 11
 WORDS = 1500
@@ -172,7 +172,7 @@ async def ingest_and_query(count: int, *, seed: int, words: int, progress: Calla
         write_archive(folder, count, seed=seed, words=words)
         write_seconds = time.perf_counter() - started
         progress(f"{count} essays written in {write_seconds:.1f} s; ingesting ...")
-        async with await Store.open(Path(tmp) / "speed.sqlite3") as store:
+        async with await open_store(Path(tmp) / "speed.sqlite3") as store:
             started = time.perf_counter()
             loaded = await load_source(str(folder), None)
             read_seconds = time.perf_counter() - started

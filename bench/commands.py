@@ -39,7 +39,6 @@ import random
 import re
 import shutil
 import signal
-import sqlite3
 import sys
 import tempfile
 import time
@@ -48,10 +47,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.floors import time_floor
 from bench.generate import TOPICS, generate
 from bot.intake import store_essay
-from bot.store import Store
+from bot.store import open_store
+from bot.store.floors import time_floors
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -83,14 +82,14 @@ async def build_archive(count: int, seed: int = SEED) -> Path:
     path = archive_path(count, seed)
     if path.is_file():
         # A cached archive from an older schema is migrated once, here, not in every run's copy.
-        await (await Store.open(path)).close()
+        await (await open_store(path)).close()
         return path
     OUT.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     for stale in OUT.glob(partial.name + "*"):
         stale.unlink()
     started = time.perf_counter()
-    async with await Store.open(partial) as store:
+    async with await open_store(partial) as store:
         feed = await store.add_feed(BENCH_FEED, title="Bench Essays")
         await store.set_feed_paused(feed.id, True)
         for number, post in enumerate(generate(count, seed=seed, words=WORDS), start=1):
@@ -100,7 +99,7 @@ async def build_archive(count: int, seed: int = SEED) -> Path:
             if number % 1000 == 0:
                 say(f"  ingested {number}/{count} essays ({time.perf_counter() - started:.0f} s)")
         # One file, no WAL beside it: the copy each run makes is then complete.
-        await store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await store.checkpoint()
     partial.rename(path)
     say(f"built {path.name} in {time.perf_counter() - started:.0f} s")
     return path
@@ -302,7 +301,7 @@ class Outcome:
     ack_ms: float
     final_ms: float
     answer: str  # "results", "nothing found", "choices", "no choices", "error"
-    floor_ms: float | None = None  # the bare index query for the same input (bench/floors.py)
+    floor_ms: float | None = None  # the bare index query for the same input (bot/store/floors.py)
 
 
 LABELS = ("quote", "figures", "related", "activity", "autocomplete essay", "autocomplete speaker")
@@ -310,7 +309,7 @@ LABELS = ("quote", "figures", "related", "activity", "autocomplete essay", "auto
 
 async def archive_sample(db: Path, rng: random.Random, size: int = 300) -> list[tuple[str, str]]:
     """(key, title) of ``size`` stored essays, for the essay option and title typing."""
-    async with await Store.open(db) as store:
+    async with await open_store(db) as store:
         ids = await store.all_essay_ids()
         chosen = sorted(rng.sample(ids, min(size, len(ids))))
         briefs = await store.briefs(chosen, guild_id=None)
@@ -569,8 +568,7 @@ async def measure(essays: int, per_label: int, seed: int) -> Report:
         timings: dict[str, dict[str, float]] = json.loads(timings_path.read_text())
         failures = len(world.fake.failures)
         # The floors, on the same database file, once the bot has stopped: nothing else runs meanwhile.
-        with contextlib.closing(sqlite3.connect(f"file:{world.db}?mode=ro", uri=True)) as connection:
-            floors = [time_floor(connection, invocation.label, invocation.options) for invocation, _, _ in done]
+        floors = time_floors(world.db, [(invocation.label, invocation.options) for invocation, _, _ in done])
     outcomes: list[Outcome] = []
     for (invocation, interaction_id, answer), floor in zip(done, floors, strict=True):
         entry = timings.get(str(interaction_id), {})
@@ -620,7 +618,7 @@ def print_report(report: Report) -> None:
             f"{s.final_p99_ms:>10.2f} {s.final_max_ms:>8.2f} {floors}  {answers}"
         )
     print("milliseconds, inside the bot process, from INTERACTION_CREATE parsed to the request sent; floor: the bare")
-    print("index or FTS5 query for the same input on the same file (bench/floors.py), timed in this run")
+    print("index or FTS5 query for the same input on the same file (bot/store/floors.py), timed in this run")
     for s in report.summaries:
         target = target_for(s.label)
         verdict = "meets" if s.final_p99_ms <= target else "MISSES"

@@ -46,7 +46,7 @@ from bot.publishing.corrections import plan_correction
 from bot.publishing.layout import initial_layout
 from bot.publishing.plan import Destination
 from bot.publishing.render import section_messages
-from bot.store.publishing import StepRow
+from bot.store import StepRow
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 ARCHIVES = ("marcusoft-posts", "socialmemorycomplex-posts")

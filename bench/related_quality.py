@@ -44,7 +44,7 @@ from pathlib import Path
 from bot import related
 from bot.essays.text import content_words
 from bot.intake import IntakeError, entry_to_essay, load_source, store_essay
-from bot.store import EssayRow, Store
+from bot.store import EssayRow, Store, open_store
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "marcusoft-posts"
 TOP_K = 5
@@ -291,7 +291,7 @@ async def run(corpus: Path, *, progress: Callable[[str], None], show: int = 0, s
     shown: list[str] = []
     with tempfile.TemporaryDirectory(prefix="marginalia-bench-") as tmp:
         for labels in ("visible", "withheld"):
-            async with await Store.open(Path(tmp) / f"{labels}.sqlite3") as store:
+            async with await open_store(Path(tmp) / f"{labels}.sqlite3") as store:
                 progress(f"ingesting {corpus} (labels {labels}) ...")
                 read, stored, read_s, store_s = await ingest(store, corpus, withhold_labels=labels == "withheld")
                 if labels == "visible":

@@ -31,7 +31,7 @@ from bot.intake import IntakeError, analysis_failure_line, entry_to_essay, load_
 from bot.json_records import record
 from bot.lookup import resolve_essay, search_figures, search_quotes
 from bot.related import RelatedPost, describe_target, related_to_essay, related_to_text
-from bot.store import EssayRef, Store, StoreError
+from bot.store import EssayRef, Store, StoreError, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in ("backup", "feeds", "destinations", "activity") and not await asyncio.to_thread(db_path.is_file):
         # Opening would create an empty database: surely not the one the bot uses.
         raise UserError(f"no database at {db_path}; give --db PATH or set DB_PATH to the bot's database")
-    async with await Store.open(db_path) as store:
+    async with await open_store(db_path) as store:
         if args.command == "feeds":
             return await _feeds(store, args, settings)
         if args.command == "destinations":

@@ -22,7 +22,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.errors import UserError
 from bot.fetch import Fetcher, FetchPolicy
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, open_store
 from cogs.replies import MESSAGE_LIMIT
 from cogs.replies import NO_MENTIONS as NO_MENTIONS  # the cogs reach it here too
 from cogs.replies import send_ephemeral as send_ephemeral
@@ -82,7 +82,7 @@ class Marginalia(commands.Bot):
         return self._fetcher
 
     async def setup_hook(self) -> None:
-        self._store = await Store.open(self.settings.db_path)
+        self._store = await open_store(self.settings.db_path)
         self._fetcher = Fetcher(FetchPolicy(allow_private_addresses=self.settings.allow_private_feeds))
         self.tree.error(self.on_app_command_error)
         for extension in self.extensions_to_load:

@@ -27,8 +27,7 @@ from bot.activity import EssayActivity, essay_activity, messages_phrase, thread_
 from bot.lookup import clip, link, one_line
 from bot.publishing.execution import new_nonce
 from bot.publishing.render import escape_markdown, plain
-from bot.store import Store
-from bot.store.activity import BusySection, DigestSchedule, DigestState, PostedEssay
+from bot.store import BusySection, DigestSchedule, DigestState, PostedEssay, Store
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,7 @@ from bot.essays.model import Figure, FigureKind, Quote
 from bot.fetch import normalise_url
 from bot.publishing.render import escape_markdown
 from bot.related import RelatedPost, related_to_essay, related_to_text
-from bot.store import EssayRow, Store
-from bot.store.lookup import EssayChoice, EssayRef, fts_query
+from bot.store import EssayChoice, EssayRef, EssayRow, Store, search_words
 from bot.store.scope import GuildScope
 
 logger = logging.getLogger(__name__)
@@ -400,7 +399,7 @@ async def quote_answer(
     """/quote: a good random quote without a search, else every match, best first."""
     search = search if search and search.strip() else None
     speaker = " ".join(speaker.split()) if speaker and speaker.strip() else None
-    if search is not None and fts_query(search) is None:
+    if search is not None and not search_words(search):
         return Answer([], f"“{echo(search)}” has no words to search for; try a few words from the quote.")
     if search is None:
         return await _random_quote(store, scope, speaker, rng)
@@ -525,7 +524,7 @@ async def search_figures(
 async def figure_answer(store: Store, scope: Scope, *, search: str | None, kind: FigureKind | None) -> Answer:
     """/figures: the figures cited (matching a search, of a kind), the thread's section first."""
     search = search if search and search.strip() else None
-    if search is not None and fts_query(search) is None:
+    if search is not None and not search_words(search):
         return Answer([], f"“{echo(search)}” has no words to search for; try what the figure counts.")
     essay_key = scope.essay.essay.key if scope.essay else None
     guild_id = scope.guild_id

@@ -45,7 +45,7 @@ from itertools import repeat
 from bot.essays.model import Essay
 from bot.essays.terms import MAX_COUNT, TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
 from bot.essays.text import words
-from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, Store, fts_query
+from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, Store, search_words
 from bot.store.scope import ALL_SERVERS, GuildScope
 
 logger = logging.getLogger(__name__)
@@ -363,18 +363,16 @@ async def _add_text_candidates(
         count = query.document_counts.get(term, 0)
         if postings + count > budget:
             continue
-        quoted = fts_query(query.terms.forms[term], max_terms=1)
-        if not quoted:
+        words = search_words(query.terms.forms[term], max_terms=1)
+        if not words:
             continue
-        chosen.append(quoted)
+        chosen.append(words[0])
         postings += count
         if len(chosen) == QUERY_TERMS:
             break
     if not chosen:
         return
-    hits, _ = await store.text_neighbours(
-        " OR ".join(chosen), guild_id=guild_id, before=before, limit=limit, target_id=target_id
-    )
+    hits, _ = await store.text_neighbours(chosen, guild_id=guild_id, before=before, limit=limit, target_id=target_id)
     for essay_id, _ in hits:
         candidates.setdefault(essay_id, _Candidate())
 

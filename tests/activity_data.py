@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.essays.model import Analysis, Block, Essay, Section
-from bot.store import Store
-from bot.store.publishing import PlannedStep
+from bot.store import PlannedStep, Store
 
 _ids = itertools.count(900_000_000_000_000_000)
 

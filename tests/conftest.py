@@ -8,7 +8,7 @@ import pytest
 from hypothesis import settings
 
 from bot.fetch import Fetcher, FetchPolicy
-from bot.store import Store
+from bot.store import Store, open_store
 from tests.fakediscord.fixtures import fake_discord
 from tests.fetch_server import FetchServer
 
@@ -36,7 +36,7 @@ async def fetcher() -> AsyncIterator[Fetcher]:
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     """A fresh database in the test's own directory."""
-    async with await Store.open(tmp_path / "test.sqlite3") as s:
+    async with await open_store(tmp_path / "test.sqlite3") as s:
         yield s
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import VARIABLES
-from bot.store import Store
+from bot.store import open_store
 from tests.fetch_server import FetchServer
 from tests.moderation_data import ESSAYS, serve_blog
 
@@ -40,7 +40,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ALLOW_PRIVATE_FEEDS", "true")
 
     async def create() -> None:
-        await (await Store.open(path)).close()
+        await (await open_store(path)).close()
 
     asyncio.run(create())
     return path

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import VARIABLES
-from bot.store import Store
+from bot.store import open_store
 from tests.activity_data import post_essay, write
 
 ONE, TWO = 101, 202
@@ -28,7 +28,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DB_PATH", str(path))
 
     async def fill() -> None:
-        async with await Store.open(path) as store:
+        async with await open_store(path) as store:
             ours = await post_essay(store, "levy", "The Harbour Levy", SECTIONS, guild_id=ONE, channel_id=11)
             theirs = await post_essay(store, "levy", "The Harbour Levy", SECTIONS, guild_id=TWO, channel_id=22)
             await post_essay(store, "quarry", "The Quarry Permit", SECTIONS[:2], guild_id=TWO, channel_id=22)

@@ -11,7 +11,7 @@ from bot.essays.analysis import analyse
 from bot.essays.model import Essay
 from bot.ingest import BATCH, ingest_essays
 from bot.intake import store_essay
-from bot.store import Store, StoreError
+from bot.store import StoreError, open_store
 
 COUNT = 45  # above the size that starts worker processes
 
@@ -23,8 +23,8 @@ def essays(count: int = COUNT, seed: int = 5) -> list[Essay]:
 async def test_a_pooled_ingest_stores_what_storing_one_by_one_stores(tmp_path: Path) -> None:
     batch = essays()
     async with (
-        await Store.open(tmp_path / "pooled.sqlite3") as pooled,
-        await Store.open(tmp_path / "single.sqlite3") as single,
+        await open_store(tmp_path / "pooled.sqlite3") as pooled,
+        await open_store(tmp_path / "single.sqlite3") as single,
     ):
         seen: list[int] = []
         outcomes = await ingest_essays(pooled, batch, max_sections=10, workers=2, progress=seen.append)
@@ -46,7 +46,7 @@ async def test_a_failed_batch_loses_only_itself_and_the_next_ingest_completes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batch = essays(BATCH + 20, seed=9)
-    async with await Store.open(tmp_path / "db.sqlite3") as store:
+    async with await open_store(tmp_path / "db.sqlite3") as store:
         real = store.save_essays
         calls = 0
 

@@ -41,9 +41,7 @@ from bot.lookup import (
     speaker_choices,
 )
 from bot.publishing.render import escape_markdown
-from bot.store import IngestOutcome, Store
-from bot.store.lookup import EssayRef
-from bot.store.publishing import PlannedStep
+from bot.store import EssayRef, IngestOutcome, PlannedStep, Store, open_store
 
 LABELLED = Path(__file__).parent / "fixtures" / "labelled"
 BLOG = "https://example-essays.blog/2025"
@@ -90,7 +88,7 @@ async def add_threads(store: Store, key: str, threads: dict[int, int]) -> None:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(tmp_path / "lookup.sqlite3") as s:
+    async with await open_store(tmp_path / "lookup.sqlite3") as s:
         await fill(s)
         await add_threads(s, COUNCIL, THREADS)
         yield s

@@ -16,7 +16,7 @@ from bot.operations import DestinationOptions
 from bot.poller import PollSettings, poll_feed
 from bot.publishing.execution import plan_destination
 from bot.publishing.plan import plan_publication
-from bot.store import Store
+from bot.store import Store, open_store
 from tests.fetch_server import FetchServer, Route
 from tests.moderation_data import ESSAYS, HTML, LONE_ESSAY, essay_page, serve_blog, serve_lone_essay
 
@@ -29,7 +29,7 @@ POLL = PollSettings(poll_interval=900.0, first_poll_posts=1, max_sections=6)
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(tmp_path / "db.sqlite3") as opened:
+    async with await open_store(tmp_path / "db.sqlite3") as opened:
         yield opened
 
 

@@ -16,7 +16,7 @@ from bot.essays.terms import HEADING_WEIGHT, TITLE_WEIGHT, essay_terms
 from bot.essays.text import stem
 from bot.intake import store_essay
 from bot.related import RelatedPost, related_to_essay, related_to_text
-from bot.store import EssayRow, Store
+from bot.store import EssayRow, Store, open_store
 
 BLOG = "https://harbour-notes.example/"
 ONE, TWO = 101, 202  # two Discord servers
@@ -152,7 +152,7 @@ ARCHIVE = tuple(sorted((FERRY, PIER, SOURDOUGH, HARBOUR_DUES, LATER_FERRY, *FILL
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(tmp_path / "related.sqlite3") as s:
+    async with await open_store(tmp_path / "related.sqlite3") as s:
         # In date order, as a blog is ingested, so references resolve to earlier posts.
         for item in ARCHIVE:
             await store_essay(s, item)
@@ -269,7 +269,7 @@ async def test_free_text_with_fts_syntax_or_great_length_does_not_crash(store: S
 
 
 async def test_an_empty_archive_gives_nothing(tmp_path: Path) -> None:
-    async with await Store.open(tmp_path / "empty.sqlite3") as empty:
+    async with await open_store(tmp_path / "empty.sqlite3") as empty:
         assert await related_to_text(empty, "ferry timetable", guild_id=None) == []
 
 
@@ -300,12 +300,12 @@ async def test_terms_and_document_counts_are_kept_at_ingest_and_on_revision(stor
 
 async def test_essays_stored_before_terms_were_kept_get_them_on_first_use(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
-    async with await Store.open(path) as old:
+    async with await open_store(path) as old:
         for item in ARCHIVE:
             await store_essay(old, item)
         # As a database from before migration 0008 looks once migrated: no terms for its essays.
         await old.connection.execute("DELETE FROM related_terms")
-    async with await Store.open(path) as reopened:
+    async with await open_store(path) as reopened:
         assert await reopened.term_document_counts([stem("ferry")]) == {}
         results = await related_to_essay(reopened, await row(reopened, LATER_FERRY), guild_id=None)
         assert keys(results)[0] == FERRY.key
@@ -340,7 +340,7 @@ def subject_archive() -> list[Essay]:
 
 async def test_every_post_of_an_archive_with_related_posts_gets_five(tmp_path: Path) -> None:
     posts = subject_archive()
-    async with await Store.open(tmp_path / "subjects.sqlite3") as subjects:
+    async with await open_store(tmp_path / "subjects.sqlite3") as subjects:
         for item in posts:
             await store_essay(subjects, item)
         for item in posts:
@@ -372,7 +372,7 @@ async def stored_subjects(store: Store) -> dict[int, str]:
 @pytest.mark.usefixtures("short_lists")
 async def test_each_post_keeps_its_nearest_posts_and_later_posts_join_earlier_lists(tmp_path: Path) -> None:
     posts = subject_archive()
-    async with await Store.open(tmp_path / "subjects.sqlite3") as subjects:
+    async with await open_store(tmp_path / "subjects.sqlite3") as subjects:
         for item in posts:  # in date order: each subject's first post is stored before the rest of it
             await store_essay(subjects, item)
         of = await stored_subjects(subjects)
@@ -390,7 +390,7 @@ async def test_each_post_keeps_its_nearest_posts_and_later_posts_join_earlier_li
 @pytest.mark.usefixtures("short_lists")
 async def test_posts_near_the_same_posts_name_them_as_a_reason(tmp_path: Path) -> None:
     posts = subject_archive()
-    async with await Store.open(tmp_path / "subjects.sqlite3") as subjects:
+    async with await open_store(tmp_path / "subjects.sqlite3") as subjects:
         for item in posts:
             await store_essay(subjects, item)
         titles = {item.title: subject_of(item.key) for item in posts}
@@ -407,7 +407,7 @@ async def test_posts_near_the_same_posts_name_them_as_a_reason(tmp_path: Path) -
 @pytest.mark.usefixtures("short_lists")
 async def test_a_server_is_never_shown_a_neighbour_it_cannot_see(tmp_path: Path) -> None:
     posts = subject_archive()
-    async with await Store.open(tmp_path / "subjects.sqlite3") as subjects:
+    async with await open_store(tmp_path / "subjects.sqlite3") as subjects:
         mine = await subjects.add_feed("https://mine.example/feed", guild_id=ONE)
         theirs = await subjects.add_feed("https://theirs.example/feed", guild_id=TWO)
         for number, item in enumerate(posts):
@@ -431,13 +431,13 @@ async def test_a_server_is_never_shown_a_neighbour_it_cannot_see(tmp_path: Path)
 async def test_essays_stored_before_neighbourhoods_were_kept_get_them_on_first_use(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     posts = subject_archive()
-    async with await Store.open(path) as old:
+    async with await open_store(path) as old:
         for item in posts:
             await store_essay(old, item)
         # As a database from before migration 0012 looks once migrated: no lists.
         await old.connection.execute("DELETE FROM related_lists")
         assert await old.essays_without_neighbours(limit=100)
-    async with await Store.open(path) as reopened:
+    async with await open_store(path) as reopened:
         results = await related_to_essay(reopened, await row(reopened, posts[0]), guild_id=None, any_time=True)
         assert results and all(subject_of(r.key) == subject_of(posts[0].key) for r in results)
         assert await reopened.essays_without_neighbours(limit=100) == []
@@ -446,7 +446,7 @@ async def test_essays_stored_before_neighbourhoods_were_kept_get_them_on_first_u
 @pytest.mark.usefixtures("short_lists")
 async def test_a_revised_essay_gets_a_new_list(tmp_path: Path) -> None:
     posts = subject_archive()
-    async with await Store.open(tmp_path / "subjects.sqlite3") as subjects:
+    async with await open_store(tmp_path / "subjects.sqlite3") as subjects:
         for item in posts:
             await store_essay(subjects, item)
         of = await stored_subjects(subjects)
@@ -463,7 +463,7 @@ async def test_a_revised_essay_gets_a_new_list(tmp_path: Path) -> None:
 async def test_a_word_used_hundreds_of_times_is_weighed_like_any_frequent_word(tmp_path: Path) -> None:
     # Stored counts are not capped (300 uses are stored as 300); their weight is, as for any word past 255.
     chorus = essay("chorus", "The Ferry Chorus", "2024-10-01", (), "Ferry timetable, " * 300)
-    async with await Store.open(tmp_path / "chorus.sqlite3") as chorus_store:
+    async with await open_store(tmp_path / "chorus.sqlite3") as chorus_store:
         for item in (*ARCHIVE, chorus):
             await store_essay(chorus_store, item)
         results = await related_to_essay(chorus_store, await row(chorus_store, chorus), guild_id=None)

@@ -12,8 +12,7 @@ from bot.json_records import record
 from bot.operations.common import Shown, as_is
 from bot.operations.feeds import feed_name, resolve_feed
 from bot.publishing.plan import ARCHIVE_MINUTES, MAX_FORUM_TAGS, MAX_SLOWMODE
-from bot.store import FeedRow, Store
-from bot.store.publishing import DestinationKind, DestinationRow
+from bot.store import DestinationKind, DestinationRow, FeedRow, Store
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,7 @@ from bot.intake import IntakeError, entry_to_essay, is_url, load_source, store_p
 from bot.operations.destinations import get_destination
 from bot.operations.feeds import resolve_feed
 from bot.poller import PollReport, PollSettings, poll_feed, queue_essay
-from bot.store import EssayRow, FeedRow, Store
-from bot.store.publishing import DestinationRow
+from bot.store import DestinationRow, EssayRow, FeedRow, Store
 from bot.store.scope import GuildScope
 
 logger = logging.getLogger(__name__)

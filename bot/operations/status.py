@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from bot.operations.common import Shown, TimeFormat, as_is, fit_lines, iso_time
 from bot.operations.feeds import feed_name
-from bot.store import FeedRow, Store
-from bot.store.publishing import DestinationRow
+from bot.store import DestinationRow, FeedRow, Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from bot.publishing.transport import (
     UNKNOWN_CHANNEL,
     UNKNOWN_MESSAGE,
 )
-from bot.store.publishing import DestinationRow, PlannedStep, StepRow
+from bot.store import DestinationRow, PlannedStep, StepRow
 
 logger = logging.getLogger(__name__)
 

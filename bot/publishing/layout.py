@@ -28,8 +28,8 @@ from bot.publishing.plan import (
     thread_name,
 )
 from bot.publishing.render import section_messages
+from bot.store import StepRow
 from bot.store.base import from_iso, to_iso
-from bot.store.publishing import StepRow
 
 logger = logging.getLogger(__name__)
 

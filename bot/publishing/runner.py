@@ -80,8 +80,7 @@ from bot.publishing.transport import (
     TransportError,
     send,
 )
-from bot.store import Store
-from bot.store.publishing import DestinationRow, PlannedStep, PublicationRow, StepRow
+from bot.store import DestinationRow, PlannedStep, PublicationRow, StepRow, Store
 
 logger = logging.getLogger(__name__)
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, cast
+from typing import cast
 
 from bot.store.base import StoreBase, from_iso, to_iso, utcnow
+from bot.store.records import BusySection, DigestRow, DigestSchedule, DigestState, PostedEssay, SectionStats
 from bot.store.scope import GuildScope
 
 logger = logging.getLogger(__name__)
-
-DigestState = Literal["pending", "attempted", "done", "empty", "failed"]
 
 # The section threads (and forum posts) of an essay's publications, of one server or all.
 _SECTION_THREADS = (
@@ -22,60 +20,6 @@ _SECTION_THREADS = (
     "JOIN publications p ON p.id = s.publication_id JOIN destinations d ON d.id = p.destination_id "
     "WHERE p.essay_id = ? AND s.thread_id IS NOT NULL AND s.section IS NOT NULL"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SectionStats:
-    """What members wrote in one section's threads: messages, distinct authors, the last message's time."""
-
-    section: int
-    messages: int
-    participants: int
-    last_message_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class PostedEssay:
-    """An essay a server's channel received, and where: the card (text channels) or first post (forums)."""
-
-    essay_id: int
-    title: str
-    url: str | None
-    channel_id: int
-    message_id: int | None  # the card; None in a forum
-    thread_id: int | None  # a forum's first post
-    finished_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class BusySection:
-    """A section and the messages its threads received in some period."""
-
-    essay_id: int
-    section: int
-    messages: int
-    participants: int
-    thread_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class DigestSchedule:
-    guild_id: int
-    channel_id: int
-    next_run_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DigestRow:
-    guild_id: int
-    week: str
-    channel_id: int
-    nonce: str
-    body: str | None
-    state: DigestState
-    attempted_at: datetime | None
-    message_id: int | None
-    error: str | None
 
 
 def _digest(row: sqlite3.Row) -> DigestRow:

@@ -23,6 +23,14 @@ class StoreError(Exception):
     """A storage failure worth telling the user about (disk full, locked, corrupt)."""
 
 
+class BackupCheckError(StoreError):
+    """A backup copy failed its integrity check (and was removed); ``problem`` says what the check found."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"the backup failed its integrity check: {problem}")
+        self.problem = problem
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -93,8 +101,38 @@ class StoreBase:
 
     @property
     def connection(self) -> aiosqlite.Connection:
-        """For the backup command and tests; other code uses the typed methods."""
+        """For tests that check the database itself; other code uses the typed methods."""
         return self._db
+
+    async def backup(self, target: Path) -> None:
+        """Copy the live database with SQLite's online backup, then verify the copy.
+
+        The copy is written beside the target and renamed into place only once it passes
+        ``PRAGMA integrity_check``, so a failed backup never leaves a half-written file
+        under the asked-for name.
+        """
+        partial = target.with_name(target.name + ".partial")
+        await asyncio.to_thread(partial.unlink, missing_ok=True)
+        # aiosqlite runs the backup on the store's own thread, so the target must allow that thread.
+        copy = sqlite3.connect(partial, check_same_thread=False)
+        try:
+            await self._db.backup(copy)
+        finally:
+            copy.close()
+        problems = await asyncio.to_thread(_file_integrity_problems, partial)
+        if problems:
+            await asyncio.to_thread(partial.unlink, missing_ok=True)
+            raise BackupCheckError("; ".join(problems)[:500])
+        await asyncio.to_thread(partial.replace, target)
+
+    async def integrity_check(self) -> list[str]:
+        """What ``PRAGMA integrity_check`` finds wrong with the live database; empty when it says ok."""
+        async with self._db.execute("PRAGMA integrity_check") as cursor:
+            return _problems([str(row[0]) for row in await cursor.fetchall()])
+
+    async def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file and empty it: the file alone is then complete."""
+        await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -151,3 +189,16 @@ def _explain_write_error(exc: sqlite3.Error) -> str:
     if "full" in message.lower():
         return "the disk holding the database is full; free some space and try again"
     return f"the database could not be written: {message}"
+
+
+def _problems(results: list[str]) -> list[str]:
+    return [] if results == ["ok"] else results
+
+
+def _file_integrity_problems(path: Path) -> list[str]:
+    connection = sqlite3.connect(path)
+    try:
+        rows = connection.execute("PRAGMA integrity_check").fetchall()
+    finally:
+        connection.close()
+    return _problems([str(row[0]) for row in rows])

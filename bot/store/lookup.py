@@ -8,13 +8,12 @@ import random
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import Any, cast
 
 from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
 from bot.store.base import StoreBase, from_iso
 from bot.store.packing import unpack, unpack_sentences
+from bot.store.records import EssayChoice, EssayRef
 from bot.store.scope import GuildScope, posted, visible
 
 logger = logging.getLogger(__name__)
@@ -39,35 +38,13 @@ MATCH_WINDOW = 2000
 _POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
 
 
-@dataclass(frozen=True, slots=True)
-class EssayRef:
-    """Just enough of an essay to name and link it in a result."""
+def search_words(text: str, *, max_terms: int = 32) -> list[str]:
+    """The words of free text a search looks for, each once, as FTS5's unicode61 tokenizer cuts them.
 
-    key: str
-    title: str
-    url: str | None
-    id: int | None = None
-    published: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EssayChoice:
-    """An essay as autocomplete offers it."""
-
-    id: int
-    key: str
-    title: str
-    published: date | None
-
-
-def fts_query(text: str, *, max_terms: int = 32) -> str | None:
-    """Turn free text into a safe FTS5 query: each word a quoted term, ANDed.
-
-    Whatever the user typed (operators, quotes, brackets, emoji, 6,000
-    characters) becomes plain terms; None when nothing searchable is left.
-    A word is what FTS5's unicode61 tokenizer takes as one token, so no term is
-    a phrase ("don't" and "3.5" are two words, as the index holds them), and the
-    query works on any index, whatever detail of positions it keeps.
+    Whatever the user typed (operators, quotes, brackets, emoji, 6,000 characters) becomes plain
+    words; an empty list when nothing searchable is left. No word is two tokens to the index
+    ("don't" and "3.5" are two words, as the index holds them), so no quoted term is a phrase
+    and the query works on any index, whatever detail of positions it keeps.
     """
     terms: list[str] = []
     seen: set[str] = set()
@@ -77,9 +54,7 @@ def fts_query(text: str, *, max_terms: int = 32) -> str | None:
             terms.append(term)
         if len(terms) >= max_terms:
             break
-    if not terms:
-        return None
-    return " ".join(f'"{t}"' for t in terms)
+    return terms
 
 
 def _words(text: str) -> Iterator[str]:
@@ -104,6 +79,17 @@ def _in_word(ch: str) -> bool:
         name = unicodedata.name(ch, "")
         return " SIGN " not in name and " MARK" not in name
     return category[0] in "LN" or category == "Co"
+
+
+def fts_term(word: str) -> str:
+    """One word as a quoted FTS5 term (no operator inside it can act)."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def fts_query(text: str, *, max_terms: int = 32) -> str | None:
+    """Free text as a safe FTS5 query: each of its ``search_words`` a quoted term, ANDed; None when none."""
+    terms = search_words(text, max_terms=max_terms)
+    return " ".join(fts_term(term) for term in terms) if terms else None
 
 
 def like_pattern(text: str) -> str:

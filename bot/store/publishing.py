@@ -6,80 +6,22 @@ import json
 import logging
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from bot.store.base import StoreBase, from_iso, to_iso, utcnow
+from bot.store.records import (
+    DestinationKind,
+    DestinationRow,
+    PlannedStep,
+    PublicationRow,
+    PublicationState,
+    SectionThread,
+    StepRow,
+    StepState,
+)
 
 logger = logging.getLogger(__name__)
-
-DestinationKind = Literal["text", "announcement", "forum"]
-PublicationState = Literal["pending", "done", "stopped"]
-StepState = Literal["pending", "attempted", "done"]
-
-
-@dataclass(frozen=True, slots=True)
-class DestinationRow:
-    id: int
-    guild_id: int
-    channel_id: int
-    kind: DestinationKind
-    feed_id: int | None
-    archive_minutes: int
-    slowmode: int
-    forum_tags: tuple[int, ...]
-    mention_role_id: int | None
-    stopped_reason: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PublicationRow:
-    id: int
-    essay_id: int
-    destination_id: int
-    revision: int
-    state: PublicationState
-    error: str | None
-    created_at: datetime
-    finished_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class StepRow:
-    publication_id: int
-    seq: int
-    action: str
-    section: int | None
-    chunk: int | None
-    nonce: str
-    state: StepState
-    channel_id: int | None
-    message_id: int | None
-    thread_id: int | None
-    attempted_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedStep:
-    """What the planner hands the store: the order and identity of each request."""
-
-    seq: int
-    action: str
-    section: int | None
-    chunk: int | None
-    nonce: str
-
-
-@dataclass(frozen=True, slots=True)
-class SectionThread:
-    """Where a section of an essay is discussed in one server."""
-
-    essay_id: int
-    section: int
-    guild_id: int
-    channel_id: int
-    thread_id: int
 
 
 def _destination(row: sqlite3.Row) -> DestinationRow:

@@ -1,7 +1,8 @@
-"""Essays, feeds, search and related-post queries.
+"""``SQLiteStore``, the SQLite backend of the ``Store`` protocol: essays, feeds and related-post queries here,
+the rest in the query modules it is made of (lookup, publishing, activity).
 
-All SQL of the project lives in this package. Callers get and give
-dataclasses; rows never leave it.
+All SQL of the project lives in this package. Callers get and give the dataclasses of
+``records.py``; rows never leave it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import aiosqlite
 
@@ -28,53 +28,22 @@ from bot.essays.model import (
 from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
 from bot.store.activity import ActivityQueries
 from bot.store.base import from_iso, to_iso, utcnow
-from bot.store.lookup import LookupQueries, figure_from_row, quote_from_row
+from bot.store.lookup import LookupQueries, figure_from_row, fts_term, quote_from_row
 from bot.store.packing import pack, pack_sentences, unpack, unpack_sentences
 from bot.store.publishing import PublishingQueries
+from bot.store.records import (
+    ArchiveSpan,
+    EssayBrief,
+    EssayRow,
+    FeedRow,
+    IngestOutcome,
+    IngestStatus,
+    NeighbourList,
+    RelatedVector,
+)
 from bot.store.scope import GuildScope, visible
 
 logger = logging.getLogger(__name__)
-
-IngestStatus = Literal["new", "revised", "unchanged"]
-
-
-@dataclass(frozen=True, slots=True)
-class IngestOutcome:
-    status: IngestStatus
-    essay_id: int
-    key: str
-    revision: int
-    # Analysers that failed on this essay (see bot.essays.analysis); it was stored without their output.
-    analysis_failures: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class EssayRow:
-    """A stored essay with its database id and revision."""
-
-    id: int
-    essay: Essay
-    revision: int
-    content_hash: str
-    feed_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class FeedRow:
-    id: int
-    url: str
-    title: str | None
-    etag: str | None
-    last_modified: str | None
-    added_at: datetime
-    last_polled_at: datetime | None
-    last_ok_at: datetime | None
-    last_result: str | None
-    last_error: str | None
-    consecutive_failures: int
-    next_poll_at: datetime | None
-    paused: bool
-    primed: bool
 
 
 def _blocks_json(blocks: Sequence[Block]) -> str:
@@ -97,8 +66,8 @@ def _figure_contexts(figures: Sequence[Figure]) -> tuple[list[str], list[int]]:
 _ESSAY_SELECT = "SELECT e.*, b.blocks AS blocks FROM essays e JOIN essay_bodies b ON b.essay_id = e.id"
 
 
-class Store(LookupQueries, PublishingQueries, ActivityQueries):
-    """All typed queries of the project over one connection (see StoreBase)."""
+class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries):
+    """The SQLite implementation of the ``Store`` protocol: all its queries over one connection (see StoreBase)."""
 
     # ------------------------------------------------------------------ state
 
@@ -713,9 +682,16 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
     # ---------------------------------------------------------------- related
 
     async def text_neighbours(
-        self, match: str, *, guild_id: GuildScope, before: datetime | None, limit: int, target_id: int | None = None
+        self,
+        words: Sequence[str],
+        *,
+        guild_id: GuildScope,
+        before: datetime | None,
+        limit: int,
+        target_id: int | None = None,
     ) -> tuple[list[tuple[int, float]], float | None]:
-        """Essays matching an FTS5 query, best first, as (essay id, relevance > 0).
+        """Essays holding any of ``words`` (an FTS5 query of the words ORed), best first by BM25, as
+        (essay id, relevance > 0).
 
         With ``target_id``, that essay is left out of the neighbours but its own relevance
         is returned beside them (None when it does not match): the best a neighbour could
@@ -728,6 +704,7 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
             f"SELECT essay_fts.rowid AS id, -{weights} AS score FROM essay_fts "
             f"JOIN essays e ON e.id = essay_fts.rowid WHERE essay_fts MATCH ? AND ({scope_sql} OR e.id = ?) "
         )
+        match = " OR ".join(fts_term(word) for word in words)
         params: list[Any] = [match, *scope_params, target_id if target_id is not None else -1]
         if before is not None:
             sql += "AND (e.published < ? OR e.id = ?) "
@@ -1100,43 +1077,6 @@ class Store(LookupQueries, PublishingQueries, ActivityQueries):
         """Every (server, essay) pair of the scope table, or of the rule it keeps (for consistency checks)."""
         source = "guild_essays_derived" if derived else "guild_essays"
         return {(int(r["guild_id"]), int(r["essay_id"])) for r in await self._all(f"SELECT * FROM {source}")}
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveSpan:
-    essays: int
-    first: date | None
-    last: date | None
-    ids: tuple[int, int] | None  # lowest and highest id with related terms
-
-
-@dataclass(frozen=True, slots=True)
-class RelatedVector:
-    """An essay's stored stem counts (bot/essays/terms.py), their tf norm, and its date."""
-
-    counts: dict[str, int]
-    norm: float
-    published: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class NeighbourList:
-    """The summary of an essay's neighbour list: its similarity scale, its length and its worst score."""
-
-    scale: float
-    size: int
-    worst: float
-
-
-@dataclass(frozen=True, slots=True)
-class EssayBrief:
-    """An essay's identity and date, for matching references and ranking."""
-
-    id: int
-    key: str
-    title: str
-    url: str | None
-    published: date | None
 
 
 def _brief_from_row(row: sqlite3.Row) -> EssayBrief:

@@ -22,7 +22,7 @@ import pytest_asyncio
 
 from bot.client import Marginalia, create_bot
 from bot.config import load_settings
-from bot.store import Store
+from bot.store import Store, open_store
 from cogs.activity import ActivityCog
 from cogs.publisher import Publisher
 from tests.activity_data import essay_with_sections
@@ -324,7 +324,7 @@ async def test_after_the_upgrade_old_threads_are_read_once(fake_discord: FakeDis
     for n in range(120):  # more than a page of history
         fake.post_message(second, f"long thread {n}", author=other if n % 3 else reader)
     # The database as the upgrade to per-message counting leaves it.
-    async with await Store.open(settings.db_path) as old:
+    async with await open_store(settings.db_path) as old:
         await old.connection.executescript(AS_UPGRADED)
 
     history = len(fake.requests_to("GET", r"/channels/\d+/messages$"))

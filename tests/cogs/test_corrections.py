@@ -22,7 +22,7 @@ from bot.essays.model import Essay
 from bot.intake import store_essay
 from bot.publishing.corrections import CorrectionStep
 from bot.publishing.render import MESSAGE_LIMIT, section_messages
-from bot.store import Store
+from bot.store import open_store
 from bot.store.base import to_iso, utcnow
 from tests.cogs.test_publisher import (
     ATOM,
@@ -289,7 +289,7 @@ async def test_whitespace_and_markup_only_change_sends_nothing(
     db = tmp_path / "db.sqlite3"
     async with FetchServer() as feeds:
         feeds.route("/feed", Route(body=atom_feed(feeds, SECTIONS), headers=ATOM, etag='"v1"'))
-        setup_store = await Store.open(db)
+        setup_store = await open_store(db)
         await setup_store.add_feed(feeds.url("/feed"), guild_id=guild.id)
         await setup_store.set_destination(guild_id=guild.id, channel_id=text.id, kind="text")
         await setup_store.close()

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from bot.client import Marginalia, create_bot
 from bot.config import load_settings
 from bot.intake import entry_to_essay, load_source, store_essay
-from bot.store.publishing import PlannedStep
+from bot.store import PlannedStep
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.scenario import Interaction
 from tests.fakediscord.state import Channel, Guild, Member, Message

@@ -18,7 +18,7 @@ from bot.essays.model import Block, Essay
 from bot.intake import store_essay
 from bot.publishing.plan import Destination, Step, count_requests, thread_name
 from bot.publishing.render import section_messages
-from bot.store import Store
+from bot.store import Store, open_store
 from cogs.publisher import Publisher
 from tests.fakediscord import rules
 from tests.fakediscord.scenario import FakeDiscord
@@ -222,7 +222,7 @@ async def test_new_essay_from_a_feed_appears_in_every_layout(
     db = tmp_path / "db.sqlite3"
     async with FetchServer() as feeds:
         feeds.route("/feed", Route(body=atom_feed(feeds, SECTIONS), headers=ATOM, etag='"v1"'))
-        setup = await Store.open(db)
+        setup = await open_store(db)
         feed = await setup.add_feed(feeds.url("/feed"), guild_id=guild.id)
         await setup.set_modlog(guild.id, modlog.id)
         await setup.set_destination(guild_id=guild.id, channel_id=text.id, kind="text", mention_role_id=role.id)
@@ -534,7 +534,7 @@ async def test_revised_essay_edits_posts_and_notifies_threads_and_unchanged_repo
     )
     async with FetchServer() as feeds:
         feeds.route("/feed", Route(body=atom_feed(feeds, SECTIONS), headers=ATOM, etag='"v1"'))
-        setup = await Store.open(db)
+        setup = await open_store(db)
         await setup.add_feed(feeds.url("/feed"), guild_id=guild.id)
         await setup.set_modlog(guild.id, modlog.id)
         await setup.set_destination(guild_id=guild.id, channel_id=text.id, kind="text")

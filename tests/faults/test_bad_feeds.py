@@ -18,7 +18,7 @@ from bot.essays.model import Analysis, Entry
 from bot.fetch import Fetcher, FetchPolicy
 from bot.intake import entry_to_essay
 from bot.poller import PollReport, PollSettings, poll_feed, should_tell_failure
-from bot.store import FeedRow, Store
+from bot.store import FeedRow, Store, open_store
 from tests.faults.badfeeds import (
     CASES,
     FEED_TITLE,
@@ -52,7 +52,7 @@ async def server() -> AsyncIterator[FetchServer]:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(tmp_path / "faults.sqlite3") as opened:
+    async with await open_store(tmp_path / "faults.sqlite3") as opened:
         yield opened
 
 

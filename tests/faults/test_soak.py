@@ -26,7 +26,7 @@ import pytest
 
 from bot.publishing.plan import Destination, forum_post_name, plan_publication, thread_name
 from bot.publishing.render import section_messages
-from bot.store import Store
+from bot.store import open_store
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.state import Channel, Guild
 from tests.fetch_server import FetchServer, Route
@@ -126,7 +126,7 @@ def publication_states(db: Path) -> Counter[str]:
 
 
 async def setup_store(db: Path, feed_url: str, servers: Servers) -> None:
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         for guild, _channel in (servers.text, servers.news, servers.forum):
             await store.add_feed(feed_url, guild_id=guild.id)
@@ -139,7 +139,7 @@ async def setup_store(db: Path, feed_url: str, servers: Servers) -> None:
 
 async def grow_feed(db: Path, feeds: FetchServer, essays: list[SoakEssay], shown: int) -> int:
     """While the bot is down: once the feed's entries were all seen and posted, add a batch and make it due."""
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         (feed,) = await store.list_feeds()
         if shown and await store.seen_count(feed.id) < shown:
@@ -286,7 +286,7 @@ async def wait_for_queue(db: Path, bot: Process, *, expected: int) -> None:
 
 async def check_everything_once(db: Path, fake: FakeDiscord, servers: Servers) -> dict[str, int]:
     """Per server: exactly the messages and threads the plans call for, each essay once."""
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         pubs = await store.publication_counts()
         assert pubs == {"pending": 0, "done": 3 * ESSAYS, "stopped": 0}

@@ -29,7 +29,7 @@ from bot.essays.model import Block, Essay
 from bot.fetch import Fetcher, FetchPolicy
 from bot.intake import store_essay
 from bot.poller import PollSettings, poll_due_feeds
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, open_store
 from bot.store.packing import unpack
 from tests.faults.badfeeds import ATOM, KNOWN, NEW, atom, good
 from tests.fetch_server import FetchServer, Route
@@ -50,7 +50,7 @@ import asyncio, random, sys
 from bot.essays.analysis import analyse
 from bot.essays.cleaning import clean_html
 from bot.essays.model import Essay
-from bot.store import Store
+from bot.store import open_store
 
 PLACES = ("harbour", "library", "ferry pier", "school", "water works", "market hall", "bus depot")
 PEOPLE = ("Ada Lund", "Tomas Berg", "Ines Varga", "Olu Mensah", "Rhea Costa")
@@ -82,7 +82,7 @@ def html(rng, number):
 
 async def main(path, seed):
     rng = random.Random(seed)
-    store = await Store.open(path)
+    store = await open_store(path)
     number = 0
     while True:
         key = rng.randrange(120)  # a key seen before makes a revision
@@ -206,7 +206,7 @@ def test_database_survives_sigkill_during_writes(
     assert scalar(db, "SELECT MAX(revision) FROM essays") > 1  # revisions were interrupted too, not only inserts
 
     async def carry_on() -> int:
-        async with await Store.open(db) as store:
+        async with await open_store(db) as store:
             essay = Essay("after:1", "Written after the crashes", (Block("paragraph", "The store still works."),))
             outcome = await store.save_essay(essay, analyse(essay))
             return outcome.essay_id
@@ -222,7 +222,7 @@ def test_the_consistency_check_sees_a_half_written_essay(
     db = tmp_path / "damaged.sqlite3"
 
     async def write() -> None:
-        async with await Store.open(db) as store:
+        async with await open_store(db) as store:
             for key in ("a", "b"):
                 essay = long_essay(key, 600)
                 await store.save_essay(essay, analyse(essay))
@@ -253,7 +253,7 @@ def long_essay(key: str, words: int) -> Essay:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(tmp_path / "full.sqlite3") as opened:
+    async with await open_store(tmp_path / "full.sqlite3") as opened:
         yield opened
 
 
@@ -271,12 +271,6 @@ async def free_disk(store: Store) -> None:
 
 async def snapshot(store: Store) -> list[tuple[str, int, str]]:
     return [(row.essay.key, row.revision, row.content_hash) for row in await store.list_essays(limit=1000)]
-
-
-async def integrity(store: Store) -> str:
-    async with store.connection.execute("PRAGMA integrity_check") as cursor:
-        row = await cursor.fetchone()
-    return str(row[0]) if row else ""
 
 
 async def test_full_disk_on_a_new_essay_is_a_clear_store_error(
@@ -297,12 +291,12 @@ async def test_full_disk_on_a_new_essay_is_a_clear_store_error(
     assert not store.connection.in_transaction
     assert await snapshot(store) == before
     assert await store.get_essay("too-big") is None
-    assert await integrity(store) == "ok"
+    assert await store.integrity_check() == []
 
     await free_disk(store)
     outcome = await store_essay(store, long_essay("too-big", 20_000))
     assert outcome.status == "new"
-    assert await integrity(store) == "ok"
+    assert await store.integrity_check() == []
 
 
 async def test_full_disk_on_a_revision_keeps_the_old_revision(
@@ -322,7 +316,7 @@ async def test_full_disk_on_a_revision_keeps_the_old_revision(
     assert (after.revision, after.content_hash, after.essay.title) == (1, before.content_hash, before.essay.title)
     analysis = await store.load_analysis(first.essay_id)
     assert analysis.sections and analysis.sections[-1].end == len(after.essay.blocks)
-    assert await integrity(store) == "ok"
+    assert await store.integrity_check() == []
 
 
 async def test_full_disk_during_a_poll_is_told_to_moderators(

@@ -24,7 +24,7 @@ from bot.publishing.matching import align, lay_out
 from bot.publishing.notices import change_lines, removed_notice, revised_notice
 from bot.publishing.plan import Destination, StepResult
 from bot.publishing.render import MESSAGE_LIMIT, section_messages
-from bot.store.publishing import StepRow
+from bot.store import StepRow
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 TEXT = Destination(7, 8, "text")

@@ -26,7 +26,7 @@ from bot.publishing.execution import (
 )
 from bot.publishing.layout import PostedMessages, posted_messages
 from bot.publishing.plan import Destination, Request, Step, StepResult, plan_publication
-from bot.store.publishing import StepRow
+from bot.store import StepRow
 
 BOT = 42
 

@@ -21,8 +21,7 @@ from bot.publishing.plan import Destination, Step, count_requests, plan_publicat
 from bot.publishing.render import section_messages
 from bot.publishing.runner import Deferred, Runner, RunnerSettings
 from bot.publishing.transport import MISSING_PERMISSIONS, TransportError
-from bot.store import Store
-from bot.store.publishing import PublicationRow
+from bot.store import PublicationRow, Store
 from tests.publishing.memory_transport import Channel, MemoryTransport
 
 GUILD = 77

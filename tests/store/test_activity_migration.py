@@ -6,7 +6,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.store import Store
+from bot.store import open_store
 from bot.store.migrate import bundled_migrations, migrate
 
 
@@ -32,7 +32,7 @@ async def test_threads_known_at_the_upgrade_are_queued_for_one_backfill(tmp_path
             INSERT INTO thread_activity(thread_id, messages, last_activity) VALUES (501, 7, '2025-03-02');
             """
         )
-    async with await Store.open(path) as store:
+    async with await open_store(path) as store:
         assert await store.pending_backfills() == [501, 502]
         async with store.connection.execute("SELECT name FROM sqlite_master WHERE name = 'thread_activity'") as cur:
             assert await cur.fetchone() is None, "the old totals are rebuilt from history, not kept"

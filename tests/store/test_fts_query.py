@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.store import fts_query
+from bot.store.lookup import fts_query
 
 SENTENCE = "Don't re-run the 3.5% levy: café owners and naïve counsel_x both said so."
 

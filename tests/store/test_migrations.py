@@ -7,13 +7,13 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.store import SchemaError, Store
+from bot.store import SchemaError, open_store
 from bot.store.migrate import Migration, bundled_migrations, migrate, schema_version
 
 
 async def test_fresh_database_reaches_latest_version(tmp_path: Path) -> None:
     latest = bundled_migrations()[-1].version
-    store = await Store.open(tmp_path / "fresh.sqlite3")
+    store = await open_store(tmp_path / "fresh.sqlite3")
     try:
         assert await schema_version(store.connection) == latest
         async with store.connection.execute("PRAGMA journal_mode") as cursor:
@@ -30,8 +30,8 @@ async def test_fresh_database_reaches_latest_version(tmp_path: Path) -> None:
 
 async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    await (await Store.open(path)).close()
-    store = await Store.open(path)  # would fail on CREATE TABLE if re-applied
+    await (await open_store(path)).close()
+    store = await open_store(path)  # would fail on CREATE TABLE if re-applied
     await store.close()
 
 
@@ -54,7 +54,7 @@ async def test_database_newer_than_code_is_refused(tmp_path: Path) -> None:
         await db.execute("PRAGMA user_version = 999")
         await db.commit()
     with pytest.raises(SchemaError, match="newer than this Marginalia"):
-        await Store.open(path)
+        await open_store(path)
 
 
 def test_bundled_migrations_are_numbered_in_sequence() -> None:
@@ -98,7 +98,7 @@ async def test_compact_storage_keeps_every_answer_of_a_database_from_the_version
                 "INSERT INTO figure_fts(rowid, text, subject, context) VALUES (?, ?, '', ?)",
                 (figure_id, text, "The levy rose to $140 a season."),
             )
-    async with await Store.open(path) as store:
+    async with await open_store(path) as store:
         row = await store.get_essay("levy")
         assert row is not None and row.essay.blocks[1] == Block("quote", "We were not asked, said Ada Moss.")
         analysis = await store.load_analysis(row.id)
@@ -164,7 +164,7 @@ async def test_packed_related_terms_keep_every_answer_of_a_database_from_the_ver
             "INSERT INTO related_terms(essay_id, terms, forms, norm) VALUES (1, ?, ?, 2.0)",
             ('{"ferri":2,"harbour":1}', '{"ferri":"ferry"}'),
         )
-    async with await Store.open(path) as store:
+    async with await open_store(path) as store:
         # "crossing" is only in the figure's sentence.
         [(figure, _)] = await store.search_figures("harbour crossing", guild_id=None)
         assert (figure.text, figure.context) == ("340 passengers", sentence)

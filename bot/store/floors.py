@@ -1,4 +1,7 @@
-"""The floor of each command: the bare index query for the same input, timed on the same database.
+"""The floor of each command for ``bench.commands``: the bare index query for the same input, timed on
+the same database.
+
+Bench-only: it lives here because it is SQLite's SQL (the bot never calls it).
 
 A command's server-side time is compared with what SQLite alone needs to find its candidates: the
 FTS5 match of its search words (ranked, first 50), or the plain index read its options ask for.
@@ -9,9 +12,11 @@ process, each query run twice and the second (warm) run kept, as the bot's cache
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from bot.store.lookup import fts_query
 
@@ -72,3 +77,9 @@ def time_floor(connection: sqlite3.Connection, label: str, options: Mapping[str,
     except sqlite3.OperationalError:
         return None  # e.g. a title that is no valid FTS5 phrase: no floor for that one
     return (time.perf_counter() - started) * 1000
+
+
+def time_floors(db: Path, invocations: Sequence[tuple[str, Mapping[str, str]]]) -> list[float | None]:
+    """``time_floor`` of each (label, options), on a read-only connection to the database file ``db``."""
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+        return [time_floor(connection, label, options) for label, options in invocations]

@@ -1,0 +1,39 @@
+"""Which database a deployment uses: ``open_store`` reads a path or URL and opens that backend."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import unquote, urlsplit
+
+from bot.store.base import StoreError
+from bot.store.protocol import Store
+from bot.store.store import SQLiteStore
+
+# URL schemes of the SQLite backend; a bare path (no "://") is a SQLite file too.
+SQLITE_SCHEMES = ("sqlite",)
+
+
+async def open_store(target: str | os.PathLike[str]) -> Store:
+    """Open (creating and migrating as needed) the store ``target`` names.
+
+    ``target`` is a file path (the SQLite database, the default) or a URL: ``sqlite:///relative/file``,
+    ``sqlite:////absolute/file``. Any other scheme is refused with a ``StoreError`` naming it.
+    """
+    return await SQLiteStore.open(sqlite_path(target))
+
+
+def sqlite_path(target: str | os.PathLike[str]) -> str:
+    """The SQLite file ``target`` names, or a ``StoreError`` when it names another kind of database."""
+    text = os.fspath(target)
+    if "://" not in text:
+        return text
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in SQLITE_SCHEMES:
+        raise StoreError(f"no store for {parts.scheme}:// addresses; give a SQLite file path or a sqlite:/// URL")
+    if parts.netloc:
+        raise StoreError(f"a sqlite:/// URL names a file, not a host: {text}")
+    # sqlite:///data/x.sqlite3 is the relative path data/x.sqlite3; sqlite:////srv/x is /srv/x.
+    path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+    if not path:
+        raise StoreError(f"no database file in {text}")
+    return path

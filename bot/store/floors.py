@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot.store.lookup import fts_query
+from bot.store.lookup import fts_query, ranked_query
 
 CANDIDATES = 50
 
@@ -27,9 +27,12 @@ def floor_query(label: str, options: Mapping[str, str]) -> tuple[str, tuple[obje
     """The bare query for one invocation (None for /activity, whose floor is the chart, not an index)."""
     search = options.get("search")
     match = fts_query(search) if search else None
+    # The quote and figure lookups search the words that tell (stopwords dropped, bm25 only then).
+    words, ranked = ranked_query(search) if search else (None, False)
+    order = "rank" if ranked else "rowid DESC"
     if label == "quote":
-        if match:
-            return f"SELECT rowid FROM quote_fts WHERE quote_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}", (match,)
+        if words:
+            return f"SELECT rowid FROM quote_fts WHERE quote_fts MATCH ? ORDER BY {order} LIMIT {CANDIDATES}", (words,)
         if "speaker" in options:
             return (
                 "SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker = ? COLLATE NOCASE LIMIT 60",
@@ -39,8 +42,9 @@ def floor_query(label: str, options: Mapping[str, str]) -> tuple[str, tuple[obje
             return "SELECT q.id FROM quotes q JOIN essays e ON e.id = q.essay_id WHERE e.key = ?", (options["essay"],)
         return "SELECT id FROM quotes WHERE id >= (SELECT max(id) / 2 FROM quotes) LIMIT 60", ()
     if label == "figures":
-        if match:
-            return f"SELECT rowid FROM figure_fts WHERE figure_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}", (match,)
+        if words:
+            sql = f"SELECT rowid FROM figure_fts WHERE figure_fts MATCH ? ORDER BY {order} LIMIT {CANDIDATES}"
+            return sql, (words,)
         if "essay" in options:
             return "SELECT f.id FROM figures f JOIN essays e ON e.id = f.essay_id WHERE e.key = ?", (options["essay"],)
         return f"SELECT id FROM figures ORDER BY id DESC LIMIT {CANDIDATES}", ()

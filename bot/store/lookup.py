@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
+from bot.essays.text import STOPWORDS
 from bot.store.base import StoreBase, from_iso
 from bot.store.packing import unpack, unpack_sentences
 from bot.store.records import EssayChoice, EssayRef
@@ -55,6 +56,19 @@ def search_words(text: str, *, max_terms: int = 32) -> list[str]:
         if len(terms) >= max_terms:
             break
     return terms
+
+
+def ranked_query(text: str) -> tuple[str | None, bool]:
+    """The FTS5 query a lookup runs for ``text``, and whether to rank its matches by bm25.
+
+    Stopwords ("the", "and", "said") are left out when other words remain: they match nearly
+    every row, add nothing to the ranking, and make bm25 read their whole posting list for its
+    idf. A query of stopwords alone is still searched, newest matches first, without bm25.
+    """
+    words = search_words(text)
+    content = [word for word in words if word.lower() not in STOPWORDS]
+    chosen = content or words
+    return (" ".join(fts_term(word) for word in chosen) if chosen else None), bool(content)
 
 
 def _words(text: str) -> Iterator[str]:
@@ -170,13 +184,13 @@ class LookupQueries(StoreBase):
         join = ""
         order = "q.score DESC, q.id DESC"
         if query:
-            match = fts_query(query)
+            match, ranked = ranked_query(query)
             if match is None:
                 return []
             join = "JOIN quote_fts ON quote_fts.rowid = q.id"
             where.append("quote_fts MATCH ?")
             params.append(match)
-            order = "bm25(quote_fts), q.id DESC"
+            order = "bm25(quote_fts), q.id DESC" if ranked else "q.id DESC"
             window_sql, window_params = await self._match_window("quote_fts", "quotes", match, essay_key, guild_id)
             where.append(window_sql)
             params.extend(window_params)
@@ -389,13 +403,13 @@ class LookupQueries(StoreBase):
         tables = "essays e CROSS JOIN figures f ON f.essay_id = e.id"
         order = "e.published DESC, e.id DESC, f.id"
         if query:
-            match = fts_query(query)
+            match, ranked = ranked_query(query)
             if match is None:
                 return []
             tables = "figures f JOIN essays e ON e.id = f.essay_id JOIN figure_fts ON figure_fts.rowid = f.id"
             where.append("figure_fts MATCH ?")
             params.append(match)
-            order = "bm25(figure_fts, 2.0, 3.0, 1.0), f.id"
+            order = "bm25(figure_fts, 2.0, 3.0, 1.0), f.id" if ranked else "f.id DESC"
             window_sql, window_params = await self._match_window("figure_fts", "figures", match, essay_key, guild_id)
             where.append(window_sql)
             params.extend(window_params)

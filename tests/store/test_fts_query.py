@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.store.lookup import fts_query
+from bot.store.lookup import fts_query, ranked_query
 
 SENTENCE = "Don't re-run the 3.5% levy: café owners and naïve counsel_x both said so."
 
@@ -80,3 +81,37 @@ def test_no_word_of_the_first_two_planes_becomes_a_phrase() -> None:
         except sqlite3.OperationalError:
             failures.append(hex(point))
     assert failures == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "query", "ranked"),
+    [
+        ("the harbour levy", '"harbour" "levy"', True),
+        ("The Levy AND the toll", '"Levy" "toll"', True),
+        ("the", '"the"', False),  # stopwords alone are still searched, newest first
+        ("to be or not to be", '"to" "be" "or" "not"', False),
+        ("???", None, False),
+    ],
+)
+def test_lookups_search_the_words_that_tell(typed: str, query: str | None, ranked: bool) -> None:
+    assert ranked_query(typed) == (query, ranked)
+
+
+async def test_stopwords_change_no_answer_and_alone_give_the_newest(tmp_path: Path) -> None:
+    from bot.essays.model import Analysis, Block, Essay, Quote, Section
+    from bot.store import open_store
+
+    async with await open_store(tmp_path / "db.sqlite3") as store:
+        for number, text in enumerate(
+            ("The levy was a toll on the harbour", "The harbour froze", "A toll of the bell")
+        ):
+            essay = Essay(f"e{number}", f"Essay {number}", (Block("paragraph", text),), source="s")
+            quote = Quote(text, "direct", 1, "Ida Venn", 1.0)
+            await store.save_essay(essay, Analysis(sections=[Section(1, "One", essay.blocks, 0, 1)], quotes=[quote]))
+        with_stopwords = await store.search_quotes("the harbour toll", guild_id=None)
+        assert [q.text for q, _ in with_stopwords] == [
+            q.text for q, _ in await store.search_quotes("harbour toll", guild_id=None)
+        ]
+        assert [q.text for q, _ in with_stopwords] == ["The levy was a toll on the harbour"]
+        newest_first = await store.search_quotes("the", guild_id=None)
+        assert [ref.key for _, ref in newest_first] == ["e2", "e1", "e0"]

@@ -10,6 +10,7 @@ import logging
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -22,8 +23,8 @@ _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # Any constant shared by every process of the project: the key of the migration lock.
 _MIGRATION_LOCK = 0x6D617267  # "marg"
 
-# A connection lent by the pool: what every query of the backend runs on.
-Db = PoolConnectionProxy[asyncpg.Record]
+# A connection lent by the pool: what every query of the backend runs on (generic in the stubs only).
+Db: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 
 
 @dataclass(frozen=True, slots=True)

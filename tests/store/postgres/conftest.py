@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -41,21 +42,30 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-@pytest.fixture
-async def pg_url(pg_admin_url: str) -> AsyncIterator[str]:
-    """A new, empty database for one test."""
+@asynccontextmanager
+async def fresh_database(admin_url: str) -> AsyncIterator[str]:
+    """A new, empty database on the server, dropped afterwards."""
     name = f"marginalia_test_{os.getpid()}_{next(_numbers)}"
-    admin = await asyncpg.connect(pg_admin_url)
+    admin = await asyncpg.connect(admin_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    yield _with_database(pg_admin_url, name)
-    admin = await asyncpg.connect(pg_admin_url)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield _with_database(admin_url, name)
     finally:
-        await admin.close()
+        admin = await asyncpg.connect(admin_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def pg_url(pg_admin_url: str) -> AsyncIterator[str]:
+    """A new, empty database for one test."""
+    async with fresh_database(pg_admin_url) as url:
+        yield url
 
 
 @pytest.fixture
@@ -71,6 +81,9 @@ async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
         async with await Store.open(tmp_path / "test.sqlite3") as store:
             yield store
     else:
-        url = request.getfixturevalue("pg_url")
-        async with await PostgresStore.open(url, worker="test") as pg:
+        # The server fixture is synchronous (session-wide); the database is made here, in this test's loop.
+        async with (
+            fresh_database(request.getfixturevalue("pg_admin_url")) as url,
+            await PostgresStore.open(url, worker="test") as pg,
+        ):
             yield pg

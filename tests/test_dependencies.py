@@ -21,7 +21,8 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 LOCAL = {"bot", "cogs", "tests", "bench"}
 # Which lists each part of the tree may draw on.
 PARTS = {
-    "bot": ["dependencies"],
+    # The PostgreSQL backend imports its driver only when DATABASE_URL selects it (bot/store/backend_choice.py).
+    "bot": ["dependencies", "postgres"],
     "cogs": ["dependencies"],
     "tests": ["dependencies", "test"],
     "bench": ["dependencies", "test", "bench", "embeddings"],

@@ -1,0 +1,106 @@
+"""The connection pool every PostgreSQL query module builds on, and the helpers they share."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any, Self
+
+import asyncpg
+
+from bot.store.base import StoreError
+from bot.store.postgres.migrate import Db, migrate
+
+logger = logging.getLogger(__name__)
+
+Record = asyncpg.Record
+
+
+def stamp(value: datetime | None) -> datetime | None:
+    """A time as the SQLite store keeps it: UTC, whole seconds (a naive time is taken as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A time read back, in UTC (asyncpg returns the session's zone)."""
+    return value.astimezone(UTC) if value is not None else None
+
+
+class Args:
+    """Numbered parameters ($1, $2, …) for a query built from parts."""
+
+    def __init__(self, *values: Any) -> None:
+        self.values: list[Any] = list(values)
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+
+class PostgresBase:
+    """Owns a pool of connections to one PostgreSQL database.
+
+    Unlike the SQLite store there is no process-wide write lock: PostgreSQL serialises what must be
+    (row locks, unique keys), and several processes share the database. ``worker`` names this process
+    in the leases it takes (bot/store/postgres/leases.py).
+    """
+
+    def __init__(self, pool: asyncpg.Pool, url: str, worker: str) -> None:
+        self._pool = pool
+        self.url = url
+        self.worker = worker
+
+    @classmethod
+    async def open(cls, url: str, *, worker: str | None = None, max_size: int = 10) -> Self:
+        """Connect (``postgresql://…``), bring the schema up to date, and return the store."""
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, server_settings={"timezone": "UTC"})
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StoreError(f"cannot connect to the database: {exc}") from exc
+        try:
+            async with pool.acquire() as db:
+                await migrate(db)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, url, worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Db]:
+        async with self._pool.acquire() as db:
+            try:
+                async with db.transaction():
+                    yield db
+            except (asyncpg.DiskFullError, asyncpg.InsufficientResourcesError) as exc:
+                raise StoreError(f"the database could not be written: {exc}") from exc
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Record | None:
+        return await self._pool.fetchrow(sql, *params)
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Record]:
+        return list(await self._pool.fetch(sql, *params))
+
+    async def _value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return await self._pool.fetchval(sql, *params)

@@ -1,0 +1,366 @@
+"""Quote and figure search, the random quote pool, and autocomplete, in PostgreSQL.
+
+Full-text search is ``websearch_to_tsquery`` over the tsvector columns (GIN indexes), ranked by
+``ts_rank_cd`` with the column weights the SQLite store gives bm25.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
+from bot.store.lookup import MATCH_WINDOW, POOL_ESSAYS, POOL_MAX_CHARS, POOL_MIN_CHARS, POOL_WINDOWS, like_pattern
+from bot.store.postgres.base import Args, Record, utc
+from bot.store.postgres.essays import EssayQueries, figure_from_row, quote_from_row
+from bot.store.postgres.records import EssayChoice, EssayRef
+from bot.store.postgres.scope import posted, visible
+from bot.store.postgres.search import search_query
+from bot.store.scope import GuildScope
+
+logger = logging.getLogger(__name__)
+
+# ts_rank_cd's weights of the labels D, C, B, A: A (a title, a figure's subject) thrice C (a body).
+RANK_WEIGHTS = "'{0, 0.333, 0.667, 1}'::float4[]"
+_CHOICE_INPUT_MAX = 100
+_SPEAKER_NAMES_MAX = 50
+_POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
+_ESSAY_COLUMNS = "e.key AS e_key, e.title AS e_title, e.url AS e_url, e.published AS e_published"
+
+
+def ref_from_row(row: Record) -> EssayRef:
+    published = utc(row["e_published"])
+    return EssayRef(
+        key=row["e_key"],
+        title=row["e_title"],
+        url=row["e_url"],
+        id=int(row["essay_id"]),
+        published=published.date() if published else None,
+    )
+
+
+def choice_from_row(row: Record) -> EssayChoice:
+    published = utc(row["published"])
+    return EssayChoice(
+        id=int(row["id"]), key=row["key"], title=row["title"], published=published.date() if published else None
+    )
+
+
+def _speaker_filter(column: str, speaker: str, args: Args) -> str:
+    """A whole name or part of one, case-insensitively."""
+    return f"(lower({column}) = lower({args(speaker)}) OR {column} ILIKE {args(like_pattern(speaker))} ESCAPE '\\')"
+
+
+class LookupQueries(EssayQueries):
+    async def search_quotes(
+        self,
+        query: str | None = None,
+        *,
+        guild_id: GuildScope,
+        speaker: str | None = None,
+        essay_key: str | None = None,
+        kinds: Sequence[QuoteKind] = ("direct", "epigraph", "notable"),
+        limit: int = 10,
+    ) -> list[tuple[Quote, EssayRef]]:
+        """Quotes the server may see matching words of ``query`` (best first), or the highest-scored ones."""
+        args = Args()
+        where = [f"q.kind = ANY({args(list(kinds))}::text[])", visible("q.essay_id", guild_id, args)]
+        if speaker:
+            where.append(_speaker_filter("q.speaker", speaker, args))
+        if essay_key:
+            where.append(f"q.essay_id = (SELECT id FROM essays WHERE key = {args(essay_key)})")
+        if not query:
+            rows = await self._all(
+                f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q JOIN essays e ON e.id = q.essay_id "
+                f"WHERE {' AND '.join(where)} ORDER BY q.score DESC, q.id DESC LIMIT {args(limit)}",
+                args.values,
+            )
+            return [(quote_from_row(r), ref_from_row(r)) for r in rows]
+        match = search_query(query)
+        if match is None:
+            return []
+        tsquery = f"websearch_to_tsquery('marginalia', {args(match)})"
+        where.append(f"q.document @@ {tsquery}")
+        # Across the archive only the newest MATCH_WINDOW matches are ranked, as in the SQLite store.
+        window = "" if essay_key else f"ORDER BY q.id DESC LIMIT {MATCH_WINDOW}"
+        rows = await self._all(
+            f"WITH hits AS (SELECT q.* FROM quotes q WHERE {' AND '.join(where)} {window}) "
+            f"SELECT q.*, {_ESSAY_COLUMNS} FROM hits q JOIN essays e ON e.id = q.essay_id "
+            f"ORDER BY ts_rank_cd(q.document, {tsquery}) DESC, q.id DESC LIMIT {args(limit)}",
+            args.values,
+        )
+        return [(quote_from_row(r), ref_from_row(r)) for r in rows]
+
+    async def quote_pool(
+        self,
+        *,
+        guild_id: GuildScope,
+        speaker: str | None = None,
+        essay_key: str | None = None,
+        posted_only: bool = False,
+        limit: int = 60,
+        rng: random.Random | None = None,
+    ) -> list[tuple[Quote, EssayRef]]:
+        """Candidates for a random quote: attributed quotations and notable sentences of a readable length.
+
+        Within one essay every candidate; across the server's essays (or the archive) a random sample of
+        about ``limit``; ``posted_only`` keeps to essays posted in the server's channels.
+        """
+        rng = rng or random.Random()
+        if essay_key:
+            args = Args(POOL_MIN_CHARS, POOL_MAX_CHARS, essay_key)
+            where = [_POOL_KINDS, "length(q.text) BETWEEN $1 AND $2", "e.key = $3"]
+            where.append(visible("q.essay_id", guild_id, args))
+            if speaker:
+                where.append(_speaker_filter("q.speaker", speaker, args))
+            return await self._pool_rows(where, args, limit=max(limit, 500))
+        if speaker:
+            return await self._speaker_pool(speaker, limit, rng, guild_id=guild_id, posted_only=posted_only)
+        if guild_id is None:
+            return await self._archive_pool(limit, rng)
+        return await self._server_pool(guild_id, limit, rng, posted_only=posted_only)
+
+    async def _pool_rows(self, where: Sequence[str], args: Args, *, limit: int) -> list[tuple[Quote, EssayRef]]:
+        rows = await self._all(
+            f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q JOIN essays e ON e.id = q.essay_id "
+            f"WHERE {' AND '.join(where)} ORDER BY q.id LIMIT {args(limit)}",
+            args.values,
+        )
+        return [(quote_from_row(r), ref_from_row(r)) for r in rows]
+
+    async def _archive_pool(self, limit: int, rng: random.Random) -> list[tuple[Quote, EssayRef]]:
+        """Runs of candidates from random points of the archive (by quote id), together about ``limit``."""
+        bounds = await self._one("SELECT min(id) AS low, max(id) AS high FROM quotes")
+        if bounds is None or bounds["low"] is None:
+            return []
+        low, high = int(bounds["low"]), int(bounds["high"])
+        per_window = max(1, -(-limit // POOL_WINDOWS))
+        found: dict[tuple[str, int, str, str], tuple[Quote, EssayRef]] = {}
+        for start in sorted(rng.randint(low, high) for _ in range(POOL_WINDOWS)):
+            args = Args(start, POOL_MIN_CHARS, POOL_MAX_CHARS)
+            where = ["q.id >= $1", _POOL_KINDS, "length(q.text) BETWEEN $2 AND $3"]
+            for quote, ref in await self._pool_rows(where, args, limit=per_window):
+                found.setdefault((ref.key, quote.section, quote.kind, quote.text), (quote, ref))
+        return list(found.values())
+
+    async def _server_pool(
+        self, guild_id: int, limit: int, rng: random.Random, *, posted_only: bool
+    ) -> list[tuple[Quote, EssayRef]]:
+        """The candidates of a few of the server's essays (or of those posted there), chosen at random."""
+        args = Args(guild_id)
+        source = (
+            "SELECT p.essay_id FROM publications p JOIN destinations d ON d.id = p.destination_id WHERE d.guild_id = $1"
+            if posted_only
+            else "SELECT essay_id FROM guild_essays_derived WHERE guild_id = $1"
+        )
+        ids = sorted({int(r[0]) for r in await self._all(source, args.values)})
+        chosen = rng.sample(ids, min(len(ids), POOL_ESSAYS))
+        if not chosen:
+            return []
+        args = Args(chosen, POOL_MIN_CHARS, POOL_MAX_CHARS)
+        where = ["q.essay_id = ANY($1::bigint[])", _POOL_KINDS, "length(q.text) BETWEEN $2 AND $3"]
+        pool = await self._pool_rows(where, args, limit=500)
+        return rng.sample(pool, min(len(pool), limit))
+
+    async def _speaker_pool(
+        self, speaker: str, limit: int, rng: random.Random, *, guild_id: GuildScope, posted_only: bool
+    ) -> list[tuple[Quote, EssayRef]]:
+        """A random sample of the quotes of the speakers ``speaker`` names (whole or part of a name)."""
+        names = await self.speakers_named(speaker, guild_id=guild_id)
+        if not names:
+            return []
+        args = Args([name.lower() for name in names])
+        scope = (
+            posted("essay_id", guild_id, args)
+            if posted_only and guild_id is not None
+            else visible("essay_id", guild_id, args)
+        )
+        ids = [
+            int(r["id"])
+            for r in await self._all(
+                "SELECT id FROM quotes WHERE lower(speaker) = ANY($1::text[]) "
+                f"AND kind IN ('direct', 'epigraph', 'notable') AND {scope}",
+                args.values,
+            )
+        ]
+        # Twice the limit: a few of the sample may be too short or too long to offer.
+        chosen = rng.sample(ids, min(len(ids), 2 * limit))
+        if not chosen:
+            return []
+        args = Args(chosen, POOL_MIN_CHARS, POOL_MAX_CHARS)
+        where = ["q.id = ANY($1::bigint[])", "length(q.text) BETWEEN $2 AND $3"]
+        return await self._pool_rows(where, args, limit=limit)
+
+    async def speakers_named(self, text: str, *, guild_id: GuildScope) -> list[str]:
+        """Speakers quoted in the server's essays whose name is ``text`` or contains it, most quoted first."""
+        text = " ".join(text.split())
+        if not text:
+            return []
+        args = Args(text.lower(), like_pattern(text))
+        rows = await self._all(
+            "SELECT s.speaker FROM quote_speakers s WHERE (s.speaker_key = $1 OR s.speaker ILIKE $2 ESCAPE '\\') "
+            f"AND {self._quoted_in_scope(guild_id, args)} "
+            f"ORDER BY s.quotes DESC, s.speaker LIMIT {args(_SPEAKER_NAMES_MAX)}",
+            args.values,
+        )
+        return [r["speaker"] for r in rows]
+
+    @staticmethod
+    def _quoted_in_scope(guild_id: GuildScope, args: Args) -> str:
+        """A condition keeping speakers (``s``) quoted in at least one essay the server may see."""
+        if guild_id is None:
+            return "TRUE"
+        return (
+            "EXISTS (SELECT 1 FROM quotes q WHERE lower(q.speaker) = s.speaker_key "
+            f"AND {visible('q.essay_id', guild_id, args)})"
+        )
+
+    async def search_figures(
+        self,
+        query: str | None = None,
+        *,
+        guild_id: GuildScope,
+        essay_key: str | None = None,
+        kind: FigureKind | None = None,
+        limit: int = 10,
+    ) -> list[tuple[Figure, EssayRef]]:
+        """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures."""
+        args = Args()
+        where = [visible("f.essay_id", guild_id, args)]
+        if essay_key:
+            where.append(f"f.essay_id = (SELECT id FROM essays WHERE key = {args(essay_key)})")
+        if kind:
+            where.append(f"f.kind = {args(kind)}")
+        if not query:
+            rows = await self._all(
+                f"SELECT f.*, {_ESSAY_COLUMNS} FROM essays e JOIN figures f ON f.essay_id = e.id "
+                f"WHERE {' AND '.join(where)} ORDER BY e.published DESC NULLS LAST, e.id DESC, f.id "
+                f"LIMIT {args(limit)}",
+                args.values,
+            )
+        else:
+            match = search_query(query)
+            if match is None:
+                return []
+            tsquery = f"websearch_to_tsquery('marginalia', {args(match)})"
+            where.append(f"f.document @@ {tsquery}")
+            window = "" if essay_key else f"ORDER BY f.id DESC LIMIT {MATCH_WINDOW}"
+            rows = await self._all(
+                f"WITH hits AS (SELECT f.* FROM figures f WHERE {' AND '.join(where)} {window}) "
+                f"SELECT f.*, {_ESSAY_COLUMNS} FROM hits f JOIN essays e ON e.id = f.essay_id "
+                f"ORDER BY ts_rank_cd({RANK_WEIGHTS}, f.document, {tsquery}) DESC, f.id LIMIT {args(limit)}",
+                args.values,
+            )
+        contexts = await self.figure_contexts({int(r["essay_id"]) for r in rows})
+        return [(figure_from_row(r, contexts), ref_from_row(r)) for r in rows]
+
+    # ------------------------------------------------------------ autocomplete
+
+    async def essay_choices(self, text: str, *, guild_id: GuildScope, limit: int = 25) -> list[EssayChoice]:
+        """The server's essays whose title starts with ``text``, then those containing it; the newest when empty."""
+        text = " ".join(text.split())[:_CHOICE_INPUT_MAX]
+        columns = "e.id, e.key, e.title, e.published"
+        args = Args()
+        scope = visible("e.id", guild_id, args)
+        if not text:
+            rows = await self._all(
+                f"SELECT {columns} FROM essays e WHERE {scope} ORDER BY e.published DESC NULLS LAST, e.id DESC "
+                f"LIMIT {args(limit)}",
+                args.values,
+            )
+            return [choice_from_row(r) for r in rows]
+        escaped = like_pattern(text)[1:]  # "%text%" without the leading wildcard: a prefix
+        found = {
+            int(r["id"]): choice_from_row(r)
+            for r in await self._all(
+                f"SELECT {columns} FROM essays e WHERE lower(e.title) LIKE lower({args(escaped)}) ESCAPE '\\' "
+                f"AND {scope} ORDER BY lower(e.title) LIMIT {args(limit)}",
+                args.values,
+            )
+        }
+        if len(found) < limit:
+            args = Args()
+            scope = visible("e.id", guild_id, args)
+            rows = await self._all(
+                f"SELECT {columns} FROM essays e WHERE e.title ILIKE {args(like_pattern(text))} ESCAPE '\\' "
+                f"AND {scope} ORDER BY e.published DESC NULLS LAST LIMIT {args(limit * 2)}",
+                args.values,
+            )
+            for row in rows:
+                found.setdefault(int(row["id"]), choice_from_row(row))
+        folded = text.casefold()
+        ranked = sorted(
+            found.values(),
+            key=lambda c: (
+                not c.title.casefold().startswith(folded),
+                not any(word.startswith(folded) for word in c.title.casefold().split()),
+                -(c.published.toordinal() if c.published else 0),
+                c.title.casefold(),
+            ),
+        )
+        return ranked[:limit]
+
+    async def essays_titled(self, title: str, *, guild_id: GuildScope, limit: int = 2) -> list[EssayChoice]:
+        """The server's essays whose title is exactly ``title`` (case-insensitive), for a title typed in full."""
+        args = Args(" ".join(title.split()))
+        rows = await self._all(
+            f"SELECT e.id, e.key, e.title, e.published FROM essays e WHERE lower(e.title) = lower($1) "
+            f"AND {visible('e.id', guild_id, args)} LIMIT {args(limit)}",
+            args.values,
+        )
+        return [choice_from_row(r) for r in rows]
+
+    async def speaker_choices(
+        self, text: str, *, guild_id: GuildScope, essay_id: int | None = None, limit: int = 25
+    ) -> list[str]:
+        """Speakers quoted in the server's essays starting with ``text``, then containing it, most quoted first."""
+        text = " ".join(text.split())[:_CHOICE_INPUT_MAX]
+        if not text:
+            return await self._recent_speakers(essay_id, limit, guild_id=guild_id)
+        counts: dict[str, int] = {}
+        args = Args(like_pattern(text.lower())[1:])
+        for row in await self._all(
+            "SELECT s.speaker, s.quotes FROM quote_speakers s WHERE s.speaker_key LIKE $1 ESCAPE '\\' "
+            f"AND {self._quoted_in_scope(guild_id, args)} ORDER BY s.quotes DESC LIMIT {args(limit)}",
+            args.values,
+        ):
+            counts[row["speaker"]] = int(row["quotes"])
+        if len(counts) < limit:
+            args = Args(like_pattern(text))
+            for row in await self._all(
+                "SELECT s.speaker, s.quotes FROM quote_speakers s WHERE s.speaker ILIKE $1 ESCAPE '\\' "
+                f"AND {self._quoted_in_scope(guild_id, args)} ORDER BY s.quotes DESC LIMIT {args(limit * 2)}",
+                args.values,
+            ):
+                counts.setdefault(row["speaker"], int(row["quotes"]))
+        folded = text.casefold()
+        ranked = sorted(
+            counts,
+            key=lambda name: (
+                not name.casefold().startswith(folded),
+                not any(word.startswith(folded) for word in name.casefold().split()),
+                -counts[name],
+                name.casefold(),
+            ),
+        )
+        return ranked[:limit]
+
+    async def _recent_speakers(self, essay_id: int | None, limit: int, *, guild_id: GuildScope) -> list[str]:
+        args = Args()
+        scope = visible("e.id", guild_id, args)
+        if essay_id is not None:
+            essays_sql = f"SELECT e.id FROM essays e WHERE e.id = {args(essay_id)} AND {scope}"
+        else:
+            essays_sql = (
+                f"SELECT e.id FROM essays e WHERE {scope} ORDER BY e.published DESC NULLS LAST, e.id DESC LIMIT 20"
+            )
+        params: list[Any] = args.values
+        rows = await self._all(
+            f"SELECT min(speaker) AS speaker, count(*) AS n FROM quotes WHERE essay_id IN ({essays_sql}) "
+            "AND speaker IS NOT NULL AND kind IN ('direct', 'epigraph') "
+            f"GROUP BY lower(speaker) ORDER BY n DESC, min(speaker) LIMIT {args(limit)}",
+            params,
+        )
+        return [r["speaker"] for r in rows]

@@ -1,0 +1,368 @@
+"""Related-post queries in PostgreSQL: stem counts, neighbour lists, and the text and label probes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
+from bot.store.postgres.base import Args, stamp, utc
+from bot.store.postgres.essays import EssayQueries, blocks_from_json
+from bot.store.postgres.feeds import brief_from_row
+from bot.store.postgres.lookup import RANK_WEIGHTS
+from bot.store.postgres.records import ArchiveSpan, EssayBrief, NeighbourList, RelatedVector
+from bot.store.postgres.scope import visible
+from bot.store.scope import GuildScope
+
+logger = logging.getLogger(__name__)
+
+
+class RelatedQueries(EssayQueries):
+    async def text_neighbours(
+        self, match: str, *, guild_id: GuildScope, before: datetime | None, limit: int, target_id: int | None = None
+    ) -> tuple[list[tuple[int, float]], float | None]:
+        """Essays matching a full-text query (quoted terms, maybe joined by OR), best first, as (id, relevance).
+
+        With ``target_id``, that essay is left out of the neighbours but its own relevance is returned
+        beside them (None when it does not match), from the same query.
+        """
+        args = Args(match, target_id if target_id is not None else -1)
+        tsquery = "websearch_to_tsquery('marginalia', $1)"
+        where = [f"s.document @@ {tsquery}", f"({visible('e.id', guild_id, args)} OR e.id = $2)"]
+        if before is not None:
+            where.append(f"(e.published < {args(stamp(before))} OR e.id = $2)")
+        rows = await self._all(
+            f"SELECT e.id, ts_rank_cd({RANK_WEIGHTS}, s.document, {tsquery}) AS score FROM essay_search s "
+            f"JOIN essays e ON e.id = s.essay_id WHERE {' AND '.join(where)} "
+            f"ORDER BY score DESC, e.id LIMIT {args(limit + 1)}",
+            args.values,
+        )
+        own = next((float(r["score"]) for r in rows if r["id"] == target_id), None)
+        hits = [(int(r["id"]), float(r["score"])) for r in rows if r["id"] != target_id]
+        return hits[:limit], own
+
+    async def document_counts(self, matches: Sequence[str], *, cap: int) -> list[int]:
+        """How many essays match each full-text query, counting no further than ``cap``."""
+        counts: list[int] = []
+        for match in matches:
+            value = await self._value(
+                "SELECT count(*) FROM (SELECT 1 FROM essay_search "
+                "WHERE document @@ websearch_to_tsquery('marginalia', $1) LIMIT $2) capped",
+                (match, cap),
+            )
+            counts.append(int(value))
+        return counts
+
+    async def label_counts(self, labels: Sequence[str]) -> dict[str, int]:
+        """How many essays carry each of ``labels`` (lowercased); absent labels are left out."""
+        wanted = sorted({label.strip().lower() for label in labels if label.strip()})
+        rows = await self._all(
+            "SELECT label, count(*) AS n FROM essay_labels WHERE label = ANY($1::text[]) GROUP BY label", (wanted,)
+        )
+        return {r["label"]: int(r["n"]) for r in rows}
+
+    async def label_neighbours(
+        self,
+        weights: dict[str, float],
+        *,
+        guild_id: GuildScope,
+        before: datetime | None,
+        exclude_id: int | None,
+        limit: int,
+    ) -> dict[int, list[str]]:
+        """Essays sharing any of the weighted labels, heaviest shared weight first: {essay id: shared labels}."""
+        if not weights:
+            return {}
+        args = Args(list(weights), list(weights.values()), exclude_id if exclude_id is not None else -1)
+        where = ["e.id != $3", visible("e.id", guild_id, args)]
+        if before is not None:
+            where.append(f"e.published < {args(stamp(before))}")
+        rows = await self._all(
+            "WITH w(label, weight) AS (SELECT * FROM unnest($1::text[], $2::float8[])) "
+            "SELECT l.essay_id AS id, array_agg(l.label ORDER BY l.label) AS shared, sum(w.weight) AS total "
+            "FROM essay_labels l JOIN w ON w.label = l.label JOIN essays e ON e.id = l.essay_id "
+            f"WHERE {' AND '.join(where)} GROUP BY l.essay_id, e.published "
+            f"ORDER BY total DESC, e.published DESC NULLS LAST LIMIT {args(limit)}",
+            args.values,
+        )
+        return {int(r["id"]): list(r["shared"]) for r in rows}
+
+    async def shared_labels(self, essay_ids: Sequence[int], labels: Sequence[str]) -> dict[int, list[str]]:
+        """Which of ``labels`` each of ``essay_ids`` carries (essays with none are left out)."""
+        wanted = sorted({label.strip().lower() for label in labels if label.strip()})
+        if not wanted or not essay_ids:
+            return {}
+        rows = await self._all(
+            "SELECT essay_id, label FROM essay_labels WHERE label = ANY($1::text[]) AND essay_id = ANY($2::bigint[])",
+            (wanted, list(essay_ids)),
+        )
+        found: dict[int, list[str]] = {}
+        for row in rows:
+            found.setdefault(int(row["essay_id"]), []).append(row["label"])
+        return found
+
+    async def shared_speakers(self, essay_ids: Sequence[int], speakers: Sequence[str]) -> dict[int, list[str]]:
+        """Which of ``speakers`` each of ``essay_ids`` quotes directly (essays with none are left out)."""
+        wanted = sorted({s for s in speakers if s})
+        if not wanted or not essay_ids:
+            return {}
+        rows = await self._all(
+            "SELECT DISTINCT essay_id, speaker FROM quotes WHERE essay_id = ANY($1::bigint[]) "
+            "AND speaker = ANY($2::text[]) AND kind IN ('direct', 'epigraph')",
+            (list(essay_ids), wanted),
+        )
+        found: dict[int, list[str]] = {}
+        for row in rows:
+            found.setdefault(int(row["essay_id"]), []).append(row["speaker"])
+        return found
+
+    async def essay_texts(self, essay_ids: Sequence[int]) -> dict[int, str]:
+        """Title and body of a few essays, lowercased, to name the words they share with a query."""
+        rows = await self._all(
+            "SELECT e.id, e.title, b.blocks FROM essays e JOIN essay_bodies b ON b.essay_id = e.id "
+            "WHERE e.id = ANY($1::bigint[])",
+            (list(essay_ids),),
+        )
+        return {
+            int(r["id"]): (r["title"] + "\n" + "\n".join(b.text for b in blocks_from_json(r["blocks"]))).lower()
+            for r in rows
+        }
+
+    async def quoted_speakers(self, essay_id: int) -> list[str]:
+        rows = await self._all(
+            "SELECT DISTINCT speaker FROM quotes WHERE essay_id = $1 AND speaker IS NOT NULL "
+            "AND kind IN ('direct', 'epigraph')",
+            (essay_id,),
+        )
+        return [r["speaker"] for r in rows]
+
+    async def resolved_references(self, essay_id: int) -> list[tuple[str, str]]:
+        """(resolved key, reference text) for each resolved reference of an essay."""
+        rows = await self._all(
+            "SELECT resolved_key, text FROM essay_references WHERE essay_id = $1 AND resolved_key IS NOT NULL",
+            (essay_id,),
+        )
+        return [(r["resolved_key"], r["text"]) for r in rows]
+
+    async def resolved_reference_sections(self, essay_id: int) -> list[tuple[str, str, int]]:
+        """(resolved key, reference text, 1-based section) for each resolved reference of an essay."""
+        rows = await self._all(
+            "SELECT resolved_key, text, section FROM essay_references "
+            "WHERE essay_id = $1 AND resolved_key IS NOT NULL ORDER BY id",
+            (essay_id,),
+        )
+        return [(r["resolved_key"], r["text"], int(r["section"])) for r in rows]
+
+    async def briefs(self, essay_ids: Sequence[int], *, guild_id: GuildScope) -> dict[int, EssayBrief]:
+        """Title, address and date of the given essays that the server may see."""
+        args = Args(list(essay_ids))
+        rows = await self._all(
+            "SELECT e.id, e.key, e.title, e.url, e.published FROM essays e "
+            f"WHERE e.id = ANY($1::bigint[]) AND {visible('e.id', guild_id, args)}",
+            args.values,
+        )
+        return {int(r["id"]): brief_from_row(r) for r in rows}
+
+    async def briefs_by_key(self, keys: Sequence[str], *, guild_id: GuildScope) -> dict[str, EssayBrief]:
+        """Title, address and date of the given essays (by key) that the server may see."""
+        args = Args(sorted(set(keys)))
+        rows = await self._all(
+            "SELECT e.id, e.key, e.title, e.url, e.published FROM essays e "
+            f"WHERE e.key = ANY($1::text[]) AND {visible('e.id', guild_id, args)}",
+            args.values,
+        )
+        return {r["key"]: brief_from_row(r) for r in rows}
+
+    async def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many essays hold each stem (``related_df``); stems no essay holds are left out."""
+        rows = await self._all(
+            "SELECT term, essays FROM related_df WHERE term = ANY($1::text[])", (sorted(set(terms)),)
+        )
+        return {r["term"]: int(r["essays"]) for r in rows}
+
+    async def term_vectors(self, essay_ids: Sequence[int]) -> dict[int, RelatedVector]:
+        """The stored stem counts, their norm and the date of each of ``essay_ids`` that has them."""
+        rows = await self._all(
+            "SELECT t.essay_id AS id, t.terms, t.norm, e.published FROM related_terms t "
+            "JOIN essays e ON e.id = t.essay_id WHERE t.essay_id = ANY($1::bigint[])",
+            (list(essay_ids),),
+        )
+        found: dict[int, RelatedVector] = {}
+        for row in rows:
+            published = utc(row["published"])
+            found[int(row["id"])] = RelatedVector(
+                decode_counts(row["terms"]), float(row["norm"]), published.date() if published else None
+            )
+        return found
+
+    async def stored_terms(self, essay_id: int) -> Terms | None:
+        """An essay's stored stem counts and written forms (None if it has none yet)."""
+        row = await self._one("SELECT terms, forms FROM related_terms WHERE essay_id = $1", (essay_id,))
+        if row is None:
+            return None
+        counts = decode_counts(row["terms"])
+        return Terms(counts, decode_forms(row["forms"], counts))
+
+    async def archive_span(self) -> ArchiveSpan:
+        """The archive's size, dates and id range: how fast it is written, and where to sample it."""
+        row = await self._one(
+            "SELECT (SELECT count(*) FROM essays) AS n, (SELECT min(published) FROM essays) AS first, "
+            "(SELECT max(published) FROM essays) AS last, (SELECT min(essay_id) FROM related_terms) AS low, "
+            "(SELECT max(essay_id) FROM related_terms) AS high"
+        )
+        if row is None:
+            return ArchiveSpan(0, None, None, None)
+        first, last = utc(row["first"]), utc(row["last"])
+        ids = (int(row["low"]), int(row["high"])) if row["low"] is not None else None
+        return ArchiveSpan(int(row["n"]), first.date() if first else None, last.date() if last else None, ids)
+
+    async def essays_without_terms(self, *, limit: int) -> list[int]:
+        """Essays without related terms (none here: every essay gets them as it is stored)."""
+        rows = await self._all(
+            "SELECT id FROM essays e WHERE NOT EXISTS (SELECT 1 FROM related_terms t WHERE t.essay_id = e.id) "
+            "ORDER BY id LIMIT $1",
+            (limit,),
+        )
+        return [int(r["id"]) for r in rows]
+
+    async def fill_related_terms(self, essay_ids: Sequence[int]) -> int:
+        """Compute and store the related terms of essays that lack them; returns how many were written."""
+        written = 0
+        for essay_id in essay_ids:
+            row = await self.get_essay_by_id(essay_id)
+            if row is None:
+                continue
+            terms = essay_terms(row.essay.title, row.essay.blocks)
+            async with self.transaction() as db:
+                await db.execute(
+                    "INSERT INTO related_terms(essay_id, terms, forms, norm) VALUES ($1, $2::jsonb, $3::jsonb, $4) "
+                    "ON CONFLICT DO NOTHING",
+                    essay_id,
+                    encode_counts(terms.counts),
+                    encode_forms(terms.forms),
+                    terms.norm,
+                )
+            written += 1
+        return written
+
+    async def essays_without_neighbours(self, *, limit: int) -> list[int]:
+        """Essays with related terms but no neighbour list yet, to fill in."""
+        rows = await self._all(
+            "SELECT essay_id FROM related_terms t WHERE NOT EXISTS "
+            "(SELECT 1 FROM related_lists l WHERE l.essay_id = t.essay_id) ORDER BY essay_id LIMIT $1",
+            (limit,),
+        )
+        return [int(r["essay_id"]) for r in rows]
+
+    async def neighbour_lists(self, essay_ids: Sequence[int]) -> dict[int, NeighbourList]:
+        """The stored neighbour lists of those of ``essay_ids`` that have one: scale, length and worst score."""
+        rows = await self._all(
+            "SELECT l.essay_id AS id, l.scale, count(n.neighbour_id) AS size, min(n.score) AS worst "
+            "FROM related_lists l LEFT JOIN related_neighbours n ON n.essay_id = l.essay_id "
+            "WHERE l.essay_id = ANY($1::bigint[]) GROUP BY l.essay_id, l.scale",
+            (list(essay_ids),),
+        )
+        return {
+            int(r["id"]): NeighbourList(
+                float(r["scale"]), int(r["size"]), float(r["worst"]) if r["worst"] is not None else 0.0
+            )
+            for r in rows
+        }
+
+    async def neighbours(self, essay_id: int) -> list[int]:
+        """The essay's stored neighbours, nearest first."""
+        rows = await self._all(
+            "SELECT neighbour_id FROM related_neighbours WHERE essay_id = $1 ORDER BY score DESC, neighbour_id",
+            (essay_id,),
+        )
+        return [int(r["neighbour_id"]) for r in rows]
+
+    async def shared_neighbours(self, essay_ids: Sequence[int], neighbour_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Which of ``neighbour_ids`` each of ``essay_ids`` holds in its list (essays holding none are left out)."""
+        if not essay_ids or not neighbour_ids:
+            return {}
+        rows = await self._all(
+            "SELECT essay_id, array_agg(neighbour_id) AS ids FROM related_neighbours "
+            "WHERE essay_id = ANY($1::bigint[]) AND neighbour_id = ANY($2::bigint[]) GROUP BY essay_id",
+            (list(essay_ids), list(neighbour_ids)),
+        )
+        return {int(r["essay_id"]): [int(i) for i in r["ids"]] for r in rows}
+
+    async def visible_ids(self, essay_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None) -> set[int]:
+        """Those of ``essay_ids`` that the server may see, published before ``before`` if given."""
+        args = Args(list(essay_ids))
+        where = ["e.id = ANY($1::bigint[])", visible("e.id", guild_id, args)]
+        if before is not None:
+            where.append(f"e.published < {args(stamp(before))}")
+        rows = await self._all(f"SELECT e.id FROM essays e WHERE {' AND '.join(where)}", args.values)
+        return {int(r["id"]) for r in rows}
+
+    async def nearest_in_time(self, essay_id: int, *, limit: int) -> list[int]:
+        """Up to ``limit`` essays published just before the essay and as many just after (none if undated)."""
+        if limit < 1:
+            return []
+        day = "(SELECT published FROM essays WHERE id = $1)"
+        rows = await self._all(
+            f"(SELECT id FROM essays WHERE published <= {day} AND id != $1 ORDER BY published DESC LIMIT $2) "
+            f"UNION (SELECT id FROM essays WHERE published >= {day} AND id != $1 ORDER BY published LIMIT $2)",
+            (essay_id, limit),
+        )
+        return [int(r["id"]) for r in rows]
+
+    async def stale_neighbour_lists(self, *, archive: int, below: int, limit: int) -> list[int]:
+        """Essays whose neighbour list was made when the archive held fewer than ``below`` essays and at
+        most half of ``archive``, oldest first."""
+        rows = await self._all(
+            "SELECT essay_id FROM related_lists WHERE archive < $1 AND archive * 2 <= $2 "
+            "ORDER BY archive, essay_id LIMIT $3",
+            (below, archive, limit),
+        )
+        return [int(r["essay_id"]) for r in rows]
+
+    async def save_neighbours(
+        self,
+        essay_id: int,
+        scale: float,
+        neighbours: dict[int, float],
+        joined: dict[int, float],
+        *,
+        size: int,
+        archive: int,
+    ) -> None:
+        """Replace an essay's neighbour list, and add it to the lists of ``joined`` (essay id -> its score
+        there). Each list it joins keeps only its ``size`` best neighbours."""
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO related_lists(essay_id, scale, archive) VALUES ($1, $2, $3) "
+                "ON CONFLICT (essay_id) DO UPDATE SET scale = excluded.scale, archive = excluded.archive",
+                essay_id,
+                scale,
+                archive,
+            )
+            await db.execute("DELETE FROM related_neighbours WHERE essay_id = $1", essay_id)
+            await db.executemany(
+                "INSERT INTO related_neighbours(essay_id, neighbour_id, score) VALUES ($1, $2, $3)",
+                [(essay_id, other, score) for other, score in neighbours.items()],
+            )
+            # In id order: two processes joining the same lists lock them in the same order.
+            ordered = sorted(joined.items())
+            await db.executemany(
+                "INSERT INTO related_neighbours(essay_id, neighbour_id, score) "
+                "SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM related_lists WHERE essay_id = $1) "
+                "ON CONFLICT (essay_id, neighbour_id) DO UPDATE SET score = excluded.score",
+                [(other, essay_id, score) for other, score in ordered],
+            )
+            await db.executemany(
+                "DELETE FROM related_neighbours WHERE essay_id = $1 AND neighbour_id IN (SELECT neighbour_id "
+                "FROM related_neighbours WHERE essay_id = $1 ORDER BY score DESC, neighbour_id OFFSET $2)",
+                [(other, size) for other, _ in ordered],
+            )
+
+    async def scope_rows(self, *, derived: bool = False) -> set[tuple[int, int]]:
+        """Every (server, essay) pair the scope rule gives (here the rule is the only source: ``derived``
+        and stored are the same rows)."""
+        params: list[Any] = []
+        rows = await self._all("SELECT DISTINCT guild_id, essay_id FROM guild_essays_derived", params)
+        return {(int(r["guild_id"]), int(r["essay_id"])) for r in rows}

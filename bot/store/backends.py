@@ -11,6 +11,11 @@ from bot.store.store import SQLiteStore
 
 # URL schemes of the SQLite backend; a bare path (no "://") is a SQLite file too.
 SQLITE_SCHEMES = ("sqlite",)
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(target: str | os.PathLike[str]) -> bool:
+    return os.fspath(target).lower().startswith(POSTGRES_SCHEMES)
 
 
 async def open_store(target: str | os.PathLike[str]) -> Store:
@@ -18,7 +23,14 @@ async def open_store(target: str | os.PathLike[str]) -> Store:
 
     ``target`` is a file path (the SQLite database, the default) or a URL: ``sqlite:///relative/file``,
     ``sqlite:////absolute/file``. Any other scheme is refused with a ``StoreError`` naming it.
+    A PostgreSQL address is refused too, saying why: ``bot.store.postgres`` holds the feeds, essays,
+    publications, lookups and leases, but not yet the activity tables or backups the bot needs.
     """
+    if is_postgres_url(target):
+        raise StoreError(
+            "PostgreSQL is not yet a complete backend for the bot (activity and backups are missing); "
+            "give a SQLite file path"
+        )
     return await SQLiteStore.open(sqlite_path(target))
 
 

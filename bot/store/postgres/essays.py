@@ -23,8 +23,8 @@ from bot.essays.model import (
 from bot.essays.terms import encode_counts, encode_forms, essay_terms
 from bot.store.postgres.base import Args, PostgresBase, Record, now, stamp, utc
 from bot.store.postgres.migrate import Db
-from bot.store.postgres.records import EssayRow, IngestOutcome, IngestStatus
 from bot.store.postgres.scope import visible
+from bot.store.records import EssayRow, IngestOutcome, IngestStatus
 from bot.store.scope import GuildScope
 
 logger = logging.getLogger(__name__)

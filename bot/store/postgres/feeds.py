@@ -10,7 +10,7 @@ from typing import Any, cast
 from bot.essays.model import Reference
 from bot.store.postgres.base import Args, PostgresBase, Record, now, stamp, utc
 from bot.store.postgres.essays import reference_from_row
-from bot.store.postgres.records import EssayBrief, FeedRow
+from bot.store.records import EssayBrief, FeedRow
 
 logger = logging.getLogger(__name__)
 

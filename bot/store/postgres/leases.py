@@ -26,7 +26,7 @@ from bot.store.postgres.publishing import (
     destination_from_row,
     publication_from_row,
 )
-from bot.store.postgres.records import DestinationRow, FeedRow, PublicationRow
+from bot.store.records import DestinationRow, FeedRow, PublicationRow
 
 logger = logging.getLogger(__name__)
 

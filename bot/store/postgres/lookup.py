@@ -15,9 +15,9 @@ from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
 from bot.store.lookup import MATCH_WINDOW, POOL_ESSAYS, POOL_MAX_CHARS, POOL_MIN_CHARS, POOL_WINDOWS, like_pattern
 from bot.store.postgres.base import Args, Record, utc
 from bot.store.postgres.essays import EssayQueries, figure_from_row, quote_from_row
-from bot.store.postgres.records import EssayChoice, EssayRef
 from bot.store.postgres.scope import posted, visible
 from bot.store.postgres.search import search_query
+from bot.store.records import EssayChoice, EssayRef
 from bot.store.scope import GuildScope
 
 logger = logging.getLogger(__name__)

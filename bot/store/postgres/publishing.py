@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import cast
 
 from bot.store.postgres.base import Args, PostgresBase, Record, now, stamp, utc
-from bot.store.postgres.records import (
+from bot.store.records import (
     DestinationKind,
     DestinationRow,
     PlannedStep,

@@ -12,8 +12,8 @@ from bot.store.postgres.base import Args, stamp, utc
 from bot.store.postgres.essays import EssayQueries, blocks_from_json
 from bot.store.postgres.feeds import brief_from_row
 from bot.store.postgres.lookup import RANK_WEIGHTS
-from bot.store.postgres.records import ArchiveSpan, EssayBrief, NeighbourList, RelatedVector
 from bot.store.postgres.scope import visible
+from bot.store.records import ArchiveSpan, EssayBrief, NeighbourList, RelatedVector
 from bot.store.scope import GuildScope
 
 logger = logging.getLogger(__name__)
@@ -21,13 +21,20 @@ logger = logging.getLogger(__name__)
 
 class RelatedQueries(EssayQueries):
     async def text_neighbours(
-        self, match: str, *, guild_id: GuildScope, before: datetime | None, limit: int, target_id: int | None = None
+        self,
+        words: Sequence[str],
+        *,
+        guild_id: GuildScope,
+        before: datetime | None,
+        limit: int,
+        target_id: int | None = None,
     ) -> tuple[list[tuple[int, float]], float | None]:
-        """Essays matching a full-text query (quoted terms, maybe joined by OR), best first, as (id, relevance).
+        """Essays holding any of ``words`` (quoted, ORed), best first by ``ts_rank_cd``, as (id, relevance).
 
         With ``target_id``, that essay is left out of the neighbours but its own relevance is returned
         beside them (None when it does not match), from the same query.
         """
+        match = " or ".join('"' + word.replace('"', " ") + '"' for word in words)
         args = Args(match, target_id if target_id is not None else -1)
         tsquery = "websearch_to_tsquery('marginalia', $1)"
         where = [f"s.document @@ {tsquery}", f"({visible('e.id', guild_id, args)} OR e.id = $2)"]

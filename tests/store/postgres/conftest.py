@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from bot.store import Store
+from bot.store import SQLiteStore
 from bot.store.postgres import PostgresStore
 from tests.pg_server import EXTERNAL_URL_ENV, NoServer, PgServer
 
@@ -78,7 +78,7 @@ async def pg_store(pg_url: str) -> AsyncIterator[PostgresStore]:
 async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
     """A fresh store of each backend: one test body, run against both."""
     if request.param == "sqlite":
-        async with await Store.open(tmp_path / "test.sqlite3") as store:
+        async with await SQLiteStore.open(tmp_path / "test.sqlite3") as store:
             yield store
     else:
         # The server fixture is synchronous (session-wide); the database is made here, in this test's loop.

@@ -13,7 +13,7 @@ import tests.store.test_scope as scope_tests
 import tests.test_lookup as lookup_tests
 from bot.essays.analysis import analyse
 from bot.essays.model import Analysis, Block, Essay
-from bot.store import Store
+from bot.store import SQLiteStore
 from bot.store.postgres import PostgresStore
 from bot.store.publishing import PlannedStep
 
@@ -30,16 +30,16 @@ async def store(pg_url: str) -> AsyncIterator[PostgresStore]:
 
 
 @pytest.fixture
-async def both(pg_url: str, tmp_path: Path) -> AsyncIterator[tuple[Store, PostgresStore]]:
+async def both(pg_url: str, tmp_path: Path) -> AsyncIterator[tuple[SQLiteStore, PostgresStore]]:
     """The two backends, each filled with the labelled essays as a followed feed's entries."""
-    async with await Store.open(tmp_path / "same.sqlite3") as sqlite, await PostgresStore.open(pg_url) as pg:
+    async with await SQLiteStore.open(tmp_path / "same.sqlite3") as sqlite, await PostgresStore.open(pg_url) as pg:
         for s in (sqlite, pg):
             await lookup_tests.fill(s)  # type: ignore[arg-type]
             await lookup_tests.add_threads(s, lookup_tests.COUNCIL, lookup_tests.THREADS)  # type: ignore[arg-type]
         yield sqlite, pg
 
 
-async def test_essays_analyses_and_feeds_read_back_the_same(both: tuple[Store, PostgresStore]) -> None:
+async def test_essays_analyses_and_feeds_read_back_the_same(both: tuple[SQLiteStore, PostgresStore]) -> None:
     sqlite, pg = both
     ids = await sqlite.all_essay_ids()
     assert ids == await pg.all_essay_ids()

@@ -7,11 +7,11 @@ import asyncio
 import asyncpg
 import pytest
 
-from bot.store.backend_choice import is_postgres_url, open_store
+from bot.store import SQLiteStore, StoreError
+from bot.store.backends import is_postgres_url, open_store
 from bot.store.migrate import SchemaError
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.migrate import Migration, bundled_migrations, migrate, schema_version
-from bot.store.store import Store
 
 
 async def test_a_fresh_database_is_migrated_to_the_latest_version(pg_store: PostgresStore, pg_url: str) -> None:
@@ -71,14 +71,11 @@ def test_database_url_selects_the_backend(target: str, postgres: bool) -> None:
     assert is_postgres_url(target) is postgres
 
 
-async def test_open_store_opens_each_backend(pg_url: str, tmp_path: object) -> None:
-    store = await open_store(pg_url)
-    try:
-        assert isinstance(store, PostgresStore)
-    finally:
-        await store.close()
+async def test_open_store_refuses_postgres_until_the_backend_is_complete(pg_url: str, tmp_path: object) -> None:
+    with pytest.raises(StoreError, match="not yet a complete backend"):
+        await open_store(pg_url)
     sqlite = await open_store(f"{tmp_path}/x.sqlite3")
     try:
-        assert isinstance(sqlite, Store)
+        assert isinstance(sqlite, SQLiteStore)
     finally:
         await sqlite.close()

@@ -854,8 +854,9 @@ POST_LABELS_DIR = Path(__file__).resolve().parent / "labels" / "socialmemorycomp
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "socialmemorycomplex-posts"
 # "report2": a second report set, drawn and labelled after the first tuning pass; "report3" a third,
 # drawn and labelled before the third pass changed any rule; "report4" a fourth, drawn and labelled after
-# that pass's last rule change and measured once (see bench/README.md).
-SPLITS = ("tune", "report", "report2", "report3", "report4")
+# that pass's last rule change and measured once; "report5" drawn and labelled before the fourth pass changed
+# any rule, "report6" after its last rule change (see bench/README.md).
+SPLITS = ("tune", "report", "report2", "report3", "report4", "report5", "report6")
 # The held-out essays written for issue 17 (quotation and figure shapes from real posts), before its rules changed.
 HELDOUT_SHAPE_ESSAYS = frozenset({"public-bank", "small-classes"})
 

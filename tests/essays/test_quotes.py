@@ -1394,3 +1394,50 @@ BLOCK_SPEAKER_SHAPES: list[tuple[str, tuple[Block, ...], list[str | None]]] = [
 def test_block_quote_speakers_from_the_essays_own_clues(blocks: tuple[Block, ...], speakers: list[str | None]) -> None:
     found = [q for q in quotes(*blocks) if q.kind == "direct"]
     assert [q.speaker for q in found] == speakers
+
+
+# --- the fourth pass: conventions of English attribution met on real posts ---------------------
+
+ATTRIBUTION_CONVENTIONS: list[tuple[str, tuple[Block, ...], list[tuple[str, str | None, str]]]] = [
+    (
+        "doubled apostrophes stand for double marks",
+        (P("Ines Marsh put it flatly: ''Nobody reads the minutes, not even the council.''"),),
+        [("direct", "Ines Marsh", "Nobody reads the minutes, not even the council.")],
+    ),
+    (
+        "a word in doubled apostrophes is a scare quote",
+        (P("They understood it -- and ''it'' was the money."),),
+        [("scare", None, "it")],
+    ),
+    (
+        "doubled apostrophes between spaces are an empty string, not marks",
+        (P("Set the field to '' and the form submits nothing at all, which is what '' means here."),),
+        [],
+    ),
+    (
+        "the <surname> article names its writer",
+        (
+            P("More of the same from the Halvorsen article:"),
+            Q("Every road the county paved that year led to a parcel somebody on the board owned."),
+        ),
+        [("direct", "Halvorsen", "Every road the county paved that year led to a parcel somebody on the board owned.")],
+    ),
+    (
+        "the <paper> article, when the essay names the paper on its own, is the paper's",
+        (
+            P("The Clarion ran the numbers last week. More from the Clarion article:"),
+            Q("Every road the county paved that year led to a parcel somebody on the board owned."),
+        ),
+        [("direct", None, "Every road the county paved that year led to a parcel somebody on the board owned.")],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "expected"),
+    [pytest.param(blocks, expected, id=name) for name, blocks, expected in ATTRIBUTION_CONVENTIONS],
+)
+def test_attribution_conventions_of_real_posts(
+    blocks: tuple[Block, ...], expected: list[tuple[str, str | None, str]]
+) -> None:
+    assert triples(quotes(*blocks)) == expected

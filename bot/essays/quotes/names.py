@@ -346,6 +346,10 @@ _OUTLET_CUE_RE = re.compile(
 
 _PIECE_AFTER_RE = re.compile(r"\s+(?:article|piece|op-ed|column|editorial|story|report|website|site)\b")
 
+# "from the Suskind article", "on the Gabb column": pieces a person signs, so one capitalised word before
+# them is as often their writer as their paper; an editorial, story or site is a paper's own.
+_SIGNED_PIECE_AFTER_RE = re.compile(r"\s+(?:article|piece|op-ed|column)\b")
+
 _LY_AFTER_RE = re.compile(r"\s+[a-z]+ly\b")
 
 _PREPOSITION_BEFORE_RE = re.compile(

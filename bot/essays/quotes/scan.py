@@ -67,6 +67,7 @@ from bot.essays.quotes.names import (
     _PIECE_AFTER_RE,
     _PREPOSITION_BEFORE_RE,
     _ROLE_SET,
+    _SIGNED_PIECE_AFTER_RE,
     _TITLES,
     _UP,
     _clean_speaker,
@@ -569,11 +570,23 @@ class _EssayScanner:
                         continue
                     if cue.group("piece") and not _PIECE_AFTER_RE.match(text, site.end()):
                         continue  # "in the Senate" is no publication; "in a Clarion editorial" is
+                    if cue.group("piece") and self._signed_by(site.group(0), text, site.end()):
+                        continue  # "from the Suskind article": its writer, unless the essay says "the Suskind"
                     if cue.group("wrote") and _LY_AFTER_RE.match(text, site.end()):
                         continue
                     found.add(site.group(0).lower().removeprefix("the "))
             self.sites = frozenset(found)
         return name.lower().removeprefix("the ") in self.sites
+
+    def _signed_by(self, name: str, text: str, end: int) -> bool:
+        """ "the Suskind article" names its writer: one word, no publication's, before a piece a person
+        signs, and never "the Suskind" on its own elsewhere in the essay (as a paper is: "the Clarion said")."""
+        if " " in name or _is_publication(name) or not _SIGNED_PIECE_AFTER_RE.match(text, end):
+            return False
+        if not text[:end].rstrip().endswith(f"the {name}"):
+            return False  # "in a Clarion piece": a paper's, as "a <writer> piece" is rarely said
+        alone = re.compile(rf"\b[Tt]he\s+{re.escape(name)}\b(?!\s+(?:article|piece|op-ed|column)\b)")
+        return not any(alone.search(unit.text) for unit in self.units if unit.kind != "quote")
 
     def _resolve_raw(self, attribution: _Attribution, before: str, ctx: _Ctx) -> str | None:
         raw = attribution.raw

@@ -432,11 +432,16 @@ def _name_tokens(name: str) -> list[str]:
 
 
 def same_speaker(pred: str | None, gold: str | None) -> bool:
-    """Equal after normalisation and title trimming, or the same last name; both None is equal."""
+    """Equal after normalisation and title trimming, the same last name, or one the other's initials
+    ("RTG" for "Right Thinking Girl"); both None is equal."""
     if pred is None or gold is None:
         return pred is None and gold is None
     p, g = _name_tokens(pred), _name_tokens(gold)
-    return bool(p and g) and (p == g or p[-1] == g[-1])
+    return bool(p and g) and (p == g or p[-1] == g[-1] or _initials_of(p, g) or _initials_of(g, p))
+
+
+def _initials_of(short: list[str], full: list[str]) -> bool:
+    return len(short) == 1 and len(full) >= 2 and short[0] == "".join(word[0] for word in full)
 
 
 # ---------------------------------------------------------------------------

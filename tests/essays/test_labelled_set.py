@@ -575,3 +575,20 @@ def test_full_subjects_need_every_content_word() -> None:
     assert subject_matches("Democratic attorneys", "Democratic attorneys general")
     assert not subject_matches("Democratic attorneys", "Democratic attorneys general", share=1.0)
     assert subject_matches("fourteen Democratic attorneys general", "Democratic attorneys general", share=1.0)
+
+
+@pytest.mark.parametrize(
+    ("pred", "gold", "same"),
+    [
+        ("Marclay", "Christian Marclay", True),
+        ("RTG", "Right Thinking Girl", True),
+        ("Right Thinking Girl", "RTG", True),
+        ("RT", "Right Thinking Girl", False),
+        ("Girl", "Right Thinking Girl", True),
+        ("Suskind", "Mark McKinnon", False),
+    ],
+)
+def test_speakers_match_by_name_last_name_or_initials(pred: str, gold: str, same: bool) -> None:
+    from bench.quality import same_speaker
+
+    assert same_speaker(pred, gold) is same

@@ -1432,6 +1432,97 @@ ATTRIBUTION_CONVENTIONS: list[tuple[str, tuple[Block, ...], list[tuple[str, str 
     ),
 ]
 
+ROAD = "Every road the county paved that year led to a parcel somebody on the board owned."
+BRIDGE = "We should never have let the bridge money go to the stadium, and I said so at the time."
+RENAME = "The first thing the council should do is rename the fund and start again in the spring."
+
+
+def _she_after(middle: str) -> tuple[Block, ...]:
+    """Nina Vale's block quote, a paragraph naming something else, then a lead-in with "she"."""
+    return (
+        P("Here is what Nina Vale posted on Monday:"),
+        Q(BRIDGE),
+        P(middle),
+        P("Oh, well. Never mind. But at least she offers something new, even if it is only a new name:"),
+        Q(RENAME),
+    )
+
+
+ATTRIBUTION_CONVENTIONS += [
+    (
+        "a participle of saying after a comma speaks for the sentence's subject",
+        (
+            P(
+                "The last speaker was Carla Denholm, who has written a book on the old mills. She thanked the "
+                'crowd for coming, telling us that she hoped to be "marching with you all next spring". She meant it.'
+            ),
+        ),
+        [("direct", "Carla Denholm", "marching with you all next spring")],
+    ),
+    (
+        "a second content clause of one verb of saying keeps its speaker",
+        (
+            P(
+                'Lena Park spoke last. Her worry, she said, was that "nobody reads the fine print anymore" and '
+                'that "the council counts on exactly that."'
+            ),
+        ),
+        [
+            ("direct", "Lena Park", "nobody reads the fine print anymore"),
+            ("direct", "Lena Park", "the council counts on exactly that."),
+        ],
+    ),
+    (
+        "an interjection names nobody",
+        (
+            P(
+                "Tomas Brell has a post up about the strike. Oh, God. Never mind. But at least he offers a plan "
+                "of his own, even if it is just the old one renamed:"
+            ),
+            Q(ROAD),
+        ),
+        [("direct", "Tomas Brell", ROAD)],
+    ),
+    (
+        "a name in a parenthetical aside is not the lead-in's subject",
+        (
+            P(
+                "Have a look at this chapter (Ada Quint is the narrator, a sort of tired Sherlock Holmes if you "
+                "like). It also has a telling footnote:"
+            ),
+            Q(ROAD),
+        ),
+        [("direct", None, ROAD)],
+    ),
+    (
+        "a pen name the essay calls she is the lead-in paragraph's subject, and 'we' is not the writer quoting",
+        (
+            P(
+                "Greyhawk is annoyed with those of us on the left who - SHOCK - expect the mayor to keep his "
+                "promises. And we do not differ on goals, only on methods:"
+            ),
+            Q(ROAD),
+            P("I do not see how Greyhawk can argue that politeness works better. If she wants quiet, fine."),
+        ),
+        [("direct", "Greyhawk", ROAD)],
+    ),
+    (
+        "a numbered unit is never she",
+        _she_after("The money went to their 3rd Stadium Boosters anyway."),
+        [("direct", "Nina Vale", BRIDGE), ("direct", "Nina Vale", RENAME)],
+    ),
+    (
+        "letters and stops are no name",
+        _she_after("So you're O.K. with the stadium, then?"),
+        [("direct", "Nina Vale", BRIDGE), ("direct", "Nina Vale", RENAME)],
+    ),
+    (
+        "a word the essay only names after 'of' or 'in' is a place, never she",
+        _she_after("It is the people of Dunmore who pay for it."),
+        [("direct", "Nina Vale", BRIDGE), ("direct", "Nina Vale", RENAME)],
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("blocks", "expected"),

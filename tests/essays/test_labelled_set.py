@@ -510,6 +510,9 @@ def test_the_real_post_labels_are_split_in_halves() -> None:
     # A fifth, drawn and labelled before the fourth pass changed any rule, measured once before it.
     assert splits["report5"] >= 12
     assert sum(len(labels.quotes) for labels in POST_LABELS if labels.split == "report5") >= 30
+    # A sixth, drawn and labelled after the fourth pass's last rule change, measured once.
+    assert splits["report6"] >= 10
+    assert sum(len(labels.quotes) for labels in POST_LABELS if labels.split == "report6") >= 30
 
 
 @pytest.mark.parametrize("labels", POST_LABELS, ids=lambda labels: labels.post)

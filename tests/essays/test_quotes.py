@@ -1394,3 +1394,141 @@ BLOCK_SPEAKER_SHAPES: list[tuple[str, tuple[Block, ...], list[str | None]]] = [
 def test_block_quote_speakers_from_the_essays_own_clues(blocks: tuple[Block, ...], speakers: list[str | None]) -> None:
     found = [q for q in quotes(*blocks) if q.kind == "direct"]
     assert [q.speaker for q in found] == speakers
+
+
+# --- the fourth pass: conventions of English attribution met on real posts ---------------------
+
+ATTRIBUTION_CONVENTIONS: list[tuple[str, tuple[Block, ...], list[tuple[str, str | None, str]]]] = [
+    (
+        "doubled apostrophes stand for double marks",
+        (P("Ines Marsh put it flatly: ''Nobody reads the minutes, not even the council.''"),),
+        [("direct", "Ines Marsh", "Nobody reads the minutes, not even the council.")],
+    ),
+    (
+        "a word in doubled apostrophes is a scare quote",
+        (P("They understood it -- and ''it'' was the money."),),
+        [("scare", None, "it")],
+    ),
+    (
+        "doubled apostrophes between spaces are an empty string, not marks",
+        (P("Set the field to '' and the form submits nothing at all, which is what '' means here."),),
+        [],
+    ),
+    (
+        "the <surname> article names its writer",
+        (
+            P("More of the same from the Halvorsen article:"),
+            Q("Every road the county paved that year led to a parcel somebody on the board owned."),
+        ),
+        [("direct", "Halvorsen", "Every road the county paved that year led to a parcel somebody on the board owned.")],
+    ),
+    (
+        "the <paper> article, when the essay names the paper on its own, is the paper's",
+        (
+            P("The Clarion ran the numbers last week. More from the Clarion article:"),
+            Q("Every road the county paved that year led to a parcel somebody on the board owned."),
+        ),
+        [("direct", None, "Every road the county paved that year led to a parcel somebody on the board owned.")],
+    ),
+]
+
+ROAD = "Every road the county paved that year led to a parcel somebody on the board owned."
+BRIDGE = "We should never have let the bridge money go to the stadium, and I said so at the time."
+RENAME = "The first thing the council should do is rename the fund and start again in the spring."
+
+
+def _she_after(middle: str) -> tuple[Block, ...]:
+    """Nina Vale's block quote, a paragraph naming something else, then a lead-in with "she"."""
+    return (
+        P("Here is what Nina Vale posted on Monday:"),
+        Q(BRIDGE),
+        P(middle),
+        P("Oh, well. Never mind. But at least she offers something new, even if it is only a new name:"),
+        Q(RENAME),
+    )
+
+
+ATTRIBUTION_CONVENTIONS += [
+    (
+        "a participle of saying after a comma speaks for the sentence's subject",
+        (
+            P(
+                "The last speaker was Carla Denholm, who has written a book on the old mills. She thanked the "
+                'crowd for coming, telling us that she hoped to be "marching with you all next spring". She meant it.'
+            ),
+        ),
+        [("direct", "Carla Denholm", "marching with you all next spring")],
+    ),
+    (
+        "a second content clause of one verb of saying keeps its speaker",
+        (
+            P(
+                'Lena Park spoke last. Her worry, she said, was that "nobody reads the fine print anymore" and '
+                'that "the council counts on exactly that."'
+            ),
+        ),
+        [
+            ("direct", "Lena Park", "nobody reads the fine print anymore"),
+            ("direct", "Lena Park", "the council counts on exactly that."),
+        ],
+    ),
+    (
+        "an interjection names nobody",
+        (
+            P(
+                "Tomas Brell has a post up about the strike. Oh, God. Never mind. But at least he offers a plan "
+                "of his own, even if it is just the old one renamed:"
+            ),
+            Q(ROAD),
+        ),
+        [("direct", "Tomas Brell", ROAD)],
+    ),
+    (
+        "a name in a parenthetical aside is not the lead-in's subject",
+        (
+            P(
+                "Have a look at this chapter (Ada Quint is the narrator, a sort of tired Sherlock Holmes if you "
+                "like). It also has a telling footnote:"
+            ),
+            Q(ROAD),
+        ),
+        [("direct", None, ROAD)],
+    ),
+    (
+        "a pen name the essay calls she is the lead-in paragraph's subject, and 'we' is not the writer quoting",
+        (
+            P(
+                "Greyhawk is annoyed with those of us on the left who - SHOCK - expect the mayor to keep his "
+                "promises. And we do not differ on goals, only on methods:"
+            ),
+            Q(ROAD),
+            P("I do not see how Greyhawk can argue that politeness works better. If she wants quiet, fine."),
+        ),
+        [("direct", "Greyhawk", ROAD)],
+    ),
+    (
+        "a numbered unit is never she",
+        _she_after("The money went to their 3rd Stadium Boosters anyway."),
+        [("direct", "Nina Vale", BRIDGE), ("direct", "Nina Vale", RENAME)],
+    ),
+    (
+        "letters and stops are no name",
+        _she_after("So you're O.K. with the stadium, then?"),
+        [("direct", "Nina Vale", BRIDGE), ("direct", "Nina Vale", RENAME)],
+    ),
+    (
+        "a word the essay only names after 'of' or 'in' is a place, never she",
+        _she_after("It is the people of Dunmore who pay for it."),
+        [("direct", "Nina Vale", BRIDGE), ("direct", "Nina Vale", RENAME)],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "expected"),
+    [pytest.param(blocks, expected, id=name) for name, blocks, expected in ATTRIBUTION_CONVENTIONS],
+)
+def test_attribution_conventions_of_real_posts(
+    blocks: tuple[Block, ...], expected: list[tuple[str, str | None, str]]
+) -> None:
+    assert triples(quotes(*blocks)) == expected

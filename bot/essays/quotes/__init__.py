@@ -40,6 +40,10 @@ Choices worth knowing:
 * A lead-in may name its source anywhere ("lacking from Jo Moss's recent analysis at Blog:"), point
   to "an excerpt" of the work under discussion, or leave the speaker open ("He wrote an article
   that argues:" with nobody named yet) for the commentary right after ("I agree with Tucker's thesis").
+* Doubled apostrophes at a word's edge (''like this'') are double marks; "from the Moss article" names
+  its writer unless the essay names "the Moss" alone, as a paper; a participle of saying after a comma
+  ("..., telling us that “…”") and a second "and that “…”" speak for the sentence's subject; asides in
+  brackets, interjections ("Oh, God."), numbered units, initials and one-word places are nobody.
 * Quoted code, markup and interface labels ('RAILS_ENV', alt="...", "Domains > Manager") and program
   listings set as block quotes are nobody's words.
 * An unattributed quotation that is a full sentence or long is ``direct`` with speaker None.

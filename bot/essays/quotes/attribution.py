@@ -42,7 +42,7 @@ from bot.essays.quotes.names import (
     _clean_speaker,
     _is_publication,
 )
-from bot.essays.quotes.verbs import _LEMMA_SET, _VERB, _VERB_RE, _VERB_SET
+from bot.essays.quotes.verbs import _LEMMA_SET, _VERB, _VERB_RE, _VERB_SET, _finite_verb_like
 
 _SUBJ = (
     rf"(?:(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t|I|[Ww]e)(?![\w’'\-])"
@@ -101,6 +101,9 @@ _COLON_INTRO_RE = re.compile(
 _BEFORE_INVERTED_RE = re.compile(rf"^\s*(?i:{_VERB})\s+(?P<subj>{_NAME_SEQ})\s*[:,]?\s*$")
 
 # A verb sharing the subject of the quote before it: '"..." and warned, "..."'.
+# '... was that “...” and that “...”': a second content clause of the same verb of saying, the same speaker.
+_COORDINATED_THAT_RE = re.compile(r"^[\s,]*(?:and|or|but)\s+(?:also\s+)?that\s*$")
+
 _COORDINATED_VERB_RE = re.compile(rf"^[\s,]*(?:and|but|then|before)\s+{_ADV}{_VERB}(?![\w’'\-])[^\"“”]*$")
 
 _SOURCE_PREFIX_RE = re.compile(
@@ -114,6 +117,22 @@ _DETERMINER_BEFORE_RE = re.compile(
 )
 
 _LOOSE_TAIL_RE = re.compile(r",\s*(?:and|but|while|so|yet)\b|;|\sbut\s")
+
+
+# The subject that opens a sentence and the finite verb after it: "She stressed", "Later Ana Ruiz thanked".
+_MAIN_SUBJECT_RE = re.compile(
+    rf"^\s*(?:(?:[Bb]ut|[Aa]nd|[Ss]o|[Tt]hen|[Ll]ater|[Nn]ow)\s+)?(?P<subj>(?:[Hh]e|[Ss]he|[Tt]hey|I|[Ww]e)"
+    rf"(?![\w’'\-])|{_NAME_SEQ})\s+(?P<verb>[a-z]+)\b"
+)
+
+
+def _main_subject(text: str) -> str | None:
+    """The subject of the clause a participle after a comma hangs on ("She stressed her regret, telling
+    us ..."): a pronoun or a name opening the sentence, with a finite verb after it."""
+    match = _MAIN_SUBJECT_RE.match(text)
+    if match is None or not _finite_verb_like(match.group("verb")):
+        return None
+    return match.group("subj")
 
 
 def _subject_at_end(text: str) -> str | None:
@@ -226,6 +245,8 @@ def _before_attribution(before: str) -> _Attribution | None:
         if verb.group(0) in _LEMMA_SET and _DETERMINER_BEFORE_RE.search(before, 0, verb.start()):
             continue  # "a thoughtful reply", "their answer": a noun, not a verb of saying
         subject = _subject_at_end(before[: verb.start()])
+        if not subject and verb.group(0).endswith("ing") and before[: verb.start()].rstrip().endswith(","):
+            subject = _main_subject(before[: verb.start()])  # "She thanked us, telling us that ...": hers
         if subject:
             return _Attribution(_SOURCE_PREFIX_RE.sub("", subject))
     opening = _OPENING_SPEAKER_RE.match(before) if verbs and before.lstrip()[:1].isupper() else None

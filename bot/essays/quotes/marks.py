@@ -70,9 +70,41 @@ _LEAKED_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 
 
 def _without_markup(text: str) -> str:
+    """The text as prose: leaked tags out, doubled apostrophes read as the double marks they stand for."""
+    text = _doubled_apostrophes_as_marks(text)
     if "<" not in text:
         return text
     return " ".join(_LEAKED_TAG_RE.sub(" ", text).split())
+
+
+# Two straight apostrophes standing for one double mark (''like this''), as some newspapers' plain-text
+# archives write them; three or more are something else (docstrings, wiki bold).
+_DOUBLED_APOSTROPHES_RE = re.compile(r"(?<!')''(?!')")
+
+
+def _doubled_apostrophes_as_marks(text: str) -> str:
+    """Read ``''`` as a double mark where it stands at a word's edge, as quotation marks do.
+
+    Only when the text holds at least two of them (an opening and a closing one), and never
+    between spaces or after a digit: an empty string in code (``x = ''``) or a double prime (5'2'').
+    """
+    if "''" not in text:
+        return text
+    size = len(text)
+    edges: list[int] = []
+    for match in _DOUBLED_APOSTROPHES_RE.finditer(text):
+        i, j = match.start(), match.end()
+        prev = text[i - 1] if i else " "
+        nxt = text[j] if j < size else " "
+        before_space = prev.isspace() or prev in _OPEN_PUNCT
+        after_space = nxt.isspace() or nxt in _CLOSE_PUNCT
+        if before_space != after_space and not prev.isdigit():
+            edges.append(i)
+    if len(edges) < 2:
+        return text
+    for i in reversed(edges):
+        text = text[:i] + '"' + text[i + 2 :]
+    return text
 
 
 def _pair(text: str, family: _Family, *, straight_singles: bool = True) -> tuple[list[_Span], int | None]:

@@ -51,7 +51,12 @@ _GROUP_END_RE = re.compile(rf"(?<![\w’'\-]){_GROUP}$")
 
 _PRON_END_RE = re.compile(r"(?<![\w’'\-])(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t|I|[Ww]e)$")
 
+_INITIALS_ONLY_RE = re.compile(r"(?:[A-Z]\.)+[A-Z]?\.?")
+
 _THE_BEFORE_RE = re.compile(r"(?:^|\s)[Tt]he\s*$")
+
+# "their 101st Fighting Keyboarders", "the 82nd Airborne": a numbered unit, nobody's name.
+_NUMBER_BEFORE_RE = re.compile(r"(?:^|\s)\d+(?:st|nd|rd|th)?\s*$")
 
 _TRAIL_PAREN_RE = re.compile(r"\s*\([^()]*\)\s*$")
 
@@ -346,6 +351,10 @@ _OUTLET_CUE_RE = re.compile(
 
 _PIECE_AFTER_RE = re.compile(r"\s+(?:article|piece|op-ed|column|editorial|story|report|website|site)\b")
 
+# "from the Suskind article", "on the Gabb column": pieces a person signs, so one capitalised word before
+# them is as often their writer as their paper; an editorial, story or site is a paper's own.
+_SIGNED_PIECE_AFTER_RE = re.compile(r"\s+(?:article|piece|op-ed|column)\b")
+
 _LY_AFTER_RE = re.compile(r"\s+[a-z]+ly\b")
 
 _PREPOSITION_BEFORE_RE = re.compile(
@@ -353,6 +362,11 @@ _PREPOSITION_BEFORE_RE = re.compile(
 )
 
 _FIRST_PERSON_CONTRACTION_RE = re.compile(r"^I[’'](?:m|d|ll|ve)$")
+
+
+# An interjection opening a sentence, and the stop that closes a verbless exclamation after one name.
+_INTERJECTION_BEFORE_RE = re.compile(r"(?:^|[.!?…]\s*)(?:[Oo]h|[Aa]h|[Oo]h\s+my|[Mm]y|[Gg]ood|[Dd]ear),?$")
+_EXCLAMATION_END_RE = re.compile(r"\s*[.!?…]")
 
 
 def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bool = False) -> list[tuple[int, str]]:
@@ -379,12 +393,18 @@ def _mention_spans(text: str, person: bool, known: frozenset[str], multiword: bo
             continue
         if person and (name.startswith("the ") or name.split()[-1].lower() in _ORG_WORDS):
             continue
+        if person and _NUMBER_BEFORE_RE.search(before):
+            continue  # "the 101st Airborne": a unit
+        if person and _INITIALS_ONLY_RE.fullmatch(name):
+            continue  # "O.K.", "U.S.": letters and stops, no name of anybody
         if person and _THE_BEFORE_RE.search(before):
             continue  # "the Harwick Mutual", "the Selbourne Quarterly": an institution, not a person
         if person and " " not in name and (_A_BEFORE_RE.search(before) or _KIND_BEFORE_RE.search(before)):
             continue  # "a Republican", "your typical American", "every Democrat": a kind of person, not one
         if (multiword and " " not in name) or _is_publication(name):
             continue
+        if _INTERJECTION_BEFORE_RE.search(before) and _EXCLAMATION_END_RE.match(text, match.end()):
+            continue  # "Oh, God.", "Good grief!": an exclamation, nobody mentioned
         found.append((match.start(), name))
     return found
 

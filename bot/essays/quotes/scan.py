@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from bot.essays.model import BlockKind, Quote, QuoteKind
 from bot.essays.quotes.attribution import (
     _COLON_NAME_END_RE,
+    _COORDINATED_THAT_RE,
     _COORDINATED_VERB_RE,
     _FIRST_PERSON_WORK_RE,
     _LEAD_SUBJECT_RE,
@@ -67,6 +68,7 @@ from bot.essays.quotes.names import (
     _PIECE_AFTER_RE,
     _PREPOSITION_BEFORE_RE,
     _ROLE_SET,
+    _SIGNED_PIECE_AFTER_RE,
     _TITLES,
     _UP,
     _clean_speaker,
@@ -232,6 +234,7 @@ class _EssayScanner:
         self.sites: frozenset[str] | None = None  # computed on the first resolved speaker
         self.works: dict[str, str] | None = None  # computed on the first resolved speaker
         self.actors: frozenset[str] | None = None  # computed on the first lead-in that names nobody
+        self.places: frozenset[str] | None = None  # computed on the first "he" or "she"
         self.site_name = site_name
         self.lead_decided = False  # whether the last block quote's lead-in settled its speaker (even as nobody)
 
@@ -281,12 +284,25 @@ class _EssayScanner:
         if carried is not None:
             return carried
         if previous and index - 1 not in self.consumed and previous[-1] in ":,—–…":
-            return self._person(self._named_subject(previous))
+            return self._person(self._named_subject(previous) or self._gendered_subject(previous))
         return None
 
+    def _gendered_subject(self, text: str) -> str | None:
+        """The one single-word name a lead-in paragraph makes a subject and the essay calls he or she
+        ("Greyhawk is annoyed with us ... on methods:", later "If she wants ..."): a pen name is a person."""
+        known = self._known_surnames()
+        genders = self._genders()
+        names = {
+            name
+            for name in _subject_mentions(_PAREN_ASIDE_RE.sub(" ", text), known)
+            if " " not in name and _gender_of(genders, name) is not None
+        }
+        return names.pop() if len(names) == 1 else None
+
     def _named_subject(self, text: str) -> str | None:
-        """The last full name in a lead-in that is not after a preposition ("in New Orleans", "at Reason")."""
-        masked = _MASK_RE.sub(" ", text)
+        """The last full name in a lead-in that is not after a preposition ("in New Orleans", "at Reason"),
+        nor in a parenthetical aside ("this page (Ada Quint is the narrator)")."""
+        masked = _PAREN_ASIDE_RE.sub(" ", _MASK_RE.sub(" ", text))
         actors = self._actors()
         for position, name in reversed(_mention_spans(masked, True, frozenset(), multiword=True)):
             preposition = _PREPOSITION_BEFORE_RE.search(masked, max(0, position - 12), position)
@@ -361,9 +377,11 @@ class _EssayScanner:
             if verb in _NOT_VERBS:
                 continue
             pronoun = re.sub(r"[’'].*$", "", raw)
-            if pronoun in ("I", "we", "We"):
+            if pronoun == "I":
                 first_person = True
                 continue
+            if pronoun in ("we", "We"):
+                continue  # "we disagree on tactics:": the writer among others, not quoting himself
             if pronoun.lower() in ("he", "she", "they"):
                 speaker = self._resolve(
                     _Attribution(pronoun), previous[: len(previous) - len(sentence) + match.start("subj")], ctx
@@ -569,11 +587,23 @@ class _EssayScanner:
                         continue
                     if cue.group("piece") and not _PIECE_AFTER_RE.match(text, site.end()):
                         continue  # "in the Senate" is no publication; "in a Clarion editorial" is
+                    if cue.group("piece") and self._signed_by(site.group(0), text, site.end()):
+                        continue  # "from the Suskind article": its writer, unless the essay says "the Suskind"
                     if cue.group("wrote") and _LY_AFTER_RE.match(text, site.end()):
                         continue
                     found.add(site.group(0).lower().removeprefix("the "))
             self.sites = frozenset(found)
         return name.lower().removeprefix("the ") in self.sites
+
+    def _signed_by(self, name: str, text: str, end: int) -> bool:
+        """ "the Suskind article" names its writer: one word, no publication's, before a piece a person
+        signs, and never "the Suskind" on its own elsewhere in the essay (as a paper is: "the Clarion said")."""
+        if " " in name or _is_publication(name) or not _SIGNED_PIECE_AFTER_RE.match(text, end):
+            return False
+        if not text[:end].rstrip().endswith(f"the {name}"):
+            return False  # "in a Clarion piece": a paper's, as "a <writer> piece" is rarely said
+        alone = re.compile(rf"\b[Tt]he\s+{re.escape(name)}\b(?!\s+(?:article|piece|op-ed|column)\b)")
+        return not any(alone.search(unit.text) for unit in self.units if unit.kind != "quote")
 
     def _resolve_raw(self, attribution: _Attribution, before: str, ctx: _Ctx) -> str | None:
         raw = attribution.raw
@@ -608,6 +638,9 @@ class _EssayScanner:
                 candidates = [name for name in candidates if not _GROUP_NAME_RE.search(name)]
                 known_gender = [name for name in candidates if _gender_of(genders, name) == gender]
                 fitting = [name for name in candidates if _gender_of(genders, name) in (gender, None)]
+                # One word the essay only ever names as a place ("the people of Iraq", "in Ohio") is nobody.
+                places = self._places()
+                fitting = [name for name in fitting if name in known_gender or name not in places]
                 subjects = _subject_mentions(text, known)
                 # Then a name not after a preposition ("counties in Virginia" is a place).
                 free = [name for name in fitting if name not in self._objects(text, known)]
@@ -615,6 +648,26 @@ class _EssayScanner:
             if candidates:
                 return candidates[0]
         return None if ctx.nested else ctx.last_speaker
+
+    def _places(self) -> frozenset[str]:
+        """One-word names the essay's own text mentions only after "in", "at", "on" or "of": places and things."""
+        if self.places is None:
+            known = self._known_surnames()
+            after: set[str] = set()
+            free: set[str] = set()
+            for unit in self.units:
+                if unit.kind == "quote":
+                    continue
+                masked = _MASK_RE.sub(" ", unit.text)
+                for position, name in _mention_spans(masked, True, known):
+                    if " " in name:
+                        continue
+                    if _PLACE_PREPOSITION_BEFORE_RE.search(masked, max(0, position - 12), position):
+                        after.add(name)
+                    else:
+                        free.add(name)
+            self.places = frozenset(after - free)
+        return self.places
 
     def _objects(self, text: str, known: frozenset[str]) -> set[str]:
         """Names a text only mentions after a preposition ("in Virginia", "to Rome")."""
@@ -955,8 +1008,8 @@ class _EssayScanner:
             attribution = None  # "Riders have a name for the boats: “the waiting rooms.”"
         if attribution is not None:
             return "direct", self._resolve(attribution, text[: span.start], ctx)
-        if previous_speaker is not None and _COORDINATED_VERB_RE.match(before):
-            return "direct", previous_speaker  # '..." and warned, "...'
+        if previous_speaker is not None and (_COORDINATED_VERB_RE.match(before) or _COORDINATED_THAT_RE.match(before)):
+            return "direct", previous_speaker  # '..." and warned, "...', 'that "..." and that "..."'
         # A quotation that lost its closing mark is no scare quote unless it is very short.
         sentence_like = _sentence_like(quote) or (not span.closed and words >= 5)
         if sentence_like and not before.strip():
@@ -974,6 +1027,12 @@ class _EssayScanner:
 # How far into the commentary after a block quote its owner may be named ("I agree with Tucker's thesis").
 _OWNER_AFTER_SENTENCES = 2
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+# Prepositions of place: a one-word name only ever after them is a place or a thing, never he or she.
+_PLACE_PREPOSITION_BEFORE_RE = re.compile(r"\b(?:in|at|on|of)\s+(?:the\s+)?$", re.IGNORECASE)
+
+# A parenthetical aside: what it names is no subject of the sentence around it.
+_PAREN_ASIDE_RE = re.compile(r"\([^()]*\)")
 
 # A multi-word name ending in a plural of people: a group, not a person.
 _PLURAL_GROUP_RE = re.compile(r"[a-z](?:ers|ans|ists|ites|ats)$")

@@ -66,8 +66,12 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in _WORD_RE.finditer(normalise_apostrophes(text))]
 
 
+@lru_cache(maxsize=65536)
 def is_content_word(word: str) -> bool:
-    """A lowercased token that carries meaning: not a stopword, not a bare number, not one letter."""
+    """A lowercased token that carries meaning: not a stopword, not a bare number, not one letter.
+
+    Cached: an essay asks about the same few hundred words thousands of times.
+    """
     return len(word) > 1 and word not in STOPWORDS and not any(char.isdigit() for char in word)
 
 
@@ -166,8 +170,14 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
 def sentences(text: str) -> list[str]:
     """Split text into sentences, robust to common abbreviations, initials, decimals and quotes.
 
-    Blank lines are hard boundaries (they separate paragraphs).
+    Blank lines are hard boundaries (they separate paragraphs). Figures, notables and references
+    each split the same blocks: the split is done once per text and shared (a new list each time).
     """
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=1024)
+def _sentences(text: str) -> tuple[str, ...]:
     result: list[str] = []
     for paragraph in re.split(r"\n\s*\n", text):
         start = 0
@@ -180,4 +190,4 @@ def sentences(text: str) -> list[str]:
         tail = paragraph[start:].strip()
         if tail:
             result.append(tail)
-    return result
+    return tuple(result)

@@ -15,7 +15,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import aiohttp
 import discord
@@ -39,7 +39,8 @@ from bot.lookup import essay_choices, one_line, safe_url, shared_by_line
 from bot.publishing.execution import RECENT_MESSAGES, earliest_id, find_message, problem_text
 from bot.publishing.render import plain
 from bot.store import StoreError
-from cogs.lookup import EMBED_COLOUR, EXPIRED, NOT_YOURS, VIEW_TIMEOUT, to_app_choices
+from cogs.lookup import EMBED_COLOUR, NOT_YOURS, VIEW_TIMEOUT, to_app_choices
+from cogs.replies import answer_expired_click
 
 logger = logging.getLogger(__name__)
 
@@ -244,17 +245,7 @@ class ActivityCog(commands.Cog, name="Activity"):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Marginalia]) -> None:
         """Answer clicks on Share buttons no live view owns (expired, or from before a restart)."""
-        if interaction.type is not discord.InteractionType.component:
-            return
-        data = cast(dict[str, Any], interaction.data or {})
-        custom_id = str(data.get("custom_id", ""))
-        if not custom_id.startswith(CUSTOM_ID_PREFIX):
-            return
-        view = self.views.get(custom_id.rsplit(":", 1)[-1])
-        if view is not None and not view.is_finished():
-            return
-        if not interaction.response.is_done():
-            await send_ephemeral(interaction, EXPIRED)
+        await answer_expired_click(interaction, CUSTOM_ID_PREFIX, self.views)
 
     # --- the backfill of threads older than per-message counting ---------------------------------
 

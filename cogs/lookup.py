@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-from typing import Any, cast
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -34,6 +34,7 @@ from bot.lookup import (
     speaker_choices,
 )
 from bot.store import StoreError
+from cogs.replies import answer_expired_click
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,6 @@ CUSTOM_ID_PREFIX = "lookup:"
 # Under the 15 minutes an interaction token lives, so the reply can still be edited to disable its buttons.
 VIEW_TIMEOUT = 600.0
 EMBED_COLOUR = discord.Colour(0x5B7DB1)
-EXPIRED = "These buttons have expired. Run the command again for fresh results."
 NOT_YOURS = "Only the person who ran this command can use these buttons; run it yourself to get your own."
 
 KIND_CHOICES = [app_commands.Choice(name=label, value=kind) for kind, label in FIGURE_KIND_LABELS.items()]
@@ -186,17 +186,7 @@ class LookupCog(commands.Cog, name="Lookup"):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Marginalia]) -> None:
         """Answer clicks on lookup buttons no live view owns (expired, or from before a restart)."""
-        if interaction.type is not discord.InteractionType.component:
-            return
-        data = cast(dict[str, Any], interaction.data or {})
-        custom_id = str(data.get("custom_id", ""))
-        if not custom_id.startswith(CUSTOM_ID_PREFIX):
-            return
-        view = self.views.get(custom_id.rsplit(":", 1)[-1])
-        if view is not None and not view.is_finished():
-            return
-        if not interaction.response.is_done():
-            await send_ephemeral(interaction, EXPIRED)
+        await answer_expired_click(interaction, CUSTOM_ID_PREFIX, self.views)
 
     # ------------------------------------------------------- autocomplete
 

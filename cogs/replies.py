@@ -7,8 +7,9 @@ answered or deferred ("thinking…"), so callers never need to know which.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import discord
 
@@ -21,7 +22,18 @@ CHOICE_NAME_LIMIT = 100  # characters of an autocomplete choice's name
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
-__all__ = ["CHOICE_NAME_LIMIT", "MESSAGE_LIMIT", "NO_MENTIONS", "Reply", "reply", "send_ephemeral"]
+EXPIRED = "These buttons have expired. Run the command again for fresh results."
+
+__all__ = [
+    "CHOICE_NAME_LIMIT",
+    "EXPIRED",
+    "MESSAGE_LIMIT",
+    "NO_MENTIONS",
+    "Reply",
+    "answer_expired_click",
+    "reply",
+    "send_ephemeral",
+]
 
 
 @dataclass(slots=True)
@@ -53,3 +65,24 @@ async def send_ephemeral(interaction: discord.Interaction[Any], message: str) ->
         await reply(interaction, message)
     except discord.HTTPException:
         logger.warning("could not deliver an error reply", exc_info=True)
+
+
+async def answer_expired_click(
+    interaction: discord.Interaction[Any], prefix: str, views: Mapping[str, discord.ui.View]
+) -> None:
+    """Answer a click on one of a cog's buttons that no live view owns (expired, or from before a restart).
+
+    The cog's buttons carry ``custom_id`` values ``<prefix>...:<nonce>``; a live view, kept in
+    ``views`` by nonce, answers its own clicks. Anything else is left to whoever owns it.
+    """
+    if interaction.type is not discord.InteractionType.component:
+        return
+    data = cast(dict[str, Any], interaction.data or {})
+    custom_id = str(data.get("custom_id", ""))
+    if not custom_id.startswith(prefix):
+        return
+    view = views.get(custom_id.rsplit(":", 1)[-1])
+    if view is not None and not view.is_finished():
+        return
+    if not interaction.response.is_done():
+        await send_ephemeral(interaction, EXPIRED)

@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot.store.lookup import fts_query, ranked_query
+from bot.store.lookup import fts_query, query_words, rank_probe, ranked_query
 
 CANDIDATES = 50
 
@@ -74,6 +74,12 @@ def time_floor(connection: sqlite3.Connection, label: str, options: Mapping[str,
     if query is None:
         return None
     sql, params = query
+    if "ORDER BY rank" in sql and label in ("quote", "figures"):
+        # The lookup ranks newest first when a word is too common for bm25 to pay (rank_probe).
+        fts = "quote_fts" if label == "quote" else "figure_fts"
+        probe_sql, probe_params = rank_probe(fts, query_words(options.get("search", "")))
+        if any(connection.execute(probe_sql, probe_params).fetchone()):
+            sql = sql.replace("ORDER BY rank", "ORDER BY rowid DESC")
     try:
         connection.execute(sql, params).fetchall()
         started = time.perf_counter()

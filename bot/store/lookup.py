@@ -59,16 +59,41 @@ def search_words(text: str, *, max_terms: int = 32) -> list[str]:
 
 
 def ranked_query(text: str) -> tuple[str | None, bool]:
-    """The FTS5 query a lookup runs for ``text``, and whether to rank its matches by bm25.
+    """The FTS5 query a lookup runs for ``text``, and whether it may be ranked by bm25.
 
     Stopwords ("the", "and", "said") are left out when other words remain: they match nearly
-    every row, add nothing to the ranking, and make bm25 read their whole posting list for its
-    idf. A query of stopwords alone is still searched, newest matches first, without bm25.
+    every row and add nothing to the ranking. A query of stopwords alone is still searched,
+    newest matches first. (``rank_probe`` then tells whether the words left are rare enough.)
     """
+    words = query_words(text)
+    return (" ".join(fts_term(word) for word in words) if words else None), any(
+        word.lower() not in STOPWORDS for word in words
+    )
+
+
+def query_words(text: str) -> list[str]:
+    """The words a lookup searches for: its words without stopwords, or all of them when only stopwords."""
     words = search_words(text)
-    content = [word for word in words if word.lower() not in STOPWORDS]
-    chosen = content or words
-    return (" ".join(fts_term(word) for word in chosen) if chosen else None), bool(content)
+    return [word for word in words if word.lower() not in STOPWORDS] or words
+
+
+def rank_probe(fts: str, words: Sequence[str]) -> tuple[str, list[Any]]:
+    """SQL whose one row says, per word, whether ``MATCH_WINDOW`` rows or more of ``fts`` hold it.
+
+    bm25 reads the whole posting list of every word for its idf: for a word in half the rows
+    that is most of the cost of a lookup, and it decides little, since every match of an AND
+    query holds every word. So a query with such a word is answered newest match first (FTS5
+    walks its rowids backwards and stops at the page's end); a query of rare words only is
+    ranked by bm25 over all its matches, fewer than ``MATCH_WINDOW``. Each probe reads at most
+    ``MATCH_WINDOW`` entries of one posting list.
+    """
+    probe = f"(SELECT rowid FROM {fts} WHERE {fts} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?) IS NOT NULL"
+    return "SELECT " + ", ".join(probe for _ in words), [v for w in words for v in (fts_term(w), MATCH_WINDOW - 1)]
+
+
+def _essay_rows(fts: str, table: str) -> str:
+    """A condition keeping a search in one essay (``essay_key`` its one parameter) to that essay's rows."""
+    return f"{fts}.rowid IN (SELECT id FROM {table} WHERE essay_id = (SELECT id FROM essays WHERE key = ?))"
 
 
 def _words(text: str) -> Iterator[str]:
@@ -187,13 +212,14 @@ class LookupQueries(StoreBase):
             match, ranked = ranked_query(query)
             if match is None:
                 return []
+            ranked = ranked and not await self._common_words("quote_fts", query_words(query))
             join = "JOIN quote_fts ON quote_fts.rowid = q.id"
             where.append("quote_fts MATCH ?")
             params.append(match)
-            order = "bm25(quote_fts), q.id DESC" if ranked else "q.id DESC"
-            window_sql, window_params = await self._match_window("quote_fts", "quotes", match, essay_key, guild_id)
-            where.append(window_sql)
-            params.extend(window_params)
+            order = "bm25(quote_fts), q.id DESC" if ranked else "quote_fts.rowid DESC"
+            if essay_key:
+                where.append(_essay_rows("quote_fts", "quotes"))
+                params.append(essay_key)
         if speaker:
             where.append("(q.speaker = ? COLLATE NOCASE OR q.speaker LIKE ? ESCAPE '\\')")
             params.extend([speaker, like_pattern(speaker)])
@@ -208,30 +234,13 @@ class LookupQueries(StoreBase):
         )
         return [(quote_from_row(r), _ref_from_row(r)) for r in rows]
 
-    async def _match_window(
-        self, fts: str, table: str, match: str, essay_key: str | None, guild_id: GuildScope
-    ) -> tuple[str, list[Any]]:
-        """A condition that keeps a full-text search from ranking more rows than it must.
-
-        In one essay: only that essay's rows are probed. Across the archive: only the newest
-        ``MATCH_WINDOW`` matches the server may see are ranked (FTS5 walks its rowids newest
-        first cheaply).
-        """
-        if essay_key:
-            return (
-                f"{fts}.rowid IN (SELECT id FROM {table} WHERE essay_id = (SELECT id FROM essays WHERE key = ?))",
-                [essay_key],
-            )
-        # Joined, not "rowid IN (...)": FTS5 would run the match once per listed rowid.
-        scope_sql, scope_params = visible("t.essay_id", guild_id)
-        floor = await self._one(
-            f"SELECT {fts}.rowid AS rowid FROM {fts} JOIN {table} t ON t.id = {fts}.rowid "
-            f"WHERE {fts} MATCH ? AND {scope_sql} ORDER BY {fts}.rowid DESC LIMIT 1 OFFSET ?",
-            (match, *scope_params, MATCH_WINDOW - 1),
-        )
-        if floor is None:
-            return "1", []
-        return f"{fts}.rowid >= ?", [int(floor["rowid"])]
+    async def _common_words(self, fts: str, words: Sequence[str]) -> bool:
+        """Whether any of ``words`` is in ``MATCH_WINDOW`` rows or more of ``fts`` (``rank_probe``)."""
+        if not words:
+            return False
+        sql, params = rank_probe(fts, words)
+        row = await self._one(sql, params)
+        return row is not None and any(row)
 
     async def quote_pool(
         self,
@@ -406,23 +415,34 @@ class LookupQueries(StoreBase):
             match, ranked = ranked_query(query)
             if match is None:
                 return []
+            ranked = ranked and not await self._common_words("figure_fts", query_words(query))
             tables = "figures f JOIN essays e ON e.id = f.essay_id JOIN figure_fts ON figure_fts.rowid = f.id"
             where.append("figure_fts MATCH ?")
+            match_at = len(params)
             params.append(match)
-            order = "bm25(figure_fts, 2.0, 3.0, 1.0), f.id" if ranked else "f.id DESC"
-            window_sql, window_params = await self._match_window("figure_fts", "figures", match, essay_key, guild_id)
-            where.append(window_sql)
-            params.extend(window_params)
+            order = "bm25(figure_fts, 2.0, 3.0, 1.0), f.id" if ranked else "figure_fts.rowid DESC"
+            if essay_key:
+                where.append(_essay_rows("figure_fts", "figures"))
+                params.append(essay_key)
         if essay_key:
             where.append("e.key = ?")
             params.append(essay_key)
         if kind:
             where.append("f.kind = ?")
             params.append(kind)
-        rows = await self._all(
-            f"SELECT f.*, {_ESSAY_COLUMNS} FROM {tables} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
-            (*params, limit),
-        )
+        sql = f"SELECT f.*, {_ESSAY_COLUMNS} FROM {tables} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+        if query and not ranked:
+            # Newest first, but figures whose own words (number, subject) hold the query before
+            # those that only share its sentence: the order bm25's column weights gave.
+            own = list(params)
+            own[match_at] = "{text subject} : (" + str(match) + ")"
+            rows = list(await self._all(sql, (*own, limit)))
+            if len(rows) < limit:
+                seen = {int(r["id"]) for r in rows}
+                rest = await self._all(sql, (*params, limit + len(seen)))
+                rows += [r for r in rest if int(r["id"]) not in seen][: limit - len(rows)]
+        else:
+            rows = list(await self._all(sql, (*params, limit)))
         contexts = await self.figure_contexts({int(r["essay_id"]) for r in rows})
         return [(figure_from_row(r, contexts), _ref_from_row(r)) for r in rows]
 

@@ -115,3 +115,33 @@ async def test_stopwords_change_no_answer_and_alone_give_the_newest(tmp_path: Pa
         assert [q.text for q, _ in with_stopwords] == ["The levy was a toll on the harbour"]
         newest_first = await store.search_quotes("the", guild_id=None)
         assert [ref.key for _, ref in newest_first] == ["e2", "e1", "e0"]
+
+
+@pytest.mark.parametrize(("window", "ranked"), [(2000, True), (2, False)])
+async def test_figures_whose_own_words_hold_the_query_come_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int, ranked: bool
+) -> None:
+    """Rare words are ranked by bm25; a word in ``MATCH_WINDOW`` rows or more, newest first, own words first."""
+    from datetime import UTC, datetime
+
+    from bot.essays.model import Analysis, Block, Essay, Figure, Section
+    from bot.store import lookup, open_store
+
+    monkeypatch.setattr(lookup, "MATCH_WINDOW", window)
+    figures = [
+        ("old", Figure("ten ferries", "count", 1, "Ten ferries ran that winter.", subject="ferries", value=10)),
+        ("mid", Figure("$5", "money", 1, "The ferries charged a $5 toll.", subject="toll", value=5)),
+        ("new", Figure("six ferries", "count", 1, "Six ferries ran in spring.", subject="ferries", value=6)),
+    ]
+    async with await open_store(tmp_path / "db.sqlite3") as store:
+        for day, (key, figure) in enumerate(figures, start=1):
+            block = Block("paragraph", figure.context)
+            essay = Essay(key, key, (block,), source="s", published=datetime(2025, 1, day, tzinfo=UTC))
+            await store.save_essay(essay, Analysis(sections=[Section(1, "One", (block,), 0, 1)], figures=[figure]))
+        assert await store._common_words("figure_fts", ["ferries"]) is not ranked  # type: ignore[attr-defined]
+        found = await store.search_figures("ferries", guild_id=None)
+    keys = [ref.key for _, ref in found]
+    # Both orders put the figures counting ferries before the toll that only shares their sentence.
+    assert keys[-1] == "mid" and set(keys) == {"old", "mid", "new"}
+    if not ranked:
+        assert keys == ["new", "old", "mid"]

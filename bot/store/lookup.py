@@ -220,6 +220,10 @@ class LookupQueries(StoreBase):
             if essay_key:
                 where.append(_essay_rows("quote_fts", "quotes"))
                 params.append(essay_key)
+            elif not ranked:
+                window_sql, window_params = await self._match_window("quote_fts", "quotes", match, guild_id)
+                where.append(window_sql)
+                params.extend(window_params)
         if speaker:
             where.append("(q.speaker = ? COLLATE NOCASE OR q.speaker LIKE ? ESCAPE '\\')")
             params.extend([speaker, like_pattern(speaker)])
@@ -233,6 +237,23 @@ class LookupQueries(StoreBase):
             (*params, limit),
         )
         return [(quote_from_row(r), _ref_from_row(r)) for r in rows]
+
+    async def _match_window(self, fts: str, table: str, match: str, guild_id: GuildScope) -> tuple[str, list[Any]]:
+        """A condition keeping a search of common words to the newest ``MATCH_WINDOW`` matches the server sees.
+
+        Filters the index cannot apply (a kind, a speaker) would otherwise walk every match of a
+        common word for the few rows that pass; the window bounds that walk.
+        """
+        # Joined, not "rowid IN (...)": FTS5 would run the match once per listed rowid.
+        scope_sql, scope_params = visible("t.essay_id", guild_id)
+        floor = await self._one(
+            f"SELECT {fts}.rowid AS rowid FROM {fts} JOIN {table} t ON t.id = {fts}.rowid "
+            f"WHERE {fts} MATCH ? AND {scope_sql} ORDER BY {fts}.rowid DESC LIMIT 1 OFFSET ?",
+            (match, *scope_params, MATCH_WINDOW - 1),
+        )
+        if floor is None:
+            return "1", []
+        return f"{fts}.rowid >= ?", [int(floor["rowid"])]
 
     async def _common_words(self, fts: str, words: Sequence[str]) -> bool:
         """Whether any of ``words`` is in ``MATCH_WINDOW`` rows or more of ``fts`` (``rank_probe``)."""
@@ -424,6 +445,10 @@ class LookupQueries(StoreBase):
             if essay_key:
                 where.append(_essay_rows("figure_fts", "figures"))
                 params.append(essay_key)
+            elif not ranked:
+                window_sql, window_params = await self._match_window("figure_fts", "figures", match, guild_id)
+                where.append(window_sql)
+                params.extend(window_params)
         if essay_key:
             where.append("e.key = ?")
             params.append(essay_key)

@@ -169,11 +169,14 @@ def one_line(text: str, limit: int) -> str:
     return clip(" ".join(text.split()), limit)
 
 
+_SPACE_RE = re.compile(r"\s")
+
+
 def safe_url(url: str | None) -> str | None:
     """An http(s) URL fit for an embed or a markdown link, else None."""
     if not url or len(url) > 2000 or not url.startswith(("http://", "https://")):
         return None
-    if any(ch.isspace() for ch in url):
+    if _SPACE_RE.search(url):
         return None
     return url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
 
@@ -562,12 +565,17 @@ def _context_with_figure(figure: Figure, limit: int) -> str:
 
 def figure_pages(hits: Sequence[tuple[Figure, EssayRef]], links: Links, *, title: str, notice: str = "") -> list[Page]:
     pages: list[Page] = []
+    # Many figures share an essay and a section: their "where" line is written once.
+    wheres: dict[tuple[str, int], str] = {}
     for start in range(0, len(hits), FIGURES_PER_PAGE):
         fields: list[Field] = []
         for figure, ref in hits[start : start + FIGURES_PER_PAGE]:
             subject = f" — {one_line(figure.subject, 100)}" if figure.subject else ""
             label = FIGURE_KIND_LABELS.get(figure.kind, figure.kind)
-            value = f"{_context_with_figure(figure, 600)}\n*{label}* · {_where(ref, figure.section, links)}"
+            where = wheres.get((ref.key, figure.section))
+            if where is None:
+                where = wheres[ref.key, figure.section] = _where(ref, figure.section, links)
+            value = f"{_context_with_figure(figure, 600)}\n*{label}* · {where}"
             fields.append(Field(f"{one_line(figure.text, 120)}{subject}", value))
         pages.append(Page(title=title, description=f"*{notice}*" if notice else "", fields=tuple(fields)))
     return number_pages(pages, len(hits), "figure")

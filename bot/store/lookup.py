@@ -36,6 +36,10 @@ _SPEAKER_NAMES_MAX = 50
 # A search across the archive ranks at most this many of its newest matches: ranking every match
 # of a very common word (40,000 figures say "percent" at 10,000 essays) costs tens of milliseconds.
 MATCH_WINDOW = 2000
+# A search of common words with a filter the index cannot apply (a kind, a speaker) looks for its
+# answers among this many of the newest matches the server sees: each costs a few microseconds of
+# joins, and newest first, the page is nearly always filled well within them.
+FILTERED_WINDOW = 500
 _POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
 
 
@@ -92,8 +96,17 @@ def rank_probe(fts: str, words: Sequence[str]) -> tuple[str, list[Any]]:
 
 
 def _essay_rows(fts: str, table: str) -> str:
-    """A condition keeping a search in one essay (``essay_key`` its one parameter) to that essay's rows."""
-    return f"{fts}.rowid IN (SELECT id FROM {table} WHERE essay_id = (SELECT id FROM essays WHERE key = ?))"
+    """A condition keeping a search in one essay (its key given twice) to that essay's rows.
+
+    An essay's rows are written together, so their ids are one range: FTS5 seeks to it, where
+    ``rowid IN (...)`` would run the whole match once per listed row. (The caller's join on the
+    essay keeps the answer exact should a range ever hold another essay's row.)
+    """
+    essay = "(SELECT id FROM essays WHERE key = ?)"
+    return (
+        f"{fts}.rowid BETWEEN (SELECT min(id) FROM {table} WHERE essay_id = {essay}) "
+        f"AND (SELECT max(id) FROM {table} WHERE essay_id = {essay})"
+    )
 
 
 def _words(text: str) -> Iterator[str]:
@@ -219,8 +232,8 @@ class LookupQueries(StoreBase):
             order = "bm25(quote_fts), q.id DESC" if ranked else "quote_fts.rowid DESC"
             if essay_key:
                 where.append(_essay_rows("quote_fts", "quotes"))
-                params.append(essay_key)
-            elif not ranked:
+                params.extend([essay_key, essay_key])
+            elif not ranked and speaker:
                 window_sql, window_params = await self._match_window("quote_fts", "quotes", match, guild_id)
                 where.append(window_sql)
                 params.extend(window_params)
@@ -239,17 +252,18 @@ class LookupQueries(StoreBase):
         return [(quote_from_row(r), _ref_from_row(r)) for r in rows]
 
     async def _match_window(self, fts: str, table: str, match: str, guild_id: GuildScope) -> tuple[str, list[Any]]:
-        """A condition keeping a search of common words to the newest ``MATCH_WINDOW`` matches the server sees.
+        """A condition keeping a search of common words to the newest ``FILTERED_WINDOW`` matches the server sees.
 
-        Filters the index cannot apply (a kind, a speaker) would otherwise walk every match of a
-        common word for the few rows that pass; the window bounds that walk.
+        Only with a filter the index cannot apply (a figure's kind, a quote's speaker): newest
+        first, a search without one stops at its page's last row, but with one it would walk
+        every match of a common word for the few rows that pass. The window bounds that walk.
         """
         # Joined, not "rowid IN (...)": FTS5 would run the match once per listed rowid.
         scope_sql, scope_params = visible("t.essay_id", guild_id)
         floor = await self._one(
             f"SELECT {fts}.rowid AS rowid FROM {fts} JOIN {table} t ON t.id = {fts}.rowid "
             f"WHERE {fts} MATCH ? AND {scope_sql} ORDER BY {fts}.rowid DESC LIMIT 1 OFFSET ?",
-            (match, *scope_params, MATCH_WINDOW - 1),
+            (match, *scope_params, FILTERED_WINDOW - 1),
         )
         if floor is None:
             return "1", []
@@ -444,8 +458,8 @@ class LookupQueries(StoreBase):
             order = "bm25(figure_fts, 2.0, 3.0, 1.0), f.id" if ranked else "figure_fts.rowid DESC"
             if essay_key:
                 where.append(_essay_rows("figure_fts", "figures"))
-                params.append(essay_key)
-            elif not ranked:
+                params.extend([essay_key, essay_key])
+            elif not ranked and kind:
                 window_sql, window_params = await self._match_window("figure_fts", "figures", match, guild_id)
                 where.append(window_sql)
                 params.extend(window_params)

@@ -9,13 +9,19 @@ own instead (its user must be allowed to create databases).
 
 from __future__ import annotations
 
+import itertools
 import os
 import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
 
 EXTERNAL_URL_ENV = "MARGINALIA_TEST_DATABASE_URL"
 # The superuser initdb creates in the throwaway cluster; trust authentication over the socket only.
@@ -137,3 +143,30 @@ class PgServer:
         if result.returncode != 0:
             output = result.stderr.strip() or result.stdout.strip()
             raise RuntimeError(f"{program} failed ({result.returncode}): {output}")
+
+
+_numbers = itertools.count(1)
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server's address for another database."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@asynccontextmanager
+async def fresh_database(admin_url: str) -> AsyncIterator[str]:
+    """A new, empty database on the server, dropped afterwards."""
+    name = f"marginalia_test_{os.getpid()}_{next(_numbers)}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield with_database(admin_url, name)
+    finally:
+        admin = await asyncpg.connect(admin_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()

@@ -1,5 +1,6 @@
 """Shared fixtures and test settings."""
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from bot.fetch import Fetcher, FetchPolicy
 from bot.store import Store, open_store
 from tests.fakediscord.fixtures import fake_discord
 from tests.fetch_server import FetchServer
-from tests.pg_server import EXTERNAL_URL_ENV, NoServer, PgServer, fresh_database
+from tests.pg_server import EXTERNAL_URL_ENV, NoServer, PgServer, drop_templates, fresh_database
 
 # CI runs the property tests with a fixed derivation of each test's seed, so a green build stays
 # green; locally they explore new examples on every run. No deadline: CI's 2 cores are shared.
@@ -51,6 +52,7 @@ def pg_admin_url() -> Iterator[str]:
     external = os.environ.get(EXTERNAL_URL_ENV)
     if external:
         yield external
+        asyncio.run(drop_templates(external))
         return
     try:
         server = PgServer.start()
@@ -80,7 +82,8 @@ async def backend_store(request: pytest.FixtureRequest, tmp_path: Path) -> Async
             yield s
         return
     # The server fixture is synchronous (session-wide); the database is made here, in this test's loop.
-    async with fresh_database(request.getfixturevalue("pg_admin_url")) as url, await open_store(url) as s:
+    admin_url = request.getfixturevalue("pg_admin_url")
+    async with fresh_database(admin_url, migrated=True) as url, await open_store(url) as s:
         yield s
 
 

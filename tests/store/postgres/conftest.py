@@ -27,7 +27,7 @@ async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
             yield store
     else:
         async with (
-            fresh_database(request.getfixturevalue("pg_admin_url")) as url,
+            fresh_database(request.getfixturevalue("pg_admin_url"), migrated=True) as url,
             await PostgresStore.open(url, worker="test") as pg,
         ):
             yield pg

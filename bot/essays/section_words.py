@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from bot.essays.text import STOPWORDS, stem, strip_possessive
+from bot.essays.text import STOPWORDS, normalise_apostrophes, stem, strip_possessive
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 _TOKEN_RE = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*|\d[\d.,]*|[^\w\s]")
 _SENTENCE_ENDS = frozenset(".!?…")
 _OPENERS = frozenset("\"'“‘([")
-_CURLY_APOSTROPHES = ("’", "‘", "ʼ")
 # URLs and e-mail addresses are not prose: "com" and "www" must not count as words.
 _URL_RE = re.compile(
     r"\b(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|gov|edu|info)\b",
@@ -109,9 +108,7 @@ def _entry(token: str) -> _Entry:
 
 def block_words(text: str) -> BlockWords:
     """Read one block's text."""
-    if "’" in text or "‘" in text or "ʼ" in text:
-        for mark in _CURLY_APOSTROPHES:
-            text = text.replace(mark, "'")
+    text = normalise_apostrophes(text)
     if any(marker in text for marker in _URL_MARKERS):
         text = _URL_RE.sub(" . ", text)
     runs: list[Run] = []

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from bot import operations
 from bot.activity import activity_json, activity_lines, essay_activity
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, redact_url
 from bot.errors import UserError
 from bot.essays.analysis import analyse
 from bot.essays.model import Analysis, Essay, Figure, Quote, Reference
@@ -32,6 +32,7 @@ from bot.json_records import record
 from bot.lookup import resolve_essay, search_figures, search_quotes
 from bot.related import RelatedPost, describe_target, related_to_essay, related_to_text
 from bot.store import EssayRef, Store, StoreError, open_store
+from bot.store.backends import is_postgres_url, sqlite_path
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +184,10 @@ def _destinations_parser(commands: Any) -> None:
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, help="database file (default: DB_PATH or data/marginalia.sqlite3)")
+    parser.add_argument(
+        "--db",
+        help="database file or postgresql:// URL (default: DATABASE_URL, else DB_PATH or data/marginalia.sqlite3)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,18 +219,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "preview":
         return await _preview(args.sources, settings, as_json=args.json)
-    db_path: Path = args.db or settings.db_path
-    if args.command in ("backup", "feeds", "destinations", "activity") and not await asyncio.to_thread(db_path.is_file):
+    target: str | Path = args.db or settings.store_target
+    # Named in messages without the password a DATABASE_URL may hold.
+    label = redact_url(target) if isinstance(target, str) else str(target)
+    if (
+        args.command in ("backup", "feeds", "destinations", "activity")
+        and not is_postgres_url(target)
+        and not await asyncio.to_thread(Path(sqlite_path(target)).is_file)
+    ):
         # Opening would create an empty database: surely not the one the bot uses.
-        raise UserError(f"no database at {db_path}; give --db PATH or set DB_PATH to the bot's database")
-    async with await open_store(db_path) as store:
+        raise UserError(f"no database at {label}; give --db PATH or set DB_PATH to the bot's database")
+    async with await open_store(target) as store:
         if args.command == "feeds":
             return await _feeds(store, args, settings)
         if args.command == "destinations":
             return await _destinations(store, args)
         if args.command == "backup":
             written = await operations.backup_database(store, args.path, force=args.force)
-            print(f"backed up {db_path} to {written} (integrity check ok)")
+            print(f"backed up {label} to {written} (integrity check ok)")
             return 0
         if args.command == "ingest":
             return await _ingest(store, args.sources, settings)

@@ -89,7 +89,8 @@ class Marginalia(commands.Bot):
         return self._fetcher
 
     async def setup_hook(self) -> None:
-        self._store = await open_store(self.settings.db_path)
+        self._store = await open_store(self.settings.store_target)
+        logger.info("database: %s", self.settings.store_label)
         self._fetcher = Fetcher(FetchPolicy(allow_private_addresses=self.settings.allow_private_feeds))
         self.tree.error(self.on_app_command_error)
         for extension in self.extensions_to_load:

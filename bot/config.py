@@ -24,6 +24,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 VARIABLES = (
     "DISCORD_TOKEN",
     "DB_PATH",
+    "DATABASE_URL",
     "DISCORD_API_BASE",
     "DISCORD_GATEWAY_URL",
     "LOG_LEVEL",
@@ -67,6 +68,8 @@ class Secret:
 class Settings:
     token: Secret | None = None
     db_path: Path = DEFAULT_DB_PATH
+    # A postgresql:// address (it may hold a password, hence a Secret); when set it wins over db_path.
+    database_url: Secret | None = None
     api_base: str | None = None
     gateway_url: str | None = None
     log_level: str = "INFO"
@@ -83,6 +86,28 @@ class Settings:
     # it is renewed (bot/leases.py).
     lease_seconds: float = 60.0
     lease_renew_seconds: float = 20.0
+
+    @property
+    def store_target(self) -> str | Path:
+        """What ``open_store`` opens: DATABASE_URL when set, else the SQLite file at DB_PATH."""
+        return self.database_url.reveal() if self.database_url else self.db_path
+
+    @property
+    def store_label(self) -> str:
+        """The database named for logs and messages, its password left out."""
+        if self.database_url:
+            return redact_url(self.database_url.reveal())
+        return str(self.db_path)
+
+
+def redact_url(url: str) -> str:
+    """The address with its password (if any) replaced by asterisks."""
+    parts = urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    if not (at and colon):
+        return url
+    return parts._replace(netloc=f"{user}:********@{hostport}").geturl()
 
 
 def _env(environ: Mapping[str, str], dotenv: Mapping[str, str | None], name: str) -> str | None:
@@ -163,6 +188,22 @@ def _parse_leases(lease_raw: str | None, renew_raw: str | None) -> tuple[float, 
     return lease, renew
 
 
+DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite")
+
+
+def _parse_database_url(raw: str) -> Secret:
+    url = raw.strip()
+    scheme = urlsplit(url).scheme.lower()
+    if "://" not in url or scheme not in DATABASE_SCHEMES:
+        # Only the scheme is shown: the rest of the value may hold the database password.
+        shown = f"{scheme}://" if scheme and "://" in url else "no scheme"
+        raise ConfigError(
+            "DATABASE_URL must be a postgresql://user:password@host/database address "
+            f"(or sqlite:///FILE); the value given has {shown}"
+        )
+    return Secret(url)
+
+
 def _parse_token(raw: str) -> Secret:
     token = raw.strip()
     if token.lower().startswith("bot "):
@@ -191,6 +232,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
 
     token_raw = get("DISCORD_TOKEN")
     db_raw = get("DB_PATH")
+    database_url_raw = get("DATABASE_URL")
     api_raw = get("DISCORD_API_BASE")
     gateway_raw = get("DISCORD_GATEWAY_URL")
     level_raw = (get("LOG_LEVEL") or "INFO").upper()
@@ -207,6 +249,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
     return Settings(
         token=_parse_token(token_raw) if token_raw else None,
         db_path=Path(db_raw) if db_raw else DEFAULT_DB_PATH,
+        database_url=_parse_database_url(database_url_raw) if database_url_raw else None,
         api_base=_parse_url("DISCORD_API_BASE", api_raw, ("http", "https")) if api_raw else None,
         gateway_url=_parse_url("DISCORD_GATEWAY_URL", gateway_raw, ("ws", "wss")) if gateway_raw else None,
         log_level=level_raw,

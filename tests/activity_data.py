@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.essays.model import Analysis, Block, Essay, Section
-from bot.store import PlannedStep, Store
+from bot.store import PlannedStep, SQLiteStore, Store
 
 _ids = itertools.count(900_000_000_000_000_000)
 
@@ -83,3 +83,19 @@ async def write(store: Store, thread_id: int, author_id: int, at: datetime | Non
     message_id = next_id()
     await store.record_thread_message(message_id, thread_id, author_id, at or datetime.now(UTC))
     return message_id
+
+
+async def queue_backfill(store: Store, thread_id: int) -> None:
+    """Queue a thread's history to be read, as the migration that began per-message counting did.
+
+    Only that migration writes these rows, so the Store protocol has no method for it: the test writes
+    the row itself, in the backend's own SQL.
+    """
+    if isinstance(store, SQLiteStore):
+        await store.connection.execute("INSERT INTO thread_backfill(thread_id) VALUES (?)", (thread_id,))
+        return
+    from bot.store.postgres import PostgresStore
+
+    assert isinstance(store, PostgresStore)
+    async with store.transaction() as db:
+        await db.execute("INSERT INTO thread_backfill(thread_id) VALUES ($1)", thread_id)

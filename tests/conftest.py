@@ -1,7 +1,8 @@
 """Shared fixtures and test settings."""
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from bot.fetch import Fetcher, FetchPolicy
 from bot.store import Store, open_store
 from tests.fakediscord.fixtures import fake_discord
 from tests.fetch_server import FetchServer
+from tests.pg_server import EXTERNAL_URL_ENV, NoServer, PgServer, drop_templates, fresh_database
 
 # CI runs the property tests with a fixed derivation of each test's seed, so a green build stays
 # green; locally they explore new examples on every run. No deadline: CI's 2 cores are shared.
@@ -37,6 +39,51 @@ async def fetcher() -> AsyncIterator[Fetcher]:
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     """A fresh database in the test's own directory."""
     async with await open_store(tmp_path / "test.sqlite3") as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """The address of a database on a PostgreSQL server the tests may create databases on.
+
+    A throwaway server (tests/pg_server.py) started once for the session, or the server named by
+    MARGINALIA_TEST_DATABASE_URL; the PostgreSQL tests are skipped, saying why, when neither can be had.
+    """
+    external = os.environ.get(EXTERNAL_URL_ENV)
+    if external:
+        yield external
+        asyncio.run(drop_templates(external))
+        return
+    try:
+        server = PgServer.start()
+    except NoServer as exc:
+        pytest.skip(str(exc))
+    try:
+        yield server.url("postgres")
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def pg_url(pg_admin_url: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database for one test."""
+    async with fresh_database(pg_admin_url) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def backend_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A fresh store of each backend, opened with ``open_store``: a test taking it runs on both.
+
+    Modules whose tests ask only the Store protocol take it under the name ``store``.
+    """
+    if request.param == "sqlite":
+        async with await open_store(tmp_path / "test.sqlite3") as s:
+            yield s
+        return
+    # The server fixture is synchronous (session-wide); the database is made here, in this test's loop.
+    admin_url = request.getfixturevalue("pg_admin_url")
+    async with fresh_database(admin_url, migrated=True) as url, await open_store(url) as s:
         yield s
 
 

@@ -9,13 +9,19 @@ own instead (its user must be allowed to create databases).
 
 from __future__ import annotations
 
+import itertools
 import os
 import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
 
 EXTERNAL_URL_ENV = "MARGINALIA_TEST_DATABASE_URL"
 # The superuser initdb creates in the throwaway cluster; trust authentication over the socket only.
@@ -137,3 +143,72 @@ class PgServer:
         if result.returncode != 0:
             output = result.stderr.strip() or result.stdout.strip()
             raise RuntimeError(f"{program} failed ({result.returncode}): {output}")
+
+
+_numbers = itertools.count(1)
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server's address for another database."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+# {admin URL: the database migrated once this session, copied for each test that wants a store}.
+_templates: dict[str, str] = {}
+
+
+@asynccontextmanager
+async def fresh_database(admin_url: str, *, migrated: bool = False) -> AsyncIterator[str]:
+    """A new database on the server, dropped afterwards: empty, or with ``migrated`` a copy of one
+    the store's migrations ran on (copying a database is far quicker than migrating one)."""
+    name = f"marginalia_test_{os.getpid()}_{next(_numbers)}"
+    template = await _migrated_template(admin_url) if migrated else None
+    admin = await asyncpg.connect(admin_url)
+    try:
+        if template:
+            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        else:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield with_database(admin_url, name)
+    finally:
+        admin = await asyncpg.connect(admin_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+async def _migrated_template(admin_url: str) -> str:
+    if admin_url in _templates:
+        return _templates[admin_url]
+    from bot.store.postgres.migrate import migrate
+
+    name = f"marginalia_template_{os.getpid()}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    db = await asyncpg.connect(with_database(admin_url, name))
+    try:
+        await migrate(db)  # type: ignore[arg-type]  # a plain connection, where the store lends a pooled one
+    finally:
+        await db.close()
+    _templates[admin_url] = name
+    return name
+
+
+async def drop_templates(admin_url: str) -> None:
+    """Drop the migrated template made on that server this session (at the session's end)."""
+    name = _templates.pop(admin_url, None)
+    if name is None:
+        return
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -26,7 +26,14 @@ from bot.activity import (
 from bot.activity_chart import DPI, chart_label, chart_size, drawable, render_activity_chart
 from bot.errors import UserError
 from bot.store import Store
-from tests.activity_data import Posted, next_id, post_essay, write
+from tests.activity_data import Posted, next_id, post_essay, queue_backfill, write
+
+
+@pytest.fixture
+def store(backend_store: Store) -> Store:
+    """These tests ask only the Store protocol: each runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend_store
+
 
 ONE, TWO = 101, 202
 CHANNEL_ONE, CHANNEL_TWO = 1101, 2202
@@ -114,7 +121,7 @@ async def test_the_backfill_keeps_what_history_shows_except_messages_deleted_mea
     posted = await follow_and_post(store, "levy", ONE, CHANNEL_ONE)
     thread = posted.threads[1]
     # Threads that predate per-message counting are queued by migration 0009; this one is queued the same way.
-    await store.connection.execute("INSERT INTO thread_backfill(thread_id) VALUES (?)", (thread,))
+    await queue_backfill(store, thread)
     assert await store.pending_backfills() == [thread]
     live = await write(store, thread, READERS[0])  # counted live while the backfill runs
     deleted = next_id()

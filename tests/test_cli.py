@@ -20,6 +20,7 @@ import pytest
 from bot.cli import main
 from bot.config import VARIABLES
 from bot.store import open_store
+from bot.store.postgres.maintenance import find_client_program
 from tests.fetch_server import FetchServer
 from tests.moderation_data import ESSAYS, serve_blog
 
@@ -209,6 +210,22 @@ def test_backup_writes_a_checked_copy_and_refuses_to_overwrite(
     assert "already exists; choose another path or add --force" in capsys.readouterr().err
     assert target.read_bytes() == before
     assert main(["backup", str(target), "--force"]) == 0
+
+
+async def test_database_url_points_the_commands_at_postgresql(
+    db: Path, pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", pg_url)  # wins over the DB_PATH the fixture set
+    assert await run(["feeds", "add", "https://blog.example/feed", "--guild", GUILD, "--no-check"]) == 0
+    capsys.readouterr()
+    assert await run(["feeds", "list", "--json"]) == 0
+    assert [feed["url"] for feed in out_json(capsys)["feeds"]] == ["https://blog.example/feed"]
+    async with await open_store(db) as sqlite:
+        assert await sqlite.list_feeds() == []
+    if find_client_program("pg_dump") and find_client_program("pg_restore"):
+        target = tmp_path / "backup.dump"
+        assert await run(["backup", str(target)]) == 0
+        assert capsys.readouterr().out.endswith(f"backed up {pg_url} to {target} (integrity check ok)\n")
 
 
 # --- the commands that were there before --------------------------------------------------------

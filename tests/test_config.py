@@ -44,6 +44,7 @@ def test_values_from_environment_win_over_dotenv(tmp_path: Path) -> None:
         ("SHARD_COUNT", "0", "SHARD_COUNT must be at least 1"),
         ("LEASE_SECONDS", "0.5", "LEASE_SECONDS must be at least 1"),
         ("LEASE_RENEW_SECONDS", "90", "LEASE_RENEW_SECONDS must be shorter than LEASE_SECONDS"),
+        ("DATABASE_URL", "mysql://bot:pw@db/m", "DATABASE_URL must be a postgresql://"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
@@ -65,6 +66,23 @@ def test_malformed_token_error_does_not_echo_it() -> None:
         load_settings({"DISCORD_TOKEN": secretish}, env_file=None)
     assert "DISCORD_TOKEN" in str(caught.value)
     assert secretish not in str(caught.value)
+
+
+def test_database_url_wins_over_db_path_and_its_password_never_shows() -> None:
+    url = "postgresql://bot:hunter2-secret@db.example:5432/marginalia"
+    settings = load_settings({"DATABASE_URL": url, "DB_PATH": "ignored.sqlite3"}, env_file=None)
+    assert settings.store_target == url
+    assert settings.store_label == "postgresql://bot:********@db.example:5432/marginalia"
+    assert "hunter2" not in repr(settings)
+    plain = load_settings({"DB_PATH": "mine.sqlite3"}, env_file=None)
+    assert plain.store_target == Path("mine.sqlite3") and plain.store_label == "mine.sqlite3"
+
+
+def test_a_bad_database_url_error_does_not_echo_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DATABASE_URL": "bot:hunter2@db.example/marginalia"}, env_file=None)
+    assert "DATABASE_URL" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
 
 
 def test_env_example_documents_exactly_the_variables_read() -> None:

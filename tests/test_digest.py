@@ -26,6 +26,13 @@ from bot.digest import (
 from bot.store import Store
 from tests.activity_data import Posted, next_id, post_essay, write
 
+
+@pytest.fixture
+def store(backend_store: Store) -> Store:
+    """These tests ask only the Store protocol: each runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend_store
+
+
 ONE, TWO = 101, 202
 CHANNEL_ONE, CHANNEL_TWO, DIGEST_ONE = 1101, 2202, 1199
 SECTIONS = ["What the council decided", "Who pays", "A better way"]

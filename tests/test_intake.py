@@ -13,6 +13,13 @@ from bot.intake import IntakeError, entry_identity, entry_to_essay, load_source,
 from bot.store import Store
 from tests.fetch_server import FetchServer, Route
 
+
+@pytest.fixture
+def store(backend_store: Store) -> Store:
+    """These tests ask only the Store protocol: each runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend_store
+
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 PARAGRAPH = (

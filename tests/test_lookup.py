@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,7 +40,7 @@ from bot.lookup import (
     speaker_choices,
 )
 from bot.publishing.render import escape_markdown
-from bot.store import EssayRef, IngestOutcome, PlannedStep, Store, open_store
+from bot.store import EssayRef, IngestOutcome, PlannedStep, Store
 
 LABELLED = Path(__file__).parent / "fixtures" / "labelled"
 BLOG = "https://example-essays.blog/2025"
@@ -87,11 +86,11 @@ async def add_threads(store: Store, key: str, threads: dict[int, int]) -> None:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await open_store(tmp_path / "lookup.sqlite3") as s:
-        await fill(s)
-        await add_threads(s, COUNCIL, THREADS)
-        yield s
+async def store(backend_store: Store) -> Store:
+    """The lookups' archive, on SQLite and on PostgreSQL (``backend_store``, tests/conftest.py)."""
+    await fill(backend_store)
+    await add_threads(backend_store, COUNCIL, THREADS)
+    return backend_store
 
 
 def within_limits(page: Page) -> bool:

@@ -28,7 +28,14 @@ POLL = PollSettings(poll_interval=900.0, first_poll_posts=1, max_sections=6)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
+def store(backend_store: Store) -> Store:
+    """These tests ask only the Store protocol: each runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend_store
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
+    """For the tests that open the SQLite file itself."""
     async with await open_store(tmp_path / "db.sqlite3") as opened:
         yield opened
 
@@ -394,7 +401,8 @@ async def test_status_reports_queue_feeds_and_stopped_destinations(store: Store)
 # --- backup -----------------------------------------------------------------------------------
 
 
-async def test_backup_copies_a_live_database_and_refuses_to_overwrite(store: Store, tmp_path: Path) -> None:
+async def test_backup_copies_a_live_database_and_refuses_to_overwrite(sqlite_store: Store, tmp_path: Path) -> None:
+    store = sqlite_store
     await store.add_feed("https://blog.example/feed", guild_id=GUILD, title="Quay")
     target = tmp_path / "copy.sqlite3"
     assert await operations.backup_database(store, target) == target

@@ -22,6 +22,13 @@ from bot.poller import (
 from bot.store import FeedRow, Store
 from tests.fetch_server import FetchServer, Route
 
+
+@pytest.fixture
+def store(backend_store: Store) -> Store:
+    """These tests ask only the Store protocol: each runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend_store
+
+
 GUILD = 1001
 OTHER_GUILD = 2002
 CHANNEL = 5001

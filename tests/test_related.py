@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,12 +150,12 @@ ARCHIVE = tuple(sorted((FERRY, PIER, SOURDOUGH, HARBOUR_DUES, LATER_FERRY, *FILL
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await open_store(tmp_path / "related.sqlite3") as s:
-        # In date order, as a blog is ingested, so references resolve to earlier posts.
-        for item in ARCHIVE:
-            await store_essay(s, item)
-        yield s
+async def store(backend_store: Store) -> Store:
+    """The related posts' archive, on SQLite and on PostgreSQL (``backend_store``, tests/conftest.py)."""
+    # In date order, as a blog is ingested, so references resolve to earlier posts.
+    for item in ARCHIVE:
+        await store_essay(backend_store, item)
+    return backend_store
 
 
 async def row(store: Store, item: Essay) -> EssayRow:

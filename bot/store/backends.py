@@ -22,16 +22,24 @@ async def open_store(target: str | os.PathLike[str]) -> Store:
     """Open (creating and migrating as needed) the store ``target`` names.
 
     ``target`` is a file path (the SQLite database, the default) or a URL: ``sqlite:///relative/file``,
-    ``sqlite:////absolute/file``. Any other scheme is refused with a ``StoreError`` naming it.
-    A PostgreSQL address is refused too, saying why: ``bot.store.postgres`` holds the feeds, essays,
-    publications, lookups and leases, but not yet the activity tables or backups the bot needs.
+    ``sqlite:////absolute/file``, or ``postgresql://user:password@host/database`` (also ``postgres://``)
+    for the PostgreSQL backend. Any other scheme is refused with a ``StoreError`` naming it.
     """
     if is_postgres_url(target):
-        raise StoreError(
-            "PostgreSQL is not yet a complete backend for the bot (activity and backups are missing); "
-            "give a SQLite file path"
-        )
+        return await _open_postgres(os.fspath(target))
     return await SQLiteStore.open(sqlite_path(target))
+
+
+async def _open_postgres(url: str) -> Store:
+    # Imported here: the SQLite default needs no PostgreSQL driver installed.
+    try:
+        from bot.store.postgres import PostgresStore
+    except ImportError as exc:
+        raise StoreError(
+            f"a postgresql:// database needs the PostgreSQL driver ({exc.name or exc}); "
+            "install it with: pip install 'marginalia[postgres]'"
+        ) from exc
+    return await PostgresStore.open(url)
 
 
 def sqlite_path(target: str | os.PathLike[str]) -> str:

@@ -24,6 +24,13 @@ from bot.publishing.transport import MISSING_PERMISSIONS, TransportError
 from bot.store import PublicationRow, Store
 from tests.publishing.memory_transport import Channel, MemoryTransport
 
+
+@pytest.fixture
+def store(backend_store: Store) -> Store:
+    """These tests ask only the Store protocol: each runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend_store
+
+
 GUILD = 77
 SECTIONS = [
     (

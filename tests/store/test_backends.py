@@ -31,7 +31,6 @@ def test_a_path_or_a_sqlite_url_names_the_sqlite_file(target: str | Path, path: 
 @pytest.mark.parametrize(
     ("target", "says"),
     [
-        ("postgresql://bot@db.example/marginalia", "PostgreSQL is not yet a complete backend"),
         ("mysql://bot@db.example/marginalia", "no store for mysql://"),
         ("sqlite://db.example/marginalia.sqlite3", "names a file, not a host"),
         ("sqlite:///", "no database file"),

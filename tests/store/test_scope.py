@@ -10,6 +10,13 @@ import pytest
 from bot.essays.model import Analysis, Block, Essay
 from bot.store import Store
 
+
+@pytest.fixture
+def store(backend_store: Store) -> Store:
+    """These tests ask only the Store protocol: each runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend_store
+
+
 ONE, TWO = 101, 202
 ROOT = Path(__file__).resolve().parents[2]
 # The store's unscoped accessors, for the poller, the publisher and intake (they work for every server).

@@ -9,24 +9,12 @@ from typing import Any
 
 import pytest
 
-import tests.store.test_scope as scope_tests
 import tests.test_lookup as lookup_tests
 from bot.essays.analysis import analyse
 from bot.essays.model import Analysis, Block, Essay
 from bot.store import SQLiteStore
 from bot.store.postgres import PostgresStore
 from bot.store.publishing import PlannedStep
-
-globals()["test_a_server_sees_the_essays_of_the_feeds_it_follows_and_those_posted_in_it"] = (
-    scope_tests.test_a_server_sees_the_essays_of_the_feeds_it_follows_and_those_posted_in_it
-)
-
-
-@pytest.fixture
-async def store(pg_url: str) -> AsyncIterator[PostgresStore]:
-    """The PostgreSQL store under the name the imported test bodies ask for."""
-    async with await PostgresStore.open(pg_url, worker="test") as s:
-        yield s
 
 
 @pytest.fixture

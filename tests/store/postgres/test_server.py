@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import asyncpg
 import pytest
@@ -71,11 +72,24 @@ def test_database_url_selects_the_backend(target: str, postgres: bool) -> None:
     assert is_postgres_url(target) is postgres
 
 
-async def test_open_store_refuses_postgres_until_the_backend_is_complete(pg_url: str, tmp_path: object) -> None:
-    with pytest.raises(StoreError, match="not yet a complete backend"):
-        await open_store(pg_url)
-    sqlite = await open_store(f"{tmp_path}/x.sqlite3")
-    try:
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+async def test_open_store_opens_the_postgres_backend_at_a_database_url(
+    pg_url: str, tmp_path: object, scheme: str
+) -> None:
+    url = scheme + pg_url[pg_url.index("://") :]
+    async with await open_store(url) as store:
+        assert isinstance(store, PostgresStore)
+        await store.add_feed("https://blog.example/feed")
+    async with await open_store(url) as store:
+        assert [feed.url for feed in await store.list_feeds()] == ["https://blog.example/feed"]
+    async with await open_store(f"{tmp_path}/x.sqlite3") as sqlite:
         assert isinstance(sqlite, SQLiteStore)
-    finally:
-        await sqlite.close()
+
+
+async def test_without_the_driver_open_store_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A None entry in sys.modules makes the import fail as it does when asyncpg is not installed.
+    for name in [m for m in sys.modules if m == "asyncpg" or m.startswith(("asyncpg.", "bot.store.postgres"))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "asyncpg", None)
+    with pytest.raises(StoreError, match=r"pip install 'marginalia\[postgres\]'"):
+        await open_store("postgresql://bot@db.example/marginalia")

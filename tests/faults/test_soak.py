@@ -289,13 +289,15 @@ async def wait_for_queue(db: Path, bot: Process, *, expected: int) -> None:
         await asyncio.sleep(0.1)
 
 
-async def check_everything_once(db: Path, fake: FakeDiscord, servers: Servers) -> dict[str, int]:
-    """Per server: exactly the messages and threads the plans call for, each essay once."""
+async def check_everything_once(
+    db: Path | str, fake: FakeDiscord, servers: Servers, *, feed_id: int | None = None
+) -> dict[str, int]:
+    """Per server: exactly the messages and threads the plans call for, each essay (of ``feed_id``) once."""
     store = await open_store(db)
     try:
         pubs = await store.publication_counts()
         assert pubs == {"pending": 0, "done": 3 * ESSAYS, "stopped": 0}
-        stored = [row for row in await store.list_essays(limit=1000)]
+        stored = [row for row in await store.list_essays(limit=1000, feed_id=feed_id)]
         assert len(stored) == ESSAYS
         analyses = {row.id: await store.load_analysis(row.id) for row in stored}
     finally:

@@ -3,8 +3,9 @@
 Callers (intake, poller, ingest, lookup, related, activity, digest, operations, the publishing
 runner, the cogs, the command line, the benches) depend on this type only; ``open_store`` picks the
 backend: SQLite (``SQLiteStore``, bot/store/store.py and the query modules beside it) or PostgreSQL
-(``PostgresStore``, bot/store/postgres/). Every method takes and returns plain values and the dataclasses of ``records.py``;
-the server scope (``scope.py``: which essays a server may see) is the backend's to enforce.
+(``PostgresStore``, bot/store/postgres/). Every method takes and returns plain values and the
+dataclasses of ``records.py``; the server scope (``scope.py``: which essays a server may see) is the
+backend's to enforce.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 It points discord.py at the configured endpoints, opens the store, loads the
 cogs, syncs commands only when their definitions changed, and installs the one
-error handler for application commands.
+error handler for application commands. With ``SHARD_COUNT`` set the bot is an
+``AutoShardedBot`` holding ``SHARD_IDS`` (one gateway connection per shard).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.errors import UserError
 from bot.fetch import Fetcher, FetchPolicy
-from bot.store import Store, StoreError, open_store
+from bot.store import Shards, Store, StoreError, open_store
 from cogs.replies import MESSAGE_LIMIT
 from cogs.replies import NO_MENTIONS as NO_MENTIONS  # the cogs reach it here too
 from cogs.replies import send_ephemeral as send_ephemeral
@@ -68,6 +69,12 @@ class Marginalia(commands.Bot):
         self.publications_queued = asyncio.Event()
         # Set when a feed is followed, so its first poll runs now rather than at the next tick.
         self.feeds_changed = asyncio.Event()
+
+    @property
+    def held_shards(self) -> Shards | None:
+        """The shards this process holds (it posts to their servers only); None: one connection, every server."""
+        ids, count = self.settings.shard_ids, self.settings.shard_count
+        return Shards(ids, count) if ids is not None and count is not None else None
 
     @property
     def store(self) -> Store:
@@ -141,7 +148,12 @@ class Marginalia(commands.Bot):
         if channel_id is None:
             logger.warning("no mod-log channel in guild %s for: %s", guild_id, message)
             return False
-        channel = self.get_channel(channel_id)
+        shards = self.held_shards
+        channel: object = self.get_channel(channel_id)
+        if channel is None and shards is not None and not shards.holds(guild_id):
+            # A server on another process's shard (a feed this process polled): not in this cache,
+            # but REST reaches its channel all the same.
+            channel = self.get_partial_messageable(channel_id, guild_id=guild_id)
         if not isinstance(channel, discord.abc.Messageable):
             logger.warning("mod-log channel %s of guild %s is gone", channel_id, guild_id)
             return False
@@ -178,6 +190,17 @@ def _command_name(interaction: discord.Interaction[Any]) -> str:
     return command.qualified_name if command is not None else "?"
 
 
+class ShardedMarginalia(Marginalia, commands.AutoShardedBot):
+    """The bot holding some of its shards (``SHARD_IDS`` of ``SHARD_COUNT``), one gateway connection each."""
+
+
 def create_bot(settings: Settings, **options: Any) -> Marginalia:
     apply_endpoints(settings)
-    return Marginalia(settings, **options)
+    if settings.shard_count is None:
+        return Marginalia(settings, **options)
+    return ShardedMarginalia(
+        settings,
+        shard_ids=list(settings.shard_ids or range(settings.shard_count)),
+        shard_count=settings.shard_count,
+        **options,
+    )

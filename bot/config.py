@@ -33,6 +33,10 @@ VARIABLES = (
     "MAX_SECTIONS",
     "ALLOW_PRIVATE_FEEDS",
     "DEV_GUILD_ID",
+    "SHARD_COUNT",
+    "SHARD_IDS",
+    "LEASE_SECONDS",
+    "LEASE_RENEW_SECONDS",
 )
 
 
@@ -74,6 +78,14 @@ class Settings:
     first_poll_posts: int = 1
     max_sections: int = 10
     dev_guild_id: int | None = None
+    # The Discord shards this process holds: None (no SHARD_COUNT) is one unsharded connection, as
+    # before; with SHARD_COUNT the ids (SHARD_IDS, default all of them) out of that many.
+    shard_ids: tuple[int, ...] | None = None
+    shard_count: int | None = None
+    # How long a claimed feed poll or publication stays this process's without a renewal, and how often
+    # it is renewed (bot/leases.py).
+    lease_seconds: float = 60.0
+    lease_renew_seconds: float = 20.0
 
     @property
     def store_target(self) -> str | Path:
@@ -143,6 +155,39 @@ def _parse_url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
     return raw.strip().rstrip("/")
 
 
+def _parse_shards(ids_raw: str | None, count_raw: str | None) -> tuple[tuple[int, ...] | None, int | None]:
+    """SHARD_IDS (a comma-separated list) of SHARD_COUNT; SHARD_COUNT alone holds every shard."""
+    if count_raw is None:
+        if ids_raw is not None:
+            raise ConfigError("SHARD_IDS needs SHARD_COUNT (how many shards the bot has in all)")
+        return None, None
+    count = _parse_int("SHARD_COUNT", count_raw, minimum=1)
+    if ids_raw is None:
+        return tuple(range(count)), count
+    ids: list[int] = []
+    for part in ids_raw.split(","):
+        try:
+            shard = int(part.strip())
+        except ValueError:
+            raise ConfigError(f"SHARD_IDS must be whole numbers separated by commas, got {ids_raw!r}") from None
+        if not 0 <= shard < count:
+            raise ConfigError(f"SHARD_IDS must be between 0 and {count - 1} (SHARD_COUNT is {count}), got {shard}")
+        if shard in ids:
+            raise ConfigError(f"SHARD_IDS names shard {shard} twice")
+        ids.append(shard)
+    return tuple(sorted(ids)), count
+
+
+def _parse_leases(lease_raw: str | None, renew_raw: str | None) -> tuple[float, float]:
+    lease = _parse_float("LEASE_SECONDS", lease_raw, minimum=1.0) if lease_raw else 60.0
+    if renew_raw is None:
+        return lease, lease / 3
+    renew = _parse_float("LEASE_RENEW_SECONDS", renew_raw, minimum=0.1)
+    if renew >= lease:
+        raise ConfigError(f"LEASE_RENEW_SECONDS must be shorter than LEASE_SECONDS ({lease:g}), got {renew_raw!r}")
+    return lease, renew
+
+
 DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite")
 
 
@@ -198,6 +243,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
     sections_raw = get("MAX_SECTIONS")
     dev_guild_raw = get("DEV_GUILD_ID")
     private_raw = get("ALLOW_PRIVATE_FEEDS")
+    shard_ids, shard_count = _parse_shards(get("SHARD_IDS"), get("SHARD_COUNT"))
+    lease_seconds, lease_renew_seconds = _parse_leases(get("LEASE_SECONDS"), get("LEASE_RENEW_SECONDS"))
 
     return Settings(
         token=_parse_token(token_raw) if token_raw else None,
@@ -211,4 +258,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         first_poll_posts=_parse_int("FIRST_POLL_POSTS", first_raw, minimum=0, maximum=20) if first_raw else 1,
         max_sections=_parse_int("MAX_SECTIONS", sections_raw, minimum=1, maximum=10) if sections_raw else 10,
         dev_guild_id=_parse_int("DEV_GUILD_ID", dev_guild_raw, minimum=1) if dev_guild_raw else None,
+        shard_ids=shard_ids,
+        shard_count=shard_count,
+        lease_seconds=lease_seconds,
+        lease_renew_seconds=lease_renew_seconds,
     )

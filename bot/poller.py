@@ -40,6 +40,7 @@ from bot.intake import (
     parse_fetched_feed,
     store_essay,
 )
+from bot.leases import HeldLease, LeaseSettings, Renew
 from bot.store import FeedRow, IngestOutcome, Store, StoreError
 from bot.store.base import utcnow
 
@@ -107,26 +108,50 @@ async def poll_due_feeds(
     settings: PollSettings,
     now: datetime | None = None,
     rng: random.Random | None = None,
+    leases: LeaseSettings | None = None,
 ) -> list[PollReport]:
-    """Poll, one after another, every feed not paused whose next poll is due (or that was never polled)."""
+    """Poll, one after another, every feed not paused whose next poll is due (or that was never polled).
+
+    Each feed is claimed first (``Store.claim_due_feeds``), so several bot processes over one database
+    poll each due feed once; the claim is renewed while the poll runs and recording the poll releases
+    it. One feed is claimed at a time: a feed waiting its turn stays free for another process.
+    """
     now = now or utcnow()
     rng = rng or random.Random()
+    leases = leases or LeaseSettings()
     reports: list[PollReport] = []
-    for feed in await store.list_feeds():
-        if feed.paused or (feed.next_poll_at is not None and feed.next_poll_at > now):
+    polled: set[int] = set()
+    while claimed := await store.claim_due_feeds(limit=1, lease=leases.length, due_by=now):
+        feed = claimed[0]
+        if feed.id in polled:
+            # Polled in this round and still due: its outcome could not be recorded (a storage
+            # failure). Its lease keeps it from the next claims until it runs out.
             continue
-        try:
-            reports.append(await poll_feed(store, fetcher, feed, settings=settings, now=now, rng=rng))
-        except Exception as exc:
-            # A bug or a database failure on one feed must not stop the others; backing the
-            # feed off keeps it from failing again on every tick.
-            logger.exception("polling feed %d (%s) failed unexpectedly", feed.id, feed.url)
-            # A storage failure (a full disk) is something moderators can act on: say what it is.
-            reason = str(exc) if isinstance(exc, StoreError) else None
-            reports.append(
-                await _record_internal_failure(store, feed, settings=settings, now=now, rng=rng, reason=reason)
-            )
+        polled.add(feed.id)
+        async with HeldLease(f"feed {feed.id}", _feed_renewal(store, feed.id), leases):
+            reports.append(await _poll_claimed(store, fetcher, feed, settings=settings, now=now, rng=rng))
     return reports
+
+
+def _feed_renewal(store: Store, feed_id: int) -> Renew:
+    async def renew(length: timedelta) -> bool:
+        return await store.renew_feed_lease(feed_id, lease=length)
+
+    return renew
+
+
+async def _poll_claimed(
+    store: Store, fetcher: Fetcher, feed: FeedRow, *, settings: PollSettings, now: datetime, rng: random.Random
+) -> PollReport:
+    try:
+        return await poll_feed(store, fetcher, feed, settings=settings, now=now, rng=rng)
+    except Exception as exc:
+        # A bug or a database failure on one feed must not stop the others; backing the
+        # feed off keeps it from failing again on every tick.
+        logger.exception("polling feed %d (%s) failed unexpectedly", feed.id, feed.url)
+        # A storage failure (a full disk) is something moderators can act on: say what it is.
+        reason = str(exc) if isinstance(exc, StoreError) else None
+        return await _record_internal_failure(store, feed, settings=settings, now=now, rng=rng, reason=reason)
 
 
 async def poll_feed(

@@ -6,6 +6,12 @@ makes the bot wait: one poll loop, one publish loop, and one task per server tha
 server's publications one request at a time. Running a publication or a correction is
 ``bot.publishing.runner``'s (durable plans, retries, recovery after a crash), over Discord's REST
 API through ``cogs.transport``; this cog schedules it and listens to the gateway.
+
+Several bot processes may share one database: each feed poll and each publication run is claimed
+with a lease first (``bot.leases``), so every due feed is polled by one process and every
+publication is run by one process at a time, and work a dead process held is taken over once its
+lease runs out. With shards (``SHARD_IDS``/``SHARD_COUNT``) a process runs only the publications of
+the servers on its shards: the process that is connected to a server posts there.
 """
 
 from __future__ import annotations
@@ -13,15 +19,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 import discord
 from discord.ext import commands
 
 from bot.activity import is_member_message
 from bot.client import Marginalia
+from bot.leases import HeldLease, LeaseLost, LeaseSettings, Renew
 from bot.poller import PollReport, PollSettings, poll_due_feeds
 from bot.publishing.render import escape_markdown
 from bot.publishing.runner import CorrectionHook, Deferred, Runner, RunnerSettings, StepHook
+from bot.store import DestinationRow, PublicationRow, Store
 from cogs.transport import DiscordTransport
 
 logger = logging.getLogger(__name__)
@@ -42,9 +51,14 @@ class Publisher(commands.Cog):
         self.request_timeout = 30.0
         # How long a forum post attempt given up on may still land (see RunnerSettings).
         self.forum_settle = 30.0
+        settings = bot.settings
+        self.leases = LeaseSettings(settings.lease_seconds, settings.lease_renew_seconds)
         self.step_hook: StepHook | None = None
         self.correction_hook: CorrectionHook | None = None
         self._loops: list[asyncio.Task[None]] = []
+        # One poll round at a time in this process: a round asked for (a command, a test) while the
+        # loop's round holds the feeds' claims waits for it instead of finding nothing free.
+        self._polling = asyncio.Lock()
         self._guild_tasks: dict[int, asyncio.Task[None]] = {}
         # Servers with work queued since their task last looked.
         self._dirty: set[int] = set()
@@ -88,7 +102,8 @@ class Publisher(commands.Cog):
             first_poll_posts=settings.first_poll_posts,
             max_sections=settings.max_sections,
         )
-        reports = await poll_due_feeds(self.bot.store, self.bot.fetcher, settings=poll_settings)
+        async with self._polling:
+            reports = await poll_due_feeds(self.bot.store, self.bot.fetcher, settings=poll_settings, leases=self.leases)
         removed = await self.bot.store.removed_guilds()
         for report in reports:
             for guild_id in report.guild_ids:
@@ -107,8 +122,9 @@ class Publisher(commands.Cog):
         # Work left by the last run (a crash, a restart) starts now, not a whole tick later.
         self.bot.publications_queued.set()
         while True:
+            # Work a dead process held is free once its lease runs out: look again by then.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.publish_tick):
+                async with asyncio.timeout(min(self.publish_tick, self.leases.lease)):
                     await self.bot.publications_queued.wait()
             self.bot.publications_queued.clear()
             try:
@@ -117,9 +133,11 @@ class Publisher(commands.Cog):
                 logger.exception("could not read the publishing queue; trying again next round")
 
     async def schedule(self) -> None:
-        """Start (or nudge) one task per server that has publications or corrections due."""
+        """Start (or nudge) one task per server on this process's shards that has publications or corrections due."""
         work = [*await self.bot.store.publishable(), *await self.bot.store.publishable(stale=True)]
-        for guild_id in sorted({destination.guild_id for _, destination in work}):
+        shards = self.bot.held_shards
+        guilds = {destination.guild_id for _, destination in work}
+        for guild_id in sorted(g for g in guilds if shards is None or shards.holds(g)):
             self._dirty.add(guild_id)
             task = self._guild_tasks.get(guild_id)
             if task is None or task.done():
@@ -149,31 +167,52 @@ class Publisher(commands.Cog):
                 return
 
     async def _guild_round(self, guild_id: int) -> None:
-        stopped: set[int] = set()
+        """Run the server's publications, then its corrections, oldest first, each claimed before it runs."""
+        store = self.bot.store
         for stale in (False, True):
-            for publication, destination in await self.bot.store.publishable(stale=stale):
-                if destination.guild_id != guild_id or destination.id in stopped:
-                    continue
-                if guild_id in await self.bot.store.removed_guilds():
-                    return
-                runner = self.runner()
+            after = 0
+            while guild_id not in await store.removed_guilds():
+                claimed = await store.claim_publications(
+                    limit=1,
+                    lease=self.leases.length,
+                    shards=self.bot.held_shards,
+                    guild_id=guild_id,
+                    stale=stale,
+                    after=after,
+                )
+                if not claimed:
+                    break
+                publication, destination = claimed[0]
+                after = publication.id
                 try:
-                    if stale:
-                        outcome = await runner.correct(publication, destination)
-                    else:
-                        outcome = await runner.publish(publication, destination)
-                except (Deferred, asyncio.CancelledError):
-                    raise
-                except Exception:
-                    logger.exception("publication %s failed unexpectedly; it stays queued", publication.id)
-                    continue
-                if outcome == "stopped" and await self._destination_stopped(destination.id):
-                    stopped.add(destination.id)
+                    await self._run_claimed(publication, destination, stale=stale)
+                finally:
+                    await self._release(store, publication.id)
 
-    async def _destination_stopped(self, destination_id: int) -> bool:
-        # A stopped publication leaves its destination open for the next essays in this round.
-        current = await self.bot.store.get_destination(destination_id)
-        return current is None or current.stopped_reason is not None
+    async def _run_claimed(self, publication: PublicationRow, destination: DestinationRow, *, stale: bool) -> None:
+        renew = _publication_renewal(self.bot.store, publication.id)
+        async with HeldLease(f"publication {publication.id}", renew, self.leases) as lease:
+            runner = self.runner()
+            try:
+                if stale:
+                    await runner.correct(publication, destination, lease=lease)
+                else:
+                    await runner.publish(publication, destination, lease=lease)
+            except (Deferred, asyncio.CancelledError):
+                raise
+            except LeaseLost:
+                # Another process holds it now and resumes it from the recorded steps.
+                logger.warning("publication %s: lease lost; left to the process that holds it", publication.id)
+            except Exception:
+                logger.exception("publication %s failed unexpectedly; it stays queued", publication.id)
+
+    @staticmethod
+    async def _release(store: Store, publication_id: int) -> None:
+        try:
+            await store.release_publication(publication_id)
+        except Exception:
+            # It runs out by itself; until then no other process takes the publication over.
+            logger.exception("could not release the lease on publication %s", publication_id)
 
     def runner(self) -> Runner:
         """A runner with the current timings and hooks (tests change them between rounds)."""
@@ -245,6 +284,13 @@ class Publisher(commands.Cog):
         if guild.id in await self.bot.store.removed_guilds():
             logger.info("back in guild %s; its publishing resumes", guild.id)
             await self.on_guild_join(guild)
+
+
+def _publication_renewal(store: Store, publication_id: int) -> Renew:
+    async def renew(length: timedelta) -> bool:
+        return await store.renew_publication_lease(publication_id, lease=length)
+
+    return renew
 
 
 async def setup(bot: Marginalia) -> None:

@@ -15,6 +15,7 @@ import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import discord
@@ -24,6 +25,7 @@ import pytest
 
 from bot.client import Marginalia, create_bot
 from bot.config import VARIABLES, Settings, load_settings
+from bot.store import Shards
 from tests.fakediscord import FakeDiscord, Guild
 
 pytestmark = pytest.mark.e2e
@@ -163,6 +165,38 @@ async def test_identify_asks_for_no_privileged_intent(fake: FakeDiscord, guild: 
     assert intents & GUILDS_INTENT, "without GUILDS the bot never hears of its servers"
     asked = [name for name, bit in PRIVILEGED_INTENTS.items() if intents & bit]
     assert asked == [], f"privileged intents need approval on the Developer Portal: {asked}"
+
+
+def on_shard(shard_id: int, count: int, n: int = 0) -> int:
+    """A guild id on shard ``shard_id`` of ``count`` (Discord's rule: ``(guild_id >> 22) % count``)."""
+    millis = 1_600_000_000_000 + 1000 * n
+    return ((millis - millis % count + shard_id) << 22) | 1
+
+
+async def test_a_bot_given_shard_ids_identifies_with_them_and_sees_only_their_servers(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    guilds = [fake.add_guild(f"Shard {n}", guild_id=on_shard(n, 3)) for n in range(3)]
+    settings = replace(settings_for(fake, tmp_path), shard_ids=(0, 2), shard_count=3)
+    bot = build(settings)
+    async with running(bot, settings):
+        assert sorted(p["shard"] for p in fake.identify_payloads) == [[0, 3], [2, 3]]
+        assert [g.op for g in fake.gateway_log] == ["identify", "identify"]
+        # Discord sends each shard the servers on it only.
+        assert sorted(g.id for g in bot.guilds) == sorted([guilds[0].id, guilds[2].id])
+        assert bot.get_guild(guilds[1].id) is None
+        assert bot.held_shards == Shards((0, 2), 3)
+
+
+async def test_without_shard_settings_the_bot_identifies_unsharded(
+    fake: FakeDiscord, guild: Guild, tmp_path: Path
+) -> None:
+    settings = settings_for(fake, tmp_path)
+    bot = build(settings)
+    async with running(bot, settings):
+        (identify,) = fake.identify_payloads
+        assert "shard" not in identify
+        assert bot.held_shards is None and bot.get_guild(guild.id) is not None
 
 
 async def test_token_never_reaches_the_logs(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,10 @@ def test_values_from_environment_win_over_dotenv(tmp_path: Path) -> None:
         ("ALLOW_PRIVATE_FEEDS", "maybe", "ALLOW_PRIVATE_FEEDS must be true or false"),
         ("MAX_SECTIONS", "0", "MAX_SECTIONS must be at least 1"),
         ("DEV_GUILD_ID", "abc", "DEV_GUILD_ID must be a whole number"),
+        ("SHARD_IDS", "0", "SHARD_IDS needs SHARD_COUNT"),
+        ("SHARD_COUNT", "0", "SHARD_COUNT must be at least 1"),
+        ("LEASE_SECONDS", "0.5", "LEASE_SECONDS must be at least 1"),
+        ("LEASE_RENEW_SECONDS", "90", "LEASE_RENEW_SECONDS must be shorter than LEASE_SECONDS"),
         ("DATABASE_URL", "mysql://bot:pw@db/m", "DATABASE_URL must be a postgresql://"),
     ],
 )
@@ -86,3 +91,28 @@ def test_env_example_documents_exactly_the_variables_read() -> None:
     example = Path(__file__).parent.parent / ".env.example"
     documented = {line.split("=", 1)[0] for line in example.read_text().splitlines() if line and line[0].isupper()}
     assert documented == set(VARIABLES)
+
+
+@pytest.mark.parametrize(
+    ("ids", "fragment"),
+    [
+        ("0,3", "SHARD_IDS must be between 0 and 2 (SHARD_COUNT is 3), got 3"),
+        ("one", "SHARD_IDS must be whole numbers separated by commas"),
+        ("1,1", "SHARD_IDS names shard 1 twice"),
+        ("-1", "SHARD_IDS must be between 0 and 2"),
+    ],
+)
+def test_bad_shard_ids_say_what_is_wrong(ids: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
+        load_settings({"SHARD_COUNT": "3", "SHARD_IDS": ids}, env_file=None)
+
+
+def test_shards_and_leases() -> None:
+    plain = load_settings({}, env_file=None)
+    assert (plain.shard_ids, plain.shard_count) == (None, None)
+    assert (plain.lease_seconds, plain.lease_renew_seconds) == (60.0, 20.0)
+    some = load_settings({"SHARD_COUNT": "4", "SHARD_IDS": " 3, 1"}, env_file=None)
+    assert (some.shard_ids, some.shard_count) == ((1, 3), 4)
+    every = load_settings({"SHARD_COUNT": "2", "LEASE_SECONDS": "9"}, env_file=None)
+    assert (every.shard_ids, every.shard_count) == ((0, 1), 2)
+    assert (every.lease_seconds, every.lease_renew_seconds) == (9.0, 3.0)

@@ -15,6 +15,11 @@ must fix (permissions, a deleted channel) stops the destination and tells the mo
 only this essay meets stops this publication. Corrections (``bot.publishing.corrections``) run
 the same way from their own stored plan.
 
+Several bot processes may share the work: a run holds its publication's lease (``bot.leases``) and
+checks it before every step that acts on Discord or ends the run, so a process whose lease ran out
+(another one may have taken the publication over) stops before its next step, leaving the recorded
+steps for the new holder to resume.
+
 Timings, hooks and the clock are ``RunnerSettings`` so tests can drive every step and crash point.
 """
 
@@ -28,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bot.essays.model import Analysis, Essay
+from bot.leases import HeldLease
 from bot.publishing.corrections import MESSAGE_ACTIONS as CORRECTION_MESSAGES
 from bot.publishing.corrections import (
     CorrectionError,
@@ -148,6 +154,13 @@ class Run:
     row: DestinationRow
     title: str
     results: dict[int, StepResult]
+    # The lease this process holds on the publication; None when the caller runs it without one.
+    lease: HeldLease | None = field(default=None, kw_only=True)
+
+    async def check_lease(self) -> None:
+        """Raise ``LeaseLost`` when this process no longer holds the publication."""
+        if self.lease is not None:
+            await self.lease.check()
 
     @property
     def channel(self) -> str:
@@ -176,8 +189,11 @@ class Runner:
 
     # --- publishing ---------------------------------------------------------------------------
 
-    async def publish(self, publication: PublicationRow, row: DestinationRow) -> Outcome:
-        """Post an essay to a destination, resuming its stored plan; ``Deferred`` when Discord keeps failing."""
+    async def publish(
+        self, publication: PublicationRow, row: DestinationRow, *, lease: HeldLease | None = None
+    ) -> Outcome:
+        """Post an essay to a destination, resuming its stored plan; ``Deferred`` when Discord keeps failing,
+        ``LeaseLost`` when ``lease`` (this process's claim on the publication) was lost before a step."""
         store = self.store
         essay_row = await store.get_essay_by_id(publication.essay_id)
         if essay_row is None:
@@ -189,12 +205,14 @@ class Runner:
             destination = plan_destination(row)
             plan = plan_publication(essay, analysis, destination)
         except (PlanError, ValueError) as exc:
-            run = Run(publication, row, essay.title, {})
+            run = Run(publication, row, essay.title, {}, lease=lease)
             return await self._stop_publication(run, f"the plan is invalid: {exc}")
+        if lease is not None:
+            await lease.check()
         stored = await store.get_steps(publication.id)
         if stored and not same_shape(plan, stored):
             if any(step.state != "pending" for step in stored):
-                run = Run(publication, row, essay.title, {})
+                run = Run(publication, row, essay.title, {}, lease=lease)
                 return await self._stop_publication(
                     run, "the essay's sections changed while it was being posted; re-post it"
                 )
@@ -205,7 +223,14 @@ class Runner:
             await store.mark_publication_revision(publication.id, essay_row.revision)
         stored = await store.ensure_steps(publication.id, planned_steps(plan))
         run = PublicationRun(
-            publication, row, essay.title, results_of(stored), destination=destination, essay=essay, analysis=analysis
+            publication,
+            row,
+            essay.title,
+            results_of(stored),
+            destination=destination,
+            essay=essay,
+            analysis=analysis,
+            lease=lease,
         )
         try:
             outcome = await self._run_plan(run, plan, stored)
@@ -214,6 +239,7 @@ class Runner:
             await self._remove_late_posts(run)
             raise
         if outcome == "done":
+            await run.check_lease()
             posted = await store.get_steps(publication.id)
             layout = initial_layout(essay, analysis, destination, posted)
             await store.finish_publication(publication.id, snapshot=layout_json(layout))
@@ -248,6 +274,7 @@ class Runner:
 
         retries = 0
         while True:
+            await run.check_lease()
             try:
                 if unknown:
                     found = await self._recover(run, step, request, body, stored.nonce, attempted_at)
@@ -393,6 +420,8 @@ class Runner:
                     if await self.store.thread_section(thread_id) is not None:
                         continue  # another publication's post
                     if await self._starter_matches(thread_id, post.body, bot_id):
+                        # Only while this process holds the publication: a new holder may be making a post.
+                        await run.check_lease()
                         await self._delete_duplicate(run, thread_id)
         except TransportError as exc:
             logger.warning("could not look for a late duplicate forum post in %s: %s", row.channel_id, exc)
@@ -453,6 +482,7 @@ class Runner:
 
     async def _stop_destination(self, run: Run, reason: str) -> Outcome:
         """Discord refused for a reason a moderator must fix: stop this destination, keep the plan."""
+        await run.check_lease()
         await self.store.stop_destination(run.row.id, reason)
         await self.store.stop_publication(run.publication.id, reason)
         logger.warning("destination %s stopped: %s", run.row.channel_id, reason)
@@ -460,6 +490,7 @@ class Runner:
         return "stopped"
 
     async def _stop_publication(self, run: Run, reason: str) -> Outcome:
+        await run.check_lease()
         await self.store.stop_publication(run.publication.id, reason)
         logger.warning("publication %s stopped: %s", run.publication.id, reason)
         await self.tell(run.row.guild_id, stop_message(run.title, run.channel, reason))
@@ -467,13 +498,18 @@ class Runner:
 
     # --- corrections ----------------------------------------------------------------------------
 
-    async def correct(self, publication: PublicationRow, row: DestinationRow) -> Outcome:
+    async def correct(
+        self, publication: PublicationRow, row: DestinationRow, *, lease: HeldLease | None = None
+    ) -> Outcome:
         """Bring a posted essay in step with its revision: run the stored correction plan, or plan one.
 
         The plan is stored before its first request and each step is recorded like a publishing
-        step, so a restart resumes it without posting a notice (or anything else) twice.
+        step, so a restart resumes it without posting a notice (or anything else) twice. ``lease``
+        is checked before each step as in ``publish``.
         """
         store = self.store
+        if lease is not None:
+            await lease.check()
         essay_row = await store.get_essay_by_id(publication.essay_id)
         if essay_row is None:
             return "stopped"
@@ -502,7 +538,7 @@ class Runner:
                 nonces = [PlannedStep(s.seq, s.action, s.slot, s.chunk, new_nonce()) for s in plan.steps]
                 await store.start_correction(publication.id, revision, plan_json(plan), nonces)
         rows = {step.seq: step for step in await store.get_correction_steps(publication.id)}
-        run = Run(publication, row, essay_row.essay.title, results_of(list(rows.values())))
+        run = Run(publication, row, essay_row.essay.title, results_of(list(rows.values())), lease=lease)
         for step in plan.steps:
             current = rows.get(step.seq)
             if current is None or current.state == "done":
@@ -510,6 +546,7 @@ class Runner:
             outcome = await self._run_correction_step(run, step, current)
             if outcome != "done":
                 return outcome
+        await run.check_lease()
         layout = finished_layout(plan, run.results)
         sections = section_map(layout, await store.load_analysis(essay_row.id))
         threads = [(s.slot, sections.get(s.slot), s.thread) for s in layout.slots if s.thread is not None]
@@ -540,6 +577,7 @@ class Runner:
         retries = 0
         unarchived = False
         while True:
+            await run.check_lease()
             try:
                 if unknown:
                     found = await self._recover_correction(run, step, request, stored.nonce, attempted_at)

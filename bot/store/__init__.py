@@ -32,6 +32,7 @@ from bot.store.records import (
     RelatedVector,
     SectionStats,
     SectionThread,
+    Shards,
     StepRow,
     StepState,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "SchemaError",
     "SectionStats",
     "SectionThread",
+    "Shards",
     "StepRow",
     "StepState",
     "Store",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -35,6 +38,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def worker_name() -> str:
+    """A name for this process in the leases it takes: host, process id, and a random part (a reused pid)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 def to_iso(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -53,15 +61,17 @@ class StoreBase:
     Writes go through ``transaction()``, which serialises them with a lock:
     aiosqlite runs one connection on one thread, and interleaved transactions
     from several tasks on one connection would mix their statements.
+    ``worker`` names this store's owner in the leases it takes (bot/store/leases.py).
     """
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, db: aiosqlite.Connection, path: Path, worker: str | None = None) -> None:
         self._db = db
         self.path = path
+        self.worker = worker or worker_name()
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> Self:
+    async def open(cls, path: Path | str, *, worker: str | None = None) -> Self:
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +98,7 @@ class StoreBase:
         except BaseException:
             await db.close()
             raise
-        return cls(db, path)
+        return cls(db, path, worker)
 
     async def close(self) -> None:
         await self._db.close()

@@ -4,15 +4,15 @@ Callers (intake, poller, ingest, lookup, related, activity, digest, operations, 
 runner, the cogs, the command line, the benches) depend on this type only; ``open_store`` picks the
 backend: SQLite (``SQLiteStore``, bot/store/store.py and the query modules beside it) or PostgreSQL
 (``PostgresStore``, bot/store/postgres/). Every method takes and returns plain values and the
-dataclasses of ``records.py``; the server scope (``scope.py``: which essays a server may see) is
-the backend's to enforce.
+dataclasses of ``records.py``; the server scope (``scope.py``: which essays a server may see) is the
+backend's to enforce.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol, Self
 
@@ -39,6 +39,7 @@ from bot.store.records import (
     RelatedVector,
     SectionStats,
     SectionThread,
+    Shards,
     StepRow,
 )
 from bot.store.scope import GuildScope
@@ -438,6 +439,49 @@ class Store(Protocol):
         """Drop a publication's steps before any of them ran (its plan changed before it started)."""
 
     async def get_steps(self, publication_id: int) -> list[StepRow]: ...
+
+    # ------------------------------------------- work shared between processes (leases)
+    #
+    # A feed poll or a publication run is claimed by one process (``worker``) until its lease runs out.
+    # The owner renews the lease while it works and releases it when done; a process that dies leaves
+    # its leases to run out, and the next claim takes the work over, resuming from the recorded steps.
+
+    worker: str
+    """This store's owner in the leases it takes (one bot process)."""
+
+    async def claim_due_feeds(self, *, limit: int, lease: timedelta, due_by: datetime | None = None) -> list[FeedRow]:
+        """Take up to ``limit`` feeds due for a poll by ``due_by`` (default: now) that no live lease holds,
+        oldest due first; a feed paused for everyone is never due. Recording the poll releases it."""
+
+    async def renew_feed_lease(self, feed_id: int, *, lease: timedelta) -> bool:
+        """Extend this process's claim on a feed; False when it lost it (ran out, or taken over)."""
+
+    async def release_feed(self, feed_id: int) -> None:
+        """Give a claimed feed back without recording a poll."""
+
+    async def claim_publications(
+        self,
+        *,
+        limit: int,
+        lease: timedelta,
+        shards: Shards | None = None,
+        guild_id: int | None = None,
+        stale: bool = False,
+        after: int = 0,
+    ) -> list[tuple[PublicationRow, DestinationRow]]:
+        """Take up to ``limit`` publications that no live lease holds, by id from above ``after``: pending
+        ones, or with ``stale`` the posted ones ``publishable(stale=True)`` lists. Only destinations not
+        stopped, of servers the bot was not removed from; with ``shards`` only servers on those shards,
+        with ``guild_id`` only that server's. Finishing, stopping or ``release_publication`` releases one."""
+
+    async def renew_publication_lease(self, publication_id: int, *, lease: timedelta) -> bool:
+        """Extend this process's claim before its next step; False when it lost it (send nothing more)."""
+
+    async def release_publication(self, publication_id: int) -> None:
+        """Give a claimed publication back (its run ended, finished or not); a lease of another is kept."""
+
+    async def lease_holders(self, publication_ids: Sequence[int]) -> dict[int, str]:
+        """Which worker holds each of these publications whose lease has not run out."""
 
     async def mark_step_attempted(self, publication_id: int, seq: int) -> None:
         """Written before the request: after a crash, 'attempted' means the outcome is unknown."""

@@ -68,6 +68,31 @@ def _step(row: sqlite3.Row) -> StepRow:
     )
 
 
+def publication_with_destination(row: sqlite3.Row) -> tuple[PublicationRow, DestinationRow]:
+    """A publication row selected with its destination's columns as ``d_*``."""
+    destination = DestinationRow(
+        id=int(row["d_id"]),
+        guild_id=int(row["d_guild_id"]),
+        channel_id=int(row["d_channel_id"]),
+        kind=cast(DestinationKind, row["d_kind"]),
+        feed_id=row["d_feed_id"],
+        archive_minutes=int(row["d_archive_minutes"]),
+        slowmode=int(row["d_slowmode"]),
+        forum_tags=tuple(int(t) for t in json.loads(row["d_forum_tags"])),
+        mention_role_id=row["d_mention_role_id"],
+        stopped_reason=row["d_stopped_reason"],
+    )
+    return _publication(row), destination
+
+
+# A publication with its destination's columns (``publication_with_destination`` reads them).
+PUBLICATION_WITH_DESTINATION = (
+    "p.*, d.id AS d_id, d.guild_id AS d_guild_id, d.channel_id AS d_channel_id, d.kind AS d_kind, "
+    "d.feed_id AS d_feed_id, d.archive_minutes AS d_archive_minutes, d.slowmode AS d_slowmode, "
+    "d.forum_tags AS d_forum_tags, d.mention_role_id AS d_mention_role_id, d.stopped_reason AS d_stopped_reason"
+)
+
+
 class PublishingQueries(StoreBase):
     # ---------------------------------------------------------------- guilds
 
@@ -245,31 +270,13 @@ class PublishingQueries(StoreBase):
             else "p.state = 'pending'"
         )
         rows = await self._all(
-            "SELECT p.*, d.id AS d_id, d.guild_id AS d_guild_id, d.channel_id AS d_channel_id, d.kind AS d_kind, "
-            "d.feed_id AS d_feed_id, d.archive_minutes AS d_archive_minutes, d.slowmode AS d_slowmode, "
-            "d.forum_tags AS d_forum_tags, d.mention_role_id AS d_mention_role_id, "
-            "d.stopped_reason AS d_stopped_reason FROM publications p "
+            f"SELECT {PUBLICATION_WITH_DESTINATION} FROM publications p "
             "JOIN destinations d ON d.id = p.destination_id JOIN essays e ON e.id = p.essay_id "
             f"WHERE {where} AND d.stopped_reason IS NULL "
             "AND d.guild_id NOT IN (SELECT guild_id FROM guilds WHERE removed = 1) ORDER BY p.id",
             (to_iso(utcnow()),) if stale else (),
         )
-        out: list[tuple[PublicationRow, DestinationRow]] = []
-        for row in rows:
-            destination = DestinationRow(
-                id=int(row["d_id"]),
-                guild_id=int(row["d_guild_id"]),
-                channel_id=int(row["d_channel_id"]),
-                kind=cast(DestinationKind, row["d_kind"]),
-                feed_id=row["d_feed_id"],
-                archive_minutes=int(row["d_archive_minutes"]),
-                slowmode=int(row["d_slowmode"]),
-                forum_tags=tuple(int(t) for t in json.loads(row["d_forum_tags"])),
-                mention_role_id=row["d_mention_role_id"],
-                stopped_reason=row["d_stopped_reason"],
-            )
-            out.append((_publication(row), destination))
-        return out
+        return [publication_with_destination(row) for row in rows]
 
     async def stale_publications(self) -> list[PublicationRow]:
         """Finished publications of an essay that has since been revised (corrections due)."""
@@ -290,11 +297,11 @@ class PublishingQueries(StoreBase):
             )
 
     async def finish_publication(self, publication_id: int, *, snapshot: str | None = None) -> None:
-        """Mark it posted; ``snapshot`` (JSON) records the analysis it posted, for later corrections."""
+        """Mark it posted (and release its lease); ``snapshot`` (JSON) records the analysis it posted."""
         async with self.transaction() as db:
             await db.execute(
                 "UPDATE publications SET state = 'done', error = NULL, finished_at = ?, "
-                "posted_snapshot = COALESCE(?, posted_snapshot) WHERE id = ?",
+                "posted_snapshot = COALESCE(?, posted_snapshot), lease_owner = NULL, lease_until = NULL WHERE id = ?",
                 (to_iso(utcnow()), snapshot, publication_id),
             )
 
@@ -381,7 +388,9 @@ class PublishingQueries(StoreBase):
     async def stop_publication(self, publication_id: int, error: str) -> None:
         async with self.transaction() as db:
             await db.execute(
-                "UPDATE publications SET state = 'stopped', error = ? WHERE id = ?", (error, publication_id)
+                "UPDATE publications SET state = 'stopped', error = ?, lease_owner = NULL, lease_until = NULL "
+                "WHERE id = ?",
+                (error, publication_id),
             )
 
     async def publication_counts(self, *, guild_id: int | None = None) -> dict[str, int]:

@@ -6,6 +6,7 @@ or driver object leaves ``bot/store``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -239,3 +240,15 @@ class DigestRow:
     attempted_at: datetime | None
     message_id: int | None
     error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Shards:
+    """The Discord shards a process holds (``SHARD_IDS`` of ``SHARD_COUNT``): a server is on shard
+    ``(guild_id >> 22) % count``, Discord's own rule, so the process holding that shard posts there."""
+
+    ids: Sequence[int]
+    count: int
+
+    def holds(self, guild_id: int) -> bool:
+        return (guild_id >> 22) % self.count in self.ids

@@ -28,6 +28,7 @@ from bot.essays.model import (
 from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
 from bot.store.activity import ActivityQueries
 from bot.store.base import from_iso, to_iso, utcnow
+from bot.store.leases import LeaseQueries
 from bot.store.lookup import LookupQueries, figure_from_row, fts_term, quote_from_row
 from bot.store.packing import pack, pack_sentences, unpack, unpack_sentences
 from bot.store.publishing import PublishingQueries
@@ -66,7 +67,7 @@ def _figure_contexts(figures: Sequence[Figure]) -> tuple[list[str], list[int]]:
 _ESSAY_SELECT = "SELECT e.*, b.blocks AS blocks FROM essays e JOIN essay_bodies b ON b.essay_id = e.id"
 
 
-class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries):
+class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQueries):
     """The SQLite implementation of the ``Store`` protocol: all its queries over one connection (see StoreBase)."""
 
     # ------------------------------------------------------------------ state
@@ -552,7 +553,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries):
             await db.execute(
                 "UPDATE feeds SET last_polled_at = ?, last_ok_at = ?, last_result = ?, last_error = NULL, "
                 "consecutive_failures = 0, etag = ?, last_modified = ?, title = COALESCE(?, title), "
-                "next_poll_at = ?, primed = MAX(primed, ?) WHERE id = ?",
+                "next_poll_at = ?, primed = MAX(primed, ?), poll_owner = NULL, poll_lease_until = NULL WHERE id = ?",
                 (now, now, result, etag, last_modified, title, to_iso(next_poll_at), int(primed), feed_id),
             )
 
@@ -562,7 +563,8 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries):
         async with self.transaction() as db:
             await db.execute(
                 "UPDATE feeds SET last_polled_at = ?, last_result = 'error', last_error = ?, "
-                "consecutive_failures = consecutive_failures + 1, next_poll_at = ? WHERE id = ?",
+                "consecutive_failures = consecutive_failures + 1, next_poll_at = ?, poll_owner = NULL, "
+                "poll_lease_until = NULL WHERE id = ?",
                 (now, error, to_iso(next_poll_at), feed_id),
             )
             async with db.execute("SELECT consecutive_failures FROM feeds WHERE id = ?", (feed_id,)) as cursor:

@@ -115,9 +115,9 @@ class HardStop(BaseException):
 
 @asynccontextmanager
 async def running(
-    fake: FakeDiscord, db: Path, *, extensions: tuple[str, ...] = ("cogs.publisher",)
+    fake: FakeDiscord, db: Path, *, extensions: tuple[str, ...] = ("cogs.publisher",), **env: str
 ) -> AsyncIterator[Marginalia]:
-    settings = load_settings({"DB_PATH": str(db), "ALLOW_PRIVATE_FEEDS": "true"}, env_file=None)
+    settings = load_settings({"DB_PATH": str(db), "ALLOW_PRIVATE_FEEDS": "true", **env}, env_file=None)
     bot = create_bot(settings, extensions=extensions)
     await fake.connect(bot)
     publisher = publisher_of(bot)
@@ -491,6 +491,26 @@ async def test_server_that_removed_the_bot_is_skipped(
         await publisher_of(bot).drain()
         assert (await bot.store.publication_counts())["pending"] == 1
     assert fake.bot_messages(text) == []
+
+
+async def test_a_sharded_process_posts_only_to_the_servers_on_its_shards(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    # Guild ids on shard 0 and shard 1 of 2 (Discord's rule: (guild_id >> 22) % shard_count).
+    ours = fake.add_guild("Shard Zero", guild_id=(1_600_000_000_000 << 22) | 9)
+    theirs = fake.add_guild("Shard One", guild_id=(1_600_000_000_001 << 22) | 9)
+    our_channel, their_channel = fake.add_channel(ours, "essays"), fake.add_channel(theirs, "essays")
+    async with running(fake, tmp_path / "db.sqlite3", SHARD_COUNT="2", SHARD_IDS="0") as bot:
+        assert [p["shard"] for p in fake.identify_payloads] == [[0, 2]]
+        await queue(bot.store, ESSAY, ours, our_channel, "text")
+        await queue(bot.store, ESSAY, theirs, their_channel, "text")
+        await publisher_of(bot).drain()
+        assert await bot.store.publication_counts(guild_id=ours.id) == {"pending": 0, "done": 1, "stopped": 0}
+        # The process holding shard 1 posts there; this one never touches it.
+        assert await bot.store.publication_counts(guild_id=theirs.id) == {"pending": 1, "done": 0, "stopped": 0}
+    assert_text_layout(fake, our_channel, ESSAY)
+    assert fake.bot_messages(their_channel) == []
 
 
 async def _removed(store: Store, guild_id: int) -> bool:

@@ -164,9 +164,13 @@ class FakeDiscord(Server):
         *,
         bot_permissions: int = rules.DEFAULT_BOT_PERMISSIONS,
         everyone_permissions: int = rules.DEFAULT_EVERYONE_PERMISSIONS,
+        guild_id: int | None = None,
     ) -> Guild:
-        """A guild with @everyone (id == guild id), an owner, the bot (own role) and a member "reader"."""
-        guild_id = snowflake()
+        """A guild with @everyone (id == guild id), an owner, the bot (own role) and a member "reader".
+
+        ``guild_id`` picks the id (a sharded test puts guilds on chosen shards: ``(id >> 22) % count``).
+        """
+        guild_id = guild_id or snowflake()
         owner = User(snowflake(), "owner")
         guild = Guild(id=guild_id, name=name, owner_id=owner.id)
         guild.roles[guild_id] = Role(guild_id, "@everyone", everyone_permissions, position=0)

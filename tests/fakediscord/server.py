@@ -99,6 +99,15 @@ class Session:
     seq: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)  # sent and buffered, for RESUME
     conn: Connection | None = None
+    shard: tuple[int, int] | None = None  # [shard id, shard count] from IDENTIFY; None: unsharded
+
+    def holds(self, guild_id: int | None) -> bool:
+        """Whether this session receives a guild's events: Discord sends them to the shard
+        ``(guild_id >> 22) % shard_count`` only (events of no guild go to shard 0)."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        return (guild_id >> 22) % count == shard_id if guild_id is not None else shard_id == 0
 
 
 @dataclass
@@ -235,9 +244,13 @@ class Server:
     # --- gateway dispatch -------------------------------------------------------------------------
 
     def dispatch(self, event: str, data: dict[str, Any], *, intent: int | None = GUILDS_INTENT) -> None:
-        """Queue a DISPATCH for every live or resumable session that subscribed to its intent (None: all)."""
+        """Queue a DISPATCH for every live or resumable session that subscribed to its intent (None: all)
+        and, when sharded, holds the event's guild."""
+        guild_id = _event_guild(event, data)
         for session in self.sessions.values():
             if intent is not None and not session.intents & intent:
+                continue
+            if not session.holds(guild_id):
                 continue
             payload = data
             if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE") and not session.intents & MESSAGE_CONTENT_INTENT:
@@ -331,7 +344,11 @@ class Server:
             if data.get("token") != self.token:
                 await conn.ws.close(code=4004, message=b"Authentication failed.")
                 return
-            self._identify(conn, int(data.get("intents", 0)))
+            shard = data.get("shard")
+            if shard is not None and not _valid_shard(shard):
+                await conn.ws.close(code=4010, message=b"Invalid shard.")
+                return
+            self._identify(conn, int(data.get("intents", 0)), (int(shard[0]), int(shard[1])) if shard else None)
         elif op == 6:
             log.op = "resume"
             session = self.sessions.get(data.get("session_id", ""))
@@ -343,11 +360,11 @@ class Server:
         # op 3 (presence), op 4 (voice) and op 8 (member chunks: member_count == len(members)) need no answer.
         self._notify()
 
-    def _identify(self, conn: Connection, intents: int) -> None:
-        session = Session(id=secrets.token_hex(16), intents=intents, conn=conn)
+    def _identify(self, conn: Connection, intents: int, shard: tuple[int, int] | None = None) -> None:
+        session = Session(id=secrets.token_hex(16), intents=intents, conn=conn, shard=shard)
         self.sessions[session.id] = session
         conn.session = session
-        present = [g for g in self.guilds.values() if g.bot_present]
+        present = [g for g in self.guilds.values() if g.bot_present and session.holds(g.id)]
         me = self.bot.to_json() | {"verified": True, "mfa_enabled": False, "email": None}
         ready = {
             "v": 10,
@@ -365,6 +382,8 @@ class Server:
             "geo_ordered_rtc_regions": [],
             "auth": {},
         }
+        if shard is not None:
+            ready["shard"] = list(shard)
         self._send_dispatch(session, "READY", ready)
         for guild in present:
             self._send_dispatch(session, "GUILD_CREATE", guild.to_create_json())
@@ -1343,3 +1362,17 @@ def _ratelimit_headers(fault: Fault, path: str) -> dict[str, str]:
             "X-RateLimit-Bucket": _bucket(path),
         }
     return headers
+
+
+def _valid_shard(shard: Any) -> bool:
+    """IDENTIFY's ``shard``: [shard id, shard count], 0 <= id < count (else Discord closes with 4010)."""
+    if not isinstance(shard, list) or len(shard) != 2 or not all(isinstance(n, int) for n in shard):
+        return False
+    shard_id, count = shard
+    return count >= 1 and 0 <= shard_id < count
+
+
+def _event_guild(event: str, data: dict[str, Any]) -> int | None:
+    """The guild an event belongs to, which decides the shard that receives it."""
+    raw = data.get("id") if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") else data.get("guild_id")
+    return int(raw) if raw is not None else None

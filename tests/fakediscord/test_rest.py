@@ -303,6 +303,33 @@ async def test_gateway_resume_replays_missed_events_and_blanks_content(
     assert await gw2.recv() == {"op": 9, "d": False, "s": None, "t": None}
 
 
+async def test_a_sharded_identify_gets_its_shard_s_guilds_and_events_only(
+    fake_discord: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    # Guild ids on shard 0 and shard 1 of 2: Discord's rule is (guild_id >> 22) % shard_count.
+    even = fake_discord.add_guild("Even", guild_id=(1_600_000_000_000 << 22) | 5)
+    odd = fake_discord.add_guild("Odd", guild_id=(1_600_000_000_001 << 22) | 5)
+    even_channel = fake_discord.add_channel(even, "essays")
+    odd_channel = fake_discord.add_channel(odd, "essays")
+    gw = await _open(http, fake_discord.gateway_url, None)
+    await gw.recv()
+    await gw.send(2, {"token": fake_discord.token, "intents": 513, "properties": {}, "shard": [1, 2]})
+    ready = (await gw.recv())["d"]
+    assert ready["shard"] == [1, 2]
+    assert [g["id"] for g in ready["guilds"]] == [str(odd.id)]
+    assert (await gw.recv())["d"]["id"] == str(odd.id)  # GUILD_CREATE of its one guild
+    fake_discord.post_message(even_channel, "for shard 0")
+    fake_discord.post_message(odd_channel, "for shard 1")
+    event = await gw.recv()
+    assert event["t"] == "MESSAGE_CREATE" and event["d"]["channel_id"] == str(odd_channel.id)
+
+    wrong = await _open(http, fake_discord.gateway_url, None)
+    await wrong.recv()
+    await wrong.send(2, {"token": fake_discord.token, "intents": 513, "properties": {}, "shard": [2, 2]})
+    assert (await wrong.ws.receive(timeout=5)).type == aiohttp.WSMsgType.CLOSE
+    assert wrong.ws.close_code == 4010  # Invalid shard
+
+
 async def test_edit_delete_crosspost(fake_discord: FakeDiscord, api: Api, world: tuple[Guild, Channel]) -> None:
     guild, channel = world
     news = fake_discord.add_channel(guild, "news", kind="announcement")

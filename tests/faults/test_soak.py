@@ -45,6 +45,7 @@ ANYTIME_DELAY = (0.1, 2.5)
 PUBLISHING_DELAY = (0.0, 0.12)  # after its first Discord write of the run
 TOTAL_TIMEOUT = 240.0  # a bound on the whole soak, never reached when things work
 READY_TIMEOUT = 20.0
+LEASE_SECONDS = 2.0
 ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}
 
 # Word stock for the generated essays: the text is assembled here, never taken from anywhere.
@@ -190,6 +191,10 @@ async def test_soak_kill9_while_publishing_posts_every_essay_exactly_once(tmp_pa
             POLL_INTERVAL_SECONDS="60",
             FIRST_POLL_POSTS=str(BATCH),
             LOG_LEVEL="INFO",
+            # A killed run's claims hold its work until they run out: short ones, so each restart
+            # resumes within seconds (the default minute would outlast a run of this soak).
+            LEASE_SECONDS=str(LEASE_SECONDS),
+            LEASE_RENEW_SECONDS=str(LEASE_SECONDS / 4),
         )
         shown = 0
         try:
@@ -284,13 +289,15 @@ async def wait_for_queue(db: Path, bot: Process, *, expected: int) -> None:
         await asyncio.sleep(0.1)
 
 
-async def check_everything_once(db: Path, fake: FakeDiscord, servers: Servers) -> dict[str, int]:
-    """Per server: exactly the messages and threads the plans call for, each essay once."""
+async def check_everything_once(
+    db: Path | str, fake: FakeDiscord, servers: Servers, *, feed_id: int | None = None
+) -> dict[str, int]:
+    """Per server: exactly the messages and threads the plans call for, each essay (of ``feed_id``) once."""
     store = await open_store(db)
     try:
         pubs = await store.publication_counts()
         assert pubs == {"pending": 0, "done": 3 * ESSAYS, "stopped": 0}
-        stored = [row for row in await store.list_essays(limit=1000)]
+        stored = [row for row in await store.list_essays(limit=1000, feed_id=feed_id)]
         assert len(stored) == ESSAYS
         analyses = {row.id: await store.load_analysis(row.id) for row in stored}
     finally:

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.store.postgres.base import Args, PostgresBase
 from bot.store.postgres.feeds import _FEED_COLUMNS, feed_from_row
@@ -26,35 +25,27 @@ from bot.store.postgres.publishing import (
     destination_from_row,
     publication_from_row,
 )
-from bot.store.records import DestinationRow, FeedRow, PublicationRow
+from bot.store.records import DestinationRow, FeedRow, PublicationRow, Shards
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class Shards:
-    """The Discord shards a process holds: a guild is on shard ``(guild_id >> 22) % count``."""
-
-    ids: Sequence[int]
-    count: int
-
-    def holds(self, guild_id: int) -> bool:
-        return (guild_id >> 22) % self.count in self.ids
+__all__ = ["LeaseQueries", "Shards"]
 
 
 class LeaseQueries(PostgresBase):
     # ----------------------------------------------------------------- feeds
 
-    async def claim_due_feeds(self, *, limit: int, lease: timedelta) -> list[FeedRow]:
+    async def claim_due_feeds(self, *, limit: int, lease: timedelta, due_by: datetime | None = None) -> list[FeedRow]:
         """Take up to ``limit`` feeds due for a poll that no live process holds, oldest due first.
 
-        A feed is due when its next poll time has come (or it was never polled) and it is not paused
-        for everyone. Recording the poll (``record_poll_success`` / ``record_poll_failure``) releases it.
+        A feed is due when its next poll time has come by ``due_by`` (default: the database's clock), or
+        it was never polled, and it is not paused for everyone. Recording the poll
+        (``record_poll_success`` / ``record_poll_failure``) releases it.
         """
-        args = Args(self.worker, lease)
+        args = Args(self.worker, lease, due_by)
         rows = await self._all(
             "WITH due AS (SELECT f.id FROM feeds f "
-            "WHERE (f.next_poll_at IS NULL OR f.next_poll_at <= now()) "
+            "WHERE (f.next_poll_at IS NULL OR f.next_poll_at <= COALESCE($3::timestamptz, now())) "
             "AND (f.poll_lease_until IS NULL OR f.poll_lease_until < now()) AND NOT f.paused "
             "AND NOT (EXISTS (SELECT 1 FROM guild_feeds a WHERE a.feed_id = f.id) "
             "AND NOT EXISTS (SELECT 1 FROM guild_feeds a WHERE a.feed_id = f.id AND NOT a.paused)) "
@@ -92,24 +83,44 @@ class LeaseQueries(PostgresBase):
     # ---------------------------------------------------------- publications
 
     async def claim_publications(
-        self, *, limit: int, lease: timedelta, shards: Shards | None = None
+        self,
+        *,
+        limit: int,
+        lease: timedelta,
+        shards: Shards | None = None,
+        guild_id: int | None = None,
+        stale: bool = False,
+        after: int = 0,
     ) -> list[tuple[PublicationRow, DestinationRow]]:
-        """Take up to ``limit`` pending publications that no live process holds, oldest first.
+        """Take up to ``limit`` publications that no live process holds, by id from above ``after``:
+        pending ones, or with ``stale`` the posted ones a correction is due for (``publishable``'s).
 
         Only destinations that are not stopped, of servers the bot was not removed from, and with
-        ``shards`` only servers on those shards: the process that talks to a server posts there.
-        ``finish_publication`` and ``stop_publication`` release a publication.
+        ``shards`` only servers on those shards (the process that talks to a server posts there), with
+        ``guild_id`` only that server's. ``finish_publication``, ``stop_publication`` and
+        ``release_publication`` release a publication.
         """
         args = Args(self.worker, lease)
-        shard_filter = ""
+        where = [
+            (
+                "p.state = 'done' AND (e.revision > p.revision OR p.notice_due_at <= now() "
+                "OR EXISTS (SELECT 1 FROM correction_plans c WHERE c.publication_id = p.id))"
+            )
+            if stale
+            else "p.state = 'pending'",
+            "d.stopped_reason IS NULL",
+            "(p.lease_until IS NULL OR p.lease_until < now())",
+            "d.guild_id NOT IN (SELECT guild_id FROM guilds WHERE removed)",
+            f"p.id > {args(after)}",
+        ]
+        if guild_id is not None:
+            where.append(f"d.guild_id = {args(guild_id)}")
         if shards is not None:
-            shard_filter = f"AND ((d.guild_id >> 22) % {args(shards.count)}) = ANY({args(list(shards.ids))}::bigint[]) "
+            where.append(f"((d.guild_id >> 22) % {args(shards.count)}) = ANY({args(list(shards.ids))}::bigint[])")
         rows = await self._all(
             "WITH free AS (SELECT p.id FROM publications p JOIN destinations d ON d.id = p.destination_id "
-            "WHERE p.state = 'pending' AND d.stopped_reason IS NULL "
-            "AND (p.lease_until IS NULL OR p.lease_until < now()) "
-            "AND d.guild_id NOT IN (SELECT guild_id FROM guilds WHERE removed) "
-            f"{shard_filter}ORDER BY p.id LIMIT {args(limit)} FOR UPDATE OF p SKIP LOCKED) "
+            f"JOIN essays e ON e.id = p.essay_id WHERE {' AND '.join(where)} "
+            f"ORDER BY p.id LIMIT {args(limit)} FOR UPDATE OF p SKIP LOCKED) "
             "UPDATE publications SET lease_owner = $1, lease_until = now() + $2::interval FROM free "
             "WHERE publications.id = free.id RETURNING publications.id",
             args.values,
@@ -134,7 +145,7 @@ class LeaseQueries(PostgresBase):
         return bool(value)
 
     async def release_publication(self, publication_id: int) -> None:
-        """Give a claimed publication back unfinished (shutting down, or its destination refused for now)."""
+        """Give a claimed publication back (its run ended, finished or not); a lease of another is kept."""
         await self._value(
             "UPDATE publications SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
             (publication_id, self.worker),

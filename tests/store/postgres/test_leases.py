@@ -1,37 +1,52 @@
-"""Work sharing between processes: two stores (two connection pools) stand for two bot processes."""
+"""Work sharing between processes: two stores stand for two bot processes, on each backend.
+
+On PostgreSQL two connection pools to one database; on SQLite two connections to one file (one
+SQLite file is one process's in production, but its claims hold the same between connections).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.essays.analysis import analyse
 from bot.essays.model import Block, Essay
-from bot.store.postgres import PostgresStore, Shards
+from bot.store import Shards, SQLiteStore, Store
+from bot.store.postgres import PostgresStore
+from tests.store.postgres.conftest import fresh_database
 
 LONG = timedelta(minutes=5)
 GUILD = 1 << 22  # on shard 1 of 2 ((guild_id >> 22) % 2)
 
 
-@pytest.fixture
-async def two(pg_url: str) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
-    first = await PostgresStore.open(pg_url, worker="process-a")
-    second = await PostgresStore.open(pg_url, worker="process-b")
-    try:
+@pytest.fixture(params=["sqlite", "postgres"])
+async def two(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[Store, Store]]:
+    """Two stores over one database: two processes."""
+    if request.param == "sqlite":
+        path = tmp_path / "shared.sqlite3"
+        async with (
+            await SQLiteStore.open(path, worker="process-a") as first,
+            await SQLiteStore.open(path, worker="process-b") as second,
+        ):
+            yield first, second
+        return
+    async with (
+        fresh_database(request.getfixturevalue("pg_admin_url")) as url,
+        await PostgresStore.open(url, worker="process-a") as first,
+        await PostgresStore.open(url, worker="process-b") as second,
+    ):
         yield first, second
-    finally:
-        await first.close()
-        await second.close()
 
 
-async def add_feeds(store: PostgresStore, count: int) -> list[int]:
+async def add_feeds(store: Store, count: int) -> list[int]:
     return [(await store.add_feed(f"https://blog{n}.example/feed", guild_id=GUILD)).id for n in range(count)]
 
 
-async def queue(store: PostgresStore, count: int, guild_id: int = GUILD, channel_id: int = 7) -> list[int]:
+async def queue(store: Store, count: int, guild_id: int = GUILD, channel_id: int = 7) -> list[int]:
     destination = await store.set_destination(guild_id=guild_id, channel_id=channel_id, kind="text")
     ids = []
     for n in range(count):
@@ -49,7 +64,7 @@ async def queue(store: PostgresStore, count: int, guild_id: int = GUILD, channel
 
 
 async def test_two_processes_claiming_feeds_at_once_never_take_the_same_one(
-    two: tuple[PostgresStore, PostgresStore],
+    two: tuple[Store, Store],
 ) -> None:
     first, second = two
     feeds = await add_feeds(first, 12)
@@ -60,7 +75,7 @@ async def test_two_processes_claiming_feeds_at_once_never_take_the_same_one(
 
 
 async def test_a_dead_process_feed_is_taken_over_once_its_lease_runs_out(
-    two: tuple[PostgresStore, PostgresStore],
+    two: tuple[Store, Store],
 ) -> None:
     first, second = two
     [feed] = await add_feeds(first, 1)
@@ -74,7 +89,7 @@ async def test_a_dead_process_feed_is_taken_over_once_its_lease_runs_out(
 
 
 async def test_recording_a_poll_releases_the_feed_until_it_is_due_again(
-    two: tuple[PostgresStore, PostgresStore],
+    two: tuple[Store, Store],
 ) -> None:
     first, second = two
     [feed] = await add_feeds(first, 1)
@@ -92,18 +107,18 @@ async def test_recording_a_poll_releases_the_feed_until_it_is_due_again(
     [(False, False, True), (True, False, False), (False, True, False)],
 )
 async def test_a_feed_paused_for_everyone_is_not_claimed(
-    pg_store: PostgresStore, paused_feed: bool, paused_follow: bool, claimed: bool
+    any_store: Store, paused_feed: bool, paused_follow: bool, claimed: bool
 ) -> None:
-    [feed] = await add_feeds(pg_store, 1)
+    [feed] = await add_feeds(any_store, 1)
     if paused_feed:
-        await pg_store.set_feed_paused(feed, True)
+        await any_store.set_feed_paused(feed, True)
     if paused_follow:
-        await pg_store.set_feed_paused(feed, True, guild_id=GUILD)
-    assert bool(await pg_store.claim_due_feeds(limit=1, lease=LONG)) is claimed
+        await any_store.set_feed_paused(feed, True, guild_id=GUILD)
+    assert bool(await any_store.claim_due_feeds(limit=1, lease=LONG)) is claimed
 
 
 async def test_two_processes_claiming_publications_at_once_never_take_the_same_one(
-    two: tuple[PostgresStore, PostgresStore],
+    two: tuple[Store, Store],
 ) -> None:
     first, second = two
     publications = await queue(first, 10)
@@ -123,7 +138,7 @@ async def test_two_processes_claiming_publications_at_once_never_take_the_same_o
 
 
 async def test_a_dead_process_publication_is_taken_over_and_finishing_releases_it(
-    two: tuple[PostgresStore, PostgresStore],
+    two: tuple[Store, Store],
 ) -> None:
     first, second = two
     [publication] = await queue(first, 1)
@@ -139,7 +154,7 @@ async def test_a_dead_process_publication_is_taken_over_and_finishing_releases_i
     assert await first.claim_publications(limit=1, lease=LONG) == []  # done: nothing to claim
 
 
-async def test_a_released_publication_is_free_at_once(two: tuple[PostgresStore, PostgresStore]) -> None:
+async def test_a_released_publication_is_free_at_once(two: tuple[Store, Store]) -> None:
     first, second = two
     [publication] = await queue(first, 1)
     await first.claim_publications(limit=1, lease=LONG)
@@ -154,19 +169,19 @@ async def test_a_released_publication_is_free_at_once(two: tuple[PostgresStore, 
     [(Shards(ids=[1], count=2), True), (Shards(ids=[0], count=2), False), (None, True), (Shards([0, 1], 2), True)],
 )
 async def test_a_process_claims_only_publications_of_servers_on_its_shards(
-    pg_store: PostgresStore, shards: Shards | None, claimed: bool
+    any_store: Store, shards: Shards | None, claimed: bool
 ) -> None:
-    await queue(pg_store, 1)  # GUILD is on shard 1 of 2
-    assert bool(await pg_store.claim_publications(limit=1, lease=LONG, shards=shards)) is claimed
+    await queue(any_store, 1)  # GUILD is on shard 1 of 2
+    assert bool(await any_store.claim_publications(limit=1, lease=LONG, shards=shards)) is claimed
     if shards is not None:
         assert shards.holds(GUILD) is claimed
 
 
-async def test_stopped_destinations_and_removed_servers_are_not_claimed(pg_store: PostgresStore) -> None:
-    await queue(pg_store, 1, guild_id=GUILD, channel_id=7)
-    await queue(pg_store, 1, guild_id=GUILD + 1, channel_id=8)
-    stopped = await pg_store.get_destination_for_channel(GUILD, 7)
+async def test_stopped_destinations_and_removed_servers_are_not_claimed(any_store: Store) -> None:
+    await queue(any_store, 1, guild_id=GUILD, channel_id=7)
+    await queue(any_store, 1, guild_id=GUILD + 1, channel_id=8)
+    stopped = await any_store.get_destination_for_channel(GUILD, 7)
     assert stopped is not None
-    await pg_store.stop_destination(stopped.id, "Missing Access")
-    await pg_store.set_guild_removed(GUILD + 1, True)
-    assert await pg_store.claim_publications(limit=5, lease=LONG) == []
+    await any_store.stop_destination(stopped.id, "Missing Access")
+    await any_store.set_guild_removed(GUILD + 1, True)
+    assert await any_store.claim_publications(limit=5, lease=LONG) == []

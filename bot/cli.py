@@ -99,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser(
         "backup",
         help="copy the database safely while the bot runs",
-        description="Copy the database with SQLite's online backup (safe while the bot runs), then check the copy "
-        "with PRAGMA integrity_check.",
+        description="Copy the database while the bot runs (SQLite's online backup, or pg_dump for PostgreSQL), "
+        "then check the copy before keeping it.",
     )
     backup.add_argument("path", type=Path, metavar="PATH", help="the file to write")
     backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")

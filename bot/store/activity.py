@@ -249,10 +249,6 @@ class ActivityQueries(StoreBase):
         )
         return [_schedule(r) for r in rows]
 
-    async def next_digest_run(self) -> datetime | None:
-        row = await self._one("SELECT min(next_run_at) AS at FROM digest_schedules")
-        return from_iso(row["at"]) if row else None
-
     async def advance_digest_schedule(self, guild_id: int, after: datetime, next_run_at: datetime) -> None:
         """Move the next run on, unless a moderator re-planned it meanwhile (its time is no longer ``after``)."""
         async with self.transaction() as db:

@@ -26,11 +26,6 @@ def pack_strings(items: Sequence[str]) -> bytes:
     return pack(json.dumps(list(items), ensure_ascii=False, separators=(",", ":")))
 
 
-def unpack_strings(blob: bytes | str) -> list[str]:
-    loaded = json.loads(unpack(blob))
-    return [str(item) for item in loaded]
-
-
 def pack_sentences(sentences: Sequence[str], body_json: str) -> bytes:
     """Sentences quoted from an essay (the contexts of its figures), most as pointers into its body.
 

@@ -278,14 +278,6 @@ class PublishingQueries(StoreBase):
         )
         return [publication_with_destination(row) for row in rows]
 
-    async def stale_publications(self) -> list[PublicationRow]:
-        """Finished publications of an essay that has since been revised (corrections due)."""
-        rows = await self._all(
-            "SELECT p.* FROM publications p JOIN essays e ON e.id = p.essay_id "
-            "WHERE p.state = 'done' AND e.revision > p.revision ORDER BY p.id"
-        )
-        return [_publication(r) for r in rows]
-
     async def mark_publication_revision(
         self, publication_id: int, revision: int, *, snapshot: str | None = None
     ) -> None:

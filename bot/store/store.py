@@ -478,10 +478,6 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             )
         return [self._feed_from_row(r) for r in rows]
 
-    async def follows_feed(self, guild_id: int, feed_id: int) -> bool:
-        row = await self._one("SELECT 1 FROM guild_feeds WHERE guild_id = ? AND feed_id = ?", (guild_id, feed_id))
-        return row is not None
-
     async def first_posts_owed(
         self, *, guild_id: int | None = None, feed_id: int | None = None
     ) -> list[tuple[int, int]]:
@@ -570,20 +566,6 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             async with db.execute("SELECT consecutive_failures FROM feeds WHERE id = ?", (feed_id,)) as cursor:
                 row = await cursor.fetchone()
         return int(row[0]) if row else 0
-
-    async def seen_identities(self, feed_id: int, identities: Iterable[str]) -> set[str]:
-        wanted = list(identities)
-        seen: set[str] = set()
-        # Chunked to stay under SQLite's bound-parameter limit.
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = await self._all(
-                f"SELECT identity FROM feed_entries WHERE feed_id = ? AND identity IN ({marks})",
-                (feed_id, *chunk),
-            )
-            seen.update(r["identity"] for r in rows)
-        return seen
 
     async def seen_entries(self, feed_id: int, identities: Iterable[str]) -> dict[str, int | None]:
         """Which of ``identities`` the feed has shown before: {identity: its essay id, or None}.
@@ -716,21 +698,6 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         hits = [(int(r["id"]), float(r["score"])) for r in rows if r["id"] != target_id]
         return hits[:limit], own
 
-    async def document_counts(self, matches: Sequence[str], *, cap: int) -> list[int]:
-        """How many essays match each FTS5 query, counting no further than ``cap``.
-
-        The cap keeps the cost of a word found in most essays (whose doclist is the
-        longest) to a bounded scan; for choosing query words, "at least cap" is enough.
-        """
-        if not matches:
-            return []
-        probe = "(SELECT count(*) FROM (SELECT 1 FROM essay_fts WHERE essay_fts MATCH ? LIMIT ?))"
-        row = await self._one(
-            "SELECT " + ", ".join(probe for _ in matches),
-            [item for match in matches for item in (match, cap)],
-        )
-        return [int(value) for value in row] if row else [0] * len(matches)
-
     async def label_counts(self, labels: Sequence[str]) -> dict[str, int]:
         """How many essays carry each of ``labels`` (lowercased); absent labels are left out."""
         wanted = sorted({label.strip().lower() for label in labels if label.strip()})
@@ -805,20 +772,6 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             found.setdefault(int(row["essay_id"]), []).append(row["speaker"])
         return found
 
-    async def essay_texts(self, essay_ids: Sequence[int]) -> dict[int, str]:
-        """Title and body of a few essays, lowercased, to name the words they share with a query."""
-        if not essay_ids:
-            return {}
-        rows = await self._all(
-            "SELECT e.id AS id, e.title AS title, b.blocks AS blocks FROM essays e "
-            f"JOIN essay_bodies b ON b.essay_id = e.id WHERE e.id IN ({','.join('?' * len(essay_ids))})",
-            list(essay_ids),
-        )
-        return {
-            int(r["id"]): (r["title"] + "\n" + "\n".join(b.text for b in _blocks_from_json(r["blocks"]))).lower()
-            for r in rows
-        }
-
     async def quoted_speakers(self, essay_id: int) -> list[str]:
         rows = await self._all(
             "SELECT DISTINCT speaker FROM quotes WHERE essay_id = ? AND speaker IS NOT NULL "
@@ -826,14 +779,6 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             (essay_id,),
         )
         return [r["speaker"] for r in rows]
-
-    async def resolved_references(self, essay_id: int) -> list[tuple[str, str]]:
-        """(resolved key, reference text) for each resolved reference of an essay."""
-        rows = await self._all(
-            "SELECT resolved_key, text FROM essay_references WHERE essay_id = ? AND resolved_key IS NOT NULL",
-            (essay_id,),
-        )
-        return [(r["resolved_key"], r["text"]) for r in rows]
 
     async def resolved_reference_sections(self, essay_id: int) -> list[tuple[str, str, int]]:
         """(resolved key, reference text, 1-based section) for each resolved reference of an essay."""

@@ -255,9 +255,6 @@ class ActivityQueries(PostgresBase):
         )
         return [_schedule(r) for r in rows]
 
-    async def next_digest_run(self) -> datetime | None:
-        return utc(await self._value("SELECT min(next_run_at) FROM digest_schedules"))
-
     async def advance_digest_schedule(self, guild_id: int, after: datetime, next_run_at: datetime) -> None:
         """Move the next run on, unless a moderator re-planned it meanwhile (its time is no longer ``after``)."""
         async with self.transaction() as db:

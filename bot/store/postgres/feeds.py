@@ -94,10 +94,6 @@ class FeedQueries(PostgresBase):
             )
         return [feed_from_row(r) for r in rows]
 
-    async def follows_feed(self, guild_id: int, feed_id: int) -> bool:
-        row = await self._one("SELECT 1 FROM guild_feeds WHERE guild_id = $1 AND feed_id = $2", (guild_id, feed_id))
-        return row is not None
-
     async def guilds_following(self, feed_id: int) -> list[int]:
         rows = await self._all("SELECT guild_id FROM guild_feeds WHERE feed_id = $1 ORDER BY guild_id", (feed_id,))
         return [int(r["guild_id"]) for r in rows]
@@ -192,13 +188,6 @@ class FeedQueries(PostgresBase):
                 feed_id,
             )
         return int(failures) if failures is not None else 0
-
-    async def seen_identities(self, feed_id: int, identities: Iterable[str]) -> set[str]:
-        rows = await self._all(
-            "SELECT identity FROM feed_entries WHERE feed_id = $1 AND identity = ANY($2::text[])",
-            (feed_id, list(identities)),
-        )
-        return {r["identity"] for r in rows}
 
     async def seen_entries(self, feed_id: int, identities: Iterable[str]) -> dict[str, int | None]:
         """Which of ``identities`` the feed has shown before: {identity: its essay id, or None}."""

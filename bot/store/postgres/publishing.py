@@ -264,14 +264,6 @@ class PublishingQueries(PostgresBase):
         )
         return [(publication_from_row(r), destination_from_row(r, "d_")) for r in rows]
 
-    async def stale_publications(self) -> list[PublicationRow]:
-        """Finished publications of an essay that has since been revised (corrections due)."""
-        rows = await self._all(
-            f"SELECT {_PUBLICATION_COLUMNS} FROM publications p JOIN essays e ON e.id = p.essay_id "
-            "WHERE p.state = 'done' AND e.revision > p.revision ORDER BY p.id"
-        )
-        return [publication_from_row(r) for r in rows]
-
     async def mark_publication_revision(
         self, publication_id: int, revision: int, *, snapshot: str | None = None
     ) -> None:

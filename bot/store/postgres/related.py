@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
 from bot.store.postgres.base import Args, stamp, utc
-from bot.store.postgres.essays import EssayQueries, blocks_from_json
+from bot.store.postgres.essays import EssayQueries
 from bot.store.postgres.feeds import brief_from_row
 from bot.store.postgres.lookup import RANK_WEIGHTS
 from bot.store.postgres.scope import visible
@@ -49,18 +49,6 @@ class RelatedQueries(EssayQueries):
         own = next((float(r["score"]) for r in rows if r["id"] == target_id), None)
         hits = [(int(r["id"]), float(r["score"])) for r in rows if r["id"] != target_id]
         return hits[:limit], own
-
-    async def document_counts(self, matches: Sequence[str], *, cap: int) -> list[int]:
-        """How many essays match each full-text query, counting no further than ``cap``."""
-        counts: list[int] = []
-        for match in matches:
-            value = await self._value(
-                "SELECT count(*) FROM (SELECT 1 FROM essay_search "
-                "WHERE document @@ websearch_to_tsquery('marginalia', $1) LIMIT $2) capped",
-                (match, cap),
-            )
-            counts.append(int(value))
-        return counts
 
     async def label_counts(self, labels: Sequence[str]) -> dict[str, int]:
         """How many essays carry each of ``labels`` (lowercased); absent labels are left out."""
@@ -125,18 +113,6 @@ class RelatedQueries(EssayQueries):
             found.setdefault(int(row["essay_id"]), []).append(row["speaker"])
         return found
 
-    async def essay_texts(self, essay_ids: Sequence[int]) -> dict[int, str]:
-        """Title and body of a few essays, lowercased, to name the words they share with a query."""
-        rows = await self._all(
-            "SELECT e.id, e.title, b.blocks FROM essays e JOIN essay_bodies b ON b.essay_id = e.id "
-            "WHERE e.id = ANY($1::bigint[])",
-            (list(essay_ids),),
-        )
-        return {
-            int(r["id"]): (r["title"] + "\n" + "\n".join(b.text for b in blocks_from_json(r["blocks"]))).lower()
-            for r in rows
-        }
-
     async def quoted_speakers(self, essay_id: int) -> list[str]:
         rows = await self._all(
             "SELECT DISTINCT speaker FROM quotes WHERE essay_id = $1 AND speaker IS NOT NULL "
@@ -144,14 +120,6 @@ class RelatedQueries(EssayQueries):
             (essay_id,),
         )
         return [r["speaker"] for r in rows]
-
-    async def resolved_references(self, essay_id: int) -> list[tuple[str, str]]:
-        """(resolved key, reference text) for each resolved reference of an essay."""
-        rows = await self._all(
-            "SELECT resolved_key, text FROM essay_references WHERE essay_id = $1 AND resolved_key IS NOT NULL",
-            (essay_id,),
-        )
-        return [(r["resolved_key"], r["text"]) for r in rows]
 
     async def resolved_reference_sections(self, essay_id: int) -> list[tuple[str, str, int]]:
         """(resolved key, reference text, 1-based section) for each resolved reference of an essay."""

@@ -9,6 +9,7 @@ The cog only parses options, sends pages and wires the buttons.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import re
@@ -284,10 +285,13 @@ async def command_scope(store: Store, *, essay: str | None, channel_id: int | No
 
 async def gather_links(store: Store, guild_id: int | None, essay_ids: Sequence[int | None]) -> Links:
     wanted = sorted({eid for eid in essay_ids if eid is not None})
-    links = Links(guild_id=guild_id, sections=await store.section_titles(wanted))
     if guild_id is None:
-        return links
-    for thread in await store.section_threads_of(wanted, guild_id=guild_id):
+        return Links(guild_id=guild_id, sections=await store.section_titles(wanted))
+    sections, threads = await asyncio.gather(
+        store.section_titles(wanted), store.section_threads_of(wanted, guild_id=guild_id)
+    )
+    links = Links(guild_id=guild_id, sections=sections)
+    for thread in threads:
         # Several destinations may hold the same section: the first one wins.
         links.threads.setdefault((thread.essay_id, thread.section), thread.thread_id)
     return links

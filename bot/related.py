@@ -34,6 +34,7 @@ when it stands out of that background (see ``_stand_out``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import operator
@@ -43,6 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import repeat
+from typing import Any
 
 from bot.essays.model import Essay
 from bot.essays.terms import MAX_COUNT, TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
@@ -181,22 +183,31 @@ async def related_to_essay(
     # Without a date "earlier" means nothing, so an undated essay compares with the whole archive.
     before = None if any_time else essay.published
     candidates: dict[int, _Candidate] = {}
-    await _add_references(store, candidates, target.id, before=before, guild_id=guild_id)
-    span = await store.archive_span()
-    stored = await store.stored_terms(target.id)
+    # Reads that do not wait on each other go to the store together (one wait instead of several).
+    span, stored, speakers, label_counts, _ = await asyncio.gather(
+        store.archive_span(),
+        store.stored_terms(target.id),
+        store.quoted_speakers(target.id),
+        store.label_counts(list(essay.labels)),
+        _add_references(store, candidates, target.id, before=before, guild_id=guild_id),
+    )
     terms = stored if stored is not None else essay_terms(essay.title, essay.blocks)
-    query = await _query(store, terms, span.essays, stored=stored is not None)
-    neighbours = await _neighbourhood(store, target.id) if stored is not None else []
-    listed = await _add_neighbour_candidates(store, candidates, neighbours, before=before, guild_id=guild_id)
+    query, neighbours = await asyncio.gather(
+        _query(store, terms, span.essays, stored=stored is not None),
+        _neighbourhood(store, target.id) if stored is not None else _no_neighbours(),
+    )
+    specificity, rare = _label_weights(label_counts, span.essays)
+    listed, _ = await asyncio.gather(
+        _add_neighbour_candidates(store, candidates, neighbours, before=before, guild_id=guild_id),
+        _add_label_candidates(store, candidates, rare, before=before, exclude_id=target.id, guild_id=guild_id),
+    )
     # The stored neighbourhood is the text query's answer, made at ingest and kept as the archive
     # grows; only when the server's scope or the date leaves too little of it is the query run now.
     if listed < limit:
         await _add_text_candidates(store, candidates, query, before=before, target_id=target.id, guild_id=guild_id)
-    specificity = await _add_labels(
-        store, candidates, list(essay.labels), span.essays, before=before, exclude_id=target.id, guild_id=guild_id
+    threshold = await _score(
+        store, candidates, query, specificity, span, exclude_id=target.id, neighbours=neighbours, speakers=speakers
     )
-    await _add_speakers(store, candidates, await store.quoted_speakers(target.id))
-    threshold = await _score(store, candidates, query, specificity, span, exclude_id=target.id, neighbours=neighbours)
     _add_nearness(candidates, essay.published, _time_scale(span))
     return await _finish(store, candidates, limit, query, threshold, guild_id=guild_id)
 
@@ -208,14 +219,23 @@ async def related_to_text(
     await _ensure_terms(store)
     query = query[:MAX_QUERY_CHARS]
     candidates: dict[int, _Candidate] = {}
-    span = await store.archive_span()
+    span, label_counts = await asyncio.gather(store.archive_span(), store.label_counts(_label_phrases(query)))
     parsed = await _query(store, text_terms([(query, 1)]), span.essays, stored=False)
-    await _add_text_candidates(store, candidates, parsed, before=before, target_id=None, guild_id=guild_id)
-    specificity = await _add_labels(
-        store, candidates, _label_phrases(query), span.essays, before=before, exclude_id=None, guild_id=guild_id
+    specificity, rare = _label_weights(label_counts, span.essays)
+    await asyncio.gather(
+        _add_text_candidates(store, candidates, parsed, before=before, target_id=None, guild_id=guild_id),
+        _add_label_candidates(store, candidates, rare, before=before, exclude_id=None, guild_id=guild_id),
     )
     threshold = await _score(store, candidates, parsed, specificity, span, exclude_id=None)
     return await _finish(store, candidates, limit, parsed, threshold, guild_id=guild_id)
+
+
+async def _no_neighbours() -> list[int]:
+    return []
+
+
+async def _nothing() -> dict[int, list[Any]]:
+    return {}
 
 
 async def _ensure_terms(store: Store) -> None:
@@ -403,41 +423,38 @@ async def _add_neighbour_candidates(
     return len(chosen)
 
 
-async def _add_labels(
-    store: Store,
-    candidates: dict[int, _Candidate],
-    labels: list[str],
-    total: int,
-    *,
-    before: datetime | None,
-    exclude_id: int | None,
-    guild_id: GuildScope,
-) -> dict[str, float]:
-    """Add posts sharing labels; return each of the essay's labels with its specificity."""
-    counts = await store.label_counts(labels)
+def _label_weights(counts: dict[str, int], total: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Each label's specificity, and those rare enough to find posts by alone (within ``LABEL_ROW_BUDGET``)."""
     if not counts or total < 2:
-        return {}
+        return {}, {}
     specificity = {label: math.log(total / n) / math.log(total) for label, n in counts.items()}
-    within_budget: dict[str, float] = {}
+    rare: dict[str, float] = {}
     rows = 0
     for label, n in sorted(counts.items(), key=lambda item: (item[1], item[0])):
         if rows + n > LABEL_ROW_BUDGET:
             break
         rows += n
-        within_budget[label] = specificity[label]
+        rare[label] = specificity[label]
+    return specificity, rare
+
+
+async def _add_label_candidates(
+    store: Store,
+    candidates: dict[int, _Candidate],
+    rare: dict[str, float],
+    *,
+    before: datetime | None,
+    exclude_id: int | None,
+    guild_id: GuildScope,
+) -> None:
+    """Add posts sharing the rare labels (which labels each shares is read with the background's, in ``_score``)."""
+    if not rare:
+        return
     found = await store.label_neighbours(
-        within_budget, guild_id=guild_id, before=before, exclude_id=exclude_id, limit=LABEL_CANDIDATES
+        rare, guild_id=guild_id, before=before, exclude_id=exclude_id, limit=LABEL_CANDIDATES
     )
     for essay_id in found:
         candidates.setdefault(essay_id, _Candidate())
-    # Which labels each candidate shares is read with the background's, in ``_score``.
-    return specificity
-
-
-async def _add_speakers(store: Store, candidates: dict[int, _Candidate], speakers: list[str]) -> None:
-    """Shared quoted speakers add to posts already found; alone they are too weak a tie."""
-    for essay_id, shared in (await store.shared_speakers(list(candidates), speakers)).items():
-        candidates[essay_id].speakers = sorted(set(shared))
 
 
 def _similarity(query: _Query, vector: RelatedVector) -> float:
@@ -497,8 +514,10 @@ async def _score(
     *,
     exclude_id: int | None,
     neighbours: Sequence[int] = (),
+    speakers: Sequence[str] = (),
 ) -> _Thresholds:
-    """Score every candidate's wording and neighbourhood; return the thresholds this essay's background sets.
+    """Score every candidate's wording, neighbourhood, labels and speakers; return the thresholds this essay's
+    background sets.
 
     The background is what arbitrary posts of this archive have in common with the essay
     (wording, labels and neighbours): a label on most posts, or a few common words, do not stand
@@ -506,31 +525,28 @@ async def _score(
     """
     background = await _background(store, span)
     background_ids = [i for i in background if i != exclude_id]
-    vectors = dict(background)
-    vectors.update(await store.term_vectors(sorted(set(candidates) - set(background))))
+    compared = sorted(set(candidates) | set(background_ids))
+    read, held, shared, quoted = await asyncio.gather(
+        store.term_vectors(sorted(set(candidates) - set(background))),
+        store.shared_neighbours(compared, list(neighbours)) if neighbours else _nothing(),
+        store.shared_labels(compared, list(specificity)) if specificity else _nothing(),
+        store.shared_speakers(list(candidates), list(speakers)),
+    )
+    vectors = {**background, **read}
+    # Which of the essay's neighbours each candidate (and background post) holds, in the essay's order.
+    order = {essay_id: rank for rank, essay_id in enumerate(neighbours)}
+    shared_neighbours = {i: sorted(ids, key=order.__getitem__) for i, ids in held.items()}
     for essay_id, entry in candidates.items():
         vector = vectors.get(essay_id)
-        if vector is None:
-            continue
-        entry.published = vector.published
-        entry.vector = vector
-        entry.similarity = _similarity(query, vector)
-    shared_neighbours: dict[int, list[int]] = {}
-    if neighbours:
-        # Which of the essay's neighbours each candidate (and background post) holds, in the essay's order.
-        order = {essay_id: rank for rank, essay_id in enumerate(neighbours)}
-        held = await store.shared_neighbours(sorted(set(candidates) | set(background_ids)), list(neighbours))
-        shared_neighbours = {i: sorted(shared, key=order.__getitem__) for i, shared in held.items()}
-    for essay_id, entry in candidates.items():
+        if vector is not None:
+            entry.published = vector.published
+            entry.vector = vector
+            entry.similarity = _similarity(query, vector)
         entry.shared = shared_neighbours.get(essay_id, [])
-    shared = (
-        await store.shared_labels(sorted(set(candidates) | set(background_ids)), list(specificity))
-        if specificity
-        else {}
-    )
-    for essay_id, entry in candidates.items():
         entry.labels = sorted(shared.get(essay_id, ()))
         entry.label_share = sum(specificity.get(label, 0.0) for label in entry.labels)
+        # Shared quoted speakers add to posts already found; alone they are too weak a tie.
+        entry.speakers = sorted(set(quoted.get(essay_id, ())))
     text = [_similarity(query, vectors[i]) for i in background_ids if i in vectors]
     labels = [
         min(1.0, sum(specificity.get(label, 0.0) for label in shared.get(i, ())))

@@ -35,6 +35,7 @@ when it stands out of that background (see ``_stand_out``).
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import math
 import operator
@@ -202,9 +203,12 @@ async def related_to_essay(
         _add_label_candidates(store, candidates, rare, before=before, exclude_id=target.id, guild_id=guild_id),
     )
     # The stored neighbourhood is the text query's answer, made at ingest and kept as the archive
-    # grows; only when the server's scope or the date leaves too little of it is the query run now.
+    # grows; only when the server's scope or the date leaves too little of it is the query run now,
+    # for as many posts as a list holds.
     if listed < limit:
-        await _add_text_candidates(store, candidates, query, before=before, target_id=target.id, guild_id=guild_id)
+        await _add_text_candidates(
+            store, candidates, query, before=before, target_id=target.id, guild_id=guild_id, limit=NEIGHBOURS
+        )
     threshold = await _score(
         store, candidates, query, specificity, span, exclude_id=target.id, neighbours=neighbours, speakers=speakers
     )
@@ -338,11 +342,12 @@ async def _query(store: Store, terms: Terms, total: int, *, stored: bool) -> _Qu
     for term, count in terms.counts.items():
         held = counts.get(term, 0)
         term_idf = math.log((1 + total) / (1 + max(held, own))) + 1.0
-        length_sq += (tf_weight(count) * term_idf) ** 2
+        weight = tf_weight(count) * term_idf
+        length_sq += weight * weight
         if held - own < 1:
             continue
         idf[term] = term_idf
-        weights[term] = tf_weight(count) * term_idf
+        weights[term] = weight
     # A similarity of 1 is the essay itself: dot * norm / length^2 (see ``_similarity``).
     scale = terms.norm / length_sq if length_sq > 0 else 0.0
     products = {term: weight * idf[term] for term, weight in weights.items()}
@@ -470,15 +475,15 @@ def _similarity(query: _Query, vector: RelatedVector) -> float:
     return dot * query.scale / vector.norm
 
 
-def _shared_stems(query: _Query, vector: RelatedVector) -> list[str]:
-    """The stems both share that name a subject, most telling first.
+def _shared_stems(query: _Query, vector: RelatedVector, count: int) -> list[str]:
+    """The ``count`` stems both share that name a subject best, most telling first.
 
     A word on more than ``REASON_SHARE`` of the posts ("use", "found") is left out; the rest are
     ordered by their part of the similarity times their idf, so rarer shared words come first.
     """
     products, counts, idf = query.products, vector.counts, query.idf
     telling = [t for t in products.keys() & counts.keys() if idf[t] >= query.reason_idf]
-    return sorted(telling, key=lambda t: (-products[t] * tf_weight(counts[t]) * idf[t], t))
+    return heapq.nsmallest(count, telling, key=lambda t: (-products[t] * tf_weight(counts[t]) * idf[t], t))
 
 
 def _background_ids(low: int, high: int) -> list[int]:
@@ -645,9 +650,10 @@ def _reasons(candidate: _Candidate, query: _Query, threshold: _Thresholds, near:
         reasons.append("shares labels: " + ", ".join(candidate.labels))
     if candidate.speakers:
         reasons.append("also quotes " + _join_names(candidate.speakers))
-    shared = _shared_stems(query, candidate.vector) if candidate.vector is not None else []
-    if shared and TEXT_WEIGHT * candidate.similarity >= max(threshold.wording, 1e-9):
-        named = list(dict.fromkeys(query.terms.forms[t] for t in shared[:REASON_WORDS]))
+    similar = TEXT_WEIGHT * candidate.similarity >= max(threshold.wording, 1e-9)
+    shared = _shared_stems(query, candidate.vector, REASON_WORDS) if similar and candidate.vector is not None else []
+    if shared:
+        named = list(dict.fromkeys(query.terms.forms[t] for t in shared))
         reasons.append("both discuss " + _join_names(named))
     if near:
         reasons.append("both close to " + _join_names([f"“{_clip(title, 60)}”" for title in near]))

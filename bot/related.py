@@ -207,7 +207,13 @@ async def related_to_essay(
     # for as many posts as a list holds.
     if listed < limit:
         await _add_text_candidates(
-            store, candidates, query, before=before, target_id=target.id, guild_id=guild_id, limit=NEIGHBOURS
+            store,
+            candidates,
+            query,
+            before=before,
+            target_id=target.id,
+            guild_id=guild_id,
+            limit=max(NEIGHBOURS, 2 * limit),
         )
     threshold = await _score(
         store, candidates, query, specificity, span, exclude_id=target.id, neighbours=neighbours, speakers=speakers

@@ -497,3 +497,35 @@ async def test_a_word_used_hundreds_of_times_is_weighed_like_any_frequent_word(t
         # And as a candidate of another essay's query.
         results = await related_to_essay(chorus_store, await row(chorus_store, FERRY), guild_id=None, any_time=True)
         assert chorus.key in keys(results)
+
+
+@pytest.mark.usefixtures("short_lists")
+async def test_co_listed_posts_hold_several_of_the_neighbours_most_first(backend_store: Store) -> None:
+    posts = subject_archive()
+    for item in posts:
+        await store_essay(backend_store, item)
+    target = await row(backend_store, posts[8])
+    neighbours = await backend_store.neighbours(target.id)
+    found = await backend_store.co_listed(
+        neighbours, exclude_id=target.id, least=2, limit=10, guild_id=None, before=None
+    )
+    assert found and target.id not in found
+    held = [len(set(await backend_store.neighbours(i)) & set(neighbours)) for i in found]
+    assert all(n >= 2 for n in held) and held == sorted(held, reverse=True)
+    assert (
+        len(
+            await backend_store.co_listed(
+                neighbours, exclude_id=target.id, least=2, limit=1, guild_id=None, before=None
+            )
+        )
+        == 1
+    )
+    # Earlier posts only, and a server sees only what it follows (this one follows nothing).
+    earlier = await backend_store.co_listed(
+        neighbours, exclude_id=target.id, least=2, limit=10, guild_id=None, before=target.essay.published
+    )
+    assert earlier == [i for i in found if i < target.id]
+    assert (
+        await backend_store.co_listed(neighbours, exclude_id=target.id, least=2, limit=10, guild_id=ONE, before=None)
+        == []
+    )

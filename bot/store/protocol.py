@@ -252,6 +252,19 @@ class Store(Protocol):
     async def visible_ids(self, essay_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None) -> set[int]:
         """Those of ``essay_ids`` that the server may see, published before ``before`` if given."""
 
+    async def co_listed(
+        self,
+        neighbour_ids: Sequence[int],
+        *,
+        exclude_id: int,
+        least: int,
+        limit: int,
+        guild_id: GuildScope,
+        before: datetime | None,
+    ) -> list[int]:
+        """Up to ``limit`` essays (not ``exclude_id``) whose neighbour lists hold at least ``least`` of
+        ``neighbour_ids``, most shared first, that the server may see, published before ``before`` if given."""
+
     async def nearest_in_time(self, essay_id: int, *, limit: int) -> list[int]:
         """Up to ``limit`` essays published just before the essay and as many just after (none if undated)."""
 

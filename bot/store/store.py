@@ -943,6 +943,33 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             found.update((int(r["essay_id"]), [int(i) for i in str(r["ids"]).split(",")]) for r in rows)
         return found
 
+    async def co_listed(
+        self,
+        neighbour_ids: Sequence[int],
+        *,
+        exclude_id: int,
+        least: int,
+        limit: int,
+        guild_id: GuildScope,
+        before: datetime | None,
+    ) -> list[int]:
+        """Up to ``limit`` essays (not ``exclude_id``) whose neighbour lists hold at least ``least`` of
+        ``neighbour_ids``, most shared first, that the server may see, published before ``before`` if given."""
+        if not neighbour_ids or limit < 1:
+            return []
+        scope_sql, scope_params = visible("n.essay_id", guild_id)
+        sql = (
+            "SELECT n.essay_id AS id FROM related_neighbours n JOIN essays e ON e.id = n.essay_id "
+            f"WHERE n.neighbour_id IN ({','.join('?' * len(neighbour_ids))}) AND n.essay_id != ? AND {scope_sql} "
+        )
+        params: list[Any] = [*neighbour_ids, exclude_id, *scope_params]
+        if before is not None:
+            sql += "AND e.published < ? "
+            params.append(to_iso(before))
+        sql += "GROUP BY n.essay_id HAVING count(*) >= ? ORDER BY count(*) DESC, n.essay_id LIMIT ?"
+        params += [least, limit]
+        return [int(r["id"]) for r in await self._all(sql, params)]
+
     async def visible_ids(self, essay_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None) -> set[int]:
         """Those of ``essay_ids`` that the server may see, published before ``before`` if given."""
         found: set[int] = set()

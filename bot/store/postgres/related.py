@@ -265,6 +265,32 @@ class RelatedQueries(EssayQueries):
         )
         return {int(r["essay_id"]): [int(i) for i in r["ids"]] for r in rows}
 
+    async def co_listed(
+        self,
+        neighbour_ids: Sequence[int],
+        *,
+        exclude_id: int,
+        least: int,
+        limit: int,
+        guild_id: GuildScope,
+        before: datetime | None,
+    ) -> list[int]:
+        """Up to ``limit`` essays (not ``exclude_id``) whose neighbour lists hold at least ``least`` of
+        ``neighbour_ids``, most shared first, that the server may see, published before ``before`` if given."""
+        if not neighbour_ids or limit < 1:
+            return []
+        args = Args(list(neighbour_ids), exclude_id)
+        where = ["n.neighbour_id = ANY($1::bigint[])", "n.essay_id != $2", visible("n.essay_id", guild_id, args)]
+        if before is not None:
+            where.append(f"e.published < {args(stamp(before))}")
+        rows = await self._all(
+            "SELECT n.essay_id AS id FROM related_neighbours n JOIN essays e ON e.id = n.essay_id "
+            f"WHERE {' AND '.join(where)} GROUP BY n.essay_id HAVING count(*) >= {args(least)} "
+            f"ORDER BY count(*) DESC, n.essay_id LIMIT {args(limit)}",
+            args.values,
+        )
+        return [int(r["id"]) for r in rows]
+
     async def visible_ids(self, essay_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None) -> set[int]:
         """Those of ``essay_ids`` that the server may see, published before ``before`` if given."""
         args = Args(list(essay_ids))

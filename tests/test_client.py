@@ -188,6 +188,21 @@ async def test_a_bot_given_shard_ids_identifies_with_them_and_sees_only_their_se
         assert bot.held_shards == Shards((0, 2), 3)
 
 
+async def test_moderators_of_a_server_on_another_shard_are_told_through_rest(fake: FakeDiscord, tmp_path: Path) -> None:
+    # A process polls any feed (feed leases are not per shard), so a failure may concern a server
+    # whose shard another process holds: its mod-log is not in this cache, but REST reaches it.
+    mine, theirs = (fake.add_guild(f"Shard {n}", guild_id=on_shard(n, 2)) for n in range(2))
+    modlog = fake.add_channel(theirs, "mod-log")
+    settings = replace(settings_for(fake, tmp_path), shard_ids=(0,), shard_count=2)
+    bot = build(settings)
+    async with running(bot, settings):
+        assert bot.get_guild(mine.id) is not None and bot.get_channel(modlog.id) is None
+        await bot.store.set_modlog(theirs.id, modlog.id)
+        assert await bot.tell_moderators(theirs.id, "The feed https://blog.example/feed failed: 404")
+    (told,) = fake.messages(modlog)
+    assert told.content == "The feed https://blog.example/feed failed: 404"
+
+
 async def test_without_shard_settings_the_bot_identifies_unsharded(
     fake: FakeDiscord, guild: Guild, tmp_path: Path
 ) -> None:

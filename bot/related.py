@@ -204,15 +204,15 @@ async def related_to_essay(
         _neighbourhood(store, target.id) if stored is not None else _no_neighbours(),
     )
     specificity, rare = _label_weights(label_counts, span.essays)
-    listed, _, _ = await asyncio.gather(
+    listed, co_listed, _ = await asyncio.gather(
         _add_neighbour_candidates(store, candidates, neighbours, before=before, guild_id=guild_id),
         _add_co_listed(store, candidates, neighbours, target.id, before=before, guild_id=guild_id),
         _add_label_candidates(store, candidates, rare, before=before, exclude_id=target.id, guild_id=guild_id),
     )
-    # The stored neighbourhood is the text query's answer, made at ingest and kept as the archive
-    # grows; only when the server's scope or the date leaves too little of it is the query run now,
-    # for as many posts as a list holds.
-    if listed < limit:
+    # The stored neighbourhood (the essay's list and the posts listing the same posts) is the text
+    # query's answer, made at ingest and kept as the archive grows; only when the server's scope or
+    # the date leaves fewer of it than asked for is the query run now.
+    if len(listed | co_listed) < limit:
         await _add_text_candidates(
             store,
             candidates,
@@ -431,14 +431,14 @@ async def _add_neighbour_candidates(
     *,
     before: datetime | None,
     guild_id: GuildScope,
-) -> int:
-    """Add the essay's nearest stored neighbours that the server may see; return how many."""
+) -> set[int]:
+    """Add the essay's nearest stored neighbours that the server may see; return them."""
     if not neighbours or NEIGHBOUR_CANDIDATES <= 0:
-        return 0
+        return set()
     chosen = await store.visible_ids(neighbours[:NEIGHBOUR_CANDIDATES], guild_id=guild_id, before=before)
     for essay_id in sorted(chosen):
         candidates.setdefault(essay_id, _Candidate())
-    return len(chosen)
+    return chosen
 
 
 def _label_weights(counts: dict[str, int], total: int) -> tuple[dict[str, float], dict[str, float]]:
@@ -464,15 +464,16 @@ async def _add_co_listed(
     *,
     before: datetime | None,
     guild_id: GuildScope,
-) -> None:
-    """Add the posts whose own lists hold several of the essay's neighbours: near the same posts."""
+) -> set[int]:
+    """Add the posts whose own lists hold several of the essay's neighbours (near the same posts); return them."""
     if not neighbours or NEIGHBOUR_CANDIDATES <= 0:
-        return
+        return set()
     found = await store.co_listed(
         neighbours, exclude_id=essay_id, least=CO_LISTED_LEAST, limit=CO_LISTED, guild_id=guild_id, before=before
     )
     for other in found:
         candidates.setdefault(other, _Candidate())
+    return set(found)
 
 
 async def _add_label_candidates(

@@ -957,17 +957,20 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         ``neighbour_ids``, most shared first, that the server may see, published before ``before`` if given."""
         if not neighbour_ids or limit < 1:
             return []
-        scope_sql, scope_params = visible("n.essay_id", guild_id)
+        # Counted first, then scoped: the scope is probed once per post listing enough, not once per row.
+        scope_sql, scope_params = visible("e.id", guild_id)
         sql = (
-            "SELECT n.essay_id AS id FROM related_neighbours n JOIN essays e ON e.id = n.essay_id "
-            f"WHERE n.neighbour_id IN ({','.join('?' * len(neighbour_ids))}) AND n.essay_id != ? AND {scope_sql} "
+            "SELECT e.id FROM (SELECT essay_id, count(*) AS shared FROM related_neighbours "
+            f"WHERE neighbour_id IN ({','.join('?' * len(neighbour_ids))}) AND essay_id != ? "
+            "GROUP BY essay_id HAVING count(*) >= ?) listing JOIN essays e ON e.id = listing.essay_id "
+            f"WHERE {scope_sql} "
         )
-        params: list[Any] = [*neighbour_ids, exclude_id, *scope_params]
+        params: list[Any] = [*neighbour_ids, exclude_id, least, *scope_params]
         if before is not None:
             sql += "AND e.published < ? "
             params.append(to_iso(before))
-        sql += "GROUP BY n.essay_id HAVING count(*) >= ? ORDER BY count(*) DESC, n.essay_id LIMIT ?"
-        params += [least, limit]
+        sql += "ORDER BY listing.shared DESC, e.id LIMIT ?"
+        params.append(limit)
         return [int(r["id"]) for r in await self._all(sql, params)]
 
     async def visible_ids(self, essay_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None) -> set[int]:

@@ -279,14 +279,16 @@ class RelatedQueries(EssayQueries):
         ``neighbour_ids``, most shared first, that the server may see, published before ``before`` if given."""
         if not neighbour_ids or limit < 1:
             return []
-        args = Args(list(neighbour_ids), exclude_id)
-        where = ["n.neighbour_id = ANY($1::bigint[])", "n.essay_id != $2", visible("n.essay_id", guild_id, args)]
+        # Counted first, then scoped: the scope is probed once per post listing enough, not once per row.
+        args = Args(list(neighbour_ids), exclude_id, least)
+        where = [visible("e.id", guild_id, args)]
         if before is not None:
             where.append(f"e.published < {args(stamp(before))}")
         rows = await self._all(
-            "SELECT n.essay_id AS id FROM related_neighbours n JOIN essays e ON e.id = n.essay_id "
-            f"WHERE {' AND '.join(where)} GROUP BY n.essay_id HAVING count(*) >= {args(least)} "
-            f"ORDER BY count(*) DESC, n.essay_id LIMIT {args(limit)}",
+            "SELECT e.id FROM (SELECT essay_id, count(*) AS shared FROM related_neighbours "
+            "WHERE neighbour_id = ANY($1::bigint[]) AND essay_id != $2 GROUP BY essay_id HAVING count(*) >= $3) "
+            f"listing JOIN essays e ON e.id = listing.essay_id WHERE {' AND '.join(where)} "
+            f"ORDER BY listing.shared DESC, e.id LIMIT {args(limit)}",
             args.values,
         )
         return [int(r["id"]) for r in rows]

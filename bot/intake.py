@@ -19,6 +19,7 @@ from bot.essays.analysis import analyse
 from bot.essays.cleaning import clean_html
 from bot.essays.model import Analysis, Entry, Essay
 from bot.essays.references import ReferenceCandidate, resolve_references
+from bot.essays.sections import DEFAULT_MAX_SECTIONS
 from bot.essays.sources import (
     ParsedFeed,
     SourceError,
@@ -212,7 +213,7 @@ async def complete_entries(entries: Sequence[Entry], fetcher: Fetcher) -> tuple[
     return complete, problems
 
 
-async def analyse_for_store(store: Store, essay: Essay, *, max_sections: int = 6) -> Analysis:
+async def analyse_for_store(store: Store, essay: Essay, *, max_sections: int = DEFAULT_MAX_SECTIONS) -> Analysis:
     """Analyse an essay and resolve its references against the stored archive."""
     return await resolve_against_archive(store, essay, analyse(essay, max_sections=max_sections))
 
@@ -234,7 +235,7 @@ async def resolve_against_archive(store: Store, essay: Essay, analysis: Analysis
 
 
 async def store_essay(
-    store: Store, essay: Essay, *, feed_id: int | None = None, max_sections: int = 6
+    store: Store, essay: Essay, *, feed_id: int | None = None, max_sections: int = DEFAULT_MAX_SECTIONS
 ) -> IngestOutcome:
     existing = await store.get_essay(essay.key)
     if existing is not None and existing.content_hash == essay.content_hash:
@@ -251,7 +252,9 @@ async def store_essay(
     return outcome
 
 
-async def store_public_page(store: Store, essay: Essay, *, max_sections: int = 6) -> tuple[EssayRow, bool]:
+async def store_public_page(
+    store: Store, essay: Essay, *, max_sections: int = DEFAULT_MAX_SECTIONS
+) -> tuple[EssayRow, bool]:
     """Store an essay fetched from its public page, unless stored already; True when stored now.
 
     An essay already stored under the same key (from some server's feed) is used only when the

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from bot.essays.model import Entry, Essay
+from bot.essays.sections import DEFAULT_MAX_SECTIONS
 from bot.essays.sources import SourceError
 from bot.fetch import Fetcher, FetchError, FetchResult, next_poll_delay, normalise_url
 from bot.intake import (
@@ -67,7 +68,7 @@ _RENAMED_RE = re.compile(r"; \d+ entr(?:y|ies) under new ids$")
 class PollSettings:
     poll_interval: float = 900.0
     first_poll_posts: int = 1
-    max_sections: int = 6
+    max_sections: int = DEFAULT_MAX_SECTIONS
 
 
 @dataclass

@@ -16,7 +16,7 @@ from bot.essays.figures import find_figures
 from bot.essays.model import Analysis, Essay, Section
 from bot.essays.quotes import find_quotes
 from bot.essays.references import find_references
-from bot.essays.sections import find_sections, trim_title
+from bot.essays.sections import DEFAULT_MAX_SECTIONS, find_sections, trim_title
 from bot.essays.terms import Terms, essay_terms
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def analyse(essay: Essay, *, max_sections: int = 6) -> Analysis:
+def analyse(essay: Essay, *, max_sections: int = DEFAULT_MAX_SECTIONS) -> Analysis:
     """Analyse one essay on its own; reference resolution against the archive is the caller's."""
     failures: list[str] = []
 

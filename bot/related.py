@@ -71,6 +71,8 @@ TIME_SCALE_POSTS = 300
 # bounds the query's cost however large the archive grows).
 QUERY_TERMS = 12
 POSTING_BUDGET = 3000
+# When every word is over the budget, the rarest one is queried alone if its postings are within this.
+RAREST_BUDGET = 4 * POSTING_BUDGET
 # Candidates scored exactly from their stored stem counts.
 CANDIDATES = 40
 # Each essay's stored neighbourhood: its nearest posts in the whole archive (see ``add_to_neighbourhoods``),
@@ -400,23 +402,34 @@ async def _add_text_candidates(
     target_id: int | None,
     guild_id: GuildScope,
     limit: int = CANDIDATES,
-    budget: int = POSTING_BUDGET,
+    budget: int | None = None,
 ) -> None:
-    """Posts holding the essay's most distinctive words, by FTS5's BM25, to be scored exactly."""
+    """Posts holding the essay's most distinctive words, by FTS5's BM25, to be scored exactly.
+
+    The words' postings stay within ``budget`` (``POSTING_BUDGET`` unless given).
+    """
+    budget = POSTING_BUDGET if budget is None else budget
     chosen: list[str] = []
     postings = 0
+    rarest: tuple[int, str] | None = None  # the word with fewest postings of those over the budget
     # Heaviest contribution to a cosine first: tf-idf weight times idf.
     for term in sorted(query.weights, key=lambda t: (-query.weights[t] * query.idf[t], t)):
         count = query.document_counts.get(term, 0)
-        if postings + count > budget:
-            continue
         words = search_words(query.terms.forms[term], max_terms=1)
         if not words:
+            continue
+        if postings + count > budget:
+            if rarest is None or count < rarest[0]:
+                rarest = (count, words[0])
             continue
         chosen.append(words[0])
         postings += count
         if len(chosen) == QUERY_TERMS:
             break
+    # In a large archive every word of a short query may be over the budget; its rarest word alone
+    # still finds posts, at a cost bounded by ``RAREST_BUDGET``.
+    if not chosen and rarest is not None and rarest[0] <= RAREST_BUDGET:
+        chosen.append(rarest[1])
     if not chosen:
         return
     hits, _ = await store.text_neighbours(chosen, guild_id=guild_id, before=before, limit=limit, target_id=target_id)

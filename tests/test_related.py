@@ -232,6 +232,24 @@ async def test_free_text_finds_the_essay_about_it(store: Store) -> None:
     assert any(r.startswith("both discuss ") and "dues" in r for r in results[0].reasons)
 
 
+async def test_a_query_whose_every_word_is_over_the_budget_asks_its_rarest_word(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As in a large archive, where each word of a short query is on thousands of posts.
+    monkeypatch.setattr(related, "POSTING_BUDGET", 0)
+    asked: list[list[str]] = []
+    text_neighbours = store.text_neighbours
+
+    async def recorded(words: list[str], **options: Any) -> Any:
+        asked.append(words)
+        return await text_neighbours(words, **options)
+
+    monkeypatch.setattr(store, "text_neighbours", recorded)
+    results = await related_to_text(store, "mooring dues for fishing boats", guild_id=None)
+    assert [len(words) for words in asked] == [1]  # one word, the rarest (several are on one post only)
+    assert keys(results)[0] == HARBOUR_DUES.key
+
+
 async def test_free_text_matches_a_multi_word_label(store: Store) -> None:
     results = await related_to_text(store, "anything about public money?", guild_id=None)
 

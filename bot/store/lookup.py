@@ -40,6 +40,12 @@ MATCH_WINDOW = 2000
 # answers among this many of the newest matches the server sees: each costs a few microseconds of
 # joins, and newest first, the page is nearly always filled well within them.
 FILTERED_WINDOW = 500
+# A ranked search joins this many of its best matches (at least four pages' worth) to the essays
+# and the filters; only when fewer than a page pass does it rank and join every match.
+RANK_WINDOW = 200
+QUOTE_RANK = "bm25(quote_fts)"
+# A figure's own words (number, subject) weigh more than the sentence it was cited in.
+FIGURE_RANK = "bm25(figure_fts, 2.0, 3.0, 1.0)"
 _POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
 
 
@@ -107,6 +113,16 @@ def _essay_rows(fts: str, table: str) -> str:
         f"{fts}.rowid BETWEEN (SELECT min(id) FROM {table} WHERE essay_id = {essay}) "
         f"AND (SELECT max(id) FROM {table} WHERE essay_id = {essay})"
     )
+
+
+def rank_window(limit: int) -> int:
+    """How many of the best matches a ranked search joins before falling back to all of them."""
+    return max(RANK_WINDOW, 4 * limit)
+
+
+def _best_matches(fts: str, rank: str, tie: str) -> str:
+    """The ``rank_window`` best rows of an FTS5 match, best first (parameters: the match, the window)."""
+    return f"SELECT rowid AS id, {rank} AS r FROM {fts} WHERE {fts} MATCH ? ORDER BY r, {tie} LIMIT ?"
 
 
 def _words(text: str) -> Iterator[str]:
@@ -217,19 +233,34 @@ class LookupQueries(StoreBase):
         ``speaker`` matches a whole name or part of one, case-insensitively.
         """
         scope_sql, scope_params = visible("q.essay_id", guild_id)
-        where = [f"q.kind IN ({','.join('?' * len(kinds))})", scope_sql]
-        params: list[Any] = [*kinds, *scope_params]
+        # What every row must pass, whatever the search: kind, server, speaker.
+        filters = [f"q.kind IN ({','.join('?' * len(kinds))})", scope_sql]
+        filter_params: list[Any] = [*kinds, *scope_params]
+        if speaker:
+            filters.append("(q.speaker = ? COLLATE NOCASE OR q.speaker LIKE ? ESCAPE '\\')")
+            filter_params.extend([speaker, like_pattern(speaker)])
+        where, params = list(filters), list(filter_params)
         join = ""
         order = "q.score DESC, q.id DESC"
+        rows: list[sqlite3.Row] = []
         if query:
             match, ranked = ranked_query(query)
             if match is None:
                 return []
             ranked = ranked and not await self._common_words("quote_fts", query_words(query))
+            if ranked and not essay_key:
+                rows = await self._ranked_window(
+                    f"SELECT q.*, {_ESSAY_COLUMNS} FROM ({_best_matches('quote_fts', QUOTE_RANK, 'rowid DESC')}) hits "
+                    "JOIN quotes q ON q.id = hits.id JOIN essays e ON e.id = q.essay_id "
+                    f"WHERE {' AND '.join(filters)} ORDER BY hits.r, q.id DESC LIMIT ?",
+                    match,
+                    filter_params,
+                    limit,
+                )
             join = "JOIN quote_fts ON quote_fts.rowid = q.id"
             where.append("quote_fts MATCH ?")
             params.append(match)
-            order = "bm25(quote_fts), q.id DESC" if ranked else "quote_fts.rowid DESC"
+            order = f"{QUOTE_RANK}, q.id DESC" if ranked else "quote_fts.rowid DESC"
             if essay_key:
                 where.append(_essay_rows("quote_fts", "quotes"))
                 params.extend([essay_key, essay_key])
@@ -237,19 +268,27 @@ class LookupQueries(StoreBase):
                 window_sql, window_params = await self._match_window("quote_fts", "quotes", match, guild_id)
                 where.append(window_sql)
                 params.extend(window_params)
-        if speaker:
-            where.append("(q.speaker = ? COLLATE NOCASE OR q.speaker LIKE ? ESCAPE '\\')")
-            params.extend([speaker, like_pattern(speaker)])
         if essay_key:
             where.append("e.key = ?")
             params.append(essay_key)
-        rows = await self._all(
-            f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q "
-            f"JOIN essays e ON e.id = q.essay_id {join} WHERE {' AND '.join(where)} "
-            f"ORDER BY {order} LIMIT ?",
-            (*params, limit),
-        )
+        if len(rows) < limit:
+            rows = await self._all(
+                f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q "
+                f"JOIN essays e ON e.id = q.essay_id {join} WHERE {' AND '.join(where)} "
+                f"ORDER BY {order} LIMIT ?",
+                (*params, limit),
+            )
         return [(quote_from_row(r), _ref_from_row(r)) for r in rows]
+
+    async def _ranked_window(self, sql: str, match: str, params: Sequence[Any], limit: int) -> list[sqlite3.Row]:
+        """The rows of ``sql`` over the ``rank_window`` best matches; none when they may not be the true best.
+
+        Ranking inside FTS5 and joining only the best few hundred is a fraction of joining every
+        match; the answer is the same when a full page of the window's rows passes the filters.
+        Fewer (a narrow server scope, a speaker, a kind) and the caller ranks the whole match.
+        """
+        rows = await self._all(sql, (match, rank_window(limit), *params, limit))
+        return rows if len(rows) >= limit else []
 
     async def _match_window(self, fts: str, table: str, match: str, guild_id: GuildScope) -> tuple[str, list[Any]]:
         """A condition keeping a search of common words to the newest ``FILTERED_WINDOW`` matches the server sees.
@@ -441,6 +480,7 @@ class LookupQueries(StoreBase):
         scope_sql, scope_params = visible("e.id", guild_id)
         where: list[str] = [scope_sql]
         params: list[Any] = list(scope_params)
+        rows: list[sqlite3.Row] = []
         # Without a search, essays are the outer loop, newest first (essays_published: published DESC
         # puts NULLs last, then id DESC), each one's figures in id order from an index: the first
         # ``limit`` rows come without sorting every figure of the archive.
@@ -451,11 +491,24 @@ class LookupQueries(StoreBase):
             if match is None:
                 return []
             ranked = ranked and not await self._common_words("figure_fts", query_words(query))
+            if ranked and not essay_key:
+                filters, filter_params = [scope_sql], list(scope_params)
+                if kind:
+                    filters.append("f.kind = ?")
+                    filter_params.append(kind)
+                rows = await self._ranked_window(
+                    f"SELECT f.*, {_ESSAY_COLUMNS} FROM ({_best_matches('figure_fts', FIGURE_RANK, 'rowid')}) hits "
+                    "JOIN figures f ON f.id = hits.id JOIN essays e ON e.id = f.essay_id "
+                    f"WHERE {' AND '.join(filters)} ORDER BY hits.r, f.id LIMIT ?",
+                    match,
+                    filter_params,
+                    limit,
+                )
             tables = "figures f JOIN essays e ON e.id = f.essay_id JOIN figure_fts ON figure_fts.rowid = f.id"
             where.append("figure_fts MATCH ?")
             match_at = len(params)
             params.append(match)
-            order = "bm25(figure_fts, 2.0, 3.0, 1.0), f.id" if ranked else "figure_fts.rowid DESC"
+            order = f"{FIGURE_RANK}, f.id" if ranked else "figure_fts.rowid DESC"
             if essay_key:
                 where.append(_essay_rows("figure_fts", "figures"))
                 params.extend([essay_key, essay_key])
@@ -470,7 +523,9 @@ class LookupQueries(StoreBase):
             where.append("f.kind = ?")
             params.append(kind)
         sql = f"SELECT f.*, {_ESSAY_COLUMNS} FROM {tables} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
-        if query and not ranked:
+        if rows:  # the best matches' window held a full page
+            pass
+        elif query and not ranked:
             # Newest first, but figures whose own words (number, subject) hold the query before
             # those that only share its sentence: the order bm25's column weights gave.
             own = list(params)

@@ -145,3 +145,28 @@ async def test_figures_whose_own_words_hold_the_query_come_first(
         assert keys[-1] == "mid" and set(keys) == {"old", "mid", "new"}
     else:  # newest first, those whose own words hold "ferries" before the one sharing their sentence
         assert keys == ["new", "old", "mid"]
+
+
+@pytest.mark.parametrize("speaker", [None, "Ida Venn"])
+async def test_a_ranked_search_answers_as_ranking_every_match(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speaker: str | None
+) -> None:
+    """The best matches' window gives the full ranking's page, and the full ranking when too few pass a filter."""
+    from bot.essays.model import Analysis, Block, Essay, Quote, Section
+    from bot.store import lookup, open_store
+
+    async with await open_store(tmp_path / "db.sqlite3") as store:
+        for number in range(12):
+            # Shorter quotes rank higher; only the two longest are Ida Venn's, outside a window of eight.
+            text = "The harbour " + "and the long quay beyond it " * number + "held."
+            who = "Ida Venn" if number >= 10 else "Tom Reyes"
+            essay = Essay(f"e{number}", f"Essay {number}", (Block("paragraph", text),), source="s")
+            quote = Quote(text, "direct", 1, who, 1.0)
+            await store.save_essay(essay, Analysis(sections=[Section(1, "One", essay.blocks, 0, 1)], quotes=[quote]))
+        answers = []
+        for window in (1, 1000):
+            monkeypatch.setattr(lookup, "RANK_WINDOW", window)
+            found = await store.search_quotes("harbour", guild_id=None, speaker=speaker, limit=2)
+            answers.append([ref.key for _, ref in found])
+    assert answers[0] == answers[1]
+    assert answers[0] == (["e10", "e11"] if speaker else ["e0", "e1"])

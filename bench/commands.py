@@ -47,7 +47,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,11 +84,19 @@ def archive_path(count: int, seed: int = SEED) -> Path:
     return OUT / f"archive-{count}-s{seed}-w{WORDS}-feed.sqlite3"
 
 
-async def build_archive(count: int, seed: int = SEED, database_url: str | None = None) -> Path | str:
+async def build_archive(
+    count: int, seed: int = SEED, database_url: str | None = None, *, keep_every: int | None = None
+) -> Path | str:
     """The cached archive of ``count`` generated essays, built through the intake when missing: a SQLite
-    file under ``bench/out/``, or with ``database_url`` a database on that PostgreSQL server (its address)."""
+    file under ``bench/out/``, or with ``database_url`` a database on that PostgreSQL server (its address).
+
+    A build interrupted (its partial file or database left) goes on where it stopped. With ``keep_every``
+    the build also keeps the archives of every multiple of that many essays on the way: the generator is
+    prefix-stable (the first N essays of any larger archive are the archive of N), so each is the archive
+    a build of that size would make, and a long build that cannot finish still leaves smaller ones.
+    """
     if database_url is not None:
-        return await build_database_archive(count, seed, database_url)
+        return await build_database_archive(count, seed, database_url, keep_every=keep_every)
     path = archive_path(count, seed)
     if path.is_file():
         # A cached archive from an older schema is migrated once, here, not in every run's copy.
@@ -96,11 +104,18 @@ async def build_archive(count: int, seed: int = SEED, database_url: str | None =
         return path
     OUT.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
-    for stale in OUT.glob(partial.name + "*"):
-        stale.unlink()
     started = time.perf_counter()
     async with await open_store(partial) as store:
-        await fill_archive(store, count, seed, started)
+
+        async def keep(number: int) -> Store:
+            if not archive_path(number, seed).exists():
+                await store.checkpoint()
+                shutil.copyfile(partial, archive_path(number, seed).with_suffix(".copying"))
+                archive_path(number, seed).with_suffix(".copying").rename(archive_path(number, seed))
+                say(f"  kept {archive_path(number, seed).name}")
+            return store
+
+        await fill_archive(store, count, seed, started, keep=keep, keep_every=keep_every)
         # One file, no WAL beside it: the copy each run makes is then complete.
         await store.checkpoint()
     partial.rename(path)
@@ -108,16 +123,35 @@ async def build_archive(count: int, seed: int = SEED, database_url: str | None =
     return path
 
 
-async def fill_archive(store: Store, count: int, seed: int, started: float) -> None:
-    """Store ``count`` generated essays one by one through the intake, as the feed poller stores them."""
-    feed = await store.add_feed(BENCH_FEED, title="Bench Essays")
-    await store.set_feed_paused(feed.id, True)
+# Called with the number of essays stored so far; returns the store to go on with.
+Keep = Callable[[int], Awaitable[Store]]
+
+
+async def fill_archive(
+    store: Store, count: int, seed: int, started: float, *, keep: Keep | None = None, keep_every: int | None = None
+) -> None:
+    """Store ``count`` generated essays one by one through the intake, as the feed poller stores them.
+
+    Essays already stored (an interrupted build) are passed over: the intake finds them unchanged.
+    """
+    feed = await store.get_feed_by_url(BENCH_FEED)
+    if feed is None:
+        feed = await store.add_feed(BENCH_FEED, title="Bench Essays")
+        await store.set_feed_paused(feed.id, True)
+    # The last essay stored may lack its mark_seen (a separate write): it is stored again, as unchanged.
+    done = max(0, len(await store.all_essay_ids()) - 1)
+    if done:
+        say(f"  going on from essay {done + 1} of {count}")
     for number, post in enumerate(generate(count, seed=seed, words=WORDS), start=1):
+        if number <= done:
+            continue
         essay = post.to_essay()
         outcome = await store_essay(store, essay, feed_id=feed.id)
         await store.mark_seen(feed.id, essay.key, outcome.essay_id)
         if number % 1000 == 0:
             say(f"  ingested {number}/{count} essays ({time.perf_counter() - started:.0f} s)")
+        if keep is not None and keep_every and number % keep_every == 0 and number < count:
+            store = await keep(number)
 
 
 def archive_database(count: int, seed: int = SEED) -> str:
@@ -125,7 +159,7 @@ def archive_database(count: int, seed: int = SEED) -> str:
     return f"marginalia_bench_{count}_s{seed}_w{WORDS}_feed"
 
 
-async def build_database_archive(count: int, seed: int, admin_url: str) -> str:
+async def build_database_archive(count: int, seed: int, admin_url: str, *, keep_every: int | None = None) -> str:
     """``build_archive`` on PostgreSQL: a database built under a partial name, renamed once complete."""
     name = archive_database(count, seed)
     if await pg.database_exists(admin_url, name):
@@ -133,11 +167,29 @@ async def build_database_archive(count: int, seed: int, admin_url: str) -> str:
         await (await open_store(url)).close()  # migrated once here, as a cached SQLite file is
         return url
     partial = name + "_partial"
-    await pg.drop_database(admin_url, partial)
-    url = await pg.create_database(admin_url, partial)
+    if not await pg.database_exists(admin_url, partial):
+        await pg.create_database(admin_url, partial)
+    url = pg.with_database(admin_url, partial)
     started = time.perf_counter()
-    async with await open_store(url) as store:
-        await fill_archive(store, count, seed, started)
+    store = await open_store(url)
+    try:
+
+        async def keep(number: int) -> Store:
+            nonlocal store
+            kept = archive_database(number, seed)
+            if await pg.database_exists(admin_url, kept):
+                return store
+            # A database is copied only while nobody is connected to it: the store lets go meanwhile.
+            await store.close()
+            await pg.create_database(admin_url, kept + "_copying", template=partial)
+            await pg.rename_database(admin_url, kept + "_copying", kept)
+            store = await open_store(url)
+            say(f"  kept {kept}")
+            return store
+
+        await fill_archive(store, count, seed, started, keep=keep, keep_every=keep_every)
+    finally:
+        await store.close()
     seconds = time.perf_counter() - started
     await pg.rename_database(admin_url, partial, name)
     size = await pg.database_bytes(admin_url, name)
@@ -715,10 +767,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the report as JSON to this file")
     parser.add_argument("--database-url", type=pg.database_url_option, help=pg.DATABASE_URL_HELP)
+    parser.add_argument(
+        "--keep-every",
+        type=int,
+        help="while building the archive, also keep the archive of every multiple of this many essays",
+    )
+    parser.add_argument("--build-only", action="store_true", help="build (or finish) the archive and stop")
     parser.add_argument("--serve-bot", action="store_true", help=argparse.SUPPRESS)  # the bot process itself
     args = parser.parse_args(argv)
     if args.serve_bot:
         return serve_instrumented_bot()
+    if args.build_only:
+        print(asyncio.run(build_archive(args.essays, database_url=args.database_url, keep_every=args.keep_every)))
+        return 0
     report = asyncio.run(measure(args.essays, args.invocations, args.seed, args.database_url))
     print_report(report)
     if args.json:

@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from bot.store.lookup import MATCH_WINDOW
+from bot.store.postgres.base import SESSION_SETTINGS
 from bot.store.postgres.lookup import RANK_WEIGHTS
 from bot.store.postgres.search import search_query
 
@@ -97,7 +98,7 @@ async def time_floor(connection: Any, label: str, options: Mapping[str, str]) ->
 
 async def time_floors(url: str, invocations: Sequence[tuple[str, Mapping[str, str]]]) -> list[float | None]:
     """``time_floor`` of each (label, options), over one connection to the database at ``url``."""
-    connection = await asyncpg.connect(url)
+    connection = await asyncpg.connect(url, server_settings=SESSION_SETTINGS)  # as the store's own connections
     try:
         return [await time_floor(connection, label, options) for label, options in invocations]
     finally:

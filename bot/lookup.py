@@ -608,19 +608,17 @@ async def related_answer(store: Store, scope: Scope, *, search: str | None) -> A
         title = f"Earlier posts related to “{one_line(target.essay.title, 150)}”"
         if not posts:
             return Answer([], f"No earlier posts related to “{echo(target.essay.title, 80)}” were found.")
-    briefs = await store.briefs_by_key([p.key for p in posts], guild_id=scope.guild_id)
-    ids = {key: brief.id for key, brief in briefs.items()}
-    links = await gather_links(store, scope.guild_id, list(ids.values()))
-    return Answer(related_pages(posts, ids, links, title=title))
+    links = await gather_links(store, scope.guild_id, [post.essay_id for post in posts])
+    return Answer(related_pages(posts, links, title=title))
 
 
-def _related_value(post: RelatedPost, essay_id: int | None, links: Links) -> str:
+def _related_value(post: RelatedPost, links: Links) -> str:
     lines = [f"• {escape_markdown(one_line(reason, 200))}" for reason in post.reasons[:4]]
     where: list[str] = []
     url = safe_url(post.url)
     if url:
         where.append(f"[read on the blog]({url})")
-    threads = links.essay_threads(essay_id)
+    threads = links.essay_threads(post.essay_id)
     if threads:
         where.append("discussion: " + " ".join(f"[§{section}]({url})" for section, url in threads[:8]))
     if where:
@@ -628,14 +626,14 @@ def _related_value(post: RelatedPost, essay_id: int | None, links: Links) -> str
     return "\n".join(lines) or "related by wording"
 
 
-def related_pages(posts: Sequence[RelatedPost], ids: dict[str, int], links: Links, *, title: str) -> list[Page]:
+def related_pages(posts: Sequence[RelatedPost], links: Links, *, title: str) -> list[Page]:
     pages: list[Page] = []
     for start in range(0, len(posts), RELATED_PER_PAGE):
         fields: list[Field] = []
         for post in posts[start : start + RELATED_PER_PAGE]:
             when = f" ({post.published.isoformat()})" if post.published else ""
             name = one_line(post.title, FIELD_NAME_MAX - dlen(when)) + when
-            fields.append(Field(name, _related_value(post, ids.get(post.key), links)))
+            fields.append(Field(name, _related_value(post, links)))
         pages.append(Page(title=title, fields=tuple(fields)))
     return number_pages(pages, len(posts), "post")
 

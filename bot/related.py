@@ -20,10 +20,12 @@ The ranking is carried by the text, so it works on blogs without labels:
   post says nothing);
 * shared quoted **speakers**, a small boost.
 
-Candidates come from one FTS5 query over the essay's most distinctive words (bounded by
-``POSTING_BUDGET``), the essay's nearest stored neighbours, the label and speaker lookups, and
-the references; they are then scored exactly from their stored stem counts, so a query stays
-fast at 10,000 essays.
+Candidates come from the essay's stored neighbourhood (the answer of a text query made when it
+was stored and kept as the archive grows), the label and speaker lookups, and the references;
+one FTS5 query over the essay's most distinctive words (bounded by ``POSTING_BUDGET``) adds text
+candidates when the server's scope or the date leaves fewer neighbours than asked for, and for
+free text. They are then scored exactly from their stored stem counts, so a query stays fast at
+10,000 essays.
 
 The threshold is relative to the archive: the essay is compared with an evenly spread sample of
 the archive's posts (what arbitrary posts have in common with it), and a post is returned only
@@ -79,11 +81,14 @@ LIST_POSTING_BUDGET = 1000
 LIST_TIME_CANDIDATES = 5
 # Lists made on too small an archive that are made again per stored essay (see ``add_to_neighbourhoods``).
 REFRESH_LISTS = 2
-# The essay's nearest stored neighbours that are candidates of a query, besides its text candidates.
-NEIGHBOUR_CANDIDATES = 10
+# The essay's nearest stored neighbours that are candidates of a query: the whole list. Its text
+# candidates are looked for only when fewer than the asked-for number of these may be shown.
+NEIGHBOUR_CANDIDATES = NEIGHBOURS
 # Shared neighbours named in a reason, and how many it takes to be named.
 REASON_NEIGHBOURS = 2
 REASON_SHARED = 3
+# Posts related by labels alone that are scored, as many as the essay's stored neighbours.
+LABEL_CANDIDATES = NEIGHBOURS
 # Labels rows read to find posts related by labels alone; the rarest labels come first.
 LABEL_ROW_BUDGET = 600
 # The background: this many posts spread evenly through the archive; a result must stand this
@@ -105,6 +110,7 @@ _background_cache: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int, int], 
 
 @dataclass(slots=True)
 class RelatedPost:
+    essay_id: int
     key: str
     title: str
     url: str | None
@@ -181,8 +187,11 @@ async def related_to_essay(
     terms = stored if stored is not None else essay_terms(essay.title, essay.blocks)
     query = await _query(store, terms, span.essays, stored=stored is not None)
     neighbours = await _neighbourhood(store, target.id) if stored is not None else []
-    await _add_text_candidates(store, candidates, query, before=before, target_id=target.id, guild_id=guild_id)
-    await _add_neighbour_candidates(store, candidates, neighbours, before=before, guild_id=guild_id)
+    listed = await _add_neighbour_candidates(store, candidates, neighbours, before=before, guild_id=guild_id)
+    # The stored neighbourhood is the text query's answer, made at ingest and kept as the archive
+    # grows; only when the server's scope or the date leaves too little of it is the query run now.
+    if listed < limit:
+        await _add_text_candidates(store, candidates, query, before=before, target_id=target.id, guild_id=guild_id)
     specificity = await _add_labels(
         store, candidates, list(essay.labels), span.essays, before=before, exclude_id=target.id, guild_id=guild_id
     )
@@ -384,12 +393,14 @@ async def _add_neighbour_candidates(
     *,
     before: datetime | None,
     guild_id: GuildScope,
-) -> None:
-    """Add the essay's nearest stored neighbours that the server may see."""
-    if neighbours and NEIGHBOUR_CANDIDATES > 0:
-        chosen = await store.visible_ids(neighbours[:NEIGHBOUR_CANDIDATES], guild_id=guild_id, before=before)
-        for essay_id in sorted(chosen):
-            candidates.setdefault(essay_id, _Candidate())
+) -> int:
+    """Add the essay's nearest stored neighbours that the server may see; return how many."""
+    if not neighbours or NEIGHBOUR_CANDIDATES <= 0:
+        return 0
+    chosen = await store.visible_ids(neighbours[:NEIGHBOUR_CANDIDATES], guild_id=guild_id, before=before)
+    for essay_id in sorted(chosen):
+        candidates.setdefault(essay_id, _Candidate())
+    return len(chosen)
 
 
 async def _add_labels(
@@ -415,7 +426,7 @@ async def _add_labels(
         rows += n
         within_budget[label] = specificity[label]
     found = await store.label_neighbours(
-        within_budget, guild_id=guild_id, before=before, exclude_id=exclude_id, limit=CANDIDATES
+        within_budget, guild_id=guild_id, before=before, exclude_id=exclude_id, limit=LABEL_CANDIDATES
     )
     for essay_id in found:
         candidates.setdefault(essay_id, _Candidate())
@@ -596,6 +607,7 @@ async def _finish(
         near = [briefs[i].title for i in candidate.shared if i in briefs and i in named][:REASON_NEIGHBOURS]
         results.append(
             RelatedPost(
+                essay_id=essay_id,
                 key=brief.key,
                 title=brief.title,
                 url=brief.url,

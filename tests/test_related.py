@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -425,6 +426,32 @@ async def test_a_server_is_never_shown_a_neighbour_it_cannot_see(tmp_path: Path)
             named.update(name for reason in near for name in re.findall(r"“([^”]*)”", reason))
         # Shared neighbours are named, and only those the server sees (the other server's posts are near too).
         assert named and named <= titles
+
+
+@pytest.mark.usefixtures("short_lists")
+@pytest.mark.parametrize(("limit", "text_query"), [(3, False), (4, False), (5, True)])
+async def test_the_stored_neighbourhood_answers_unless_it_holds_fewer_posts_than_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int, text_query: bool
+) -> None:
+    posts = subject_archive()
+    async with await open_store(tmp_path / "subjects.sqlite3") as subjects:
+        for item in posts:
+            await store_essay(subjects, item)
+        asked: list[list[str]] = []
+        text_neighbours = subjects.text_neighbours
+
+        async def recorded(words: list[str], **options: Any) -> Any:
+            asked.append(words)
+            return await text_neighbours(words, **options)
+
+        monkeypatch.setattr(subjects, "text_neighbours", recorded)
+        target = posts[7]
+        results = await related_to_essay(
+            subjects, await row(subjects, target), guild_id=None, limit=limit, any_time=True
+        )
+        assert bool(asked) is text_query
+        # Lists of four: the fifth post of the subject comes from the text query.
+        assert [subject_of(r.key) for r in results] == [subject_of(target.key)] * limit
 
 
 async def test_essays_stored_before_neighbourhoods_were_kept_get_them_on_first_use(tmp_path: Path) -> None:

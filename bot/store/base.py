@@ -80,6 +80,7 @@ class StoreBase:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database at {path}: {exc}") from exc
         try:
+            db.row_factory = sqlite3.Row
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA synchronous = NORMAL")
@@ -179,14 +180,12 @@ class StoreBase:
             logger.exception("rolling back a failed transaction failed too")
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            cursor.row_factory = sqlite3.Row
-            return await cursor.fetchone()
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            cursor.row_factory = sqlite3.Row
-            return list(await cursor.fetchall())
+        # One hop to the connection's thread (a cursor's execute, fetch and close would be three).
+        return list(await self._db.execute_fetchall(sql, params))
 
 
 def _is_storage_failure(exc: BaseException) -> TypeGuard[sqlite3.Error]:

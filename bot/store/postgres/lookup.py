@@ -216,7 +216,7 @@ class LookupQueries(EssayQueries):
             return "TRUE"
         return (
             "EXISTS (SELECT 1 FROM quotes q WHERE lower(q.speaker) = s.speaker_key "
-            f"AND {visible('q.essay_id', guild_id, args)})"
+            f"AND {visible('q.essay_id', guild_id, args, probe=True)})"
         )
 
     async def search_figures(
@@ -265,7 +265,7 @@ class LookupQueries(EssayQueries):
         text = " ".join(text.split())[:_CHOICE_INPUT_MAX]
         columns = "e.id, e.key, e.title, e.published"
         args = Args()
-        scope = visible("e.id", guild_id, args)
+        scope = visible("e.id", guild_id, args, probe=True)
         if not text:
             rows = await self._all(
                 f"SELECT {columns} FROM essays e WHERE {scope} ORDER BY e.published DESC NULLS LAST, e.id DESC "
@@ -287,7 +287,7 @@ class LookupQueries(EssayQueries):
         }
         if len(found) < limit:
             args = Args()
-            scope = visible("e.id", guild_id, args)
+            scope = visible("e.id", guild_id, args, probe=True)
             rows = await self._all(
                 f"SELECT {columns} FROM essays e WHERE e.title ILIKE {args(like_pattern(text))} ESCAPE '\\' "
                 f"AND {scope} ORDER BY e.published DESC NULLS LAST LIMIT {args(limit * 2)}",

@@ -11,6 +11,9 @@
 
     python -m bench.analysis_speed            # full run (10,000 essays: a few minutes)
     python -m bench.analysis_speed --quick    # 50 essays analysed, archives of 200 and 1,000
+    python -m bench.analysis_speed --database-url 'postgresql://me@/postgres?host=/run/postgresql'
+                                              # ingest into a fresh PostgreSQL database instead (bench/pg.py);
+                                              # size on disk is then pg_database_size
 
 Always exits 0: a report, not a gate.
 """
@@ -31,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import pg
 from bench.generate import generate, write_archive
 from bench.related_quality import percentile
 from bot.essays.analysis import analyse
@@ -67,7 +71,7 @@ class IngestRun:
     read_seconds: float
     store_seconds: float
     source_bytes: int = 0  # the Markdown files ingested: the text itself, the floor of any store
-    database_bytes: int = 0  # the SQLite file once closed (WAL checkpointed into it)
+    database_bytes: int = 0  # the SQLite file once closed (WAL checkpointed into it), or pg_database_size
     related: list[Timing] = field(default_factory=list)
 
     @property
@@ -88,6 +92,7 @@ class Report:
     baseline: Timing | None
     baseline_note: str
     ingest: list[IngestRun]
+    backend: str = "sqlite"
 
 
 def machine_info() -> dict[str, Any]:
@@ -165,34 +170,60 @@ def time_texttiling(essays: Sequence[Essay]) -> tuple[Timing | None, str]:
 # ---------------------------------------------------------------- ingest+related
 
 
-async def ingest_and_query(count: int, *, seed: int, words: int, progress: Callable[[str], None]) -> IngestRun:
+async def ingest_and_query(
+    count: int, *, seed: int, words: int, progress: Callable[[str], None], database_url: str | None = None
+) -> IngestRun:
     with tempfile.TemporaryDirectory(prefix="marginalia-speed-") as tmp:
         folder = Path(tmp) / "posts"
         started = time.perf_counter()
         write_archive(folder, count, seed=seed, words=words)
         write_seconds = time.perf_counter() - started
         progress(f"{count} essays written in {write_seconds:.1f} s; ingesting ...")
-        async with await open_store(Path(tmp) / "speed.sqlite3") as store:
-            started = time.perf_counter()
-            loaded = await load_source(str(folder), None)
-            read_seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            essays = []
-            for entry in loaded.entries:
-                try:
-                    essays.append(entry_to_essay(entry))
-                except IntakeError:
-                    continue
-            # The command line's path: analysis in worker processes, batched transactions (bot/ingest.py).
-            await ingest_essays(store, essays, max_sections=MAX_SECTIONS)
-            store_seconds = time.perf_counter() - started
-            source_bytes = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
-            run = IngestRun(count, write_seconds, read_seconds, store_seconds, source_bytes)
-            progress(f"{count} essays ingested in {run.total_seconds:.1f} s; querying related ...")
-            run.related = await time_related(store)
+        if database_url is None:
+            return await _ingest_into(Path(tmp) / "speed.sqlite3", folder, count, write_seconds, progress)
+        name = f"marginalia_speed_{count}_{os.getpid()}"
+        await pg.drop_database(database_url, name)
+        target = await pg.create_database(database_url, name)
+        try:
+            run = await _ingest_into(target, folder, count, write_seconds, progress)
+            run.database_bytes = await pg.database_bytes(database_url, name)
+            return run
+        finally:
+            await pg.drop_database(database_url, name)
+
+
+async def _ingest_into(
+    target: Path | str, folder: Path, count: int, write_seconds: float, progress: Callable[[str], None]
+) -> IngestRun:
+    """Ingest the Markdown files of ``folder`` into the store ``target`` names, then time related queries."""
+    async with await open_store(target) as store:
+        started = time.perf_counter()
+        loaded = await load_source(str(folder), None)
+        read_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        essays = []
+        for entry in loaded.entries:
+            try:
+                essays.append(entry_to_essay(entry))
+            except IntakeError:
+                continue
+        # The command line's path: analysis in worker processes, batched transactions (bot/ingest.py).
+        await ingest_essays(store, essays, max_sections=MAX_SECTIONS)
+        store_seconds = time.perf_counter() - started
+        run = IngestRun(count, write_seconds, read_seconds, store_seconds, folder_bytes(folder))
+        progress(f"{count} essays ingested in {run.total_seconds:.1f} s; querying related ...")
+        run.related = await time_related(store)
+    if isinstance(target, Path):
         # Closing the last connection checkpoints the WAL into the file: this is its size at rest.
-        run.database_bytes = (Path(tmp) / "speed.sqlite3").stat().st_size
+        run.database_bytes = folder_bytes(target)
     return run
+
+
+def folder_bytes(path: Path) -> int:
+    """The bytes of a file, or of every file under a folder."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(item.stat().st_size for item in path.rglob("*") if item.is_file())
 
 
 async def time_related(store: Store) -> list[Timing]:
@@ -216,15 +247,24 @@ async def time_related(store: Store) -> list[Timing]:
 # ---------------------------------------------------------------------- report
 
 
-def run(*, quick: bool, progress: Callable[[str], None]) -> Report:
+def run(
+    *,
+    quick: bool,
+    progress: Callable[[str], None],
+    database_url: str | None = None,
+    sizes: Sequence[int] | None = None,
+) -> Report:
     analysed = 50 if quick else 200
     essays = [post.to_essay() for post in generate(analysed, seed=SEED, words=WORDS)]
     progress(f"analysing {analysed} essays ...")
     analyse(essays[0])  # warm the regex and word caches
     analysis = time_analysis(essays)
     baseline, note = time_texttiling(essays)
-    sizes = (200, 1000) if quick else (1000, 10000)
-    ingest = [asyncio.run(ingest_and_query(n, seed=SEED, words=WORDS, progress=progress)) for n in sizes]
+    sizes = sizes or ((200, 1000) if quick else (1000, 10000))
+    ingest = [
+        asyncio.run(ingest_and_query(n, seed=SEED, words=WORDS, progress=progress, database_url=database_url))
+        for n in sizes
+    ]
     return Report(
         machine=machine_info(),
         analysed=analysed,
@@ -233,6 +273,7 @@ def run(*, quick: bool, progress: Callable[[str], None]) -> Report:
         baseline=baseline,
         baseline_note=note,
         ingest=ingest,
+        backend="sqlite" if database_url is None else "postgresql",
     )
 
 
@@ -240,6 +281,7 @@ def format_report(report: Report) -> str:
     m = report.machine
     lines = [
         f"machine: {m['cores']} cores, {m['memory']} memory, Python {m['python']}, {m['platform']}",
+        *(["store: PostgreSQL (size on disk: pg_database_size)"] if report.backend == "postgresql" else []),
         "",
         f"analysis of {report.analysed} generated essays, {report.mean_words:.0f} words on average (target: <= 10 ms)",
         f"{'step':<28} {'mean ms':>8} {'p50 ms':>8} {'p99 ms':>8}",
@@ -283,12 +325,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.analysis_speed", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a run in well under a minute")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    parser.add_argument("--database-url", type=pg.database_url_option, help=pg.DATABASE_URL_HELP)
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", help="archive sizes to ingest (default 1000 10000; --quick 200 1000)"
+    )
     args = parser.parse_args(argv)
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr)
 
-    report = run(quick=args.quick, progress=progress)
+    report = run(quick=args.quick, progress=progress, database_url=args.database_url, sizes=args.sizes)
     if args.json:
         data = asdict(report)
         for raw, r in zip(data["ingest"], report.ingest, strict=True):

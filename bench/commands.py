@@ -23,6 +23,11 @@ under ``bench/out/`` (git-ignored), so only the first run pays for the ingest.
     python -m bench.commands --essays 1000 --invocations 200
     python -m bench.commands --essays 10000 --invocations 200 --json bench/out/commands-10k.json
 
+On PostgreSQL (the archive a database on that server, built once through the same intake; each run a copy,
+the bot process given DATABASE_URL; see bench/pg.py):
+
+    python -m bench.commands --essays 10000 --database-url 'postgresql://me@/postgres?host=/run/postgresql'
+
 Always exits 0 unless the bench itself failed: a report, not a gate.
 """
 
@@ -42,14 +47,16 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from bench import pg
 from bench.generate import TOPICS, generate
 from bot.intake import store_essay
-from bot.store import open_store
+from bot.store import Store, open_store
 from bot.store.floors import time_floors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,8 +84,19 @@ def archive_path(count: int, seed: int = SEED) -> Path:
     return OUT / f"archive-{count}-s{seed}-w{WORDS}-feed.sqlite3"
 
 
-async def build_archive(count: int, seed: int = SEED) -> Path:
-    """The cached database of ``count`` generated essays, built through the intake when missing."""
+async def build_archive(
+    count: int, seed: int = SEED, database_url: str | None = None, *, keep_every: int | None = None
+) -> Path | str:
+    """The cached archive of ``count`` generated essays, built through the intake when missing: a SQLite
+    file under ``bench/out/``, or with ``database_url`` a database on that PostgreSQL server (its address).
+
+    A build interrupted (its partial file or database left) goes on where it stopped. With ``keep_every``
+    the build also keeps the archives of every multiple of that many essays on the way: the generator is
+    prefix-stable (the first N essays of any larger archive are the archive of N), so each is the archive
+    a build of that size would make, and a long build that cannot finish still leaves smaller ones.
+    """
+    if database_url is not None:
+        return await build_database_archive(count, seed, database_url, keep_every=keep_every)
     path = archive_path(count, seed)
     if path.is_file():
         # A cached archive from an older schema is migrated once, here, not in every run's copy.
@@ -86,23 +104,100 @@ async def build_archive(count: int, seed: int = SEED) -> Path:
         return path
     OUT.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
-    for stale in OUT.glob(partial.name + "*"):
-        stale.unlink()
     started = time.perf_counter()
     async with await open_store(partial) as store:
-        feed = await store.add_feed(BENCH_FEED, title="Bench Essays")
-        await store.set_feed_paused(feed.id, True)
-        for number, post in enumerate(generate(count, seed=seed, words=WORDS), start=1):
-            essay = post.to_essay()
-            outcome = await store_essay(store, essay, feed_id=feed.id)
-            await store.mark_seen(feed.id, essay.key, outcome.essay_id)
-            if number % 1000 == 0:
-                say(f"  ingested {number}/{count} essays ({time.perf_counter() - started:.0f} s)")
+
+        async def keep(number: int) -> Store:
+            if not archive_path(number, seed).exists():
+                await store.checkpoint()
+                shutil.copyfile(partial, archive_path(number, seed).with_suffix(".copying"))
+                archive_path(number, seed).with_suffix(".copying").rename(archive_path(number, seed))
+                say(f"  kept {archive_path(number, seed).name}")
+            return store
+
+        await fill_archive(store, count, seed, started, keep=keep, keep_every=keep_every)
         # One file, no WAL beside it: the copy each run makes is then complete.
         await store.checkpoint()
     partial.rename(path)
     say(f"built {path.name} in {time.perf_counter() - started:.0f} s")
     return path
+
+
+# Called with the number of essays stored so far; returns the store to go on with.
+Keep = Callable[[int], Awaitable[Store]]
+
+
+async def fill_archive(
+    store: Store, count: int, seed: int, started: float, *, keep: Keep | None = None, keep_every: int | None = None
+) -> None:
+    """Store ``count`` generated essays one by one through the intake, as the feed poller stores them.
+
+    Essays already stored (an interrupted build) are passed over: the intake finds them unchanged.
+    """
+    feed = await store.get_feed_by_url(BENCH_FEED)
+    if feed is None:
+        feed = await store.add_feed(BENCH_FEED, title="Bench Essays")
+        await store.set_feed_paused(feed.id, True)
+    # The last essay stored may lack its mark_seen (a separate write): it is stored again, as unchanged.
+    done = max(0, len(await store.all_essay_ids()) - 1)
+    if done:
+        say(f"  going on from essay {done + 1} of {count}")
+    for number, post in enumerate(generate(count, seed=seed, words=WORDS), start=1):
+        if number <= done:
+            continue
+        essay = post.to_essay()
+        outcome = await store_essay(store, essay, feed_id=feed.id)
+        await store.mark_seen(feed.id, essay.key, outcome.essay_id)
+        if number % 1000 == 0:
+            say(f"  ingested {number}/{count} essays ({time.perf_counter() - started:.0f} s)")
+        if keep is not None and keep_every and number % keep_every == 0 and number < count:
+            store = await keep(number)
+
+
+def archive_database(count: int, seed: int = SEED) -> str:
+    """The PostgreSQL database holding the archive ``archive_path`` names for SQLite."""
+    return f"marginalia_bench_{count}_s{seed}_w{WORDS}_feed"
+
+
+async def build_database_archive(count: int, seed: int, admin_url: str, *, keep_every: int | None = None) -> str:
+    """``build_archive`` on PostgreSQL: a database built under a partial name, renamed once complete."""
+    name = archive_database(count, seed)
+    if await pg.database_exists(admin_url, name):
+        url = pg.with_database(admin_url, name)
+        await (await open_store(url)).close()  # migrated once here, as a cached SQLite file is
+        return url
+    partial = name + "_partial"
+    if not await pg.database_exists(admin_url, partial):
+        await pg.create_database(admin_url, partial)
+    url = pg.with_database(admin_url, partial)
+    started = time.perf_counter()
+    store = await open_store(url)
+    try:
+
+        async def keep(number: int) -> Store:
+            nonlocal store
+            kept = archive_database(number, seed)
+            if await pg.database_exists(admin_url, kept):
+                return store
+            # A database is copied only while nobody is connected to it: the store lets go meanwhile.
+            await store.close()
+            await pg.create_database(admin_url, kept + "_copying", template=partial)
+            await pg.rename_database(admin_url, kept + "_copying", kept)
+            store = await open_store(url)
+            say(f"  kept {kept}")
+            return store
+
+        await fill_archive(store, count, seed, started, keep=keep, keep_every=keep_every)
+    finally:
+        await store.close()
+    seconds = time.perf_counter() - started
+    await pg.rename_database(admin_url, partial, name)
+    size = await pg.database_bytes(admin_url, name)
+    say(
+        f"built {name} in {seconds:.0f} s ({count / seconds:.1f} essays/s); "
+        f"{size / 1e6:.1f} MB, {size / 1000 / count:.1f} KB per essay"
+    )
+    return pg.with_database(admin_url, name)
 
 
 def copy_archive(source: Path, directory: Path) -> Path:
@@ -150,13 +245,29 @@ class World:
     guild: Any
     channel: Any
     threads: list[Any]
-    db: Path
+    db: Path | str  # the run's SQLite file, or its PostgreSQL database's address
     workdir: Path
     published: list[str]  # keys of the essays with section threads
 
 
 @contextlib.asynccontextmanager
-async def world_for(archive: Path) -> AsyncIterator[World]:
+async def run_copy(archive: Path | str, workdir: Path, admin_url: str | None) -> AsyncIterator[Path | str]:
+    """The run's private copy of the archive: a file in ``workdir``, or a database copied on the server."""
+    if admin_url is None or isinstance(archive, Path):
+        yield copy_archive(Path(archive), workdir)
+        return
+    name = f"marginalia_bench_run_{os.getpid()}"
+    await pg.drop_database(admin_url, name)
+    template = urlsplit(archive).path.lstrip("/")
+    url = await pg.create_database(admin_url, name, template=template)
+    try:
+        yield url
+    finally:
+        await pg.drop_database(admin_url, name)
+
+
+@contextlib.asynccontextmanager
+async def world_for(archive: Path | str, admin_url: str | None = None) -> AsyncIterator[World]:
     """A private copy of the archive and a local Discord with a guild where a few essays were published.
 
     The publishing is done by the real bot (all its cogs, in this process) before any timing, so the
@@ -166,8 +277,7 @@ async def world_for(archive: Path) -> AsyncIterator[World]:
 
     with tempfile.TemporaryDirectory(prefix="marginalia-bench-") as tmp:
         workdir = Path(tmp)
-        db = copy_archive(archive, workdir)
-        async with FakeDiscord.start(token=TOKEN) as fake:
+        async with run_copy(archive, workdir, admin_url) as db, FakeDiscord.start(token=TOKEN) as fake:
             guild = fake.add_guild("Bench Readers")
             channel = fake.add_channel(guild, "essays")
             published = await publish_into_threads(fake, db, guild, channel)
@@ -177,12 +287,17 @@ async def world_for(archive: Path) -> AsyncIterator[World]:
                 say("fake Discord recorded failures:\n" + "\n".join(fake.failures[:20]))
 
 
-async def publish_into_threads(fake: Any, db: Path, guild: Any, channel: Any) -> list[str]:
+def database_env(db: Path | str) -> dict[str, str]:
+    """The setting that points the bot at the run's database: DB_PATH for a file, else DATABASE_URL."""
+    return {"DB_PATH": str(db)} if isinstance(db, Path) else {"DATABASE_URL": db}
+
+
+async def publish_into_threads(fake: Any, db: Path | str, guild: Any, channel: Any) -> list[str]:
     """Publish a few essays with the real bot, then let members discuss them; the essays' keys."""
     from bot.client import EXTENSIONS, create_bot
     from bot.config import load_settings
 
-    settings = load_settings({"DB_PATH": str(db)}, env_file=None)
+    settings = load_settings(database_env(db), env_file=None)
     bot = create_bot(settings, extensions=EXTENSIONS)
     await fake.connect(bot)
     keys: list[str] = []
@@ -251,14 +366,16 @@ async def bot_process(
     world: World, args: Sequence[str], *, extra_env: dict[str, str] | None = None
 ) -> AsyncIterator[BotProcess]:
     """Start ``python ARGS`` with the bot's settings for the fake; yield once it has identified."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DB_PATH", "LOG_LEVEL"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DB_PATH", "DATABASE_URL", "LOG_LEVEL"))
+    }
     env.update(
         PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
         DISCORD_TOKEN=TOKEN,
         DISCORD_API_BASE=world.fake.api_base,
         DISCORD_GATEWAY_URL=world.fake.gateway_url,
-        DB_PATH=str(world.db),
         LOG_LEVEL="WARNING",
+        **database_env(world.db),
         **(extra_env or {}),
     )
     identified = sum(1 for g in world.fake.gateway_log if g.op == "identify")
@@ -307,7 +424,7 @@ class Outcome:
 LABELS = ("quote", "figures", "related", "activity", "autocomplete essay", "autocomplete speaker")
 
 
-async def archive_sample(db: Path, rng: random.Random, size: int = 300) -> list[tuple[str, str]]:
+async def archive_sample(db: Path | str, rng: random.Random, size: int = 300) -> list[tuple[str, str]]:
     """(key, title) of ``size`` stored essays, for the essay option and title typing."""
     async with await open_store(db) as store:
         ids = await store.all_essay_ids()
@@ -514,6 +631,7 @@ class Report:
     errors: int
     fake_failures: int
     slowest: list[Outcome] = field(default_factory=list)
+    backend: str = "sqlite"
 
 
 def summarise(outcomes: Sequence[Outcome]) -> list[Summary]:
@@ -553,10 +671,10 @@ async def exercise(world: World, plan: Sequence[Invocation], rng: random.Random)
     return done
 
 
-async def measure(essays: int, per_label: int, seed: int) -> Report:
-    archive = await build_archive(essays)
+async def measure(essays: int, per_label: int, seed: int, database_url: str | None = None) -> Report:
+    archive = await build_archive(essays, database_url=database_url)
     rng = random.Random(seed)
-    async with world_for(archive) as world:
+    async with world_for(archive, database_url) as world:
         sample = await archive_sample(world.db, rng)
         warmup = invocation_plan(sample, 4, random.Random(seed + 1), world.published)
         plan = invocation_plan(sample, per_label, rng, world.published)
@@ -568,7 +686,13 @@ async def measure(essays: int, per_label: int, seed: int) -> Report:
         timings: dict[str, dict[str, float]] = json.loads(timings_path.read_text())
         failures = len(world.fake.failures)
         # The floors, on the same database file, once the bot has stopped: nothing else runs meanwhile.
-        floors = time_floors(world.db, [(invocation.label, invocation.options) for invocation, _, _ in done])
+        asked = [(invocation.label, invocation.options) for invocation, _, _ in done]
+        if isinstance(world.db, Path):
+            floors = time_floors(world.db, asked)
+        else:
+            from bot.store.postgres import floors as postgres_floors
+
+            floors = await postgres_floors.time_floors(world.db, asked)
     outcomes: list[Outcome] = []
     for (invocation, interaction_id, answer), floor in zip(done, floors, strict=True):
         entry = timings.get(str(interaction_id), {})
@@ -588,7 +712,8 @@ async def measure(essays: int, per_label: int, seed: int) -> Report:
         )
     errors = sum(1 for o in outcomes if o.answer == "error")
     slowest = sorted(outcomes, key=lambda o: -o.final_ms)[:8]
-    return Report(essays, per_label, machine(), summarise(outcomes), errors, failures, slowest)
+    backend = "sqlite" if database_url is None else "postgresql"
+    return Report(essays, per_label, machine(), summarise(outcomes), errors, failures, slowest, backend)
 
 
 def target_for(label: str) -> float:
@@ -601,6 +726,7 @@ def print_report(report: Report) -> None:
     print(
         f"{report.essays:,} essays · {report.invocations_per_kind} invocations per kind · "
         f"{report.machine['cpus']} CPUs, {report.machine['memory_gb']} GB, Python {report.machine['python']}"
+        + (" · PostgreSQL" if report.backend == "postgresql" else "")
     )
     print(
         f"{'interaction':<22} {'ack p50':>8} {'ack p99':>8} {'final p50':>10} {'final p99':>10} {'max':>8} "
@@ -618,7 +744,11 @@ def print_report(report: Report) -> None:
             f"{s.final_p99_ms:>10.2f} {s.final_max_ms:>8.2f} {floors}  {answers}"
         )
     print("milliseconds, inside the bot process, from INTERACTION_CREATE parsed to the request sent; floor: the bare")
-    print("index or FTS5 query for the same input on the same file (bot/store/floors.py), timed in this run")
+    if report.backend == "postgresql":
+        print("tsvector/GIN or index query for the same input on the same database (bot/store/postgres/floors.py),")
+        print("timed in this run")
+    else:
+        print("index or FTS5 query for the same input on the same file (bot/store/floors.py), timed in this run")
     for s in report.summaries:
         target = target_for(s.label)
         verdict = "meets" if s.final_p99_ms <= target else "MISSES"
@@ -636,11 +766,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--invocations", type=int, default=200, help="invocations of each kind (default 200)")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the report as JSON to this file")
+    parser.add_argument("--database-url", type=pg.database_url_option, help=pg.DATABASE_URL_HELP)
+    parser.add_argument(
+        "--keep-every",
+        type=int,
+        help="while building the archive, also keep the archive of every multiple of this many essays",
+    )
+    parser.add_argument("--build-only", action="store_true", help="build (or finish) the archive and stop")
     parser.add_argument("--serve-bot", action="store_true", help=argparse.SUPPRESS)  # the bot process itself
     args = parser.parse_args(argv)
     if args.serve_bot:
         return serve_instrumented_bot()
-    report = asyncio.run(measure(args.essays, args.invocations, args.seed))
+    if args.build_only:
+        print(asyncio.run(build_archive(args.essays, database_url=args.database_url, keep_every=args.keep_every)))
+        return 0
+    report = asyncio.run(measure(args.essays, args.invocations, args.seed, args.database_url))
     print_report(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -102,6 +102,7 @@ async def measure(essays: int, starts: int, per_label: int, seed: int) -> Footpr
             idle = proc_status(bot.pid)
             await exercise(world, plan, rng)
             after = proc_status(bot.pid)
+        assert isinstance(world.db, Path)  # footprint runs on SQLite only
         db_mb = world.db.stat().st_size / 1024 / 1024
     return Footprint(
         essays=essays,

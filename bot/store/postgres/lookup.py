@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 # ts_rank_cd's weights of the labels D, C, B, A: A (a title, a figure's subject) thrice C (a body).
 RANK_WEIGHTS = "'{0, 0.333, 0.667, 1}'::float4[]"
 _CHOICE_INPUT_MAX = 100
+# Past every character: a prefix's range ends at the prefix followed by it ("C" order is code point order).
+_TOP = "\U0010ffff"
 _SPEAKER_NAMES_MAX = 50
 _POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
 _ESSAY_COLUMNS = "e.key AS e_key, e.title AS e_title, e.url AS e_url, e.published AS e_published"
@@ -214,7 +216,7 @@ class LookupQueries(EssayQueries):
             return "TRUE"
         return (
             "EXISTS (SELECT 1 FROM quotes q WHERE lower(q.speaker) = s.speaker_key "
-            f"AND {visible('q.essay_id', guild_id, args)})"
+            f"AND {visible('q.essay_id', guild_id, args, probe=True)})"
         )
 
     async def search_figures(
@@ -263,7 +265,7 @@ class LookupQueries(EssayQueries):
         text = " ".join(text.split())[:_CHOICE_INPUT_MAX]
         columns = "e.id, e.key, e.title, e.published"
         args = Args()
-        scope = visible("e.id", guild_id, args)
+        scope = visible("e.id", guild_id, args, probe=True)
         if not text:
             rows = await self._all(
                 f"SELECT {columns} FROM essays e WHERE {scope} ORDER BY e.published DESC NULLS LAST, e.id DESC "
@@ -271,18 +273,21 @@ class LookupQueries(EssayQueries):
                 args.values,
             )
             return [choice_from_row(r) for r in rows]
-        escaped = like_pattern(text)[1:]  # "%text%" without the leading wildcard: a prefix
+        # A prefix is a range of the "C"-collated index, walked in its order until the limit (no LIKE: a
+        # parameter's pattern gives the planner no range, and a prepared statement's plan is generic).
+        typed = args(text)
         found = {
             int(r["id"]): choice_from_row(r)
             for r in await self._all(
-                f"SELECT {columns} FROM essays e WHERE lower(e.title) LIKE lower({args(escaped)}) ESCAPE '\\' "
-                f"AND {scope} ORDER BY lower(e.title) LIMIT {args(limit)}",
+                f'SELECT {columns} FROM essays e WHERE lower(e.title) COLLATE "C" >= lower({typed}) '
+                f'AND lower(e.title) COLLATE "C" < lower({typed}) || {args(_TOP)} '
+                f'AND {scope} ORDER BY lower(e.title) COLLATE "C" LIMIT {args(limit)}',
                 args.values,
             )
         }
         if len(found) < limit:
             args = Args()
-            scope = visible("e.id", guild_id, args)
+            scope = visible("e.id", guild_id, args, probe=True)
             rows = await self._all(
                 f"SELECT {columns} FROM essays e WHERE e.title ILIKE {args(like_pattern(text))} ESCAPE '\\' "
                 f"AND {scope} ORDER BY e.published DESC NULLS LAST LIMIT {args(limit * 2)}",

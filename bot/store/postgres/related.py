@@ -18,6 +18,9 @@ from bot.store.scope import GuildScope
 
 logger = logging.getLogger(__name__)
 
+# How many of text_neighbours' matches, weighed from the index alone, are ranked by ts_rank_cd.
+RANK_POOL = 200
+
 
 class RelatedQueries(EssayQueries):
     async def text_neighbours(
@@ -33,17 +36,33 @@ class RelatedQueries(EssayQueries):
 
         With ``target_id``, that essay is left out of the neighbours but its own relevance is returned
         beside them (None when it does not match), from the same query.
+
+        ts_rank_cd reads each matching essay's whole document (TOASTed, a few KB): over the up to 3,000
+        matches the caller's posting budget allows, that was 100 ms at 7,500 essays. So the matches are
+        first found and weighed from the GIN index alone, one word at a time (an essay's weight: the sum
+        over the words it holds of how rare each is among the matches), and only the best ``RANK_POOL``
+        are ranked by ts_rank_cd. With fewer matches than that the answer is the full ranking's.
         """
         match = " or ".join('"' + word.replace('"', " ") + '"' for word in words)
-        args = Args(match, target_id if target_id is not None else -1)
+        args = Args(match, target_id if target_id is not None else -1, list(dict.fromkeys(words)))
         tsquery = "websearch_to_tsquery('marginalia', $1)"
-        where = [f"s.document @@ {tsquery}", f"({visible('e.id', guild_id, args)} OR e.id = $2)"]
+        where = [f"({visible('e.id', guild_id, args)} OR e.id = $2)"]
         if before is not None:
             where.append(f"(e.published < {args(stamp(before))} OR e.id = $2)")
+        pool = args(max(RANK_POOL, 4 * (limit + 1)))
         rows = await self._all(
-            f"SELECT e.id, ts_rank_cd({RANK_WEIGHTS}, s.document, {tsquery}) AS score FROM essay_search s "
-            f"JOIN essays e ON e.id = s.essay_id WHERE {' AND '.join(where)} "
-            f"ORDER BY score DESC, e.id LIMIT {args(limit + 1)}",
+            # Each word's matches from the index: the essays' rows are narrow, their documents not read.
+            "WITH hits AS (SELECT s.essay_id, w.word FROM unnest($3::text[]) AS w(word) CROSS JOIN LATERAL "
+            "(SELECT essay_id FROM essay_search WHERE document @@ websearch_to_tsquery('marginalia', "
+            "'\"' || replace(w.word, '\"', ' ') || '\"')) AS s), "
+            "df AS (SELECT word, count(*)::float8 AS n FROM hits GROUP BY word), "
+            "pool AS (SELECT h.essay_id FROM hits h JOIN df USING (word) JOIN essays e ON e.id = h.essay_id "
+            f"WHERE {' AND '.join(where)} GROUP BY h.essay_id "
+            "ORDER BY h.essay_id = $2 DESC, sum(ln(1 + (SELECT count(*) FROM hits) / df.n)) DESC, h.essay_id "
+            f"LIMIT {pool}) "
+            f"SELECT p.essay_id AS id, ts_rank_cd({RANK_WEIGHTS}, s.document, {tsquery}) AS score "
+            "FROM pool p JOIN essay_search s ON s.essay_id = p.essay_id "
+            f"ORDER BY score DESC, id LIMIT {args(limit + 1)}",
             args.values,
         )
         own = next((float(r["score"]) for r in rows if r["id"] == target_id), None)

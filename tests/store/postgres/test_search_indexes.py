@@ -1,0 +1,109 @@
+"""The PostgreSQL full-text search at work: GIN indexes without a pending list, and the related-post probe
+that weighs its matches from the index before ranking the best of them by ts_rank_cd."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+import bot.store.postgres.base as postgres_base
+import bot.store.postgres.related as related_queries
+from bench.generate import generate
+from bot.intake import store_essay
+from bot.store.postgres import PostgresStore
+from bot.store.postgres.lookup import RANK_WEIGHTS
+from bot.store.postgres.migrate import bundled_migrations, migrate
+from tests.pg_server import fresh_database
+
+WORDS = ["railway", "council", "budget", "fare", "housing", "rent"]
+
+
+@pytest.fixture
+async def archive(pg_admin_url: str) -> AsyncIterator[PostgresStore]:
+    """Twenty generated essays (original text of bench.generate) stored through the intake."""
+    async with fresh_database(pg_admin_url, migrated=True) as url, await PostgresStore.open(url, worker="t") as store:
+        for post in generate(20, seed=8, words=700):
+            await store_essay(store, post.to_essay())
+        yield store
+
+
+async def full_ranking(store: PostgresStore, words: list[str], before: datetime | None) -> list[tuple[int, float]]:
+    """Every essay matching any of ``words`` ranked by ts_rank_cd, as the probe ranked before it had a pool."""
+    match = " or ".join(f'"{word}"' for word in words)
+    rows = await store._all(
+        f"SELECT e.id, ts_rank_cd({RANK_WEIGHTS}, s.document, websearch_to_tsquery('marginalia', $1)) AS score "
+        "FROM essay_search s JOIN essays e ON e.id = s.essay_id "
+        "WHERE s.document @@ websearch_to_tsquery('marginalia', $1) AND ($2::timestamptz IS NULL OR e.published < $2) "
+        "ORDER BY score DESC, e.id",
+        (match, before),
+    )
+    return [(int(r["id"]), float(r["score"])) for r in rows]
+
+
+async def test_the_full_text_indexes_keep_no_pending_list(archive: PostgresStore) -> None:
+    rows = await archive._all(
+        "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+        "('essay_search_document', 'quotes_document', 'figures_document') ORDER BY relname"
+    )
+    assert [(r["relname"], r["reloptions"]) for r in rows] == [
+        ("essay_search_document", ["fastupdate=off"]),
+        ("figures_document", ["fastupdate=off"]),
+        ("quotes_document", ["fastupdate=off"]),
+    ]
+
+
+async def test_a_database_of_the_previous_version_keeps_its_matches_after_the_migration(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrations = bundled_migrations()
+    before_gin = [m for m in migrations if m.version < 3]
+
+    async def migrate_to_2(db: Any) -> int:
+        return await migrate(db, before_gin)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(postgres_base, "migrate", migrate_to_2)
+        async with await PostgresStore.open(pg_url, worker="t") as old:
+            for post in generate(4, seed=2, words=500):
+                await store_essay(old, post.to_essay())  # entries queued in the pending lists
+            assert await old._value("SELECT max(version) FROM schema_migrations") == 2
+            answered = await old.text_neighbours(["railway", "council"], guild_id=None, before=None, limit=10)
+
+    async with await PostgresStore.open(pg_url, worker="t") as store:
+        assert await store._value("SELECT max(version) FROM schema_migrations") == migrations[-1].version
+        assert answered[0], "the fixture's words must match"
+        assert await store.text_neighbours(["railway", "council"], guild_id=None, before=None, limit=10) == answered
+
+
+@pytest.mark.parametrize("words", [WORDS[:1], WORDS[:3], WORDS])
+async def test_with_fewer_matches_than_the_pool_the_probe_answers_as_the_full_ranking(
+    archive: PostgresStore, words: list[str]
+) -> None:
+    expected = await full_ranking(archive, words, None)
+    assert expected, "the fixture's words must match some essays"
+
+    hits, own = await archive.text_neighbours(words, guild_id=None, before=None, limit=8)
+
+    assert own is None
+    assert hits == expected[:8]
+
+
+async def test_past_the_pool_the_best_weighed_matches_are_ranked_and_the_target_kept(
+    archive: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = await archive.all_essay_ids()
+    target = ids[-1]
+    row = await archive.get_essay_by_id(target)
+    assert row is not None and row.essay.published is not None
+    matching = {essay_id for essay_id, _ in await full_ranking(archive, WORDS, None)}
+    monkeypatch.setattr(related_queries, "RANK_POOL", 3)
+
+    hits, own = await archive.text_neighbours(WORDS, guild_id=None, before=None, limit=2, target_id=target)
+
+    # The pool is at least four times the answer: every answer is a match, the target's relevance is given.
+    assert 0 < len(hits) <= 2 and {essay_id for essay_id, _ in hits} <= matching - {target}
+    assert (own is not None) == (target in matching)
+    assert [score for _, score in hits] == sorted((score for _, score in hits), reverse=True)

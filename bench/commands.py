@@ -7,8 +7,9 @@ fake, one at a time. Inside the bot process two moments are taken for every inte
 * received: discord.py parses the INTERACTION_CREATE (``ConnectionState.parse_interaction_create``);
 * ack: the interaction callback request is sent (defer for commands, the choices for autocomplete);
 * final: the request carrying the answer is sent (the followup that replaces "thinking…", for
-  /activity with its chart uploaded); for autocomplete the callback is the answer, so ack and
-  final are the same request.
+  /activity with its chart uploaded); when the callback is the answer (autocomplete, and a
+  command answered before it had to defer: ``cogs.replies.answer_in_time``), ack and final are
+  the same request.
 
 "Sent" is aiohttp's ``on_request_headers_sent`` on the bot's own HTTP session (the one discord.py
 uses for REST and interaction webhooks alike). Options vary per invocation (with and without a
@@ -590,8 +591,19 @@ def serve_instrumented_bot() -> int:
         if found and found.group(1) in by_token:
             received[by_token[found.group(1)]].setdefault("final", now)
 
+    deferral = re.compile(rb'\s*\{\s*"type"\s*:\s*5\b')
+
+    async def on_chunk(session: Any, context: Any, params: Any) -> None:
+        found = callback.search(params.url.path)
+        if found and found.group(1) in received:
+            entry = received[found.group(1)]
+            # A callback that is not a defer ("thinking…") carries the answer itself.
+            if "ack" in entry and not deferral.match(params.chunk):
+                entry.setdefault("final", entry["ack"])
+
     trace = aiohttp.TraceConfig()
     trace.on_request_headers_sent.append(on_sent)
+    trace.on_request_chunk_sent.append(on_chunk)
     create_bot = client_module.create_bot
 
     def traced_create_bot(settings: Any, **options: Any) -> Any:

@@ -34,7 +34,7 @@ from bot.lookup import (
     speaker_choices,
 )
 from bot.store import StoreError
-from cogs.replies import answer_expired_click
+from cogs.replies import answer_expired_click, answer_in_time
 
 logger = logging.getLogger(__name__)
 
@@ -170,15 +170,25 @@ class LookupCog(commands.Cog, name="Lookup"):
     # ------------------------------------------------------------ replies
 
     async def send_answer(self, interaction: discord.Interaction[Marginalia], answer: Answer) -> None:
-        """Send the answer ephemerally (the command deferred first), with pager and Share buttons."""
+        """Send the answer ephemerally, with pager and Share buttons: as the response, or after a defer."""
+        deferred = interaction.response.is_done()
         if not answer.pages:
-            await interaction.followup.send(limit_reply(answer.message), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            text = limit_reply(answer.message)
+            if deferred:
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            else:
+                await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         view = ResultView(self, interaction, answer.pages)
         self.views[view.nonce] = view
-        await interaction.followup.send(
-            embed=view.current(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True
-        )
+        if deferred:
+            await interaction.followup.send(
+                embed=view.current(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True
+            )
+        else:
+            await interaction.response.send_message(
+                embed=view.current(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
 
     def forget(self, view: ResultView) -> None:
         self.views.pop(view.nonce, None)
@@ -246,13 +256,15 @@ class LookupCog(commands.Cog, name="Lookup"):
         essay: str | None
             Only quotes from this essay (default: this thread's essay).
         """
-        await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.store
-        scope = await command_scope(
-            store, essay=essay, channel_id=interaction.channel_id, guild_id=server_id(interaction)
-        )
-        answer = await quote_answer(store, scope, search=search, speaker=speaker, rng=self.rng)
-        await self.send_answer(interaction, answer)
+
+        async def work() -> Answer:
+            scope = await command_scope(
+                store, essay=essay, channel_id=interaction.channel_id, guild_id=server_id(interaction)
+            )
+            return await quote_answer(store, scope, search=search, speaker=speaker, rng=self.rng)
+
+        await self.send_answer(interaction, await answer_in_time(interaction, work()))
 
     @app_commands.command(name="figures")
     @app_commands.guild_only()
@@ -279,14 +291,16 @@ class LookupCog(commands.Cog, name="Lookup"):
         kind: app_commands.Choice[str] | None
             Only figures of this kind.
         """
-        await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.store
-        scope = await command_scope(
-            store, essay=essay, channel_id=interaction.channel_id, guild_id=server_id(interaction)
-        )
         figure_kind = kind.value if kind is not None and kind.value in FIGURE_KIND_LABELS else None
-        answer = await figure_answer(store, scope, search=search, kind=figure_kind)
-        await self.send_answer(interaction, answer)
+
+        async def work() -> Answer:
+            scope = await command_scope(
+                store, essay=essay, channel_id=interaction.channel_id, guild_id=server_id(interaction)
+            )
+            return await figure_answer(store, scope, search=search, kind=figure_kind)
+
+        await self.send_answer(interaction, await answer_in_time(interaction, work()))
 
     @app_commands.command(name="related")
     @app_commands.guild_only()
@@ -309,13 +323,15 @@ class LookupCog(commands.Cog, name="Lookup"):
         search: str | None
             A topic in a few words, instead of an essay.
         """
-        await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.store
-        scope = await command_scope(
-            store, essay=essay, channel_id=interaction.channel_id, guild_id=server_id(interaction)
-        )
-        answer = await related_answer(store, scope, search=search)
-        await self.send_answer(interaction, answer)
+
+        async def work() -> Answer:
+            scope = await command_scope(
+                store, essay=essay, channel_id=interaction.channel_id, guild_id=server_id(interaction)
+            )
+            return await related_answer(store, scope, search=search)
+
+        await self.send_answer(interaction, await answer_in_time(interaction, work()))
 
 
 async def setup(bot: Marginalia) -> None:

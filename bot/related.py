@@ -415,12 +415,14 @@ async def _add_text_candidates(
     # Heaviest contribution to a cosine first: tf-idf weight times idf.
     for term in sorted(query.weights, key=lambda t: (-query.weights[t] * query.idf[t], t)):
         count = query.document_counts.get(term, 0)
+        over = postings + count > budget
+        if over and rarest is not None and count >= rarest[0]:
+            continue  # over the budget, and no rarer than a word already kept in reserve
         words = search_words(query.terms.forms[term], max_terms=1)
         if not words:
             continue
-        if postings + count > budget:
-            if rarest is None or count < rarest[0]:
-                rarest = (count, words[0])
+        if over:
+            rarest = (count, words[0])
             continue
         chosen.append(words[0])
         postings += count

@@ -193,20 +193,18 @@ async def related_to_essay(
     before = None if any_time else essay.published
     candidates: dict[int, _Candidate] = {}
     # Reads that do not wait on each other go to the store together (one wait instead of several).
-    span, stored, speakers, label_counts, _ = await asyncio.gather(
+    span, stored, speakers, label_counts, neighbours, _ = await asyncio.gather(
         store.archive_span(),
         store.stored_terms(target.id),
         store.quoted_speakers(target.id),
         store.label_counts(list(essay.labels)),
+        _neighbourhood(store, target.id),
         _add_references(store, candidates, target.id, before=before, guild_id=guild_id),
     )
     terms = stored if stored is not None else essay_terms(essay.title, essay.blocks)
-    query, neighbours = await asyncio.gather(
-        _query(store, terms, span.essays, stored=stored is not None),
-        _neighbourhood(store, target.id) if stored is not None else _no_neighbours(),
-    )
     specificity, rare = _label_weights(label_counts, span.essays)
-    listed, co_listed, _ = await asyncio.gather(
+    query, listed, co_listed, _ = await asyncio.gather(
+        _query(store, terms, span.essays, stored=stored is not None),
         _add_neighbour_candidates(store, candidates, neighbours, before=before, guild_id=guild_id),
         _add_co_listed(store, candidates, neighbours, target.id, before=before, guild_id=guild_id),
         _add_label_candidates(store, candidates, rare, before=before, exclude_id=target.id, guild_id=guild_id),
@@ -247,10 +245,6 @@ async def related_to_text(
     )
     threshold = await _score(store, candidates, parsed, specificity, span, exclude_id=None)
     return await _finish(store, candidates, limit, parsed, threshold, guild_id=guild_id)
-
-
-async def _no_neighbours() -> list[int]:
-    return []
 
 
 async def _nothing() -> dict[int, list[Any]]:

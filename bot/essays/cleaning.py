@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.essays.model import Block, BlockKind
@@ -572,6 +573,25 @@ _LIQUID_TAG_RE = re.compile(r"\{%.*?%\}", re.DOTALL)
 _LIQUID_OUTPUT_RE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+
+# A tag with attributes that CommonMark could not parse as HTML (old blog exports close a
+# quoted value with the other quote: ``src="a.jpg'/>``), so it would be shown as text.
+_BROKEN_TAG_RE = re.compile(r"<[A-Za-z][\w-]*\s[^<>]*=[^<>]*>")
+
+
+def _drop_broken_tags(state: StateCore) -> None:
+    """Drop raw markup left as text: a browser takes it for a tag, so readers never saw it.
+
+    Runs before "text_join", while escaped characters (``&lt;``) are still tokens of their own,
+    so text an author escaped on purpose, like inline code, is never touched.
+    """
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "text" and "<" in child.content:
+                child.content = _BROKEN_TAG_RE.sub("", child.content)
+
+
+_MARKDOWN.core.ruler.before("text_join", "drop_broken_tags", _drop_broken_tags)
 
 
 def strip_liquid(md: str) -> str:

@@ -390,3 +390,20 @@ def test_an_ordinary_list_stays_a_list() -> None:
         "item",
         "paragraph",
     ]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        # Old exports close a quoted value with the other quote; a browser still takes it for a tag.
+        ('The levy<img width="12" src="http://x.example/i.gif\' /> passed.', "The levy passed."),
+        ('<img style="float: left" src="/a.jpg\' />Welcome back to the council.', "Welcome back to the council."),
+        ("Read <a href=\"http://x.example/a.gif'>the strip</a> first.", "Read the strip first."),
+        # What an author escaped or put in code on purpose stays, and so does plain prose.
+        ('Write &lt;img src="a.png"&gt; in the page.', 'Write <img src="a.png"> in the page.'),
+        ('Use `<img src="a.png" alt="x">` for it.', 'Use <img src="a.png" alt="x"> for it.'),
+        ("When a < b and c > d the vote fails.", "When a < b and c > d the vote fails."),
+    ],
+)
+def test_markdown_drops_markup_it_could_not_parse(markdown: str, expected: str) -> None:
+    assert markdown_to_blocks(markdown) == (P(expected),)

@@ -98,6 +98,9 @@ REASON_SHARED = 3
 # Chosen on the tune split: 2 and 20 (tune P@5 0.823) over 3 and 10 (0.822) and none (0.817).
 CO_LISTED_LEAST = 2
 CO_LISTED = NEIGHBOURS
+# List rows read to find them, the neighbours held by fewest lists first: as a word's postings,
+# a post that nearly every list holds (a hub of a large archive) costs most and says least.
+CO_LISTED_BUDGET = POSTING_BUDGET
 # Posts related by labels alone that are scored, as many as the essay's stored neighbours.
 LABEL_CANDIDATES = NEIGHBOURS
 # Labels rows read to find posts related by labels alone; the rarest labels come first.
@@ -478,7 +481,13 @@ async def _add_co_listed(
     if not neighbours or NEIGHBOUR_CANDIDATES <= 0:
         return set()
     found = await store.co_listed(
-        neighbours, exclude_id=essay_id, least=CO_LISTED_LEAST, limit=CO_LISTED, guild_id=guild_id, before=before
+        neighbours,
+        exclude_id=essay_id,
+        least=CO_LISTED_LEAST,
+        limit=CO_LISTED,
+        guild_id=guild_id,
+        before=before,
+        budget=CO_LISTED_BUDGET,
     )
     for other in found:
         candidates.setdefault(other, _Candidate())

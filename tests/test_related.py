@@ -17,6 +17,7 @@ from bot.essays.text import stem
 from bot.intake import store_essay
 from bot.related import RelatedPost, related_to_essay, related_to_text
 from bot.store import EssayRow, Store, open_store
+from bot.store.budget import rarest_within
 
 BLOG = "https://harbour-notes.example/"
 ONE, TWO = 101, 202  # two Discord servers
@@ -518,6 +519,20 @@ async def test_a_word_used_hundreds_of_times_is_weighed_like_any_frequent_word(t
         assert chorus.key in keys(results)
 
 
+@pytest.mark.parametrize(
+    ("counts", "budget", "expected"),
+    [
+        ({1: 5, 2: 1, 3: 3}, 4, [2, 3]),
+        ({1: 5, 2: 1, 3: 3}, 9, [2, 3, 1]),
+        ({1: 5, 2: 1, 3: 3}, 0, []),
+        ({7: 2, 4: 2}, 3, [4]),  # ties by key
+        ({1: 9000, 2: 10}, 3000, [2]),  # a hub alone is over the budget
+    ],
+)
+def test_rarest_within_keeps_the_least_held_first(counts: dict[int, int], budget: int, expected: list[int]) -> None:
+    assert rarest_within(counts, budget) == expected
+
+
 @pytest.mark.usefixtures("short_lists")
 async def test_co_listed_posts_hold_several_of_the_neighbours_most_first(backend_store: Store) -> None:
     posts = subject_archive()
@@ -539,6 +554,16 @@ async def test_co_listed_posts_hold_several_of_the_neighbours_most_first(backend
         )
         == 1
     )
+    # Within a budget of list rows, the neighbours held by fewest lists are the ones asked about.
+    held_by = {n: 0 for n in neighbours}
+    for essay_id in await backend_store.all_essay_ids():
+        for n in set(await backend_store.neighbours(essay_id)) & set(neighbours):
+            held_by[n] += 1
+    for budget in (0, sum(held_by.values()) // 2, sum(held_by.values())):
+        kept = rarest_within(held_by, budget)
+        assert await backend_store.co_listed(
+            neighbours, exclude_id=target.id, least=2, limit=10, guild_id=None, before=None, budget=budget
+        ) == await backend_store.co_listed(kept, exclude_id=target.id, least=2, limit=10, guild_id=None, before=None)
     # Earlier posts only, and a server sees only what it follows (this one follows nothing).
     earlier = await backend_store.co_listed(
         neighbours, exclude_id=target.id, least=2, limit=10, guild_id=None, before=target.essay.published

@@ -261,9 +261,14 @@ class Store(Protocol):
         limit: int,
         guild_id: GuildScope,
         before: datetime | None,
+        budget: int | None = None,
     ) -> list[int]:
         """Up to ``limit`` essays (not ``exclude_id``) whose neighbour lists hold at least ``least`` of
-        ``neighbour_ids``, most shared first, that the server may see, published before ``before`` if given."""
+        ``neighbour_ids``, most shared first, that the server may see, published before ``before`` if given.
+
+        With a ``budget``, at most that many list rows are read: the neighbours held by fewest lists
+        first (``bot.store.budget.rarest_within``); a post listed by nearly every other says little.
+        """
 
     async def nearest_in_time(self, essay_id: int, *, limit: int) -> list[int]:
         """Up to ``limit`` essays published just before the essay and as many just after (none if undated)."""

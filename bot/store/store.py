@@ -28,6 +28,7 @@ from bot.essays.model import (
 from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
 from bot.store.activity import ActivityQueries
 from bot.store.base import from_iso, to_iso, utcnow
+from bot.store.budget import rarest_within
 from bot.store.leases import LeaseQueries
 from bot.store.lookup import LookupQueries, figure_from_row, fts_term, quote_from_row
 from bot.store.packing import pack, pack_sentences, unpack, unpack_sentences
@@ -952,9 +953,20 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         limit: int,
         guild_id: GuildScope,
         before: datetime | None,
+        budget: int | None = None,
     ) -> list[int]:
         """Up to ``limit`` essays (not ``exclude_id``) whose neighbour lists hold at least ``least`` of
-        ``neighbour_ids``, most shared first, that the server may see, published before ``before`` if given."""
+        ``neighbour_ids``, most shared first, that the server may see, published before ``before`` if given;
+        with a ``budget``, reading at most that many list rows (see the protocol)."""
+        if budget is not None and neighbour_ids:
+            # Each neighbour's lists are counted only up to the budget: a hub costs no more than that.
+            marks = ",".join("(?)" for _ in neighbour_ids)
+            rows = await self._all(
+                f"WITH n(id) AS (VALUES {marks}) SELECT id, (SELECT count(*) FROM (SELECT 1 FROM related_neighbours "
+                "WHERE neighbour_id = n.id LIMIT ?)) AS lists FROM n",
+                [*neighbour_ids, budget + 1],
+            )
+            neighbour_ids = rarest_within({int(r["id"]): int(r["lists"]) for r in rows}, budget)
         if not neighbour_ids or limit < 1:
             return []
         # Counted first, then scoped: the scope is probed once per post listing enough, not once per row.

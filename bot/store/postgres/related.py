@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
+from bot.store.budget import rarest_within
 from bot.store.postgres.base import Args, stamp, utc
 from bot.store.postgres.essays import EssayQueries
 from bot.store.postgres.feeds import brief_from_row
@@ -293,9 +294,19 @@ class RelatedQueries(EssayQueries):
         limit: int,
         guild_id: GuildScope,
         before: datetime | None,
+        budget: int | None = None,
     ) -> list[int]:
         """Up to ``limit`` essays (not ``exclude_id``) whose neighbour lists hold at least ``least`` of
-        ``neighbour_ids``, most shared first, that the server may see, published before ``before`` if given."""
+        ``neighbour_ids``, most shared first, that the server may see, published before ``before`` if given;
+        with a ``budget``, reading at most that many list rows (see the protocol)."""
+        if budget is not None and neighbour_ids:
+            # Each neighbour's lists are counted only up to the budget: a hub costs no more than that.
+            rows = await self._all(
+                "SELECT n.id, (SELECT count(*) FROM (SELECT 1 FROM related_neighbours r "
+                "WHERE r.neighbour_id = n.id LIMIT $2) held) AS lists FROM unnest($1::bigint[]) AS n(id)",
+                [list(neighbour_ids), budget + 1],
+            )
+            neighbour_ids = rarest_within({int(r["id"]): int(r["lists"]) for r in rows}, budget)
         if not neighbour_ids or limit < 1:
             return []
         # Counted first, then scoped: the scope is probed once per post listing enough, not once per row.

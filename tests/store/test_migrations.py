@@ -182,3 +182,39 @@ async def test_packed_related_terms_keep_every_answer_of_a_database_from_the_ver
         assert await store.search_figures("harbour", guild_id=None) == []
         for table in ("essay_fts", "quote_fts", "figure_fts"):
             await store.connection.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+
+
+LABEL_DF = next(m.version for m in bundled_migrations() if m.name.endswith("_label_df.sql"))
+
+
+async def test_label_counts_of_a_database_from_the_version_before_are_kept_by_triggers(tmp_path: Path) -> None:
+    """The counts start from the labels already stored, then follow every essay stored, revised or deleted."""
+    from bot.essays.model import Analysis, Block, Essay, Section
+    from bot.store.packing import sql_pack
+
+    path = tmp_path / "v14.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await db.create_function("marginalia_pack", 1, sql_pack, deterministic=True)
+        await migrate(db, [m for m in bundled_migrations() if m.version < LABEL_DF])
+        for essay_id, labels in ((1, ["ferries", "harbour"]), (2, ["ferries"])):
+            await db.execute(
+                "INSERT INTO essays(id, key, source, title, labels, word_count, content_hash, first_seen_at, "
+                "updated_at) VALUES (?, ?, 's', 'T', '[]', 1, 'h', 'x', 'x')",
+                (essay_id, f"essay-{essay_id}"),
+            )
+            await db.executemany(
+                "INSERT INTO essay_labels(essay_id, label) VALUES (?, ?)", [(essay_id, label) for label in labels]
+            )
+    async with await open_store(path) as store:
+        assert await store.label_counts(["Ferries", "harbour", "tolls"]) == {"ferries": 2, "harbour": 1}
+        blocks = (Block("paragraph", "The tollbridge opened in spring."),)
+        essay = Essay("essay-3", "The Tollbridge", blocks, source="s", labels=("Tolls", "Ferries"))
+        analysis = Analysis(sections=[Section(1, "Tolls", blocks, 0, 1)])
+        await store.save_essay(essay, analysis)
+        assert await store.label_counts(["ferries", "harbour", "tolls"]) == {"ferries": 3, "harbour": 1, "tolls": 1}
+        # A revision that drops a label, then essays deleted with everything that hangs on them.
+        revised = (Block("paragraph", "The tollbridge opened in spring, a year late."),)
+        await store.save_essay(Essay("essay-3", "The Tollbridge", revised, source="s", labels=("Tolls",)), analysis)
+        assert await store.label_counts(["ferries", "tolls"]) == {"ferries": 2, "tolls": 1}
+        await store.connection.execute("DELETE FROM essays WHERE id IN (1, 3)")
+        assert await store.label_counts(["ferries", "harbour", "tolls"]) == {"ferries": 1}

@@ -1368,7 +1368,7 @@ def _valid_shard(shard: Any) -> bool:
     """IDENTIFY's ``shard``: [shard id, shard count], 0 <= id < count (else Discord closes with 4010)."""
     if not isinstance(shard, list) or len(shard) != 2 or not all(isinstance(n, int) for n in shard):
         return False
-    shard_id, count = shard
+    shard_id, count = int(shard[0]), int(shard[1])
     return count >= 1 and 0 <= shard_id < count
 
 

@@ -1,6 +1,6 @@
 """Storing many essays at once (the command line's ``ingest`` of an archive): fast, and as safe.
 
-The analysis, most of the work, runs in a pool of processes (one per core) while this process
+The analysis, most of the work, runs in a pool of processes (one per core but this one's) while this process
 resolves references and writes; essays are written in batches, one transaction each, in the order
 given. A crash loses at most the batch being written, and ingesting again stores exactly what is
 missing: an essay's identity is its key and an unchanged essay is never written twice. The feed
@@ -47,7 +47,8 @@ async def ingest_essays(
 ) -> list[IngestOutcome]:
     """Store ``essays`` (in their order) with their analysis; one outcome per essay given.
 
-    ``progress`` is called with the number of essays done after each batch.
+    ``workers`` is the number of analysis processes (0: analyse here; default: one per core but
+    this process's). ``progress`` is called with the number of essays done after each batch.
     """
     outcomes: list[IngestOutcome | None] = [None] * len(essays)
     known = await store.content_hashes([essay.key for essay in essays])
@@ -114,9 +115,11 @@ class _NoPool:
 
 
 def _pool(count: int, workers: int | None) -> ProcessPoolExecutor | _NoPool:
-    """A pool of fresh ("spawn") processes, one per core; none for a small ingest or one core."""
-    size = workers if workers is not None else (os.cpu_count() or 1)
-    if count < POOL_FROM or size < 2:
+    """A pool of fresh ("spawn") processes, one per core but the writer's; none for a small ingest or one core."""
+    # This process is as busy as a worker (storage, references, neighbour lists): a worker on its
+    # core would only take turns with it.
+    size = workers if workers is not None else (os.cpu_count() or 1) - 1
+    if count < POOL_FROM or size < 1:
         return _NoPool()
     # Spawned, not forked: this process runs threads (aiosqlite's), which a fork would copy mid-lock.
     return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))

@@ -59,9 +59,9 @@ async def test_a_failed_batch_loses_only_itself_and_the_next_ingest_completes(
 
         monkeypatch.setattr(store, "save_essays", failing_second_batch)
         with pytest.raises(StoreError):
-            await ingest_essays(store, batch, max_sections=10, workers=1)
+            await ingest_essays(store, batch, max_sections=10, workers=0)
         assert await store.essay_count() == BATCH
         monkeypatch.setattr(store, "save_essays", real)
-        outcomes = await ingest_essays(store, batch, max_sections=10, workers=1)
+        outcomes = await ingest_essays(store, batch, max_sections=10, workers=0)
         assert [o.status for o in outcomes] == ["unchanged"] * BATCH + ["new"] * 20
         assert await store.essay_count() == BATCH + 20

@@ -26,8 +26,10 @@ NO_MENTIONS = discord.AllowedMentions.none()
 EXPIRED = "These buttons have expired. Run the command again for fresh results."
 
 # Discord drops an interaction not answered within 3 s of its creation; work not done by this
-# time is deferred ("thinking…") so that the answer can follow however long it takes.
+# time is deferred ("thinking…") so that the answer can follow however long it takes, and
+# sooner when the interaction reached us late (a busy loop, a slow gateway).
 DEFER_AFTER = 1.5
+RESPONSE_DEADLINE = 3.0
 
 T = TypeVar("T")
 
@@ -68,14 +70,17 @@ async def reply(interaction: discord.Interaction[Any], answer: str | Reply) -> N
 
 
 async def answer_in_time(interaction: discord.Interaction[Any], work: Awaitable[T]) -> T:
-    """Await ``work``, deferring the interaction (ephemeral "thinking…") if it is not done within ``DEFER_AFTER``.
+    """Await ``work``, deferring the interaction (ephemeral "thinking…") if it is not done within ``DEFER_AFTER``
+    (less when the interaction is already old: the defer must still reach Discord in time).
 
     A quick answer then goes out as the interaction's own response: one request instead of two,
     and no "thinking…" flash for the asker; a slow one still meets Discord's deadline.
     """
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    wait = max(0.0, min(DEFER_AFTER, RESPONSE_DEADLINE - DEFER_AFTER - age))
     task = asyncio.ensure_future(work)
     try:
-        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        done, _ = await asyncio.wait({task}, timeout=wait)
         if not done and not interaction.response.is_done():
             await interaction.response.defer(ephemeral=True, thinking=True)
         return await task

@@ -287,9 +287,18 @@ async def test_related_links_section_threads_of_related_posts(world: World) -> N
 
 
 @pytest.mark.parametrize("name", ["quote", "figures", "related"])
-async def test_slow_lookups_defer_within_the_deadline(world: World, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    # Work not done by DEFER_AFTER is deferred ("thinking…"); the answer follows, ephemeral as ever.
-    monkeypatch.setattr(cogs.replies, "DEFER_AFTER", 0.0)
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("DEFER_AFTER", 0.0),  # work not done in time
+        ("RESPONSE_DEADLINE", cogs.replies.DEFER_AFTER),  # an interaction that reached the bot too late to wait
+    ],
+)
+async def test_slow_lookups_defer_within_the_deadline(
+    world: World, monkeypatch: pytest.MonkeyPatch, name: str, setting: str, value: float
+) -> None:
+    # Deferred ("thinking…") rather than risk Discord's deadline; the answer follows, ephemeral as ever.
+    monkeypatch.setattr(cogs.replies, setting, value)
     interaction = await world.fake.invoke_slash(name, {"essay": COUNCIL}, channel=world.channel)
     response = await interaction.wait_response()
     assert response["type"] == DEFERRED and response["data"]["flags"] & EPHEMERAL

@@ -9,6 +9,7 @@ import random
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
@@ -227,6 +228,21 @@ def _choice_from_row(row: sqlite3.Row) -> EssayChoice:
 _ESSAY_COLUMNS = "e.key AS e_key, e.title AS e_title, e.url AS e_url, e.published AS e_published"
 
 
+@dataclass(frozen=True, slots=True)
+class _RankedSearch:
+    """What differs between the quote and the figure search in ``_ranked_page``."""
+
+    fts: str
+    rank: str
+    table: str
+    alias: str
+    tie: str  # the order of equally ranked rows by id: "DESC" (newest first) or "ASC"
+
+
+_QUOTE_SEARCH = _RankedSearch("quote_fts", QUOTE_RANK, "quotes", "q", "DESC")
+_FIGURE_SEARCH = _RankedSearch("figure_fts", FIGURE_RANK, "figures", "f", "ASC")
+
+
 class LookupQueries(StoreBase):
     async def search_quotes(
         self,
@@ -252,21 +268,15 @@ class LookupQueries(StoreBase):
         where, params = list(filters), list(filter_params)
         join = ""
         order = "q.score DESC, q.id DESC"
-        rows: list[sqlite3.Row] = []
         if query:
             match, ranked = ranked_query(query)
             if match is None:
                 return []
             ranked = ranked and not await self._common_words("quote_fts", query_words(query))
             if ranked and not essay_key:
-                rows = await self._ranked_window(
-                    f"SELECT q.*, {_ESSAY_COLUMNS} FROM ({_best_matches('quote_fts', QUOTE_RANK, 'rowid DESC')}) hits "
-                    "JOIN quotes q ON q.id = hits.id JOIN essays e ON e.id = q.essay_id "
-                    f"WHERE {' AND '.join(filters)} ORDER BY hits.r, q.id DESC LIMIT ?",
-                    match,
-                    filter_params,
-                    limit,
-                )
+                page = await self._ranked_page(_QUOTE_SEARCH, filters, filter_params, match, limit)
+                if page is not None:
+                    return [(quote_from_row(r), _ref_from_row(r)) for r in page]
             join = "JOIN quote_fts ON quote_fts.rowid = q.id"
             where.append("quote_fts MATCH ?")
             params.append(match)
@@ -281,24 +291,38 @@ class LookupQueries(StoreBase):
         if essay_key:
             where.append("e.key = ?")
             params.append(essay_key)
-        if len(rows) < limit:
-            rows = await self._all(
-                f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q "
-                f"JOIN essays e ON e.id = q.essay_id {join} WHERE {' AND '.join(where)} "
-                f"ORDER BY {order} LIMIT ?",
-                (*params, limit),
-            )
+        rows = await self._all(
+            f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q "
+            f"JOIN essays e ON e.id = q.essay_id {join} WHERE {' AND '.join(where)} "
+            f"ORDER BY {order} LIMIT ?",
+            (*params, limit),
+        )
         return [(quote_from_row(r), _ref_from_row(r)) for r in rows]
 
-    async def _ranked_window(self, sql: str, match: str, params: Sequence[Any], limit: int) -> list[sqlite3.Row]:
-        """The rows of ``sql`` over the ``rank_window`` best matches; none when they may not be the true best.
+    async def _ranked_page(
+        self, search: _RankedSearch, filters: Sequence[str], params: Sequence[Any], match: str, limit: int
+    ) -> list[sqlite3.Row] | None:
+        """The best page of a ranked search from its ``rank_window`` best matches; None when that may be wrong.
 
         Ranking inside FTS5 and joining only the best few hundred is a fraction of joining every
-        match; the answer is the same when a full page of the window's rows passes the filters.
-        Fewer (a narrow server scope, a speaker, a kind) and the caller ranks the whole match.
+        match. The page is the true best when a full page of the window's rows passes the filters,
+        or when the window held every match (a rare word: one query, however few pass). Otherwise
+        (a full window and a narrow server scope, a speaker or a kind) the caller ranks every match.
         """
-        rows = await self._all(sql, (match, rank_window(limit), *params, limit))
-        return rows if len(rows) >= limit else []
+        t = search.alias
+        window = rank_window(limit)
+        rows = await self._all(
+            f"WITH hits AS MATERIALIZED ({_best_matches(search.fts, search.rank, f'rowid {search.tie}')}) "
+            "SELECT matched.n AS window_rows, page.* FROM (SELECT count(*) AS n FROM hits) matched LEFT JOIN ("
+            f"SELECT {t}.*, {_ESSAY_COLUMNS}, hits.r AS hit_rank FROM hits JOIN {search.table} {t} ON {t}.id = hits.id "
+            f"JOIN essays e ON e.id = {t}.essay_id WHERE {' AND '.join(filters)} "
+            f"ORDER BY hits.r, {t}.id {search.tie} LIMIT ?) page ON 1 ORDER BY page.hit_rank, page.id {search.tie}",
+            (match, window, *params, limit),
+        )
+        page = [row for row in rows if row["id"] is not None]
+        if len(page) >= limit or (rows and int(rows[0]["window_rows"]) < window):
+            return page
+        return None
 
     async def _match_window(self, fts: str, table: str, match: str, guild_id: GuildScope) -> tuple[str, list[Any]]:
         """A condition keeping a search of common words to the newest ``FILTERED_WINDOW`` matches the server sees.
@@ -582,32 +606,29 @@ class LookupQueries(StoreBase):
     ) -> list[tuple[Figure, EssayRef]]:
         """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures."""
         scope_sql, scope_params = visible("e.id", guild_id)
-        where: list[str] = [scope_sql]
-        params: list[Any] = list(scope_params)
-        rows: list[sqlite3.Row] = []
+        # What every row must pass, whatever the search: server, kind.
+        filters = [scope_sql]
+        filter_params: list[Any] = list(scope_params)
+        if kind:
+            filters.append("f.kind = ?")
+            filter_params.append(kind)
+        where, params = list(filters), list(filter_params)
         # Without a search, essays are the outer loop, newest first (essays_published: published DESC
         # puts NULLs last, then id DESC), each one's figures in id order from an index: the first
         # ``limit`` rows come without sorting every figure of the archive.
         tables = "essays e CROSS JOIN figures f ON f.essay_id = e.id"
         order = "e.published DESC, e.id DESC, f.id"
+        own_words: str | None = None
+        match_at = 0
         if query:
             match, ranked = ranked_query(query)
             if match is None:
                 return []
             ranked = ranked and not await self._common_words("figure_fts", query_words(query))
             if ranked and not essay_key:
-                filters, filter_params = [scope_sql], list(scope_params)
-                if kind:
-                    filters.append("f.kind = ?")
-                    filter_params.append(kind)
-                rows = await self._ranked_window(
-                    f"SELECT f.*, {_ESSAY_COLUMNS} FROM ({_best_matches('figure_fts', FIGURE_RANK, 'rowid')}) hits "
-                    "JOIN figures f ON f.id = hits.id JOIN essays e ON e.id = f.essay_id "
-                    f"WHERE {' AND '.join(filters)} ORDER BY hits.r, f.id LIMIT ?",
-                    match,
-                    filter_params,
-                    limit,
-                )
+                page = await self._ranked_page(_FIGURE_SEARCH, filters, filter_params, match, limit)
+                if page is not None:
+                    return await self._figures_of(page)
             tables = "figures f JOIN essays e ON e.id = f.essay_id JOIN figure_fts ON figure_fts.rowid = f.id"
             where.append("figure_fts MATCH ?")
             match_at = len(params)
@@ -620,27 +641,26 @@ class LookupQueries(StoreBase):
                 window_sql, window_params = await self._match_window("figure_fts", "figures", match, guild_id)
                 where.append(window_sql)
                 params.extend(window_params)
+            if not ranked:
+                own_words = "{text subject} : (" + match + ")"
         if essay_key:
             where.append("e.key = ?")
             params.append(essay_key)
-        if kind:
-            where.append("f.kind = ?")
-            params.append(kind)
         sql = f"SELECT f.*, {_ESSAY_COLUMNS} FROM {tables} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
-        if rows:  # the best matches' window held a full page
-            pass
-        elif query and not ranked:
-            # Newest first, but figures whose own words (number, subject) hold the query before
-            # those that only share its sentence: the order bm25's column weights gave.
-            own = list(params)
-            own[match_at] = "{text subject} : (" + str(match) + ")"
-            rows = list(await self._all(sql, (*own, limit)))
-            if len(rows) < limit:
-                seen = {int(r["id"]) for r in rows}
-                rest = await self._all(sql, (*params, limit + len(seen)))
-                rows += [r for r in rest if int(r["id"]) not in seen][: limit - len(rows)]
-        else:
-            rows = list(await self._all(sql, (*params, limit)))
+        if own_words is None:
+            return await self._figures_of(await self._all(sql, (*params, limit)))
+        # Newest first, but figures whose own words (number, subject) hold the query before
+        # those that only share its sentence: the order bm25's column weights gave.
+        own = list(params)
+        own[match_at] = own_words
+        rows = await self._all(sql, (*own, limit))
+        if len(rows) < limit:
+            seen = {int(r["id"]) for r in rows}
+            rest = await self._all(sql, (*params, limit + len(seen)))
+            rows += [r for r in rest if int(r["id"]) not in seen][: limit - len(rows)]
+        return await self._figures_of(rows)
+
+    async def _figures_of(self, rows: Sequence[sqlite3.Row]) -> list[tuple[Figure, EssayRef]]:
         contexts = await self.figure_contexts({int(r["essay_id"]) for r in rows})
         return [(figure_from_row(r, contexts), _ref_from_row(r)) for r in rows]
 

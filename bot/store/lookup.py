@@ -273,7 +273,10 @@ class LookupQueries(StoreBase):
             if match is None:
                 return []
             ranked = ranked and not await self._common_words("quote_fts", query_words(query))
-            if ranked and not essay_key:
+            # Not with a speaker: few of the best matches are one speaker's, so the window would
+            # rank every match inside FTS5 only for the full ranking below to follow (which
+            # computes bm25 for the speaker's matches alone: rare words, at most MATCH_WINDOW).
+            if ranked and not essay_key and not speaker:
                 page = await self._ranked_page(_QUOTE_SEARCH, filters, filter_params, match, limit)
                 if page is not None:
                     return [(quote_from_row(r), _ref_from_row(r)) for r in page]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import logging
 import random
 import sqlite3
 import unicodedata
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -202,6 +204,36 @@ def figure_from_row(row: sqlite3.Row, contexts: Mapping[int, Sequence[str]]) -> 
         value_high=row["value_high"],
         qualifier=row["qualifier"],
     )
+
+
+def _sentences_at(packed: bytes | str, body: bytes | str, numbers: Iterable[int]) -> list[str]:
+    """Sentences ``numbers`` of an essay's packed figure contexts (``packing.pack_sentences``), others empty.
+
+    A sentence is kept whole or as ``[start, length]`` into the body's JSON; the body is inflated
+    only up to the end of the last sentence wanted.
+    """
+    items = json.loads(unpack(packed))
+    wanted = [number for number in numbers if number < len(items)]
+    ends = [items[n][0] + items[n][1] for n in wanted if not isinstance(items[n], str)]
+    text = _unpack_prefix(body, max(ends)) if ends else ""
+    sentences = [""] * len(items)
+    for number in wanted:
+        item = items[number]
+        sentences[number] = item if isinstance(item, str) else text[item[0] : item[0] + item[1]]
+    return sentences
+
+
+def _unpack_prefix(blob: bytes | str, chars: int) -> str:
+    """At least the first ``chars`` characters of ``packing.unpack(blob)`` (all of it when shorter)."""
+    if isinstance(blob, str):
+        return blob
+    inflate = zlib.decompressobj()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    text = decoder.decode(inflate.decompress(blob, chars))
+    # A character is one to four bytes: ask for the characters still missing until there are enough.
+    while len(text) < chars and inflate.unconsumed_tail:
+        text += decoder.decode(inflate.decompress(inflate.unconsumed_tail, chars - len(text)))
+    return text
 
 
 def _ref_from_row(row: sqlite3.Row) -> EssayRef:
@@ -664,7 +696,26 @@ class LookupQueries(StoreBase):
         return await self._figures_of(rows)
 
     async def _figures_of(self, rows: Sequence[sqlite3.Row]) -> list[tuple[Figure, EssayRef]]:
-        contexts = await self.figure_contexts({int(r["essay_id"]) for r in rows})
+        """The figures of a search's rows, each with its sentence (``figure_contexts``, for these rows only).
+
+        A page of 50 figures is about as many essays: inflating each whole body to cut one sentence
+        from it was the largest part of a figure search (3 of 7 ms at 10,000 essays). Only the
+        sentences on the page are cut, from the body inflated only as far as the last of them.
+        """
+        wanted: dict[int, set[int]] = {}
+        for row in rows:
+            wanted.setdefault(int(row["essay_id"]), set()).add(int(row["context_idx"]))
+        contexts: dict[int, list[str]] = {}
+        essay_ids = sorted(wanted)
+        for start in range(0, len(essay_ids), 500):
+            chunk = essay_ids[start : start + 500]
+            for found in await self._all(
+                "SELECT c.essay_id, c.contexts, b.blocks FROM essay_contexts c "
+                f"JOIN essay_bodies b ON b.essay_id = c.essay_id WHERE c.essay_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                essay_id = int(found["essay_id"])
+                contexts[essay_id] = _sentences_at(found["contexts"], found["blocks"], wanted[essay_id])
         return [(figure_from_row(r, contexts), _ref_from_row(r)) for r in rows]
 
     async def figure_contexts(self, essay_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -561,10 +561,10 @@ class LookupQueries(StoreBase):
         kinds = list(_SPEAKER_KINDS)
         bounds = await self._all(
             "SELECT b.value ->> 0 AS name, "
-            "(SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker = b.value ->> 0 COLLATE NOCASE "
-            "AND kind = b.value ->> 1 ORDER BY id LIMIT 1) AS low, "
-            "(SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker = b.value ->> 0 COLLATE NOCASE "
-            "AND kind = b.value ->> 1 ORDER BY id DESC LIMIT 1) AS high FROM json_each(?) b",
+            "(SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker = (b.value ->> 0) COLLATE NOCASE "
+            "AND kind = (b.value ->> 1) ORDER BY id LIMIT 1) AS low, "
+            "(SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker = (b.value ->> 0) COLLATE NOCASE "
+            "AND kind = (b.value ->> 1) ORDER BY id DESC LIMIT 1) AS high FROM json_each(?) b",
             [json.dumps([[name, kind] for name, _ in named for kind in kinds])],
         )
         ranges: dict[str, tuple[int, int]] = {}
@@ -582,7 +582,7 @@ class LookupQueries(StoreBase):
         rows = await self._all(
             "SELECT p.value ->> 0 AS probe, w.id, w.essay_id FROM json_each(?) p JOIN quotes w ON w.id = "
             "(SELECT q.id FROM (SELECT id, essay_id FROM quotes INDEXED BY quotes_speaker_kind "
-            "WHERE speaker = p.value ->> 1 COLLATE NOCASE AND kind = p.value ->> 2 AND id >= p.value ->> 3 "
+            "WHERE speaker = (p.value ->> 1) COLLATE NOCASE AND kind = (p.value ->> 2) AND id >= (p.value ->> 3) "
             f"ORDER BY id LIMIT ?) q WHERE {scope_sql} LIMIT 1)",
             [json.dumps(probes), PROBE_WALK, *scope_params],
         )

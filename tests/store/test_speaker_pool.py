@@ -21,7 +21,8 @@ def quote_text(key: str, number: int) -> str:
 
 
 async def save(store: Store, key: str, feed_id: int | None) -> int:
-    quotes = [Quote(quote_text(key, n), kind, 1, "Ida Venn", 1.0) for n, kind in enumerate(KINDS)]
+    who = "IDA VENN" if key == "seen5" else "Ida Venn"  # one essay spells her name otherwise
+    quotes = [Quote(quote_text(key, n), kind, 1, who, 1.0) for n, kind in enumerate(KINDS)]
     quotes.append(Quote(f"In essay {key} Tom Reyes spoke of the tide and the quay.", "direct", 1, "Tom Reyes", 1.0))
     essay = Essay(key, f"Essay {key}", (Block("paragraph", " ".join(q.text for q in quotes)),), source="s")
     outcome = await store.save_essay(essay, Analysis(sections=[Section(1, "One", essay.blocks, 0, 1)], quotes=quotes))
@@ -86,7 +87,7 @@ async def test_every_quote_of_the_speaker_in_scope_can_come_up_and_no_other(
         assert pool, seed
         assert len(pool) <= 4
         assert {ref.key for _, ref in pool} <= keys
-        assert all(quote.speaker == "Ida Venn" and quote.kind != "scare" for quote, _ in pool)
+        assert all(quote.speaker in ("Ida Venn", "IDA VENN") and quote.kind != "scare" for quote, _ in pool)
         seen |= {quote.text for quote, _ in pool}
     assert seen == offered(keys)
 

@@ -572,12 +572,14 @@ class LookupQueries(StoreBase):
         only the first one found would nearly never offer the others.
         """
         kinds = list(_SPEAKER_KINDS)
+        # json_extract rather than "->>", which SQLite has only since 3.38.
         bounds = await self._all(
-            "SELECT b.value ->> 0 AS name, "
-            "(SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker = (b.value ->> 0) COLLATE NOCASE "
-            "AND kind = (b.value ->> 1) ORDER BY id LIMIT 1) AS low, "
-            "(SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker = (b.value ->> 0) COLLATE NOCASE "
-            "AND kind = (b.value ->> 1) ORDER BY id DESC LIMIT 1) AS high FROM json_each(?) b",
+            "WITH b AS (SELECT json_extract(value, '$[0]') AS name, json_extract(value, '$[1]') AS kind "
+            "FROM json_each(?)) SELECT b.name, "
+            "(SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker = b.name COLLATE NOCASE "
+            "AND kind = b.kind ORDER BY id LIMIT 1) AS low, "
+            "(SELECT id FROM quotes INDEXED BY quotes_speaker_kind WHERE speaker = b.name COLLATE NOCASE "
+            "AND kind = b.kind ORDER BY id DESC LIMIT 1) AS high FROM b",
             [json.dumps([[name, kind] for name, _ in named for kind in kinds])],
         )
         ranges: dict[str, tuple[int, int]] = {}
@@ -593,9 +595,11 @@ class LookupQueries(StoreBase):
         starts = [(name, rng.randint(*ranges[name])) for name in picks]
         probes = [[number, name, kind, start] for number, (name, start) in enumerate(starts) for kind in kinds]
         rows = await self._all(
-            "SELECT p.value ->> 0 AS probe, w.id, w.essay_id FROM json_each(?) p JOIN quotes w ON w.id = "
+            "WITH p AS (SELECT json_extract(value, '$[0]') AS probe, json_extract(value, '$[1]') AS name, "
+            "json_extract(value, '$[2]') AS kind, json_extract(value, '$[3]') AS start FROM json_each(?)) "
+            "SELECT p.probe, w.id, w.essay_id FROM p JOIN quotes w ON w.id = "
             "(SELECT q.id FROM (SELECT id, essay_id FROM quotes INDEXED BY quotes_speaker_kind "
-            "WHERE speaker = (p.value ->> 1) COLLATE NOCASE AND kind = (p.value ->> 2) AND id >= (p.value ->> 3) "
+            "WHERE speaker = p.name COLLATE NOCASE AND kind = p.kind AND id >= p.start "
             f"ORDER BY id LIMIT ?) q WHERE {scope_sql} LIMIT 1)",
             [json.dumps(probes), PROBE_WALK, *scope_params],
         )

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.store.lookup import fts_query, ranked_query
 
+GUILD = 101
 SENTENCE = "Don't re-run the 3.5% levy: café owners and naïve counsel_x both said so."
 
 
@@ -147,26 +148,51 @@ async def test_figures_whose_own_words_hold_the_query_come_first(
         assert keys == ["new", "old", "mid"]
 
 
-@pytest.mark.parametrize("speaker", [None, "Ida Venn"])
+@pytest.mark.parametrize(
+    ("guild_id", "speaker", "window", "keys", "queries"),
+    [
+        (None, None, 1, ["e0", "e1", "e2"], 1),  # a full page among the best twelve matches
+        (GUILD, None, 1, ["e12", "e13"], 2),  # the server sees none of the best twelve: every match ranked
+        (None, None, 1000, ["e0", "e1", "e2"], 1),
+        (GUILD, None, 1000, ["e12", "e13"], 1),  # the window held every match: short of a page, yet exact
+        (None, "Ida Venn", 1, ["e12", "e13"], 1),  # one speaker's: every match ranked at once
+    ],
+)
 async def test_a_ranked_search_answers_as_ranking_every_match(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speaker: str | None
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    guild_id: int | None,
+    speaker: str | None,
+    window: int,
+    keys: list[str],
+    queries: int,
 ) -> None:
-    """The best matches' window gives the full ranking's page, and the full ranking when too few pass a filter."""
+    """The best matches' window gives the full ranking's page; it ranks every match only when the window was full."""
     from bot.essays.model import Analysis, Block, Essay, Quote, Section
     from bot.store import lookup, open_store
 
     async with await open_store(tmp_path / "db.sqlite3") as store:
-        for number in range(12):
-            # Shorter quotes rank higher; only the two longest are Ida Venn's, outside a window of eight.
+        feed = await store.add_feed("https://one.example/feed", guild_id=GUILD)
+        for number in range(14):
+            # Shorter quotes rank higher; only the two longest are Ida Venn's, and in the server's
+            # feed, outside a window of twelve.
             text = "The harbour " + "and the long quay beyond it " * number + "held."
-            who = "Ida Venn" if number >= 10 else "Tom Reyes"
+            who = "Ida Venn" if number >= 12 else "Tom Reyes"
             essay = Essay(f"e{number}", f"Essay {number}", (Block("paragraph", text),), source="s")
             quote = Quote(text, "direct", 1, who, 1.0)
-            await store.save_essay(essay, Analysis(sections=[Section(1, "One", essay.blocks, 0, 1)], quotes=[quote]))
-        answers = []
-        for window in (1, 1000):
-            monkeypatch.setattr(lookup, "RANK_WINDOW", window)
-            found = await store.search_quotes("harbour", guild_id=None, speaker=speaker, limit=2)
-            answers.append([ref.key for _, ref in found])
-    assert answers[0] == answers[1]
-    assert answers[0] == (["e10", "e11"] if speaker else ["e0", "e1"])
+            analysis = Analysis(sections=[Section(1, "One", essay.blocks, 0, 1)], quotes=[quote])
+            outcome = await store.save_essay(essay, analysis)
+            if number >= 12:
+                await store.mark_seen(feed.id, essay.key, outcome.essay_id)
+        monkeypatch.setattr(lookup, "RANK_WINDOW", window)
+        asked: list[str] = []
+        ask = store._all  # type: ignore[attr-defined]
+
+        async def counted(sql: str, params: object = ()) -> object:
+            asked.append(sql)
+            return await ask(sql, params)
+
+        monkeypatch.setattr(store, "_all", counted)
+        found = await store.search_quotes("harbour", guild_id=guild_id, speaker=speaker, limit=3)
+    assert [ref.key for _, ref in found] == keys
+    assert sum("quote_fts MATCH" in sql and "OFFSET" not in sql for sql in asked) == queries

@@ -56,6 +56,9 @@ _LINE_MARKER_RE = re.compile("^" + _LINE_MARKER, re.MULTILINE)
 _LIST_NUMBER_RE = re.compile("^" + _LIST_NUMBER, re.MULTILINE)
 _START_MARKER_RE = re.compile(r"\A" + _LINE_MARKER)
 _START_NUMBER_RE = re.compile(r"\A" + _LIST_NUMBER)
+# Whatever any step of ``escape_markdown`` would change: text with none of it is returned as it is
+# (most sentences; a page of results escapes a few hundred of them).
+_NEEDS_ESCAPING_RE = re.compile(r"[\\*_~`|\[\]@<\x00-\x08\x0b-\x1f\x7f-\x9f]|^[ \t]*[>#+\-\d]", re.MULTILINE)
 # One indivisible unit for hard cuts: a backslash escape, or a character with its combining marks,
 # so a cut never separates an escape from what it escapes.
 _GRAPHEME_RE = re.compile(r"(?:\\.|.)[\u0300-\u036f\u200d\ufe00-\ufe0f]*", re.DOTALL)
@@ -98,6 +101,12 @@ def escape_markdown(text: str) -> str:
     links) and every line-start marker (``>`` quotes, ``#`` headers, ``-#`` subtext, ``-``/``+``
     and ``1.`` lists). Web addresses are left as they are, so they still open. Apply once, to raw text.
     """
+    if _NEEDS_ESCAPING_RE.search(text) is None:
+        return text
+    return _escape_markdown(text)
+
+
+def _escape_markdown(text: str) -> str:
     pieces: list[str] = []
     at = 0
     text = _clean(text)

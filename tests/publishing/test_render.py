@@ -13,6 +13,7 @@ from bot.publishing.render import (
     CHUNK_LIMIT,
     MESSAGE_LIMIT,
     ZWSP,
+    _escape_markdown,
     discord_length,
     escape_markdown,
     excerpt,
@@ -315,3 +316,10 @@ def test_payload_violations_reports_what_discord_would_refuse() -> None:
     thread = {"name": "n" * 101, "auto_archive_duration": 30, "rate_limit_per_user": 0}
     assert len(payload_violations(thread)) == 2
     assert payload_violations({"content": "ok", "allowed_mentions": {"parse": []}}) == []
+
+
+@given(
+    st.text(alphabet=st.sampled_from("ab 1.\n\t\r*_~`|[]()>#-+@<:/\\\x00\x85é🙂"), max_size=60) | st.text(max_size=60)
+)
+def test_text_with_nothing_to_escape_is_returned_as_the_full_escaping_would(text: str) -> None:
+    assert escape_markdown(text) == _escape_markdown(text)

@@ -9,14 +9,27 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
-from bot.store.lookup import MATCH_WINDOW, POOL_ESSAYS, POOL_MAX_CHARS, POOL_MIN_CHARS, POOL_WINDOWS, like_pattern
+from bot.essays.text import STOPWORDS
+from bot.store.lookup import (
+    FILTERED_WINDOW,
+    MATCH_WINDOW,
+    POOL_ESSAYS,
+    POOL_MAX_CHARS,
+    POOL_MIN_CHARS,
+    POOL_WINDOWS,
+    like_pattern,
+    query_words,
+    rank_window,
+)
 from bot.store.postgres.base import Args, Record, utc
 from bot.store.postgres.essays import EssayQueries, figure_from_row, quote_from_row
 from bot.store.postgres.scope import posted, visible
 from bot.store.postgres.search import search_query
+from bot.store.postgres.words import word_rows
 from bot.store.records import EssayChoice, EssayRef
 from bot.store.scope import GuildScope
 
@@ -30,6 +43,17 @@ _TOP = "\U0010ffff"
 _SPEAKER_NAMES_MAX = 50
 _POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
 _ESSAY_COLUMNS = "e.key AS e_key, e.title AS e_title, e.url AS e_url, e.published AS e_published"
+# A filtered search of common words widens its range of ids by this much while its page is not full.
+_WINDOW_GROWTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """A search's full-text query, whether its matches are ranked, and about how many rows hold its rarest word."""
+
+    match: str
+    ranked: bool
+    rows: float
 
 
 def ref_from_row(row: Record) -> EssayRef:
@@ -68,11 +92,14 @@ class LookupQueries(EssayQueries):
     ) -> list[tuple[Quote, EssayRef]]:
         """Quotes the server may see matching words of ``query`` (best first), or the highest-scored ones."""
         args = Args()
-        where = [f"q.kind = ANY({args(list(kinds))}::text[])", visible("q.essay_id", guild_id, args)]
+        # A search's rows are few (a page, or at most MATCH_WINDOW matches): the scope is probed per row.
+        scope = visible("q.essay_id", guild_id, args, probe=bool(query))
+        where = [f"q.kind = ANY({args(list(kinds))}::text[])", scope]
         if speaker:
             where.append(_speaker_filter("q.speaker", speaker, args))
         if essay_key:
             where.append(f"q.essay_id = (SELECT id FROM essays WHERE key = {args(essay_key)})")
+        rows: list[Record]
         if not query:
             rows = await self._all(
                 f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q JOIN essays e ON e.id = q.essay_id "
@@ -80,20 +107,115 @@ class LookupQueries(EssayQueries):
                 args.values,
             )
             return [(quote_from_row(r), ref_from_row(r)) for r in rows]
-        match = search_query(query)
-        if match is None:
+        search = await self._search("quotes", query)
+        if search is None:
             return []
-        tsquery = f"websearch_to_tsquery('marginalia', {args(match)})"
-        where.append(f"q.document @@ {tsquery}")
-        # Across the archive only the newest MATCH_WINDOW matches are ranked, as in the SQLite store.
-        window = "" if essay_key else f"ORDER BY q.id DESC LIMIT {MATCH_WINDOW}"
+        tsquery = f"websearch_to_tsquery('marginalia', {args(search.match)})"
+        if essay_key:  # one essay's few matches: every one, ranked or newest first
+            order = f"ts_rank_cd(q.document, {tsquery}) DESC, q.id DESC" if search.ranked else "q.id DESC"
+            rows = await self._all(
+                f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q JOIN essays e ON e.id = q.essay_id "
+                f"WHERE q.document @@ {tsquery} AND {' AND '.join(where)} ORDER BY {order} LIMIT {args(limit)}",
+                args.values,
+            )
+        elif search.ranked:
+            rank = f"ts_rank_cd(q.document, {tsquery})"
+            rows = await self._ranked_matches("quotes", rank, "q.id DESC", tsquery, where, args, limit)
+        else:
+            rows = await self._newest_matches("quotes", search, tsquery, where, args, limit, filtered=bool(speaker))
+        return [(quote_from_row(r), ref_from_row(r)) for r in rows]
+
+    async def _search(self, table: str, text: str) -> Search | None:
+        """The words of a search as the SQLite store takes them (stopwords left out when others remain),
+        and whether to rank their matches: only when none of them is common (``words.py``)."""
+        words = query_words(text)
+        match = search_query(" ".join(words))
+        if match is None:
+            return None
+        counts = await word_rows(self._all, self.word_statistics, table, words, common=MATCH_WINDOW)
+        common = any(count >= MATCH_WINDOW for count in counts)
+        stopwords_only = all(word.lower() in STOPWORDS for word in words)
+        return Search(match, ranked=not (common or stopwords_only), rows=min(counts, default=0.0))
+
+    async def _ranked_matches(
+        self, table: str, rank: str, order: str, tsquery: str, where: Sequence[str], args: Args, limit: int
+    ) -> list[Record]:
+        """A ranked search's page: its ``rank_window`` best matches, then the filters (server, speaker, kind).
+
+        Fewer than ``MATCH_WINDOW`` rows match (``_search``), so ranking them all reads at most that many
+        small documents, and the server's scope is probed for the best few hundred only. When fewer than a
+        page of those pass, every match is filtered and ranked (as the SQLite store does).
+        """
+        alias = table[0]
+        page = args(limit)
+        # The newest MATCH_WINDOW only, should the statistics have taken a common word for a rare one.
+        matches = (
+            f"SELECT {alias}.* FROM {table} {alias} WHERE {alias}.document @@ {tsquery} "
+            f"ORDER BY {alias}.id DESC LIMIT {MATCH_WINDOW}"
+        )
+        window = args(rank_window(limit))
+        best = f"SELECT {alias}.id, {rank} AS r FROM ({matches}) {alias} ORDER BY r DESC, {order} LIMIT {window}"
         rows = await self._all(
-            f"WITH hits AS (SELECT q.* FROM quotes q WHERE {' AND '.join(where)} {window}) "
-            f"SELECT q.*, {_ESSAY_COLUMNS} FROM hits q JOIN essays e ON e.id = q.essay_id "
-            f"ORDER BY ts_rank_cd(q.document, {tsquery}) DESC, q.id DESC LIMIT {args(limit)}",
+            f"SELECT {alias}.*, {_ESSAY_COLUMNS} FROM ({best}) best JOIN {table} {alias} ON {alias}.id = best.id "
+            f"JOIN essays e ON e.id = {alias}.essay_id WHERE {' AND '.join(where)} "
+            f"ORDER BY best.r DESC, {order} LIMIT {page}",
             args.values,
         )
-        return [(quote_from_row(r), ref_from_row(r)) for r in rows]
+        if len(rows) >= limit:
+            return rows
+        return await self._all(
+            f"SELECT {alias}.*, {_ESSAY_COLUMNS} FROM ({matches}) {alias} JOIN essays e ON e.id = {alias}.essay_id "
+            f"WHERE {' AND '.join(where)} ORDER BY {rank} DESC, {order} LIMIT {page}",
+            args.values[:-1],  # all but the window's size, the last parameter
+        )
+
+    async def _newest_matches(
+        self,
+        table: str,
+        search: Search,
+        tsquery: str,
+        where: Sequence[str],
+        args: Args,
+        limit: int,
+        *,
+        filtered: bool,
+        first: str | None = None,
+    ) -> list[Record]:
+        """A search of common words: its newest matches the server sees, a walk back from the newest row
+        that stops at the page's end. ``first``: a condition whose matches come before the others.
+
+        With a filter the index cannot apply (a speaker, a figure's kind) the walk is kept to about the
+        newest ``FILTERED_WINDOW`` matches, as in the SQLite store: here a range of the newest ids, as
+        wide as the words' count says holds that many; widened while the page is not full.
+        """
+        alias = table[0]
+        floor = args(0)
+        conditions = [f"{alias}.document @@ {tsquery}", *where, f"{alias}.id > {floor}"]
+        sql = (
+            f"SELECT {alias}.*, {_ESSAY_COLUMNS} FROM {table} {alias} JOIN essays e ON e.id = {alias}.essay_id "
+            f"WHERE {' AND '.join(conditions)} {{first}} ORDER BY {alias}.id DESC LIMIT {args(limit)}"
+        )
+        newest = 0
+        span = float("inf")
+        if filtered:
+            newest = int(await self._value(f"SELECT COALESCE(max(id), 0) FROM {table}"))
+            span = FILTERED_WINDOW * newest / max(search.rows, 1.0)
+        while True:
+            args.values[int(floor[1:]) - 1] = max(0, int(newest - span)) if filtered else 0
+            rows = await self._page(sql, args, limit, first)
+            if len(rows) >= limit or not filtered or span >= newest:
+                return rows
+            span *= _WINDOW_GROWTH
+
+    async def _page(self, sql: str, args: Args, limit: int, first: str | None) -> list[Record]:
+        """The rows of ``sql`` (its ``{first}`` slot a condition): those passing ``first`` first, then the rest."""
+        if first is None:
+            return await self._all(sql.format(first=""), args.values)
+        rows = await self._all(sql.format(first=f"AND {first}"), args.values)
+        if len(rows) >= limit:
+            return rows
+        rest = await self._all(sql.format(first=f"AND NOT {first}"), args.values)
+        return rows + rest[: limit - len(rows)]
 
     async def quote_pool(
         self,
@@ -230,11 +352,12 @@ class LookupQueries(EssayQueries):
     ) -> list[tuple[Figure, EssayRef]]:
         """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures."""
         args = Args()
-        where = [visible("f.essay_id", guild_id, args)]
+        where = [visible("f.essay_id", guild_id, args, probe=bool(query))]
         if essay_key:
             where.append(f"f.essay_id = (SELECT id FROM essays WHERE key = {args(essay_key)})")
         if kind:
             where.append(f"f.kind = {args(kind)}")
+        search = await self._search("figures", query) if query else None
         if not query:
             rows = await self._all(
                 f"SELECT f.*, {_ESSAY_COLUMNS} FROM essays e JOIN figures f ON f.essay_id = e.id "
@@ -242,19 +365,28 @@ class LookupQueries(EssayQueries):
                 f"LIMIT {args(limit)}",
                 args.values,
             )
+        elif search is None:
+            return []
         else:
-            match = search_query(query)
-            if match is None:
-                return []
-            tsquery = f"websearch_to_tsquery('marginalia', {args(match)})"
-            where.append(f"f.document @@ {tsquery}")
-            window = "" if essay_key else f"ORDER BY f.id DESC LIMIT {MATCH_WINDOW}"
-            rows = await self._all(
-                f"WITH hits AS (SELECT f.* FROM figures f WHERE {' AND '.join(where)} {window}) "
-                f"SELECT f.*, {_ESSAY_COLUMNS} FROM hits f JOIN essays e ON e.id = f.essay_id "
-                f"ORDER BY ts_rank_cd({RANK_WEIGHTS}, f.document, {tsquery}) DESC, f.id LIMIT {args(limit)}",
-                args.values,
-            )
+            tsquery = f"websearch_to_tsquery('marginalia', {args(search.match)})"
+            rank = f"ts_rank_cd({RANK_WEIGHTS}, f.document, {tsquery})"
+            if search.ranked and not essay_key:
+                rows = await self._ranked_matches("figures", rank, "f.id", tsquery, where, args, limit)
+            elif search.ranked:  # one essay's few matches, every one ranked
+                rows = await self._all(
+                    f"SELECT f.*, {_ESSAY_COLUMNS} FROM figures f JOIN essays e ON e.id = f.essay_id "
+                    f"WHERE f.document @@ {tsquery} AND {' AND '.join(where)} ORDER BY {rank} DESC, f.id "
+                    f"LIMIT {args(limit)}",
+                    args.values,
+                )
+            else:
+                # Newest first, but figures whose own words (number, subject: weights A and B) hold the
+                # query before those that only share its sentence: the order the column weights gave.
+                own = f"(ts_filter(f.document, '{{a,b}}') @@ {tsquery})"
+                filtered = bool(kind) and not essay_key
+                rows = await self._newest_matches(
+                    "figures", search, tsquery, where, args, limit, filtered=filtered, first=own
+                )
         contexts = await self.figure_contexts({int(r["essay_id"]) for r in rows})
         return [(figure_from_row(r, contexts), ref_from_row(r)) for r in rows]
 

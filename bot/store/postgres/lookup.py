@@ -43,17 +43,27 @@ _TOP = "\U0010ffff"
 _SPEAKER_NAMES_MAX = 50
 _POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
 _ESSAY_COLUMNS = "e.key AS e_key, e.title AS e_title, e.url AS e_url, e.published AS e_published"
-# A filtered search of common words widens its range of ids by this much while its page is not full.
+# A filtered search of common words widens its range of ids by this much while it holds no answer.
 _WINDOW_GROWTH = 16
+# A row read from the GIN index's matches costs about this many rows of a walk back by id (measured:
+# 1.5 us against 0.3-0.4 us at 100,000 essays).
+_FETCH_COST = 4.0
 
 
 @dataclass(frozen=True, slots=True)
 class Search:
-    """A search's full-text query, whether its matches are ranked, and about how many rows hold its rarest word."""
+    """A search's full-text query, whether its matches are ranked, and about how many rows hold each word."""
 
     match: str
     ranked: bool
-    rows: float
+    counts: tuple[float, ...]
+
+    def rows_matching(self, table_rows: float) -> float:
+        """About how many of ``table_rows`` rows hold every word, the words taken as independent."""
+        share = 1.0
+        for count in self.counts:
+            share *= min(1.0, count / max(table_rows, 1.0))
+        return share * table_rows
 
 
 def ref_from_row(row: Record) -> EssayRef:
@@ -135,7 +145,7 @@ class LookupQueries(EssayQueries):
         counts = await word_rows(self._all, self.word_statistics, table, words, common=MATCH_WINDOW)
         common = any(count >= MATCH_WINDOW for count in counts)
         stopwords_only = all(word.lower() in STOPWORDS for word in words)
-        return Search(match, ranked=not (common or stopwords_only), rows=min(counts, default=0.0))
+        return Search(match, ranked=not (common or stopwords_only), counts=tuple(counts))
 
     async def _ranked_matches(
         self, table: str, rank: str, order: str, tsquery: str, where: Sequence[str], args: Args, limit: int
@@ -181,41 +191,67 @@ class LookupQueries(EssayQueries):
         filtered: bool,
         first: str | None = None,
     ) -> list[Record]:
-        """A search of common words: its newest matches the server sees, a walk back from the newest row
-        that stops at the page's end. ``first``: a condition whose matches come before the others.
+        """A search of common words: its newest matches the server sees. ``first``: a condition whose
+        matches come before the others.
 
-        With a filter the index cannot apply (a speaker, a figure's kind) the walk is kept to about the
-        newest ``FILTERED_WINDOW`` matches, as in the SQLite store: here a range of the newest ids, as
-        wide as the words' count says holds that many; widened while the page is not full.
+        With a filter the index cannot apply (a speaker, a figure's kind) only about the newest
+        ``FILTERED_WINDOW`` matches are looked at, as in the SQLite store: here a range of the newest ids,
+        as wide as the words' counts say holds that many (widened while it holds no answer). ``first``
+        too is kept to that window: its rows may be far rarer than the matches.
+
+        Two ways to find them, chosen here because the planner cannot: it sees neither how rare the scope
+        or ``first`` leaves the rows nor that a LIMIT ends the walk, and took the index's every match
+        (44,000 figures, 2.8 s) for a walk of a few hundred rows. A walk back from the newest row reads
+        about ``wanted / share`` rows (0.3 us each), where ``wanted`` is the page, or the filtered window;
+        the GIN index's matches cost a heap read each (about 1.5 us) however many are wanted.
         """
         alias = table[0]
+        newest = int(await self._value(f"SELECT COALESCE(max(id), 0) FROM {table}"))
+        matching = max(search.rows_matching(newest), 1.0)
+        wanted = FILTERED_WINDOW if filtered else limit
+        walk = wanted * newest / matching < _FETCH_COST * matching
         floor = args(0)
         conditions = [f"{alias}.document @@ {tsquery}", *where, f"{alias}.id > {floor}"]
+        source = f"{table} {alias}"
+        if not walk:  # every match from the GIN index (OFFSET 0: the LIMIT cannot turn it into a walk)
+            source = f"(SELECT * FROM {table} WHERE document @@ {tsquery} AND id > {floor} OFFSET 0) {alias}"
         sql = (
-            f"SELECT {alias}.*, {_ESSAY_COLUMNS} FROM {table} {alias} JOIN essays e ON e.id = {alias}.essay_id "
-            f"WHERE {' AND '.join(conditions)} {{first}} ORDER BY {alias}.id DESC LIMIT {args(limit)}"
+            f"SELECT {alias}.*, {_ESSAY_COLUMNS} FROM {source} JOIN essays e ON e.id = {alias}.essay_id "
+            f"WHERE {' AND '.join(conditions)} {{first}} ORDER BY {{order}}{alias}.id DESC LIMIT {args(limit)}"
         )
-        newest = 0
-        span = float("inf")
-        if filtered:
-            newest = int(await self._value(f"SELECT COALESCE(max(id), 0) FROM {table}"))
-            span = FILTERED_WINDOW * newest / max(search.rows, 1.0)
+        window = FILTERED_WINDOW * newest / matching
+        if first is not None:  # a walk for the rarer rows passing it, kept to the window too
+            first = f"({first} AND {alias}.id > {args(max(0, int(newest - window)))})"
+        span = window if filtered else float(newest)
         while True:
-            args.values[int(floor[1:]) - 1] = max(0, int(newest - span)) if filtered else 0
-            rows = await self._page(sql, args, limit, first)
-            if len(rows) >= limit or not filtered or span >= newest:
+            args.values[int(floor[1:]) - 1] = max(0, int(newest - span))
+            rows = await self._page(sql, args, limit, first, walk=walk)
+            # Fewer than a page is the window's answer, as in the SQLite store; none, a window too narrow
+            # for the server's share of the archive (counted over the whole archive here).
+            if rows or span >= newest:
                 return rows
             span *= _WINDOW_GROWTH
 
-    async def _page(self, sql: str, args: Args, limit: int, first: str | None) -> list[Record]:
-        """The rows of ``sql`` (its ``{first}`` slot a condition): those passing ``first`` first, then the rest."""
-        if first is None:
-            return await self._all(sql.format(first=""), args.values)
-        rows = await self._all(sql.format(first=f"AND {first}"), args.values)
+    async def _page(self, sql: str, args: Args, limit: int, first: str | None, *, walk: bool) -> list[Record]:
+        """The rows of ``sql`` (slots: ``{first}`` a condition, ``{order}`` the order's start), those passing
+        ``first`` first: two walks, or one sort of the index's matches (read whole either way)."""
+        if first is None or not walk:
+            order = f"{first} DESC, " if first else ""
+            return await self._rows(sql.format(first="", order=order), args.values, walk=walk)
+        rows = await self._rows(sql.format(first=f"AND {first}", order=""), args.values, walk=walk)
         if len(rows) >= limit:
             return rows
-        rest = await self._all(sql.format(first=f"AND NOT {first}"), args.values)
+        rest = await self._rows(sql.format(first=f"AND NOT {first}", order=""), args.values, walk=walk)
         return rows + rest[: limit - len(rows)]
+
+    async def _rows(self, sql: str, params: Sequence[Any], *, walk: bool) -> list[Record]:
+        """``_all``; for a walk, back along the primary key: neither a bitmap scan of every match nor a
+        scan of the whole table and a sort, the planner's other ways."""
+        if not walk:
+            return await self._all(sql, params)
+        async with self.transaction() as db:
+            await db.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
+            return list(await db.fetch(sql, *params))
 
     async def quote_pool(
         self,

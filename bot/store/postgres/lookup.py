@@ -43,8 +43,6 @@ _TOP = "\U0010ffff"
 _SPEAKER_NAMES_MAX = 50
 _POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
 _ESSAY_COLUMNS = "e.key AS e_key, e.title AS e_title, e.url AS e_url, e.published AS e_published"
-# A filtered search of common words widens its range of ids by this much while it holds no answer.
-_WINDOW_GROWTH = 16
 # A row read from the GIN index's matches costs about this many rows of a walk back by id (measured:
 # 1.5 us against 0.3-0.4 us at 100,000 essays).
 _FETCH_COST = 4.0
@@ -196,7 +194,7 @@ class LookupQueries(EssayQueries):
 
         With a filter the index cannot apply (a speaker, a figure's kind) only about the newest
         ``FILTERED_WINDOW`` matches are looked at, as in the SQLite store: here a range of the newest ids,
-        as wide as the words' counts say holds that many (widened while it holds no answer). ``first``
+        as wide as the words' counts say holds that many. ``first``
         too is kept to that window: its rows may be far rarer than the matches.
 
         Two ways to find them, chosen here because the planner cannot: it sees neither how rare the scope
@@ -222,15 +220,10 @@ class LookupQueries(EssayQueries):
         window = FILTERED_WINDOW * newest / matching
         if first is not None:  # a walk for the rarer rows passing it, kept to the window too
             first = f"({first} AND {alias}.id > {args(max(0, int(newest - window)))})"
-        span = window if filtered else float(newest)
-        while True:
-            args.values[int(floor[1:]) - 1] = max(0, int(newest - span))
-            rows = await self._page(sql, args, limit, first, walk=walk)
-            # Fewer than a page is the window's answer, as in the SQLite store; none, a window too narrow
-            # for the server's share of the archive (counted over the whole archive here).
-            if rows or span >= newest:
-                return rows
-            span *= _WINDOW_GROWTH
+        # Fewer than a page (or none) is the window's answer, as in the SQLite store. (Its window counts the
+        # matches the server sees, this one the archive's: narrower for a server seeing a small share.)
+        args.values[int(floor[1:]) - 1] = max(0, int(newest - window)) if filtered else 0
+        return await self._page(sql, args, limit, first, walk=walk)
 
     async def _page(self, sql: str, args: Args, limit: int, first: str | None, *, walk: bool) -> list[Record]:
         """The rows of ``sql`` (slots: ``{first}`` a condition, ``{order}`` the order's start), those passing
@@ -480,7 +473,7 @@ class LookupQueries(EssayQueries):
         args = Args(" ".join(title.split()))
         rows = await self._all(
             f"SELECT e.id, e.key, e.title, e.published FROM essays e WHERE lower(e.title) = lower($1) "
-            f"AND {visible('e.id', guild_id, args)} LIMIT {args(limit)}",
+            f"AND {visible('e.id', guild_id, args, probe=True)} LIMIT {args(limit)}",
             args.values,
         )
         return [choice_from_row(r) for r in rows]

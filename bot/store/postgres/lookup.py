@@ -43,6 +43,8 @@ _TOP = "\U0010ffff"
 _SPEAKER_NAMES_MAX = 50
 _POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
 _ESSAY_COLUMNS = "e.key AS e_key, e.title AS e_title, e.url AS e_url, e.published AS e_published"
+# A speaker's random quotes are read in runs past this many times the quotes wanted (_speaker_pool).
+_SPEAKER_RUNS_PAST = 4
 # A row read from the GIN index's matches costs about this many rows of a walk back by id (measured:
 # 1.5 us against 0.3-0.4 us at 100,000 essays).
 _FETCH_COST = 4.0
@@ -320,31 +322,76 @@ class LookupQueries(EssayQueries):
     async def _speaker_pool(
         self, speaker: str, limit: int, rng: random.Random, *, guild_id: GuildScope, posted_only: bool
     ) -> list[tuple[Quote, EssayRef]]:
-        """A random sample of the quotes of the speakers ``speaker`` names (whole or part of a name)."""
+        """A random sample of the quotes of the speakers ``speaker`` names (whole or part of a name).
+
+        Of a speaker quoted a few hundred times at most, every quote read and sampled; of one quoted more,
+        runs of quotes from random points of the speaker's quotes in id order (as ``_archive_pool`` does
+        for the archive), each speaker's share of the runs its share of the quotes.
+        """
         names = await self.speakers_named(speaker, guild_id=guild_id)
         if not names:
             return []
-        args = Args([name.lower() for name in names])
-        scope = (
-            posted("essay_id", guild_id, args)
-            if posted_only and guild_id is not None
-            else visible("essay_id", guild_id, args)
-        )
-        ids = [
-            int(r["id"])
-            for r in await self._all(
-                "SELECT id FROM quotes WHERE lower(speaker) = ANY($1::text[]) "
-                f"AND kind IN ('direct', 'epigraph', 'notable') AND {scope}",
-                args.values,
-            )
-        ]
+        keys = [name.lower() for name in names]
         # Twice the limit: a few of the sample may be too short or too long to offer.
-        chosen = rng.sample(ids, min(len(ids), 2 * limit))
+        wanted = 2 * limit
+        counts = await self._all(
+            "SELECT speaker_key, quotes FROM quote_speakers WHERE speaker_key = ANY($1::text[])", (keys,)
+        )
+        args = Args()
+        scope = (
+            posted("q.essay_id", guild_id, args)
+            if posted_only and guild_id is not None
+            else visible("q.essay_id", guild_id, args, probe=True)
+        )
+        kinds = "q.kind IN ('direct', 'epigraph', 'notable')"
+        if sum(int(r["quotes"]) for r in counts) <= _SPEAKER_RUNS_PAST * wanted:
+            ids = [
+                int(r["id"])
+                for r in await self._all(
+                    f"SELECT q.id FROM quotes q WHERE lower(q.speaker) = ANY({args(keys)}::text[]) "
+                    f"AND {kinds} AND {scope}",
+                    args.values,
+                )
+            ]
+        else:
+            ids = await self._speaker_runs(
+                {r["speaker_key"]: int(r["quotes"]) for r in counts}, wanted, rng, scope, kinds, args
+            )
+        chosen = rng.sample(ids, min(len(ids), wanted))
         if not chosen:
             return []
         args = Args(chosen, POOL_MIN_CHARS, POOL_MAX_CHARS)
         where = ["q.id = ANY($1::bigint[])", "length(q.text) BETWEEN $2 AND $3"]
         return await self._pool_rows(where, args, limit=limit)
+
+    async def _speaker_runs(
+        self, counts: dict[str, int], wanted: int, rng: random.Random, scope: str, kinds: str, args: Args
+    ) -> list[int]:
+        """About ``wanted`` quote ids of the speakers (``counts``: speaker key -> quotes), in runs from
+        random points of each speaker's quotes (``quotes_speaker_id``), the server's scope probed per row."""
+        keys = list(counts)
+        bounds = {
+            r["speaker"]: (int(r["low"]), int(r["high"]))
+            for r in await self._all(
+                "SELECT s.speaker, (SELECT min(id) FROM quotes WHERE lower(speaker) = s.speaker) AS low, "
+                "(SELECT max(id) FROM quotes WHERE lower(speaker) = s.speaker) AS high "
+                "FROM unnest($1::text[]) AS s(speaker)",
+                (keys,),
+            )
+            if r["low"] is not None
+        }
+        if not bounds:
+            return []
+        runs = 2 * POOL_WINDOWS
+        speakers = rng.choices(list(bounds), weights=[counts[key] for key in bounds], k=runs)
+        starts = [rng.randint(*bounds[key]) for key in speakers]
+        rows = await self._all(
+            f"SELECT run.id FROM unnest({args(speakers)}::text[], {args(starts)}::bigint[]) AS s(speaker, start) "
+            f"CROSS JOIN LATERAL (SELECT q.id FROM quotes q WHERE lower(q.speaker) = s.speaker AND q.id >= s.start "
+            f"AND {kinds} AND {scope} ORDER BY lower(q.speaker), q.id LIMIT {args(-(-wanted // runs))}) AS run",
+            args.values,
+        )
+        return sorted({int(r["id"]) for r in rows})
 
     async def speakers_named(self, text: str, *, guild_id: GuildScope) -> list[str]:
         """Speakers quoted in the server's essays whose name is ``text`` or contains it, most quoted first."""

@@ -308,7 +308,7 @@ class LookupQueries(EssayQueries):
         source = (
             "SELECT p.essay_id FROM publications p JOIN destinations d ON d.id = p.destination_id WHERE d.guild_id = $1"
             if posted_only
-            else "SELECT essay_id FROM guild_essays_derived WHERE guild_id = $1"
+            else "SELECT essay_id FROM guild_essays WHERE guild_id = $1"
         )
         ids = sorted({int(r[0]) for r in await self._all(source, args.values)})
         chosen = rng.sample(ids, min(len(ids), POOL_ESSAYS))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
 from bot.store.postgres.base import Args, stamp, utc
@@ -394,8 +393,7 @@ class RelatedQueries(EssayQueries):
             )
 
     async def scope_rows(self, *, derived: bool = False) -> set[tuple[int, int]]:
-        """Every (server, essay) pair the scope rule gives (here the rule is the only source: ``derived``
-        and stored are the same rows)."""
-        params: list[Any] = []
-        rows = await self._all("SELECT DISTINCT guild_id, essay_id FROM guild_essays_derived", params)
+        """Every (server, essay) pair kept in ``guild_essays``, or with ``derived`` the pairs its rule gives."""
+        source = "guild_essays_derived" if derived else "guild_essays"
+        rows = await self._all(f"SELECT DISTINCT guild_id, essay_id FROM {source}")
         return {(int(r["guild_id"]), int(r["essay_id"])) for r in rows}

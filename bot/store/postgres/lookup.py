@@ -446,22 +446,21 @@ class LookupQueries(EssayQueries):
         else:
             tsquery = f"websearch_to_tsquery('marginalia', {args(search.match)})"
             rank = f"ts_rank_cd({RANK_WEIGHTS}, f.document, {tsquery})"
-            if search.ranked and not essay_key:
-                rows = await self._ranked_matches("figures", rank, "f.id", tsquery, where, args, limit)
-            elif search.ranked:  # one essay's few matches, every one ranked
+            # Newest first, but figures whose own words (number, subject: weights A and B) hold the query
+            # before those that only share its sentence: the order the column weights gave.
+            own = f"(ts_filter(f.document, '{{a,b}}') @@ {tsquery})"
+            if essay_key:  # one essay's few matches, every one ranked or newest first, from the essay's rows
+                order = f"{rank} DESC, f.id" if search.ranked else f"{own} DESC, f.id DESC"
                 rows = await self._all(
                     f"SELECT f.*, {_ESSAY_COLUMNS} FROM figures f JOIN essays e ON e.id = f.essay_id "
-                    f"WHERE f.document @@ {tsquery} AND {' AND '.join(where)} ORDER BY {rank} DESC, f.id "
-                    f"LIMIT {args(limit)}",
+                    f"WHERE f.document @@ {tsquery} AND {' AND '.join(where)} ORDER BY {order} LIMIT {args(limit)}",
                     args.values,
                 )
+            elif search.ranked:
+                rows = await self._ranked_matches("figures", rank, "f.id", tsquery, where, args, limit)
             else:
-                # Newest first, but figures whose own words (number, subject: weights A and B) hold the
-                # query before those that only share its sentence: the order the column weights gave.
-                own = f"(ts_filter(f.document, '{{a,b}}') @@ {tsquery})"
-                filtered = bool(kind) and not essay_key
                 rows = await self._newest_matches(
-                    "figures", search, tsquery, where, args, limit, filtered=filtered, first=own
+                    "figures", search, tsquery, where, args, limit, filtered=bool(kind), first=own
                 )
         contexts = await self.figure_contexts({int(r["essay_id"]) for r in rows})
         return [(figure_from_row(r, contexts), ref_from_row(r)) for r in rows]

@@ -47,7 +47,7 @@ class RelatedQueries(EssayQueries):
         match = " or ".join('"' + word.replace('"', " ") + '"' for word in words)
         args = Args(match, target_id if target_id is not None else -1, list(dict.fromkeys(words)))
         tsquery = "websearch_to_tsquery('marginalia', $1)"
-        where = [f"({visible('e.id', guild_id, args)} OR e.id = $2)"]
+        where = [f"({visible('e.id', guild_id, args, probe=True)} OR e.id = $2)"]
         if before is not None:
             where.append(f"(e.published < {args(stamp(before))} OR e.id = $2)")
         pool = args(max(RANK_POOL, 4 * (limit + 1)))
@@ -57,10 +57,14 @@ class RelatedQueries(EssayQueries):
             "(SELECT essay_id FROM essay_search WHERE document @@ websearch_to_tsquery('marginalia', "
             "'\"' || replace(w.word, '\"', ' ') || '\"')) AS s), "
             "df AS (SELECT word, count(*)::float8 AS n FROM hits GROUP BY word), "
-            "pool AS (SELECT h.essay_id FROM hits h JOIN df USING (word) JOIN essays e ON e.id = h.essay_id "
-            f"WHERE {' AND '.join(where)} GROUP BY h.essay_id "
-            "ORDER BY h.essay_id = $2 DESC, sum(ln(1 + (SELECT count(*) FROM hits) / df.n)) DESC, h.essay_id "
-            f"LIMIT {pool}) "
+            # Weighed and ordered first, then filtered (date, scope) in that order until the pool is full:
+            # a word in 12,000 of 100,000 essays took 30 ms of joins and probes for a pool of 200.
+            "weighed AS (SELECT h.essay_id, h.essay_id = $2 AS target, "
+            "sum(ln(1 + (SELECT count(*) FROM hits) / df.n)) AS weight "
+            "FROM hits h JOIN df USING (word) GROUP BY h.essay_id "
+            "ORDER BY target DESC, weight DESC, h.essay_id OFFSET 0), "
+            "pool AS (SELECT h.essay_id FROM weighed h JOIN essays e ON e.id = h.essay_id "
+            f"WHERE {' AND '.join(where)} ORDER BY h.target DESC, h.weight DESC, h.essay_id LIMIT {pool}) "
             f"SELECT p.essay_id AS id, ts_rank_cd({RANK_WEIGHTS}, s.document, {tsquery}) AS score "
             "FROM pool p JOIN essay_search s ON s.essay_id = p.essay_id "
             f"ORDER BY score DESC, id LIMIT {args(limit + 1)}",

@@ -47,7 +47,7 @@ _ESSAY_COLUMNS = "e.key AS e_key, e.title AS e_title, e.url AS e_url, e.publishe
 _SPEAKER_RUNS_PAST = 4
 # A row read from the GIN index's matches costs about this many rows of a walk back by id (measured:
 # 1.5 us against 0.3-0.4 us at 100,000 essays).
-_FETCH_COST = 4.0
+FETCH_COST = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +209,7 @@ class LookupQueries(EssayQueries):
         newest = int(await self._value(f"SELECT COALESCE(max(id), 0) FROM {table}"))
         matching = max(search.rows_matching(newest), 1.0)
         wanted = FILTERED_WINDOW if filtered else limit
-        walk = wanted * newest / matching < _FETCH_COST * matching
+        walk = wanted * newest / matching < FETCH_COST * matching
         floor = args(0)
         conditions = [f"{alias}.document @@ {tsquery}", *where, f"{alias}.id > {floor}"]
         source = f"{table} {alias}"

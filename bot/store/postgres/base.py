@@ -15,6 +15,7 @@ import asyncpg
 
 from bot.store.base import StoreError
 from bot.store.postgres.migrate import Db, migrate
+from bot.store.postgres.words import WordStatistics
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class PostgresBase:
         self._pool = pool
         self.url = url
         self.worker = worker
+        # The searched columns' word statistics, read now and then (bot/store/postgres/words.py).
+        self.word_statistics = WordStatistics()
 
     @classmethod
     async def open(cls, url: str, *, worker: str | None = None, max_size: int = 10) -> Self:

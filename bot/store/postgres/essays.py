@@ -305,7 +305,7 @@ class EssayQueries(PostgresBase):
         """An essay the server may see, by key or URL."""
         args = Args(key_or_url)
         row = await self._one(
-            f"{_ESSAY_SELECT} WHERE (e.key = $1 OR e.url = $1) AND {visible('e.id', guild_id, args)} "
+            f"{_ESSAY_SELECT} WHERE (e.key = $1 OR e.url = $1) AND {visible('e.id', guild_id, args, probe=True)} "
             "ORDER BY e.key = $1 DESC LIMIT 1",
             args.values,
         )
@@ -314,7 +314,9 @@ class EssayQueries(PostgresBase):
     async def get_visible_essay(self, essay_id: int, *, guild_id: GuildScope) -> EssayRow | None:
         """An essay by id, if the server may see it."""
         args = Args(essay_id)
-        row = await self._one(f"{_ESSAY_SELECT} WHERE e.id = $1 AND {visible('e.id', guild_id, args)}", args.values)
+        row = await self._one(
+            f"{_ESSAY_SELECT} WHERE e.id = $1 AND {visible('e.id', guild_id, args, probe=True)}", args.values
+        )
         return essay_from_row(row) if row else None
 
     async def newest_visible_essays(

@@ -2,11 +2,14 @@
 the same input, timed on the same database.
 
 Bench-only, as ``bot/store/floors.py`` is for SQLite (the bot never calls it). A search's floor is what the
-lookup asks of the index before anything else: the GIN match of its words with the lookup's own window
-(the newest ``MATCH_WINDOW`` matches) and rank (``ts_rank_cd`` with the lookup's weights), first 50, without
-the server's scope, the join to essays, the threads or the reply. Timed from this process over one
-connection, each query run twice and the second (warm) run kept: a client's round trip is part of every
-query the bot makes too, so it is part of the floor.
+lookup asks of the index before anything else, by the lookup's rule (bot/store/postgres/lookup.py): for words
+none of which is common, the GIN match with the lookup's own window (the newest ``MATCH_WINDOW`` matches) and
+rank (``ts_rank_cd`` with the lookup's weights), first 50; for a common word, the newest 50 matches, walked
+back by id or read from the index's matches as the lookup chooses; without the server's scope, the join to
+essays, the threads or the reply.
+(Whether a word is common is decided before the timing, as the lookup decides it.) Timed from this process
+over one connection, each query run twice and the second (warm) run kept: a client's round trip is part of
+every query the bot makes too, so it is part of the floor.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from typing import Any
 
 import asyncpg
 
-from bot.store.lookup import MATCH_WINDOW
+from bot.essays.text import STOPWORDS
+from bot.store.lookup import MATCH_WINDOW, query_words
 from bot.store.postgres.base import SESSION_SETTINGS
-from bot.store.postgres.lookup import RANK_WEIGHTS
+from bot.store.postgres.lookup import FETCH_COST, RANK_WEIGHTS, Search
 from bot.store.postgres.search import search_query
+from bot.store.postgres.words import WordStatistics, word_rows
 
 CANDIDATES = 50
+# A walk back by id: what the lookup's statement for common words is allowed (bot/store/postgres/lookup.py).
+_WALK_SETTINGS = "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off"
 
 
 def _ranked_window(table: str, weights: str) -> str:
@@ -35,11 +42,28 @@ def _ranked_window(table: str, weights: str) -> str:
     )
 
 
-def floor_query(label: str, options: Mapping[str, str]) -> tuple[str, tuple[object, ...]] | None:
-    """The bare query for one invocation (None for /activity, whose floor is the chart, not an index)."""
+def _newest(table: str, *, walk: bool) -> str:
+    """The newest CANDIDATES rows of ``table`` matching $1: the lookup's answer for a common word, walked
+    back by id or (``OFFSET 0``: no walk) from the GIN index's matches, as the lookup chooses."""
+    match = f"SELECT id FROM {table} WHERE document @@ websearch_to_tsquery('marginalia', $1)"
+    source = f"({match}) AS m" if walk else f"({match} OFFSET 0) AS m"
+    return f"SELECT id FROM {source} ORDER BY id DESC LIMIT {CANDIDATES}"
+
+
+def floor_query(
+    label: str, options: Mapping[str, str], *, common: bool = False, walk: bool = True
+) -> tuple[str, tuple[object, ...]] | None:
+    """The bare query for one invocation (None for /activity, whose floor is the chart, not an index);
+    ``common``: a search with a common word (``common_search``), answered newest first, ``walk``: walked
+    back by id (else read from the index's matches)."""
     search = options.get("search")
-    match = search_query(search) if search else None
+    if label in ("quote", "figures") and search:
+        match = search_query(" ".join(query_words(search)))  # the words the lookup searches for
+    else:
+        match = search_query(search) if search else None
     if label == "quote":
+        if match and common:
+            return _newest("quotes", walk=walk), (match,)
         if match:
             return _ranked_window("quotes", ""), (match,)
         if "speaker" in options:
@@ -48,6 +72,8 @@ def floor_query(label: str, options: Mapping[str, str]) -> tuple[str, tuple[obje
             return "SELECT q.id FROM quotes q JOIN essays e ON e.id = q.essay_id WHERE e.key = $1", (options["essay"],)
         return "SELECT id FROM quotes WHERE id >= (SELECT max(id) / 2 FROM quotes) ORDER BY id LIMIT 60", ()
     if label == "figures":
+        if match and common:
+            return _newest("figures", walk=walk), (match,)
         if match:
             return _ranked_window("figures", f"{RANK_WEIGHTS}, "), (match,)
         if "essay" in options:
@@ -75,31 +101,74 @@ def floor_query(label: str, options: Mapping[str, str]) -> tuple[str, tuple[obje
     return None
 
 
+async def common_search(connection: Any, label: str, options: Mapping[str, str], statistics: WordStatistics) -> bool:
+    """Whether the lookup answers this search newest first: a word in ``MATCH_WINDOW`` rows or more, or
+    stopwords only (bot/store/postgres/lookup.py ``_search``)."""
+    return (await _newest_first(connection, label, options, statistics))[0]
+
+
+async def _newest_first(
+    connection: Any, label: str, options: Mapping[str, str], statistics: WordStatistics
+) -> tuple[bool, bool]:
+    """(newest first, walked back by id): the lookup's two choices for this search (``_newest_matches``)."""
+    search = options.get("search")
+    table = {"quote": "quotes", "figures": "figures"}.get(label)
+    if not search or table is None:
+        return False, False
+    words = query_words(search)
+    if not words:
+        return False, False
+
+    async def fetch(sql: str, params: Sequence[Any]) -> list[Any]:
+        return list(await connection.fetch(sql, *params))
+
+    counts = await word_rows(fetch, statistics, table, words, common=MATCH_WINDOW)
+    newest_first = any(count >= MATCH_WINDOW for count in counts) or all(word.lower() in STOPWORDS for word in words)
+    if not newest_first:
+        return False, False
+    newest = int(await connection.fetchval(f"SELECT COALESCE(max(id), 0) FROM {table}"))
+    matching = max(Search("", ranked=False, counts=tuple(counts)).rows_matching(newest), 1.0)
+    return True, CANDIDATES * newest / matching < FETCH_COST * matching
+
+
+async def _fetch(connection: Any, sql: str, params: Sequence[object], *, walk: bool) -> list[Any]:
+    if not walk:
+        return list(await connection.fetch(sql, *params))
+    async with connection.transaction():
+        await connection.execute(_WALK_SETTINGS)
+        return list(await connection.fetch(sql, *params))
+
+
 async def floor_ids(connection: Any, label: str, options: Mapping[str, str]) -> list[object] | None:
     """What the bare query finds (ids, or speakers' names), or None when the invocation has no floor."""
-    query = floor_query(label, options)
+    common, walk = await _newest_first(connection, label, options, WordStatistics())
+    query = floor_query(label, options, common=common, walk=walk)
     if query is None:
         return None
     sql, params = query
-    return [row[0] for row in await connection.fetch(sql, *params)]
+    return [row[0] for row in await _fetch(connection, sql, params, walk=common and walk)]
 
 
-async def time_floor(connection: Any, label: str, options: Mapping[str, str]) -> float | None:
+async def time_floor(
+    connection: Any, label: str, options: Mapping[str, str], statistics: WordStatistics | None = None
+) -> float | None:
     """Milliseconds of the warm bare query for one invocation, or None when it has none."""
-    query = floor_query(label, options)
+    common, walk = await _newest_first(connection, label, options, statistics or WordStatistics())
+    query = floor_query(label, options, common=common, walk=walk)
     if query is None:
         return None
     sql, params = query
-    await connection.fetch(sql, *params)
+    await _fetch(connection, sql, params, walk=common and walk)
     started = time.perf_counter()
-    await connection.fetch(sql, *params)
+    await _fetch(connection, sql, params, walk=common and walk)
     return (time.perf_counter() - started) * 1000
 
 
 async def time_floors(url: str, invocations: Sequence[tuple[str, Mapping[str, str]]]) -> list[float | None]:
     """``time_floor`` of each (label, options), over one connection to the database at ``url``."""
     connection = await asyncpg.connect(url, server_settings=SESSION_SETTINGS)  # as the store's own connections
+    statistics = WordStatistics()
     try:
-        return [await time_floor(connection, label, options) for label, options in invocations]
+        return [await time_floor(connection, label, options, statistics) for label, options in invocations]
     finally:
         await connection.close()

@@ -9,14 +9,27 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
-from bot.store.lookup import MATCH_WINDOW, POOL_ESSAYS, POOL_MAX_CHARS, POOL_MIN_CHARS, POOL_WINDOWS, like_pattern
+from bot.essays.text import STOPWORDS
+from bot.store.lookup import (
+    FILTERED_WINDOW,
+    MATCH_WINDOW,
+    POOL_ESSAYS,
+    POOL_MAX_CHARS,
+    POOL_MIN_CHARS,
+    POOL_WINDOWS,
+    like_pattern,
+    query_words,
+    rank_window,
+)
 from bot.store.postgres.base import Args, Record, utc
 from bot.store.postgres.essays import EssayQueries, figure_from_row, quote_from_row
 from bot.store.postgres.scope import posted, visible
 from bot.store.postgres.search import search_query
+from bot.store.postgres.words import word_rows
 from bot.store.records import EssayChoice, EssayRef
 from bot.store.scope import GuildScope
 
@@ -30,6 +43,27 @@ _TOP = "\U0010ffff"
 _SPEAKER_NAMES_MAX = 50
 _POOL_KINDS = "((q.kind IN ('direct', 'epigraph') AND q.speaker IS NOT NULL) OR q.kind = 'notable')"
 _ESSAY_COLUMNS = "e.key AS e_key, e.title AS e_title, e.url AS e_url, e.published AS e_published"
+# A speaker's random quotes are read in runs past this many times the quotes wanted (_speaker_pool).
+_SPEAKER_RUNS_PAST = 4
+# A row read from the GIN index's matches costs about this many rows of a walk back by id (measured:
+# 1.5 us against 0.3-0.4 us at 100,000 essays).
+FETCH_COST = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """A search's full-text query, whether its matches are ranked, and about how many rows hold each word."""
+
+    match: str
+    ranked: bool
+    counts: tuple[float, ...]
+
+    def rows_matching(self, table_rows: float) -> float:
+        """About how many of ``table_rows`` rows hold every word, the words taken as independent."""
+        share = 1.0
+        for count in self.counts:
+            share *= min(1.0, count / max(table_rows, 1.0))
+        return share * table_rows
 
 
 def ref_from_row(row: Record) -> EssayRef:
@@ -68,11 +102,14 @@ class LookupQueries(EssayQueries):
     ) -> list[tuple[Quote, EssayRef]]:
         """Quotes the server may see matching words of ``query`` (best first), or the highest-scored ones."""
         args = Args()
-        where = [f"q.kind = ANY({args(list(kinds))}::text[])", visible("q.essay_id", guild_id, args)]
+        # A search's rows are few (a page, or at most MATCH_WINDOW matches): the scope is probed per row.
+        scope = visible("q.essay_id", guild_id, args, probe=bool(query))
+        where = [f"q.kind = ANY({args(list(kinds))}::text[])", scope]
         if speaker:
             where.append(_speaker_filter("q.speaker", speaker, args))
         if essay_key:
             where.append(f"q.essay_id = (SELECT id FROM essays WHERE key = {args(essay_key)})")
+        rows: list[Record]
         if not query:
             rows = await self._all(
                 f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q JOIN essays e ON e.id = q.essay_id "
@@ -80,20 +117,136 @@ class LookupQueries(EssayQueries):
                 args.values,
             )
             return [(quote_from_row(r), ref_from_row(r)) for r in rows]
-        match = search_query(query)
-        if match is None:
+        search = await self._search("quotes", query)
+        if search is None:
             return []
-        tsquery = f"websearch_to_tsquery('marginalia', {args(match)})"
-        where.append(f"q.document @@ {tsquery}")
-        # Across the archive only the newest MATCH_WINDOW matches are ranked, as in the SQLite store.
-        window = "" if essay_key else f"ORDER BY q.id DESC LIMIT {MATCH_WINDOW}"
+        tsquery = f"websearch_to_tsquery('marginalia', {args(search.match)})"
+        if essay_key:  # one essay's few matches: every one, ranked or newest first
+            order = f"ts_rank_cd(q.document, {tsquery}) DESC, q.id DESC" if search.ranked else "q.id DESC"
+            rows = await self._all(
+                f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q JOIN essays e ON e.id = q.essay_id "
+                f"WHERE q.document @@ {tsquery} AND {' AND '.join(where)} ORDER BY {order} LIMIT {args(limit)}",
+                args.values,
+            )
+        elif search.ranked:
+            rank = f"ts_rank_cd(q.document, {tsquery})"
+            rows = await self._ranked_matches("quotes", rank, "q.id DESC", tsquery, where, args, limit)
+        else:
+            rows = await self._newest_matches("quotes", search, tsquery, where, args, limit, filtered=bool(speaker))
+        return [(quote_from_row(r), ref_from_row(r)) for r in rows]
+
+    async def _search(self, table: str, text: str) -> Search | None:
+        """The words of a search as the SQLite store takes them (stopwords left out when others remain),
+        and whether to rank their matches: only when none of them is common (``words.py``)."""
+        words = query_words(text)
+        match = search_query(" ".join(words))
+        if match is None:
+            return None
+        counts = await word_rows(self._all, self.word_statistics, table, words, common=MATCH_WINDOW)
+        common = any(count >= MATCH_WINDOW for count in counts)
+        stopwords_only = all(word.lower() in STOPWORDS for word in words)
+        return Search(match, ranked=not (common or stopwords_only), counts=tuple(counts))
+
+    async def _ranked_matches(
+        self, table: str, rank: str, order: str, tsquery: str, where: Sequence[str], args: Args, limit: int
+    ) -> list[Record]:
+        """A ranked search's page: its ``rank_window`` best matches, then the filters (server, speaker, kind).
+
+        Fewer than ``MATCH_WINDOW`` rows match (``_search``), so ranking them all reads at most that many
+        small documents, and the server's scope is probed for the best few hundred only. When fewer than a
+        page of those pass, every match is filtered and ranked (as the SQLite store does).
+        """
+        alias = table[0]
+        page = args(limit)
+        # The newest MATCH_WINDOW only, should the statistics have taken a common word for a rare one.
+        matches = (
+            f"SELECT {alias}.* FROM {table} {alias} WHERE {alias}.document @@ {tsquery} "
+            f"ORDER BY {alias}.id DESC LIMIT {MATCH_WINDOW}"
+        )
+        window = args(rank_window(limit))
+        best = f"SELECT {alias}.id, {rank} AS r FROM ({matches}) {alias} ORDER BY r DESC, {order} LIMIT {window}"
         rows = await self._all(
-            f"WITH hits AS (SELECT q.* FROM quotes q WHERE {' AND '.join(where)} {window}) "
-            f"SELECT q.*, {_ESSAY_COLUMNS} FROM hits q JOIN essays e ON e.id = q.essay_id "
-            f"ORDER BY ts_rank_cd(q.document, {tsquery}) DESC, q.id DESC LIMIT {args(limit)}",
+            f"SELECT {alias}.*, {_ESSAY_COLUMNS} FROM ({best}) best JOIN {table} {alias} ON {alias}.id = best.id "
+            f"JOIN essays e ON e.id = {alias}.essay_id WHERE {' AND '.join(where)} "
+            f"ORDER BY best.r DESC, {order} LIMIT {page}",
             args.values,
         )
-        return [(quote_from_row(r), ref_from_row(r)) for r in rows]
+        if len(rows) >= limit:
+            return rows
+        return await self._all(
+            f"SELECT {alias}.*, {_ESSAY_COLUMNS} FROM ({matches}) {alias} JOIN essays e ON e.id = {alias}.essay_id "
+            f"WHERE {' AND '.join(where)} ORDER BY {rank} DESC, {order} LIMIT {page}",
+            args.values[:-1],  # all but the window's size, the last parameter
+        )
+
+    async def _newest_matches(
+        self,
+        table: str,
+        search: Search,
+        tsquery: str,
+        where: Sequence[str],
+        args: Args,
+        limit: int,
+        *,
+        filtered: bool,
+        first: str | None = None,
+    ) -> list[Record]:
+        """A search of common words: its newest matches the server sees. ``first``: a condition whose
+        matches come before the others.
+
+        With a filter the index cannot apply (a speaker, a figure's kind) only about the newest
+        ``FILTERED_WINDOW`` matches are looked at, as in the SQLite store: here a range of the newest ids,
+        as wide as the words' counts say holds that many. ``first``
+        too is kept to that window: its rows may be far rarer than the matches.
+
+        Two ways to find them, chosen here because the planner cannot: it sees neither how rare the scope
+        or ``first`` leaves the rows nor that a LIMIT ends the walk, and took the index's every match
+        (44,000 figures, 2.8 s) for a walk of a few hundred rows. A walk back from the newest row reads
+        about ``wanted / share`` rows (0.3 us each), where ``wanted`` is the page, or the filtered window;
+        the GIN index's matches cost a heap read each (about 1.5 us) however many are wanted.
+        """
+        alias = table[0]
+        newest = int(await self._value(f"SELECT COALESCE(max(id), 0) FROM {table}"))
+        matching = max(search.rows_matching(newest), 1.0)
+        wanted = FILTERED_WINDOW if filtered else limit
+        walk = wanted * newest / matching < FETCH_COST * matching
+        floor = args(0)
+        conditions = [f"{alias}.document @@ {tsquery}", *where, f"{alias}.id > {floor}"]
+        source = f"{table} {alias}"
+        if not walk:  # every match from the GIN index (OFFSET 0: the LIMIT cannot turn it into a walk)
+            source = f"(SELECT * FROM {table} WHERE document @@ {tsquery} AND id > {floor} OFFSET 0) {alias}"
+        sql = (
+            f"SELECT {alias}.*, {_ESSAY_COLUMNS} FROM {source} JOIN essays e ON e.id = {alias}.essay_id "
+            f"WHERE {' AND '.join(conditions)} {{first}} ORDER BY {{order}}{alias}.id DESC LIMIT {args(limit)}"
+        )
+        window = FILTERED_WINDOW * newest / matching
+        if first is not None:  # a walk for the rarer rows passing it, kept to the window too
+            first = f"({first} AND {alias}.id > {args(max(0, int(newest - window)))})"
+        # Fewer than a page (or none) is the window's answer, as in the SQLite store. (Its window counts the
+        # matches the server sees, this one the archive's: narrower for a server seeing a small share.)
+        args.values[int(floor[1:]) - 1] = max(0, int(newest - window)) if filtered else 0
+        return await self._page(sql, args, limit, first, walk=walk)
+
+    async def _page(self, sql: str, args: Args, limit: int, first: str | None, *, walk: bool) -> list[Record]:
+        """The rows of ``sql`` (slots: ``{first}`` a condition, ``{order}`` the order's start), those passing
+        ``first`` first: two walks, or one sort of the index's matches (read whole either way)."""
+        if first is None or not walk:
+            order = f"{first} DESC, " if first else ""
+            return await self._rows(sql.format(first="", order=order), args.values, walk=walk)
+        rows = await self._rows(sql.format(first=f"AND {first}", order=""), args.values, walk=walk)
+        if len(rows) >= limit:
+            return rows
+        rest = await self._rows(sql.format(first=f"AND NOT {first}", order=""), args.values, walk=walk)
+        return rows + rest[: limit - len(rows)]
+
+    async def _rows(self, sql: str, params: Sequence[Any], *, walk: bool) -> list[Record]:
+        """``_all``; for a walk, back along the primary key: neither a bitmap scan of every match nor a
+        scan of the whole table and a sort, the planner's other ways."""
+        if not walk:
+            return await self._all(sql, params)
+        async with self.transaction() as db:
+            await db.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
+            return list(await db.fetch(sql, *params))
 
     async def quote_pool(
         self,
@@ -155,7 +308,7 @@ class LookupQueries(EssayQueries):
         source = (
             "SELECT p.essay_id FROM publications p JOIN destinations d ON d.id = p.destination_id WHERE d.guild_id = $1"
             if posted_only
-            else "SELECT essay_id FROM guild_essays_derived WHERE guild_id = $1"
+            else "SELECT essay_id FROM guild_essays WHERE guild_id = $1"
         )
         ids = sorted({int(r[0]) for r in await self._all(source, args.values)})
         chosen = rng.sample(ids, min(len(ids), POOL_ESSAYS))
@@ -169,31 +322,76 @@ class LookupQueries(EssayQueries):
     async def _speaker_pool(
         self, speaker: str, limit: int, rng: random.Random, *, guild_id: GuildScope, posted_only: bool
     ) -> list[tuple[Quote, EssayRef]]:
-        """A random sample of the quotes of the speakers ``speaker`` names (whole or part of a name)."""
+        """A random sample of the quotes of the speakers ``speaker`` names (whole or part of a name).
+
+        Of a speaker quoted a few hundred times at most, every quote read and sampled; of one quoted more,
+        runs of quotes from random points of the speaker's quotes in id order (as ``_archive_pool`` does
+        for the archive), each speaker's share of the runs its share of the quotes.
+        """
         names = await self.speakers_named(speaker, guild_id=guild_id)
         if not names:
             return []
-        args = Args([name.lower() for name in names])
-        scope = (
-            posted("essay_id", guild_id, args)
-            if posted_only and guild_id is not None
-            else visible("essay_id", guild_id, args)
-        )
-        ids = [
-            int(r["id"])
-            for r in await self._all(
-                "SELECT id FROM quotes WHERE lower(speaker) = ANY($1::text[]) "
-                f"AND kind IN ('direct', 'epigraph', 'notable') AND {scope}",
-                args.values,
-            )
-        ]
+        keys = [name.lower() for name in names]
         # Twice the limit: a few of the sample may be too short or too long to offer.
-        chosen = rng.sample(ids, min(len(ids), 2 * limit))
+        wanted = 2 * limit
+        counts = await self._all(
+            "SELECT speaker_key, quotes FROM quote_speakers WHERE speaker_key = ANY($1::text[])", (keys,)
+        )
+        args = Args()
+        scope = (
+            posted("q.essay_id", guild_id, args)
+            if posted_only and guild_id is not None
+            else visible("q.essay_id", guild_id, args, probe=True)
+        )
+        kinds = "q.kind IN ('direct', 'epigraph', 'notable')"
+        if sum(int(r["quotes"]) for r in counts) <= _SPEAKER_RUNS_PAST * wanted:
+            ids = [
+                int(r["id"])
+                for r in await self._all(
+                    f"SELECT q.id FROM quotes q WHERE lower(q.speaker) = ANY({args(keys)}::text[]) "
+                    f"AND {kinds} AND {scope}",
+                    args.values,
+                )
+            ]
+        else:
+            ids = await self._speaker_runs(
+                {r["speaker_key"]: int(r["quotes"]) for r in counts}, wanted, rng, scope, kinds, args
+            )
+        chosen = rng.sample(ids, min(len(ids), wanted))
         if not chosen:
             return []
         args = Args(chosen, POOL_MIN_CHARS, POOL_MAX_CHARS)
         where = ["q.id = ANY($1::bigint[])", "length(q.text) BETWEEN $2 AND $3"]
         return await self._pool_rows(where, args, limit=limit)
+
+    async def _speaker_runs(
+        self, counts: dict[str, int], wanted: int, rng: random.Random, scope: str, kinds: str, args: Args
+    ) -> list[int]:
+        """About ``wanted`` quote ids of the speakers (``counts``: speaker key -> quotes), in runs from
+        random points of each speaker's quotes (``quotes_speaker_id``), the server's scope probed per row."""
+        keys = list(counts)
+        bounds = {
+            r["speaker"]: (int(r["low"]), int(r["high"]))
+            for r in await self._all(
+                "SELECT s.speaker, (SELECT min(id) FROM quotes WHERE lower(speaker) = s.speaker) AS low, "
+                "(SELECT max(id) FROM quotes WHERE lower(speaker) = s.speaker) AS high "
+                "FROM unnest($1::text[]) AS s(speaker)",
+                (keys,),
+            )
+            if r["low"] is not None
+        }
+        if not bounds:
+            return []
+        runs = 2 * POOL_WINDOWS
+        speakers = rng.choices(list(bounds), weights=[counts[key] for key in bounds], k=runs)
+        starts = [rng.randint(*bounds[key]) for key in speakers]
+        rows = await self._all(
+            f"SELECT run.id FROM unnest({args(speakers)}::text[], {args(starts)}::bigint[]) AS s(speaker, start) "
+            f"CROSS JOIN LATERAL (SELECT q.id FROM quotes q WHERE lower(q.speaker) = s.speaker AND q.id >= s.start "
+            f"AND {kinds} AND {scope} ORDER BY lower(q.speaker), q.id LIMIT {args(-(-wanted // runs))}) AS run",
+            args.values,
+        )
+        return sorted({int(r["id"]) for r in rows})
 
     async def speakers_named(self, text: str, *, guild_id: GuildScope) -> list[str]:
         """Speakers quoted in the server's essays whose name is ``text`` or contains it, most quoted first."""
@@ -230,11 +428,12 @@ class LookupQueries(EssayQueries):
     ) -> list[tuple[Figure, EssayRef]]:
         """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures."""
         args = Args()
-        where = [visible("f.essay_id", guild_id, args)]
+        where = [visible("f.essay_id", guild_id, args, probe=bool(query))]
         if essay_key:
             where.append(f"f.essay_id = (SELECT id FROM essays WHERE key = {args(essay_key)})")
         if kind:
             where.append(f"f.kind = {args(kind)}")
+        search = await self._search("figures", query) if query else None
         if not query:
             rows = await self._all(
                 f"SELECT f.*, {_ESSAY_COLUMNS} FROM essays e JOIN figures f ON f.essay_id = e.id "
@@ -242,19 +441,27 @@ class LookupQueries(EssayQueries):
                 f"LIMIT {args(limit)}",
                 args.values,
             )
+        elif search is None:
+            return []
         else:
-            match = search_query(query)
-            if match is None:
-                return []
-            tsquery = f"websearch_to_tsquery('marginalia', {args(match)})"
-            where.append(f"f.document @@ {tsquery}")
-            window = "" if essay_key else f"ORDER BY f.id DESC LIMIT {MATCH_WINDOW}"
-            rows = await self._all(
-                f"WITH hits AS (SELECT f.* FROM figures f WHERE {' AND '.join(where)} {window}) "
-                f"SELECT f.*, {_ESSAY_COLUMNS} FROM hits f JOIN essays e ON e.id = f.essay_id "
-                f"ORDER BY ts_rank_cd({RANK_WEIGHTS}, f.document, {tsquery}) DESC, f.id LIMIT {args(limit)}",
-                args.values,
-            )
+            tsquery = f"websearch_to_tsquery('marginalia', {args(search.match)})"
+            rank = f"ts_rank_cd({RANK_WEIGHTS}, f.document, {tsquery})"
+            # Newest first, but figures whose own words (number, subject: weights A and B) hold the query
+            # before those that only share its sentence: the order the column weights gave.
+            own = f"(ts_filter(f.document, '{{a,b}}') @@ {tsquery})"
+            if essay_key:  # one essay's few matches, every one ranked or newest first, from the essay's rows
+                order = f"{rank} DESC, f.id" if search.ranked else f"{own} DESC, f.id DESC"
+                rows = await self._all(
+                    f"SELECT f.*, {_ESSAY_COLUMNS} FROM figures f JOIN essays e ON e.id = f.essay_id "
+                    f"WHERE f.document @@ {tsquery} AND {' AND '.join(where)} ORDER BY {order} LIMIT {args(limit)}",
+                    args.values,
+                )
+            elif search.ranked:
+                rows = await self._ranked_matches("figures", rank, "f.id", tsquery, where, args, limit)
+            else:
+                rows = await self._newest_matches(
+                    "figures", search, tsquery, where, args, limit, filtered=bool(kind), first=own
+                )
         contexts = await self.figure_contexts({int(r["essay_id"]) for r in rows})
         return [(figure_from_row(r, contexts), ref_from_row(r)) for r in rows]
 
@@ -312,7 +519,7 @@ class LookupQueries(EssayQueries):
         args = Args(" ".join(title.split()))
         rows = await self._all(
             f"SELECT e.id, e.key, e.title, e.published FROM essays e WHERE lower(e.title) = lower($1) "
-            f"AND {visible('e.id', guild_id, args)} LIMIT {args(limit)}",
+            f"AND {visible('e.id', guild_id, args, probe=True)} LIMIT {args(limit)}",
             args.values,
         )
         return [choice_from_row(r) for r in rows]

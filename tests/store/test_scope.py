@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
+import random
 from pathlib import Path
 
 import pytest
 
-from bot.essays.model import Analysis, Block, Essay
+from bot.essays.model import Analysis, Block, Essay, Quote, Section
 from bot.store import Store
 
 
@@ -117,3 +118,26 @@ async def test_the_scope_table_always_equals_its_definition(store: Store) -> Non
         kept = await store.scope_rows()
         derived = await store.scope_rows(derived=True)
         assert kept == derived, (step, action)
+
+
+@pytest.mark.parametrize("posted_only", [False, True])
+@pytest.mark.parametrize("speaker", [None, "Ida Venn"])
+async def test_a_random_quote_comes_only_from_essays_the_server_sees(
+    store: Store, posted_only: bool, speaker: str | None
+) -> None:
+    first = await store.add_feed("https://one.example/feed", guild_id=ONE)
+    second = await store.add_feed("https://two.example/feed", guild_id=TWO)
+    destination = await store.set_destination(guild_id=ONE, channel_id=11, kind="text")
+    for key, feed in (("mine", first), ("theirs", second)):
+        text = f"In {key} Ida Venn said the harbour wall would hold another winter."
+        item = Essay(key, f"Essay {key}", (Block("paragraph", text),))
+        analysis = Analysis(
+            sections=[Section(1, "One", item.blocks, 0, 1)], quotes=[Quote(text, "direct", 1, "Ida Venn", 1.0)]
+        )
+        essay_id = (await store.save_essay(item, analysis, feed_id=feed.id)).essay_id
+        await store.mark_seen(feed.id, key, essay_id)
+        if key == "mine":
+            await store.queue_publication(essay_id, destination.id, 1)
+    for seed in range(10):
+        pool = await store.quote_pool(guild_id=ONE, speaker=speaker, posted_only=posted_only, rng=random.Random(seed))
+        assert {ref.key for _, ref in pool} == {"mine"}

@@ -173,6 +173,15 @@ def fts_query(text: str, *, max_terms: int = 32) -> str | None:
     return " ".join(fts_term(term) for term in terms) if terms else None
 
 
+# Characters in a trigram: typed text shorter than this cannot be looked up by its pieces.
+TRIGRAM = 3
+
+
+def fts_phrase(text: str) -> str:
+    """``text`` as one FTS5 phrase (quotes doubled): for the trigram tokenizer, the text anywhere."""
+    return '"' + text.replace('"', '""') + '"'
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern (ESCAPE '\\') matching ``text`` anywhere, its wildcards taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -768,8 +777,9 @@ class LookupQueries(StoreBase):
     async def essay_choices(self, text: str, *, guild_id: GuildScope, limit: int = 25) -> list[EssayChoice]:
         """The server's essays whose title starts with ``text``, then those containing it; the newest when empty.
 
-        Case-insensitive (ASCII letters, as SQLite's NOCASE). Both lookups read
-        only the ``essays_title_lookup`` index.
+        Case-insensitive (ASCII letters, as SQLite's NOCASE). The prefix is a range of the
+        ``essays_title_lookup`` index; "containing" is looked up by the title's three-letter pieces
+        (``essay_titles``), or read from that index whole when fewer than three letters were typed.
         """
         text = " ".join(text.split())[:_CHOICE_INPUT_MAX]
         columns = "id, key, title, published"
@@ -789,11 +799,19 @@ class LookupQueries(StoreBase):
             )
         }
         if len(found) < limit:
-            rows = await self._all(
-                f"SELECT {columns} FROM essays INDEXED BY essays_title_lookup "
-                f"WHERE title LIKE ? ESCAPE '\\' AND {scope_sql} ORDER BY published DESC NULLS LAST LIMIT ?",
-                (like_pattern(text), *scope_params, limit * 2),
-            )
+            if len(text) >= TRIGRAM:
+                # The titles holding the typed text, from their three-letter pieces (migration 0016).
+                rows = await self._all(
+                    f"SELECT {columns} FROM essays WHERE id IN (SELECT rowid FROM essay_titles WHERE essay_titles "
+                    f"MATCH ?) AND {scope_sql} ORDER BY published DESC NULLS LAST LIMIT ?",
+                    (fts_phrase(text), *scope_params, limit * 2),
+                )
+            else:  # too short for a piece: the title index is read whole
+                rows = await self._all(
+                    f"SELECT {columns} FROM essays INDEXED BY essays_title_lookup "
+                    f"WHERE title LIKE ? ESCAPE '\\' AND {scope_sql} ORDER BY published DESC NULLS LAST LIMIT ?",
+                    (like_pattern(text), *scope_params, limit * 2),
+                )
             for row in rows:
                 found.setdefault(int(row["id"]), _choice_from_row(row))
         folded = text.casefold()

@@ -218,3 +218,28 @@ async def test_label_counts_of_a_database_from_the_version_before_are_kept_by_tr
         assert await store.label_counts(["ferries", "tolls"]) == {"ferries": 2, "tolls": 1}
         await store.connection.execute("DELETE FROM essays WHERE id IN (1, 3)")
         assert await store.label_counts(["ferries", "harbour", "tolls"]) == {"ferries": 1}
+
+
+TITLE_TRIGRAMS = next(m.version for m in bundled_migrations() if m.name.endswith("_title_trigrams.sql"))
+
+
+async def test_titles_of_a_database_from_the_version_before_are_found_by_their_pieces(tmp_path: Path) -> None:
+    """The index is built from the titles already stored, and forgets a deleted essay."""
+    from bot.store.packing import sql_pack
+
+    path = tmp_path / "v15.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await db.create_function("marginalia_pack", 1, sql_pack, deterministic=True)
+        await migrate(db, [m for m in bundled_migrations() if m.version < TITLE_TRIGRAMS])
+        for essay_id, title in ((1, "The Harbour Wall"), (2, "Regional Rail")):
+            await db.execute(
+                "INSERT INTO essays(id, key, source, title, labels, word_count, content_hash, first_seen_at, "
+                "updated_at) VALUES (?, ?, 's', ?, '[]', 1, 'h', 'x', 'x')",
+                (essay_id, f"essay-{essay_id}", title),
+            )
+    async with await open_store(path) as store:
+        assert [c.title for c in await store.essay_choices("bour", guild_id=None)] == ["The Harbour Wall"]
+        await store.connection.execute("DELETE FROM essays WHERE id = 1")
+        assert await store.essay_choices("bour", guild_id=None) == []
+        assert [c.title for c in await store.essay_choices("ional", guild_id=None)] == ["Regional Rail"]
+        await store.connection.execute("INSERT INTO essay_titles(essay_titles) VALUES ('integrity-check')")

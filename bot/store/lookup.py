@@ -782,6 +782,8 @@ class LookupQueries(StoreBase):
         (``essay_titles``), or read from that index whole when fewer than three letters were typed.
         """
         text = " ".join(text.split())[:_CHOICE_INPUT_MAX]
+        if "\x00" in text:
+            return []  # no title holds one (and FTS5 reads a query as a C string)
         columns = "id, key, title, published"
         scope_sql, scope_params = visible("id", guild_id)
         if not text:

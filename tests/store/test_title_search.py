@@ -34,7 +34,7 @@ async def store(backend_store: Store) -> Store:
 
 @pytest.mark.parametrize(
     "typed",
-    ["reg", "REG", "our", "100%", "_sc", '"no"', "ist sea", "re", "e", "xyz", "é R", "the r"],
+    ["reg", "REG", "our", "100%", "_sc", '"no"', "ist sea", "re", "e", "xyz", "é R", "the r", "reg\x00"],
 )
 async def test_titles_containing_what_was_typed(store: Store, typed: str) -> None:
     found = {choice.title for choice in await store.essay_choices(typed, guild_id=GUILD, limit=25)}

@@ -470,6 +470,8 @@ class LookupQueries(EssayQueries):
     async def essay_choices(self, text: str, *, guild_id: GuildScope, limit: int = 25) -> list[EssayChoice]:
         """The server's essays whose title starts with ``text``, then those containing it; the newest when empty."""
         text = " ".join(text.split())[:_CHOICE_INPUT_MAX]
+        if "\x00" in text:
+            return []  # no title holds one (PostgreSQL's text cannot)
         columns = "e.id, e.key, e.title, e.published"
         args = Args()
         scope = visible("e.id", guild_id, args, probe=True)

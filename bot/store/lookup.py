@@ -779,7 +779,7 @@ class LookupQueries(StoreBase):
 
         Case-insensitive (ASCII letters, as SQLite's NOCASE). The prefix is a range of the
         ``essays_title_lookup`` index; "containing" is looked up by the title's three-letter pieces
-        (``essay_titles``), or read from that index whole when fewer than three letters were typed.
+        (``essay_titles``), from three letters typed.
         """
         text = " ".join(text.split())[:_CHOICE_INPUT_MAX]
         if "\x00" in text:
@@ -800,20 +800,14 @@ class LookupQueries(StoreBase):
                 (text, text + _TOP, *scope_params, limit),
             )
         }
-        if len(found) < limit:
-            if len(text) >= TRIGRAM:
-                # The titles holding the typed text, from their three-letter pieces (migration 0016).
-                rows = await self._all(
-                    f"SELECT {columns} FROM essays WHERE id IN (SELECT rowid FROM essay_titles WHERE essay_titles "
-                    f"MATCH ?) AND {scope_sql} ORDER BY published DESC NULLS LAST LIMIT ?",
-                    (fts_phrase(text), *scope_params, limit * 2),
-                )
-            else:  # too short for a piece: the title index is read whole
-                rows = await self._all(
-                    f"SELECT {columns} FROM essays INDEXED BY essays_title_lookup "
-                    f"WHERE title LIKE ? ESCAPE '\\' AND {scope_sql} ORDER BY published DESC NULLS LAST LIMIT ?",
-                    (like_pattern(text), *scope_params, limit * 2),
-                )
+        # Titles holding the typed text, from their three-letter pieces (migration 0016); a letter or
+        # two is matched at the title's start only (anywhere, it would read every title for little).
+        if len(found) < limit and len(text) >= TRIGRAM:
+            rows = await self._all(
+                f"SELECT {columns} FROM essays WHERE id IN (SELECT rowid FROM essay_titles WHERE essay_titles "
+                f"MATCH ?) AND {scope_sql} ORDER BY published DESC NULLS LAST LIMIT ?",
+                (fts_phrase(text), *scope_params, limit * 2),
+            )
             for row in rows:
                 found.setdefault(int(row["id"]), _choice_from_row(row))
         folded = text.casefold()

@@ -21,6 +21,7 @@ from bot.store.lookup import (
     POOL_MAX_CHARS,
     POOL_MIN_CHARS,
     POOL_WINDOWS,
+    TRIGRAM,
     like_pattern,
     query_words,
     rank_window,
@@ -494,7 +495,9 @@ class LookupQueries(EssayQueries):
                 args.values,
             )
         }
-        if len(found) < limit:
+        # Titles holding the typed text, through the trigram index (migration 0009); a letter or two is
+        # matched at the title's start only (anywhere, it would read every title for little).
+        if len(found) < limit and len(text) >= TRIGRAM:
             args = Args()
             scope = visible("e.id", guild_id, args, probe=True)
             rows = await self._all(

@@ -803,10 +803,13 @@ class LookupQueries(StoreBase):
         # Titles holding the typed text, from their three-letter pieces (migration 0016); a letter or
         # two is matched at the title's start only (anywhere, it would read every title for little).
         if len(found) < limit and len(text) >= TRIGRAM:
+            # Newest stored first, walked in the index's own order until enough pass the scope: a piece
+            # in thousands of titles ("still") is never sorted whole (the ranking below orders by date).
+            scope_on_e, scope_on_e_params = visible("e.id", guild_id)
             rows = await self._all(
-                f"SELECT {columns} FROM essays WHERE id IN (SELECT rowid FROM essay_titles WHERE essay_titles "
-                f"MATCH ?) AND {scope_sql} ORDER BY published DESC NULLS LAST LIMIT ?",
-                (fts_phrase(text), *scope_params, limit * 2),
+                f"SELECT e.id, e.key, e.title, e.published FROM essay_titles t JOIN essays e ON e.id = t.rowid "
+                f"WHERE essay_titles MATCH ? AND {scope_on_e} ORDER BY t.rowid DESC LIMIT ?",
+                (fts_phrase(text), *scope_on_e_params, limit * 2),
             )
             for row in rows:
                 found.setdefault(int(row["id"]), _choice_from_row(row))

@@ -34,7 +34,7 @@ from bot.lookup import (
     speaker_choices,
 )
 from bot.store import StoreError
-from cogs.replies import answer_expired_click, answer_in_time
+from cogs.replies import Reply, answer_expired_click, answer_in_time, reply
 
 logger = logging.getLogger(__name__)
 
@@ -171,24 +171,12 @@ class LookupCog(commands.Cog, name="Lookup"):
 
     async def send_answer(self, interaction: discord.Interaction[Marginalia], answer: Answer) -> None:
         """Send the answer ephemerally, with pager and Share buttons: as the response, or after a defer."""
-        deferred = interaction.response.is_done()
         if not answer.pages:
-            text = limit_reply(answer.message)
-            if deferred:
-                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-            else:
-                await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await reply(interaction, limit_reply(answer.message))
             return
         view = ResultView(self, interaction, answer.pages)
         self.views[view.nonce] = view
-        if deferred:
-            await interaction.followup.send(
-                embed=view.current(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True
-            )
-        else:
-            await interaction.response.send_message(
-                embed=view.current(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+        await reply(interaction, Reply("", embeds=[view.current()], view=view))
 
     def forget(self, view: ResultView) -> None:
         self.views.pop(view.nonce, None)

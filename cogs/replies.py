@@ -62,11 +62,12 @@ async def reply(interaction: discord.Interaction[Any], answer: str | Reply) -> N
     extra: dict[str, Any] = {"embeds": answer.embeds}
     if answer.view is not None:
         extra["view"] = answer.view
-    content = answer.content[:MESSAGE_LIMIT]
+    if answer.content:  # an answer of embeds alone carries no empty text
+        extra["content"] = answer.content[:MESSAGE_LIMIT]
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
+        await interaction.followup.send(ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
     else:
-        await interaction.response.send_message(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
+        await interaction.response.send_message(ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
 
 
 async def answer_in_time(interaction: discord.Interaction[Any], work: Awaitable[T]) -> T:

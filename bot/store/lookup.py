@@ -745,32 +745,31 @@ class LookupQueries(StoreBase):
         for row in rows:
             wanted.setdefault(int(row["essay_id"]), set()).add(int(row["context_idx"]))
         contexts: dict[int, list[str]] = {}
-        essay_ids = sorted(wanted)
-        for start in range(0, len(essay_ids), 500):
-            chunk = essay_ids[start : start + 500]
-            for found in await self._all(
-                "SELECT c.essay_id, c.contexts, b.blocks FROM essay_contexts c "
-                f"JOIN essay_bodies b ON b.essay_id = c.essay_id WHERE c.essay_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ):
-                essay_id = int(found["essay_id"])
-                contexts[essay_id] = _sentences_at(found["contexts"], found["blocks"], wanted[essay_id])
+        for found in await self._packed_contexts(wanted):
+            essay_id = int(found["essay_id"])
+            contexts[essay_id] = _sentences_at(found["contexts"], found["blocks"], wanted[essay_id])
         return [(figure_from_row(r, contexts), _ref_from_row(r)) for r in rows]
 
     async def figure_contexts(self, essay_ids: Iterable[int]) -> dict[int, list[str]]:
         """The sentences figures were cited in, per essay: each stored once, most as a pointer into the body."""
-        wanted = sorted(set(essay_ids))
         found: dict[int, list[str]] = {}
+        for row in await self._packed_contexts(essay_ids):
+            body = functools.partial(unpack, row["blocks"])
+            found[int(row["essay_id"])] = unpack_sentences(row["contexts"], body)
+        return found
+
+    async def _packed_contexts(self, essay_ids: Iterable[int]) -> list[sqlite3.Row]:
+        """Each essay's packed figure sentences beside its packed body (``essay_id``, ``contexts``, ``blocks``)."""
+        wanted = sorted(set(essay_ids))
+        rows: list[sqlite3.Row] = []
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            for row in await self._all(
+            rows += await self._all(
                 "SELECT c.essay_id, c.contexts, b.blocks FROM essay_contexts c "
                 f"JOIN essay_bodies b ON b.essay_id = c.essay_id WHERE c.essay_id IN ({','.join('?' * len(chunk))})",
                 chunk,
-            ):
-                body = functools.partial(unpack, row["blocks"])
-                found[int(row["essay_id"])] = unpack_sentences(row["contexts"], body)
-        return found
+            )
+        return rows
 
     # ------------------------------------------------------------ autocomplete
 

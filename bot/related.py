@@ -39,17 +39,18 @@ import asyncio
 import heapq
 import logging
 import math
-import operator
 import statistics
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import repeat
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.essays.model import Essay
-from bot.essays.terms import MAX_COUNT, TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
+from bot.essays.terms import TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
 from bot.essays.text import words
 from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, Store, search_words
 from bot.store.scope import ALL_SERVERS, GuildScope
@@ -113,6 +114,9 @@ BACKGROUND_Z = 1.0
 REASON_WORDS = 3
 REASON_SHARE = 0.5
 MAX_QUERY_CHARS = 2000
+
+# The tf weight of each stored count (capped at ``MAX_COUNT``), for array lookups.
+_TF_WEIGHTS = np.asarray(TF_WEIGHTS, dtype=np.float64)
 
 # Stores whose every essay has its related terms (checked once per store: new essays get theirs at ingest).
 _complete: weakref.WeakSet[Store] = weakref.WeakSet()
@@ -180,6 +184,11 @@ class _Query:
     reason_idf: float  # the idf of a word on ``REASON_SHARE`` of the posts: commoner words are not named
     document_counts: dict[str, int]
     scale: float  # turns a dot product into a similarity that is 1 for the essay itself
+    # ``products`` by stem id, ascending, as the stored vectors hold them (bot/store/vectors.py).
+    ids: npt.NDArray[np.int64]
+    id_products: npt.NDArray[np.float64]
+    id_idf: npt.NDArray[np.float64]
+    id_terms: list[str]
 
 
 async def related_to_essay(
@@ -314,8 +323,9 @@ async def add_to_neighbourhoods(store: Store, essay_id: int, *, refresh: bool = 
     length = terms.norm
     scores: dict[int, float] = {}
     joined: dict[int, float] = {}
+    similarity = dict(zip(vectors, _similarities(query, list(vectors.values())), strict=True))
     for other, vector in vectors.items():
-        text = TEXT_WEIGHT * _similarity(query, vector)
+        text = TEXT_WEIGHT * similarity[other]
         near = TIME_WEIGHT * _nearness(own.published if own else None, vector.published, time_scale)
         scores[other] = text + near
         theirs = lists.get(other)
@@ -343,7 +353,8 @@ async def _neighbourhood(store: Store, essay_id: int) -> list[int]:
 
 
 async def _query(store: Store, terms: Terms, total: int, *, stored: bool) -> _Query:
-    counts = await store.term_document_counts(list(terms.counts))
+    stems = await store.term_statistics(list(terms.counts))
+    counts = {term: stat.essays for term, stat in stems.items()}
     # A stored essay is counted in its own document counts; other posts hold a stem when more do.
     own = 1 if stored else 0
     idf: dict[str, float] = {}
@@ -364,7 +375,12 @@ async def _query(store: Store, terms: Terms, total: int, *, stored: bool) -> _Qu
     scale = terms.norm / length_sq if length_sq > 0 else 0.0
     products = {term: weight * idf[term] for term, weight in weights.items()}
     reason_idf = math.log((1 + total) / (1 + REASON_SHARE * total)) + 1.0
-    return _Query(terms, weights, idf, products, reason_idf, counts, scale)
+    by_id = sorted((stems[term].id, term) for term in products)
+    ids = np.fromiter((stem_id for stem_id, _ in by_id), np.int64, len(by_id))
+    id_terms = [term for _, term in by_id]
+    id_products = np.fromiter((products[term] for term in id_terms), np.float64, len(by_id))
+    id_idf = np.fromiter((idf[term] for term in id_terms), np.float64, len(by_id))
+    return _Query(terms, weights, idf, products, reason_idf, counts, scale, ids, id_products, id_idf, id_terms)
 
 
 def _label_phrases(query: str) -> list[str]:
@@ -513,17 +529,30 @@ async def _add_label_candidates(
         candidates.setdefault(essay_id, _Candidate())
 
 
-def _similarity(query: _Query, vector: RelatedVector) -> float:
-    """The candidate's similarity to the query: 1 for the essay itself."""
-    if vector.norm <= 0 or query.scale <= 0:
-        return 0.0
-    products, counts = query.products, vector.counts
-    # The hot loop of a query, kept in C: intersect the stems, then multiply and add by map.
-    shared = products.keys() & counts.keys()
-    # Stored counts are not capped (a word used 600 times is stored so); their weights are.
-    weights = map(TF_WEIGHTS.__getitem__, map(min, map(counts.__getitem__, shared), repeat(MAX_COUNT)))
-    dot: float = sum(map(operator.mul, map(products.__getitem__, shared), weights))
-    return dot * query.scale / vector.norm
+def _similarities(query: _Query, vectors: Sequence[RelatedVector]) -> list[float]:
+    """Each vector's similarity to the query: 1 for the essay itself.
+
+    The hot part of a query, done for all candidates at once in array operations: the stems of
+    every vector are looked up among the query's (both sorted by id), and each shared stem adds
+    its query product times the candidate's tf weight.
+    """
+    if not vectors:
+        return []
+    if query.scale <= 0 or not len(query.ids):
+        return [0.0] * len(vectors)
+    lengths = np.fromiter((len(v.ids) for v in vectors), np.int64, len(vectors))
+    ids = np.concatenate([v.ids for v in vectors])
+    counts = np.concatenate([v.counts for v in vectors])
+    at = np.searchsorted(query.ids, ids)
+    at[at == len(query.ids)] = 0  # past the query's largest id: compared with its first, never equal
+    shared = query.ids[at] == ids
+    owner = np.repeat(np.arange(len(vectors)), lengths)
+    dots = np.bincount(
+        owner[shared], weights=query.id_products[at[shared]] * _TF_WEIGHTS[counts[shared]], minlength=len(vectors)
+    )
+    norms = np.fromiter((v.norm for v in vectors), np.float64, len(vectors))
+    scaled = np.divide(dots * query.scale, norms, out=np.zeros(len(vectors)), where=norms > 0)
+    return [float(value) for value in scaled]
 
 
 def _shared_stems(query: _Query, vector: RelatedVector, count: int) -> list[str]:
@@ -532,9 +561,12 @@ def _shared_stems(query: _Query, vector: RelatedVector, count: int) -> list[str]
     A word on more than ``REASON_SHARE`` of the posts ("use", "found") is left out; the rest are
     ordered by their part of the similarity times their idf, so rarer shared words come first.
     """
-    products, counts, idf = query.products, vector.counts, query.idf
-    telling = [t for t in products.keys() & counts.keys() if idf[t] >= query.reason_idf]
-    return heapq.nsmallest(count, telling, key=lambda t: (-products[t] * tf_weight(counts[t]) * idf[t], t))
+    _, mine, theirs = np.intersect1d(query.ids, vector.ids, assume_unique=True, return_indices=True)
+    telling = query.id_idf[mine] >= query.reason_idf
+    mine, theirs = mine[telling], theirs[telling]
+    values = query.id_products[mine] * _TF_WEIGHTS[vector.counts[theirs]] * query.id_idf[mine]
+    terms = [query.id_terms[at] for at in mine.tolist()]
+    return [term for _, term in heapq.nsmallest(count, zip((-values).tolist(), terms, strict=True))]
 
 
 def _background_ids(low: int, high: int) -> list[int]:
@@ -592,18 +624,20 @@ async def _score(
     # Which of the essay's neighbours each candidate (and background post) holds, in the essay's order.
     order = {essay_id: rank for rank, essay_id in enumerate(neighbours)}
     shared_neighbours = {i: sorted(ids, key=order.__getitem__) for i, ids in held.items()}
+    scored = [i for i in compared if i in vectors]
+    similarity = dict(zip(scored, _similarities(query, [vectors[i] for i in scored]), strict=True))
     for essay_id, entry in candidates.items():
         vector = vectors.get(essay_id)
         if vector is not None:
             entry.published = vector.published
             entry.vector = vector
-            entry.similarity = _similarity(query, vector)
+            entry.similarity = similarity[essay_id]
         entry.shared = shared_neighbours.get(essay_id, [])
         entry.labels = sorted(shared.get(essay_id, ()))
         entry.label_share = sum(specificity.get(label, 0.0) for label in entry.labels)
         # Shared quoted speakers add to posts already found; alone they are too weak a tie.
         entry.speakers = sorted(set(quoted.get(essay_id, ())))
-    text = [_similarity(query, vectors[i]) for i in background_ids if i in vectors]
+    text = [similarity[i] for i in background_ids if i in vectors]
     labels = [
         min(1.0, sum(specificity.get(label, 0.0) for label in shared.get(i, ())))
         for i in background_ids

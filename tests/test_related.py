@@ -308,13 +308,13 @@ def test_essay_terms_weigh_title_and_headings_group_inflections_and_skip_urls() 
 
 async def test_terms_and_document_counts_are_kept_at_ingest_and_on_revision(store: Store) -> None:
     ferry_stem = stem("ferry")
-    before = (await store.term_document_counts([ferry_stem]))[ferry_stem]
+    before = (await store.term_statistics([ferry_stem]))[ferry_stem].essays
     assert before == 4  # the three ferry posts, and the harbour dues post that names one
 
     await store_essay(store, replace(SOURDOUGH, blocks=(*SOURDOUGH.blocks, Block("paragraph", "I took the ferry."))))
-    assert (await store.term_document_counts([ferry_stem]))[ferry_stem] == before + 1
+    assert (await store.term_statistics([ferry_stem]))[ferry_stem].essays == before + 1
     await store_essay(store, SOURDOUGH)
-    assert (await store.term_document_counts([ferry_stem]))[ferry_stem] == before
+    assert (await store.term_statistics([ferry_stem]))[ferry_stem].essays == before
 
 
 async def test_essays_stored_before_terms_were_kept_get_them_on_first_use(tmp_path: Path) -> None:
@@ -325,7 +325,7 @@ async def test_essays_stored_before_terms_were_kept_get_them_on_first_use(tmp_pa
         # As a database from before migration 0008 looks once migrated: no terms for its essays.
         await old.connection.execute("DELETE FROM related_terms")
     async with await open_store(path) as reopened:
-        assert await reopened.term_document_counts([stem("ferry")]) == {}
+        assert await reopened.term_statistics([stem("ferry")]) == {}
         results = await related_to_essay(reopened, await row(reopened, LATER_FERRY), guild_id=None)
         assert keys(results)[0] == FERRY.key
         assert await reopened.essays_without_terms(limit=10) == []

@@ -33,6 +33,7 @@ from bot.store.records import (
     SectionStats,
     SectionThread,
     Shards,
+    StemStatistic,
     StepRow,
     StepState,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "SectionStats",
     "SectionThread",
     "Shards",
+    "StemStatistic",
     "StepRow",
     "StepState",
     "Store",

@@ -40,6 +40,7 @@ from bot.store.records import (
     SectionStats,
     SectionThread,
     Shards,
+    StemStatistic,
     StepRow,
 )
 from bot.store.scope import GuildScope
@@ -219,8 +220,8 @@ class Store(Protocol):
     async def briefs_by_key(self, keys: Sequence[str], *, guild_id: GuildScope) -> dict[str, EssayBrief]:
         """Title, address and date of the given essays (by key) that the server may see."""
 
-    async def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many essays hold each stem (``related_df``); stems no essay holds are left out."""
+    async def term_statistics(self, terms: Sequence[str]) -> dict[str, StemStatistic]:
+        """Each stem's id and how many essays hold it; stems no essay holds are left out."""
 
     async def term_vectors(self, essay_ids: Sequence[int]) -> dict[int, RelatedVector]:
         """The stored stem counts, their norm and the date of each of ``essay_ids`` that has them."""

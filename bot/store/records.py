@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from bot.essays.model import Essay
+from bot.store.vectors import Counts, Ids
 
 IngestStatus = Literal["new", "revised", "unchanged"]
 
@@ -65,11 +66,21 @@ class ArchiveSpan:
 
 @dataclass(frozen=True, slots=True)
 class RelatedVector:
-    """An essay's stored stem counts (bot/essays/terms.py), their tf norm, and its date."""
+    """An essay's stored stems as ids, ascending, with their counts capped at ``MAX_COUNT``
+    (bot/store/vectors.py), their tf norm (of the uncapped counts: bot/essays/terms.py), and its date."""
 
-    counts: dict[str, int]
+    ids: Ids
+    counts: Counts
     norm: float
     published: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class StemStatistic:
+    """A stem's id in the stored vectors and how many essays hold it."""
+
+    id: int
+    essays: int
 
 
 @dataclass(frozen=True, slots=True)

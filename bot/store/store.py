@@ -42,8 +42,10 @@ from bot.store.records import (
     IngestStatus,
     NeighbourList,
     RelatedVector,
+    StemStatistic,
 )
 from bot.store.scope import GuildScope, visible
+from bot.store.vectors import decode_vector
 
 logger = logging.getLogger(__name__)
 
@@ -817,16 +819,18 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
                 found[row["key"]] = _brief_from_row(row)
         return found
 
-    async def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many essays hold each stem (``related_df``); stems no essay holds are left out."""
+    async def term_statistics(self, terms: Sequence[str]) -> dict[str, StemStatistic]:
+        """Each stem's id and how many essays hold it (``related_stems``); stems no essay holds are left out."""
         wanted = sorted(set(terms))
-        found: dict[str, int] = {}
+        found: dict[str, StemStatistic] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             rows = await self._all(
-                f"SELECT term, essays FROM related_df WHERE term IN ({','.join('?' * len(chunk))})", chunk
+                f"SELECT id, term, essays FROM related_stems WHERE term IN ({','.join('?' * len(chunk))}) "
+                "AND essays > 0",
+                chunk,
             )
-            found.update((r["term"], int(r["essays"])) for r in rows)
+            found.update((r["term"], StemStatistic(int(r["id"]), int(r["essays"]))) for r in rows)
         return found
 
     async def term_vectors(self, essay_ids: Sequence[int]) -> dict[int, RelatedVector]:
@@ -835,14 +839,15 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         for start in range(0, len(essay_ids), 500):
             chunk = list(essay_ids[start : start + 500])
             rows = await self._all(
-                "SELECT t.essay_id AS id, t.terms, t.norm, e.published FROM related_terms t "
+                "SELECT t.essay_id AS id, t.vector, t.norm, e.published FROM related_terms t "
                 f"JOIN essays e ON e.id = t.essay_id WHERE t.essay_id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
             for row in rows:
                 published = from_iso(row["published"])
+                ids, counts = decode_vector(row["vector"])
                 found[int(row["id"])] = RelatedVector(
-                    decode_counts(unpack(row["terms"])), float(row["norm"]), published.date() if published else None
+                    ids, counts, float(row["norm"]), published.date() if published else None
                 )
         return found
 

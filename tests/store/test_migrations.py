@@ -7,7 +7,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.store import SchemaError, open_store
+from bot.store import SchemaError, SQLiteStore, open_store
 from bot.store.migrate import Migration, bundled_migrations, migrate, schema_version
 
 
@@ -172,12 +172,12 @@ async def test_packed_related_terms_keep_every_answer_of_a_database_from_the_ver
         terms = await store.stored_terms(1)
         assert terms is not None and terms.counts == {"ferri": 2, "harbour": 1}
         assert terms.forms == {"ferri": "ferry", "harbour": "harbour"}
-        assert await store.term_document_counts(["ferri", "harbour"]) == {"ferri": 1, "harbour": 1}
+        assert await document_counts(store, ["ferri", "harbour"]) == {"ferri": 1, "harbour": 1}
         # A revision replaces the packed terms: the counts the triggers keep follow it.
         blocks = (Block("paragraph", "The tollbridge opened in spring."),)
         revised = Essay("ferry", "The Tollbridge", blocks, source="s")
         await store.save_essay(revised, Analysis(sections=[Section(1, "Tolls", revised.blocks, 0, 1)]))
-        counts = await store.term_document_counts(["ferri", "harbour", "tollbridg"])
+        counts = await document_counts(store, ["ferri", "harbour", "tollbridg"])
         assert counts == {"tollbridg": 1}
         assert await store.search_figures("harbour", guild_id=None) == []
         for table in ("essay_fts", "quote_fts", "figure_fts"):
@@ -243,3 +243,62 @@ async def test_titles_of_a_database_from_the_version_before_are_found_by_their_p
         assert await store.essay_choices("bour", guild_id=None) == []
         assert [c.title for c in await store.essay_choices("ional", guild_id=None)] == ["Regional Rail"]
         await store.connection.execute("INSERT INTO essay_titles(essay_titles) VALUES ('integrity-check')")
+
+
+async def document_counts(store: SQLiteStore, terms: list[str]) -> dict[str, int]:
+    return {term: stat.essays for term, stat in (await store.term_statistics(terms)).items()}
+
+
+STEM_VECTORS = next(m.version for m in bundled_migrations() if m.name.endswith("_stem_vectors.sql"))
+
+
+async def test_stem_vectors_of_a_database_from_the_version_before_hold_its_terms(tmp_path: Path) -> None:
+    """Each stored essay gets its vector of stem ids; the counts and ids then follow every write."""
+    from bot.essays.model import Analysis, Block, Essay, Section
+    from bot.essays.terms import essay_terms
+    from bot.store.packing import pack, sql_pack, sql_unpack
+
+    path = tmp_path / "v16.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await db.create_function("marginalia_pack", 1, sql_pack, deterministic=True)
+        await db.create_function("marginalia_unpack", 1, sql_unpack, deterministic=True)
+        await migrate(db, [m for m in bundled_migrations() if m.version < STEM_VECTORS])
+        for essay_id, terms in ((1, '{"ferri":2,"harbour":300}'), (2, '{"ferri":1,"gull":4}')):
+            await db.execute(
+                "INSERT INTO essays(id, key, source, title, labels, word_count, content_hash, first_seen_at, "
+                "updated_at) VALUES (?, ?, 's', 'T', '[]', 1, 'h', 'x', 'x')",
+                (essay_id, f"essay-{essay_id}"),
+            )
+            await db.execute(
+                "INSERT INTO related_terms(essay_id, terms, forms, norm) VALUES (?, ?, ?, 2.0)",
+                (essay_id, pack(terms), pack("{}")),
+            )
+    async with await open_store(path) as store:
+        stats = await store.term_statistics(["ferri", "gull", "harbour", "tollbridg"])
+        assert {term: stat.essays for term, stat in stats.items()} == {"ferri": 2, "gull": 1, "harbour": 1}
+        ids = {term: stat.id for term, stat in stats.items()}
+        assert len(set(ids.values())) == 3
+        vectors = await store.term_vectors([1, 2])
+        # Ascending ids; a count above what the ranking weighs is kept at that cap (it weighs the same).
+        first = dict(zip(vectors[1].ids.tolist(), vectors[1].counts.tolist(), strict=True))
+        assert first == {ids["ferri"]: 2, ids["harbour"]: 255}
+        assert vectors[2].ids.tolist() == sorted([ids["ferri"], ids["gull"]])
+        # An essay stored after the migration gets its vector from the trigger; a stem it brings is numbered.
+        blocks = (Block("paragraph", "The tollbridge and the ferry."),)
+        essay = Essay("essay-3", "Tolls", blocks, source="s")
+        await store.save_essay(essay, Analysis(sections=[Section(1, "Tolls", blocks, 0, 1)]))
+        row = await store.get_essay("essay-3")
+        assert row is not None
+        stored = essay_terms(essay.title, essay.blocks)
+        stats = await store.term_statistics(list(stored.counts))
+        [vector] = (await store.term_vectors([row.id])).values()
+        assert vector.ids.tolist() == sorted(stat.id for stat in stats.values())
+        assert stats["ferri"].essays == 3
+        # A stem no essay holds any longer is left out of the counts but keeps its id for when it returns.
+        await store.connection.execute("DELETE FROM essays WHERE id = 2")
+        assert await document_counts(store, ["gull", "ferri"]) == {"ferri": 2}
+        await store.save_essay(
+            Essay("essay-4", "Gulls", (Block("paragraph", "A gull."),), source="s"),
+            Analysis(sections=[Section(1, "Gulls", (Block("paragraph", "A gull."),), 0, 1)]),
+        )
+        assert (await store.term_statistics(["gull"]))["gull"].id == ids["gull"]

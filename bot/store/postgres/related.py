@@ -13,8 +13,9 @@ from bot.store.postgres.essays import EssayQueries
 from bot.store.postgres.feeds import brief_from_row
 from bot.store.postgres.lookup import RANK_WEIGHTS
 from bot.store.postgres.scope import visible
-from bot.store.records import ArchiveSpan, EssayBrief, NeighbourList, RelatedVector
+from bot.store.records import ArchiveSpan, EssayBrief, NeighbourList, RelatedVector, StemStatistic
 from bot.store.scope import GuildScope
+from bot.store.vectors import vector_from_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -175,25 +176,26 @@ class RelatedQueries(EssayQueries):
         )
         return {r["key"]: brief_from_row(r) for r in rows}
 
-    async def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many essays hold each stem (``related_df``); stems no essay holds are left out."""
+    async def term_statistics(self, terms: Sequence[str]) -> dict[str, StemStatistic]:
+        """Each stem's id and how many essays hold it (``related_df``); stems no essay holds are left out."""
         rows = await self._all(
-            "SELECT term, essays FROM related_df WHERE term = ANY($1::text[])", (sorted(set(terms)),)
+            "SELECT id, term, essays FROM related_df WHERE term = ANY($1::text[])", (sorted(set(terms)),)
         )
-        return {r["term"]: int(r["essays"]) for r in rows}
+        return {r["term"]: StemStatistic(int(r["id"]), int(r["essays"])) for r in rows}
 
     async def term_vectors(self, essay_ids: Sequence[int]) -> dict[int, RelatedVector]:
         """The stored stem counts, their norm and the date of each of ``essay_ids`` that has them."""
         rows = await self._all(
-            "SELECT t.essay_id AS id, t.terms, t.norm, e.published FROM related_terms t "
+            "SELECT t.essay_id AS id, t.stem_ids, t.stem_counts, t.norm, e.published FROM related_terms t "
             "JOIN essays e ON e.id = t.essay_id WHERE t.essay_id = ANY($1::bigint[])",
             (list(essay_ids),),
         )
         found: dict[int, RelatedVector] = {}
         for row in rows:
             published = utc(row["published"])
+            ids, counts = vector_from_arrays(row["stem_ids"], row["stem_counts"])
             found[int(row["id"])] = RelatedVector(
-                decode_counts(row["terms"]), float(row["norm"]), published.date() if published else None
+                ids, counts, float(row["norm"]), published.date() if published else None
             )
         return found
 

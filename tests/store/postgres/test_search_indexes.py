@@ -12,7 +12,7 @@ import pytest
 import bot.store.postgres.base as postgres_base
 import bot.store.postgres.related as related_queries
 from bench.generate import generate
-from bot.intake import store_essay
+from bot.intake import analyse_for_store, store_essay
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.lookup import RANK_WEIGHTS
 from bot.store.postgres.migrate import bundled_migrations, migrate
@@ -68,7 +68,9 @@ async def test_a_database_of_the_previous_version_keeps_its_matches_after_the_mi
         patch.setattr(postgres_base, "migrate", migrate_to_2)
         async with await PostgresStore.open(pg_url, worker="t") as old:
             for post in generate(4, seed=2, words=500):
-                await store_essay(old, post.to_essay())  # entries queued in the pending lists
+                # Saved as that version saved them (no related-post lists: their columns came later).
+                essay = post.to_essay()
+                await old.save_essay(essay, await analyse_for_store(old, essay))  # entries queued in the pending lists
             assert await old._value("SELECT max(version) FROM schema_migrations") == 2
             answered = await old.text_neighbours(["railway", "council"], guild_id=None, before=None, limit=10)
 

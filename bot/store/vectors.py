@@ -1,0 +1,53 @@
+"""Each essay's related-post stems as a vector of stem ids, stored compact and read back in one pass.
+
+A vector is the essay's stems as ids (``related_stems.id``, never reused) in ascending order, with
+their counts capped at ``MAX_COUNT`` (a higher count weighs no more: ``bot.essays.terms``). Stored
+as one zlib block of (id delta: uint32, count: uint8) records: the deltas of a sorted list are
+small, so a vector packs to about 1.5 bytes per stem, and it unpacks with NumPy instead of a JSON
+parse per stem, which was most of a related query's time.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.essays.terms import MAX_COUNT
+
+_RECORD = np.dtype([("delta", "<u4"), ("count", "u1")])
+LEVEL = 6
+
+Ids = npt.NDArray[np.int64]
+Counts = npt.NDArray[np.uint8]
+
+
+def encode_vector(ids: Sequence[int], counts: Sequence[int]) -> bytes:
+    """The stored form of stems ``ids`` used ``counts`` times (in any order; ids are unique)."""
+    order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
+    sorted_ids = np.asarray(ids, dtype=np.int64)[order]
+    records = np.empty(len(sorted_ids), _RECORD)
+    records["delta"] = np.diff(sorted_ids, prepend=0)
+    records["count"] = np.minimum(np.asarray(counts, dtype=np.int64)[order], MAX_COUNT)
+    return zlib.compress(records.tobytes(), LEVEL)
+
+
+def decode_vector(blob: bytes) -> tuple[Ids, Counts]:
+    """The stem ids (ascending) and capped counts of ``encode_vector``."""
+    records = np.frombuffer(zlib.decompress(blob), _RECORD)
+    return np.cumsum(records["delta"], dtype=np.int64), records["count"].copy()
+
+
+def vector_from_arrays(ids: Sequence[int] | None, counts: Sequence[int] | None) -> tuple[Ids, Counts]:
+    """A vector kept as two arrays sorted by id (PostgreSQL's integer arrays), as ``decode_vector`` gives it."""
+    return np.asarray(ids or (), dtype=np.int64), np.asarray(counts or (), dtype=np.uint8)
+
+
+def sql_vector(ids_json: str | None, counts_json: str | None) -> bytes | None:
+    """``marginalia_vector(json ids, json counts)`` in SQL: the triggers that store a vector (migration 0017)."""
+    if ids_json is None or counts_json is None:
+        return None
+    return encode_vector(json.loads(ids_json), json.loads(counts_json))

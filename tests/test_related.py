@@ -238,16 +238,17 @@ async def test_a_query_whose_every_word_is_over_the_budget_asks_its_rarest_word(
 ) -> None:
     # As in a large archive, where each word of a short query is on thousands of posts.
     monkeypatch.setattr(related, "POSTING_BUDGET", 0)
-    asked: list[list[str]] = []
+    asked: list[tuple[list[str], int | None]] = []
     text_neighbours = store.text_neighbours
 
     async def recorded(words: list[str], **options: Any) -> Any:
-        asked.append(words)
+        asked.append((words, options.get("window")))
         return await text_neighbours(words, **options)
 
     monkeypatch.setattr(store, "text_neighbours", recorded)
     results = await related_to_text(store, "mooring dues for fishing boats", guild_id=None)
-    assert [len(words) for words in asked] == [1]  # one word, the rarest (several are on one post only)
+    # One word, the rarest (several are on one post only), ranked among its newest matches only.
+    assert [(len(words), window) for words, window in asked] == [(1, related.CANDIDATES)]
     assert keys(results)[0] == HARBOUR_DUES.key
 
 

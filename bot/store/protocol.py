@@ -181,12 +181,15 @@ class Store(Protocol):
         before: datetime | None,
         limit: int,
         target_id: int | None = None,
+        window: int | None = None,
     ) -> tuple[list[tuple[int, float]], float | None]:
         """Essays holding any of ``words`` (each one word of ``search_words``) in title, body or labels, best
         first by the backend's text ranking, as (essay id, relevance > 0).
 
         With ``target_id``, that essay is left out of the neighbours but its own relevance is returned beside
-        them (None when it does not match), from the same query.
+        them (None when it does not match), from the same query. With ``window``, only the newest ``window``
+        matching essays (of those the server may see, and before ``before``) are ranked: a word in most of a
+        large archive costs no more than that many.
         """
 
     async def label_counts(self, labels: Sequence[str]) -> dict[str, int]:

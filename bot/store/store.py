@@ -676,6 +676,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         before: datetime | None,
         limit: int,
         target_id: int | None = None,
+        window: int | None = None,
     ) -> tuple[list[tuple[int, float]], float | None]:
         """Essays holding any of ``words`` (an FTS5 query of the words ORed), best first by BM25, as
         (essay id, relevance > 0).
@@ -683,7 +684,8 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         With ``target_id``, that essay is left out of the neighbours but its own relevance
         is returned beside them (None when it does not match): the best a neighbour could
         score, which turns relevance into a similarity in 0..1. It comes from the same query,
-        so it costs nothing extra.
+        so it costs nothing extra. With ``window``, only the newest ``window`` matches that pass
+        the scope and the date are ranked (FTS5 walks its matches newest first).
         """
         weights = "bm25(essay_fts, 3.0, 1.0, 2.0)"
         scope_sql, scope_params = visible("e.id", guild_id)
@@ -696,7 +698,13 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         if before is not None:
             sql += "AND (e.published < ? OR e.id = ?) "
             params += [to_iso(before), target_id if target_id is not None else -1]
-        rows = await self._all(sql + f"ORDER BY {weights} LIMIT ?", (*params, limit + 1))
+        if window is None:
+            sql += f"ORDER BY {weights} LIMIT ?"
+        else:
+            # BM25 is computed only for the rows the window lets through, then those are ordered.
+            sql = f"SELECT id, score FROM ({sql}ORDER BY essay_fts.rowid DESC LIMIT ?) ORDER BY score DESC LIMIT ?"
+            params.append(window)
+        rows = await self._all(sql, (*params, limit + 1))
         own = next((float(r["score"]) for r in rows if r["id"] == target_id), None)
         hits = [(int(r["id"]), float(r["score"])) for r in rows if r["id"] != target_id]
         return hits[:limit], own

@@ -1,0 +1,48 @@
+"""A related-post text query ranked within a window: only the newest matches the server may see are ranked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.essays.model import Analysis, Block, Essay
+from bot.store import Store
+
+GUILD = 7
+
+
+@pytest.fixture
+def store(backend_store: Store) -> Store:
+    return backend_store
+
+
+async def save(store: Store, key: str, text: str, day: int, *, feed_id: int | None) -> int:
+    essay = Essay(key, key.title(), (Block("paragraph", text),), published=datetime(2024, 1, day, tzinfo=UTC))
+    outcome = await store.save_essay(essay, Analysis(), feed_id=feed_id)
+    if feed_id is not None:
+        await store.mark_seen(feed_id, key, outcome.essay_id)
+    return outcome.essay_id
+
+
+async def test_only_the_newest_matches_in_scope_and_before_the_date_are_ranked(store: Store) -> None:
+    ours = await store.add_feed("https://ours.example/feed", guild_id=GUILD)
+    theirs = await store.add_feed("https://theirs.example/feed", guild_id=GUILD + 1)
+    # The oldest says "harbour" most often: the best match of an unbounded ranking.
+    oldest = await save(store, "oldest", "Harbour, harbour, harbour: the harbour again.", 1, feed_id=ours.id)
+    middle = await save(store, "middle", "The harbour wall was mended.", 2, feed_id=ours.id)
+    newer = await save(store, "newer", "A note on the harbour.", 3, feed_id=ours.id)
+    await save(store, "elsewhere", "Harbour harbour harbour harbour.", 4, feed_id=theirs.id)
+    await save(store, "newest", "The harbour at night.", 5, feed_id=ours.id)
+
+    def ids(found: list[tuple[int, float]]) -> set[int]:
+        return {essay_id for essay_id, _ in found}
+
+    everything, _ = await store.text_neighbours(["harbour"], guild_id=GUILD, before=None, limit=10)
+    assert everything[0][0] == oldest
+    before = datetime(2024, 1, 5, tzinfo=UTC)
+    # The newest two this server sees before the 5th: not the other server's, not the one of the 5th.
+    found, _ = await store.text_neighbours(["harbour"], guild_id=GUILD, before=before, limit=10, window=2)
+    assert ids(found) == {middle, newer}
+    found, _ = await store.text_neighbours(["harbour"], guild_id=GUILD, before=before, limit=1, window=3)
+    assert [essay_id for essay_id, _ in found] == [oldest]

@@ -18,7 +18,7 @@ import aiosqlite
 
 from bot.store.migrate import migrate
 from bot.store.packing import sql_pack, sql_unpack
-from bot.store.vectors import sql_vector
+from bot.store.vectors import sql_vector, sql_vector_ids
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +93,11 @@ class StoreBase:
             await db.execute("PRAGMA mmap_size = 268435456")
             await db.execute("PRAGMA temp_store = MEMORY")
             # Migrations 0011 and 0013 pack what older versions stored plain; the related-term
-            # triggers (0013, 0017) unpack and make vectors on every write, so these live on every connection.
+            # triggers (0013, 0017, 0018) unpack and read vectors on every write, so these live on every connection.
             await db.create_function("marginalia_pack", 1, sql_pack, deterministic=True)
             await db.create_function("marginalia_unpack", 1, sql_unpack, deterministic=True)
             await db.create_function("marginalia_vector", 2, sql_vector, deterministic=True)
+            await db.create_function("marginalia_vector_ids", 1, sql_vector_ids, deterministic=True)
             await migrate(db)
         except BaseException:
             await db.close()

@@ -25,7 +25,7 @@ from bot.essays.model import (
     Reference,
     Section,
 )
-from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
+from bot.essays.terms import Terms, decode_forms, encode_forms, essay_terms
 from bot.store.activity import ActivityQueries
 from bot.store.base import from_iso, to_iso, utcnow
 from bot.store.budget import rarest_within
@@ -45,7 +45,7 @@ from bot.store.records import (
     StemStatistic,
 )
 from bot.store.scope import GuildScope, visible
-from bot.store.vectors import decode_vector
+from bot.store.vectors import decode_vector, encode_vector
 
 logger = logging.getLogger(__name__)
 
@@ -294,10 +294,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             (essay_id, essay.title, essay.body_text, " ".join(essay.labels)),
         )
         terms = analysis.terms if analysis.terms is not None else essay_terms(essay.title, essay.blocks)
-        await db.execute(
-            "INSERT INTO related_terms(essay_id, terms, forms, norm) VALUES (?, ?, ?, ?)",
-            (essay_id, pack(encode_counts(terms.counts)), pack(encode_forms(terms.forms)), terms.norm),
-        )
+        await _insert_related_terms(db, essay_id, terms)
 
     def _essay_from_row(self, row: sqlite3.Row) -> EssayRow:
         essay = Essay(
@@ -860,11 +857,20 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         return found
 
     async def stored_terms(self, essay_id: int) -> Terms | None:
-        """An essay's stored stem counts and written forms (None if it has none yet)."""
-        row = await self._one("SELECT terms, forms FROM related_terms WHERE essay_id = ?", (essay_id,))
+        """An essay's stored stem counts (capped at ``MAX_COUNT``, which weighs the same) and written forms
+        (None if it has none yet)."""
+        row = await self._one("SELECT vector, forms FROM related_terms WHERE essay_id = ?", (essay_id,))
         if row is None:
             return None
-        counts = decode_counts(unpack(row["terms"]))
+        ids, capped = decode_vector(row["vector"])
+        names = {
+            int(r["id"]): str(r["term"])
+            for r in await self._all(
+                "SELECT id, term FROM related_stems WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids.tolist()),),
+            )
+        }
+        counts = {names[i]: c for i, c in zip(ids.tolist(), capped.tolist(), strict=True)}
         return Terms(counts, decode_forms(unpack(row["forms"]), counts))
 
     async def archive_span(self) -> ArchiveSpan:
@@ -896,10 +902,10 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
                 continue
             terms = essay_terms(row.essay.title, row.essay.blocks)
             async with self.transaction() as db:
-                await db.execute(
-                    "INSERT OR IGNORE INTO related_terms(essay_id, terms, forms, norm) VALUES (?, ?, ?, ?)",
-                    (essay_id, pack(encode_counts(terms.counts)), pack(encode_forms(terms.forms)), terms.norm),
-                )
+                async with db.execute("SELECT 1 FROM related_terms WHERE essay_id = ?", (essay_id,)) as cursor:
+                    if await cursor.fetchone() is not None:
+                        continue  # stored meanwhile (an ingest of the same essay)
+                await _insert_related_terms(db, essay_id, terms)
             written += 1
         return written
 
@@ -948,8 +954,9 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         for start in range(0, len(essay_ids), 500):
             chunk = list(essay_ids[start : start + 500])
             rows = await self._all(
+                # Each list read whole (20 rows in key order) and filtered: half the cost of a seek per pair.
                 "SELECT essay_id, group_concat(neighbour_id) AS ids FROM related_neighbours "
-                f"WHERE essay_id IN ({','.join('?' * len(chunk))}) AND neighbour_id IN ({marks}) GROUP BY essay_id",
+                f"WHERE essay_id IN ({','.join('?' * len(chunk))}) AND +neighbour_id IN ({marks}) GROUP BY essay_id",
                 [*chunk, *neighbour_ids],
             )
             found.update((int(r["essay_id"]), [int(i) for i in str(r["ids"]).split(",")]) for r in rows)
@@ -1098,4 +1105,20 @@ def _reference_from_row(row: sqlite3.Row) -> Reference:
         title=row["title"],
         url=row["url"],
         resolved_key=row["resolved_key"],
+    )
+
+
+async def _insert_related_terms(db: aiosqlite.Connection, essay_id: int, terms: Terms) -> None:
+    """Store an essay's related-post stems as its vector, numbering new stems and counting every one up."""
+    stems = sorted(terms.counts)
+    numbered = await db.execute_fetchall(
+        "INSERT INTO related_stems(term, essays) SELECT value, 1 FROM json_each(?) WHERE true "
+        "ON CONFLICT(term) DO UPDATE SET essays = essays + 1 RETURNING id, term",
+        (json.dumps(stems, ensure_ascii=False),),
+    )
+    ids = {str(row[1]): int(row[0]) for row in numbered}
+    vector = encode_vector([ids[stem] for stem in stems], [terms.counts[stem] for stem in stems])
+    await db.execute(
+        "INSERT INTO related_terms(essay_id, vector, forms, norm) VALUES (?, ?, ?, ?)",
+        (essay_id, vector, pack(encode_forms(terms.forms)), terms.norm),
     )

@@ -47,7 +47,16 @@ def vector_from_arrays(ids: Sequence[int] | None, counts: Sequence[int] | None) 
 
 
 def sql_vector(ids_json: str | None, counts_json: str | None) -> bytes | None:
-    """``marginalia_vector(json ids, json counts)`` in SQL: the triggers that store a vector (migration 0017)."""
+    """``marginalia_vector(json ids, json counts)`` in SQL: migration 0017 made the vectors of stored essays."""
     if ids_json is None or counts_json is None:
         return None
     return encode_vector(json.loads(ids_json), json.loads(counts_json))
+
+
+def sql_vector_ids(blob: bytes | None) -> str | None:
+    """``marginalia_vector_ids(vector)`` in SQL, a JSON array of its stem ids: the trigger that counts
+    stems down when a vector is deleted (migration 0018)."""
+    if blob is None:
+        return None
+    ids, _ = decode_vector(blob)
+    return json.dumps(ids.tolist())

@@ -72,6 +72,9 @@ TIME_SCALE_POSTS = 300
 # bounds the query's cost however large the archive grows).
 QUERY_TERMS = 12
 POSTING_BUDGET = 3000
+# When every word is over the budget, the rarest one is queried alone if its postings are within this
+# (a backend may have to read them all to find the newest: PostgreSQL's GIN index has no order).
+RAREST_BUDGET = 4 * POSTING_BUDGET
 # Candidates scored exactly from their stored stem counts.
 CANDIDATES = 40
 # Each essay's stored neighbourhood: its nearest posts in the whole archive (see ``add_to_neighbourhoods``),
@@ -418,7 +421,8 @@ async def _add_text_candidates(
     """Posts holding the essay's most distinctive words, by FTS5's BM25, to be scored exactly.
 
     The words' postings stay within ``budget`` (``POSTING_BUDGET`` unless given). When every word
-    is over it, the rarest is queried alone and only its newest ``budget`` matches are ranked.
+    is over it, the rarest (within ``RAREST_BUDGET``) is queried alone and only its newest ``budget``
+    matches are ranked.
     """
     budget = POSTING_BUDGET if budget is None else budget
     chosen: list[str] = []
@@ -441,10 +445,9 @@ async def _add_text_candidates(
         if len(chosen) == QUERY_TERMS:
             break
     # In a large archive every word of a short query may be over the budget (a word on every post);
-    # its rarest word alone still finds posts, ranked within its newest matches so that the cost
-    # stays bounded at any archive size.
+    # its rarest word alone still finds posts, ranked within its newest matches only.
     window = None
-    if not chosen and rarest is not None:
+    if not chosen and rarest is not None and rarest[0] <= RAREST_BUDGET:
         chosen.append(rarest[1])
         window = max(budget, limit)
     if not chosen:

@@ -40,6 +40,7 @@ from bot.publishing.execution import RECENT_MESSAGES, earliest_id, find_message,
 from bot.publishing.render import plain
 from bot.store import StoreError
 from cogs.lookup import EMBED_COLOUR, NOT_YOURS, VIEW_TIMEOUT, to_app_choices
+from cogs.publisher import Publisher
 from cogs.replies import answer_expired_click
 
 logger = logging.getLogger(__name__)
@@ -251,6 +252,14 @@ class ActivityCog(commands.Cog, name="Activity"):
 
     async def _after_ready(self) -> None:
         await self.bot.wait_until_ready()
+        # Posting essays comes first: loading the chart renderer holds the GIL for about half a second,
+        # which slowed the publishing a restart resumes; it loads once that work is out.
+        publisher = self.bot.get_cog("Publisher")
+        if isinstance(publisher, Publisher):
+            try:
+                await publisher.drain()
+            except Exception:
+                logger.warning("could not wait for the publishing queue; loading the chart renderer now", exc_info=True)
         try:
             await asyncio.to_thread(warm_up_chart)
         except Exception:

@@ -351,3 +351,37 @@ async def test_after_the_upgrade_old_threads_are_read_once(fake_discord: FakeDis
     finally:
         await fake.disconnect(bot)
     fake.assert_clean()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_the_chart_renderer_loads_after_the_queued_essays_are_posted(
+    fake_discord: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading matplotlib holds the GIL for half a second: it must not slow the publishing a start resumes."""
+    fake = fake_discord
+    guild = fake.add_guild()
+    channel = fake.add_channel(guild, "essays")
+    settings = load_settings({"DB_PATH": str(tmp_path / "db.sqlite3")}, env_file=None)
+    async with await open_store(settings.db_path) as store:
+        essay, analysis = essay_with_sections(
+            "levy", "The Harbour Levy", ["Who pays", "A better way", "What it costs"], published=datetime.now(UTC)
+        )
+        saved = await store.save_essay(essay, analysis)
+        destination = await store.set_destination(guild_id=guild.id, channel_id=channel.id, kind="text")
+        await store.queue_publication(saved.essay_id, destination.id, 1)
+
+    def writes() -> int:
+        return len(fake.requests_to("POST", r"/channels/\d+/(messages|threads)"))
+
+    at_warm_up: list[int] = []
+    # The extension is loaded as a module of its own: the renderer it calls is patched where it lives.
+    monkeypatch.setattr("bot.activity_chart.warm_up", lambda: at_warm_up.append(writes()))
+    bot = create_bot(settings, extensions=("cogs.publisher", "cogs.activity"))
+    await fake.connect(bot)
+    try:
+        await asyncio.wait_for(activity_cog(bot).backfill_finished.wait(), 10.0)  # after the warm-up
+        assert (await bot.store.publication_counts())["pending"] == 0
+        assert len(fake.threads(channel)) == 3
+        assert at_warm_up == [writes()], "every write of the essay was made before the renderer loaded"
+    finally:
+        await fake.disconnect(bot)

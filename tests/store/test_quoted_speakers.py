@@ -43,4 +43,4 @@ async def test_sqlite_reads_only_the_quotes_of_the_speakers_asked(tmp_path_facto
             "AND speaker IN ('Ida Venn') AND kind IN ('direct', 'epigraph')"
         )
     # By essay and speaker: the rows of other speakers' quotes are never read.
-    assert [row[3] for row in rows][0].endswith("USING INDEX quotes_essay_speaker (essay_id=? AND speaker=?)")
+    assert str(rows[0][3]).endswith("USING INDEX quotes_essay_speaker (essay_id=? AND speaker=?)")

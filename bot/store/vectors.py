@@ -1,10 +1,11 @@
 """Each essay's related-post stems as a vector of stem ids, stored compact and read back in one pass.
 
-A vector is the essay's stems as ids (``related_stems.id``, never reused) in ascending order, with
-their counts capped at ``MAX_COUNT`` (a higher count weighs no more: ``bot.essays.terms``). Stored
-as one zlib block of (id delta: uint32, count: uint8) records: the deltas of a sorted list are
-small, so a vector packs to about 1.5 bytes per stem, and it unpacks with NumPy instead of a JSON
-parse per stem, which was most of a related query's time.
+A vector is the essay's stems as ids (SQLite's ``related_stems.id``, PostgreSQL's ``related_df.id``;
+never given to another stem) in ascending order, with their counts capped at ``MAX_COUNT`` (a higher
+count weighs no more: ``bot.essays.terms``). SQLite stores it as one zlib block of (id delta: uint32,
+count: uint8) records: the deltas of a sorted list are small, so a vector packs to under 2 bytes per
+stem, and it unpacks with NumPy instead of a JSON parse per stem, which was most of a related query's
+time. PostgreSQL keeps the two as integer arrays (``vector_from_arrays``).
 """
 
 from __future__ import annotations

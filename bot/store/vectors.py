@@ -28,10 +28,10 @@ Counts = npt.NDArray[np.uint8]
 
 def encode_vector(ids: Sequence[int], counts: Sequence[int]) -> bytes:
     """The stored form of stems ``ids`` used ``counts`` times (in any order; ids are unique)."""
-    order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
-    sorted_ids = np.asarray(ids, dtype=np.int64)[order]
-    records = np.empty(len(sorted_ids), _RECORD)
-    records["delta"] = np.diff(sorted_ids, prepend=0)
+    stems = np.asarray(ids, dtype=np.int64)
+    order = np.argsort(stems, kind="stable")
+    records = np.empty(len(stems), _RECORD)
+    records["delta"] = np.diff(stems[order], prepend=0)
     records["count"] = np.minimum(np.asarray(counts, dtype=np.int64)[order], MAX_COUNT)
     return zlib.compress(records.tobytes(), LEVEL)
 

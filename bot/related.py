@@ -52,7 +52,7 @@ import numpy.typing as npt
 from bot.essays.model import Essay
 from bot.essays.terms import TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
 from bot.essays.text import words
-from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, Store, search_words
+from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, StemStatistic, Store, search_words
 from bot.store.scope import ALL_SERVERS, GuildScope
 
 logger = logging.getLogger(__name__)
@@ -208,16 +208,18 @@ async def related_to_essay(
     # Reads that do not wait on each other go to the store together (one wait instead of several).
     span, stored, speakers, label_counts, neighbours, _ = await asyncio.gather(
         store.archive_span(),
-        store.stored_terms(target.id),
+        store.stored_query_terms(target.id),
         store.quoted_speakers(target.id),
         store.label_counts(list(essay.labels)),
         _neighbourhood(store, target.id),
         _add_references(store, candidates, target.id, before=before, guild_id=guild_id),
     )
-    terms = stored if stored is not None else essay_terms(essay.title, essay.blocks)
     specificity, rare = _label_weights(label_counts, span.essays)
-    query, listed, co_listed, _ = await asyncio.gather(
-        _query(store, terms, span.essays, stored=stored is not None),
+    if stored is not None:
+        query = _make_query(*stored, span.essays, stored=True)
+    else:  # an essay whose terms are not stored yet (see ``_ensure_terms``): from its text
+        query = await _query(store, essay_terms(essay.title, essay.blocks), span.essays, stored=False)
+    listed, co_listed, _ = await asyncio.gather(
         _add_neighbour_candidates(store, candidates, neighbours, before=before, guild_id=guild_id),
         _add_co_listed(store, candidates, neighbours, target.id, before=before, guild_id=guild_id),
         _add_label_candidates(store, candidates, rare, before=before, exclude_id=target.id, guild_id=guild_id),
@@ -298,11 +300,12 @@ async def add_to_neighbourhoods(store: Store, essay_id: int, *, refresh: bool = 
     while the archive was too small to fill one, on statistics of a few posts, is made again each
     time the archive has doubled, a few per call (``refresh``). False when the essay has no terms.
     """
-    terms = await store.stored_terms(essay_id)
-    if terms is None:
+    stored = await store.stored_query_terms(essay_id)
+    if stored is None:
         return False
+    terms = stored[0]
     span = await store.archive_span()
-    query = await _query(store, terms, span.essays, stored=True)
+    query = _make_query(*stored, span.essays, stored=True)
     candidates: dict[int, _Candidate] = {}
     await _add_text_candidates(
         store,
@@ -354,7 +357,10 @@ async def _neighbourhood(store: Store, essay_id: int) -> list[int]:
 
 
 async def _query(store: Store, terms: Terms, total: int, *, stored: bool) -> _Query:
-    stems = await store.term_statistics(list(terms.counts))
+    return _make_query(terms, await store.term_statistics(list(terms.counts)), total, stored=stored)
+
+
+def _make_query(terms: Terms, stems: dict[str, StemStatistic], total: int, *, stored: bool) -> _Query:
     counts = {term: stat.essays for term, stat in stems.items()}
     # A stored essay is counted in its own document counts; other posts hold a stem when more do.
     own = 1 if stored else 0
@@ -566,12 +572,25 @@ def _shared_stems(query: _Query, vector: RelatedVector, count: int) -> list[str]
     """The ``count`` stems both share that name a subject best, most telling first.
 
     A word on more than ``REASON_SHARE`` of the posts ("use", "found") is left out; the rest are
-    ordered by their part of the similarity times their idf, so rarer shared words come first.
+    ordered by their part of the similarity times their idf, so rarer shared words come first
+    (ties by the stem, so a reason reads the same on every backend).
     """
-    _, mine, theirs = np.intersect1d(query.ids, vector.ids, assume_unique=True, return_indices=True)
+    if not len(query.ids) or not len(vector.ids) or count < 1:
+        return []
+    # Both are sorted by id: each of the vector's stems is looked up among the query's, as in ``_similarities``.
+    at = np.searchsorted(query.ids, vector.ids)
+    at[at == len(query.ids)] = 0
+    hit = query.ids[at] == vector.ids
+    mine, theirs = at[hit], np.flatnonzero(hit)
     telling = query.id_idf[mine] >= query.reason_idf
     mine, theirs = mine[telling], theirs[telling]
+    if not len(mine):
+        return []
     values = query.id_products[mine] * _TF_WEIGHTS[vector.counts[theirs]] * query.id_idf[mine]
+    if len(values) > count:
+        # Only the stems at or above the count-th value can be named; ties at it are settled by the stem below.
+        kept = values >= np.partition(values, len(values) - count)[len(values) - count]
+        mine, values = mine[kept], values[kept]
     terms = [query.id_terms[at] for at in mine.tolist()]
     return [term for _, term in heapq.nsmallest(count, zip((-values).tolist(), terms, strict=True))]
 

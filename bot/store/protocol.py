@@ -232,6 +232,9 @@ class Store(Protocol):
     async def stored_terms(self, essay_id: int) -> Terms | None:
         """An essay's stored stem counts and written forms (None if it has none yet)."""
 
+    async def stored_query_terms(self, essay_id: int) -> tuple[Terms, dict[str, StemStatistic]] | None:
+        """``stored_terms`` and the ``term_statistics`` of its stems, read together (None if it has none yet)."""
+
     async def archive_span(self) -> ArchiveSpan:
         """The archive's size, dates and id range: how fast it is written, and where to sample it."""
 

@@ -45,7 +45,7 @@ from bot.store.records import (
     StemStatistic,
 )
 from bot.store.scope import GuildScope, visible
-from bot.store.vectors import decode_vector, encode_vector
+from bot.store.vectors import decode_vector, decode_vectors, encode_vector
 
 logger = logging.getLogger(__name__)
 
@@ -848,9 +848,8 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
                 f"JOIN essays e ON e.id = t.essay_id WHERE t.essay_id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
-            for row in rows:
+            for row, (ids, counts) in zip(rows, decode_vectors([row["vector"] for row in rows]), strict=True):
                 published = from_iso(row["published"])
-                ids, counts = decode_vector(row["vector"])
                 found[int(row["id"])] = RelatedVector(
                     ids, counts, float(row["norm"]), published.date() if published else None
                 )
@@ -872,6 +871,23 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         }
         counts = {names[i]: c for i, c in zip(ids.tolist(), capped.tolist(), strict=True)}
         return Terms(counts, decode_forms(unpack(row["forms"]), counts))
+
+    async def stored_query_terms(self, essay_id: int) -> tuple[Terms, dict[str, StemStatistic]] | None:
+        """``stored_terms`` and the ``term_statistics`` of its stems, read together (None if it has none yet)."""
+        row = await self._one("SELECT vector, forms FROM related_terms WHERE essay_id = ?", (essay_id,))
+        if row is None:
+            return None
+        ids, capped = decode_vector(row["vector"])
+        stems = {
+            int(r["id"]): (str(r["term"]), int(r["essays"]))
+            for r in await self._all(
+                "SELECT id, term, essays FROM related_stems WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids.tolist()),),
+            )
+        }
+        counts = {stems[i][0]: c for i, c in zip(ids.tolist(), capped.tolist(), strict=True)}
+        statistics = {term: StemStatistic(i, held) for i, (term, held) in stems.items() if held > 0}
+        return Terms(counts, decode_forms(unpack(row["forms"]), counts)), statistics
 
     async def archive_span(self) -> ArchiveSpan:
         """The archive's size, dates and id range: how fast it is written, and where to sample it."""

@@ -42,6 +42,24 @@ def decode_vector(blob: bytes) -> tuple[Ids, Counts]:
     return np.cumsum(records["delta"], dtype=np.int64), records["count"].copy()
 
 
+def decode_vectors(blobs: Sequence[bytes]) -> list[tuple[Ids, Counts]]:
+    """``decode_vector`` of each blob, in a few array operations for all of them (a related query reads about 50:
+    NumPy's cost per call, not the work, was most of decoding them one by one)."""
+    if not blobs:
+        return []
+    raw = [zlib.decompress(blob) for blob in blobs]
+    records = np.frombuffer(b"".join(raw), _RECORD)
+    lengths = np.fromiter((len(part) // _RECORD.itemsize for part in raw), np.int64, len(raw))
+    starts = np.cumsum(lengths) - lengths
+    running = np.cumsum(records["delta"], dtype=np.int64)
+    # The running sum across all vectors, less its value where each vector starts, is each vector's own.
+    before = np.concatenate(([0], running))[starts]
+    ids = running - np.repeat(before, lengths)
+    counts = records["count"].copy()
+    cuts = starts[1:].tolist()
+    return list(zip(np.split(ids, cuts), np.split(counts, cuts), strict=True))
+
+
 def vector_from_arrays(ids: Sequence[int] | None, counts: Sequence[int] | None) -> tuple[Ids, Counts]:
     """A vector kept as two arrays sorted by id (PostgreSQL's integer arrays), as ``decode_vector`` gives it."""
     return np.asarray(ids or (), dtype=np.int64), np.asarray(counts or (), dtype=np.uint8)

@@ -213,6 +213,23 @@ class RelatedQueries(EssayQueries):
         counts = decode_counts(row["terms"])
         return Terms(counts, decode_forms(row["forms"], counts))
 
+    async def stored_query_terms(self, essay_id: int) -> tuple[Terms, dict[str, StemStatistic]] | None:
+        """``stored_terms`` and the ``term_statistics`` of its stems, read together (None if it has none yet)."""
+        row = await self._one(
+            "SELECT t.terms, t.forms, s.ids, s.stems, s.essays FROM related_terms t, LATERAL ("
+            "SELECT array_agg(d.id) AS ids, array_agg(d.term) AS stems, array_agg(d.essays) AS essays "
+            "FROM related_df d WHERE d.id = ANY(t.stem_ids) AND d.essays > 0) s WHERE t.essay_id = $1",
+            (essay_id,),
+        )
+        if row is None:
+            return None
+        counts = decode_counts(row["terms"])
+        statistics = {
+            term: StemStatistic(int(i), int(held))
+            for i, term, held in zip(row["ids"] or (), row["stems"] or (), row["essays"] or (), strict=True)
+        }
+        return Terms(counts, decode_forms(row["forms"], counts)), statistics
+
     async def archive_span(self) -> ArchiveSpan:
         """The archive's size, dates and id range: how fast it is written, and where to sample it."""
         # The count read from the table's pages past _COUNTED_ESSAYS: counting 100,000 rows took 9-13 ms

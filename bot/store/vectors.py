@@ -56,8 +56,8 @@ def decode_vectors(blobs: Sequence[bytes]) -> list[tuple[Ids, Counts]]:
     before = np.concatenate(([0], running))[starts]
     ids = running - np.repeat(before, lengths)
     counts = records["count"].copy()
-    cuts = starts[1:].tolist()
-    return list(zip(np.split(ids, cuts), np.split(counts, cuts), strict=True))
+    bounds = zip(starts.tolist(), (starts + lengths).tolist(), strict=True)
+    return [(ids[start:end], counts[start:end]) for start, end in bounds]
 
 
 def vector_from_arrays(ids: Sequence[int] | None, counts: Sequence[int] | None) -> tuple[Ids, Counts]:

@@ -22,7 +22,7 @@ from bot.errors import UserError
 from bot.essays.model import Figure, FigureKind, Quote
 from bot.fetch import normalise_url
 from bot.publishing.render import escape_markdown
-from bot.related import RelatedPost, related_to_essay, related_to_text
+from bot.related import RelatedPost, kept_related_to_essay, related_to_text
 from bot.store import EssayChoice, EssayRef, EssayRow, Store, search_words
 from bot.store.scope import GuildScope
 
@@ -608,7 +608,7 @@ async def related_answer(store: Store, scope: Scope, *, search: str | None) -> A
             if not newest:
                 return Answer([], "No essays have been stored yet, so there is nothing to relate.")
             target = newest[0]
-        posts = await related_to_essay(store, target, guild_id=scope.guild_id, limit=RELATED_LIMIT)
+        posts = await kept_related_to_essay(store, target, guild_id=scope.guild_id, limit=RELATED_LIMIT)
         title = f"Earlier posts related to “{one_line(target.essay.title, 150)}”"
         if not posts:
             return Answer([], f"No earlier posts related to “{echo(target.essay.title, 80)}” were found.")

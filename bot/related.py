@@ -41,8 +41,9 @@ import logging
 import math
 import statistics
 import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -119,6 +120,11 @@ MAX_QUERY_CHARS = 2000
 # The tf weight of each stored count (capped at ``MAX_COUNT``), for array lookups.
 _TF_WEIGHTS = np.asarray(TF_WEIGHTS, dtype=np.float64)
 
+# The answers ``kept_related_to_essay`` keeps per store, with the ``data_version`` each was computed at.
+ANSWER_CACHE = 256
+_answer_cache: weakref.WeakKeyDictionary[
+    Store, OrderedDict[tuple[int, GuildScope, int, bool], tuple[int, tuple[RelatedPost, ...]]]
+] = weakref.WeakKeyDictionary()
 # Stores whose every essay has its related terms (checked once per store: new essays get theirs at ingest).
 _complete: weakref.WeakSet[Store] = weakref.WeakSet()
 # Each store's background sample (see ``_background``), with the archive state it was read at.
@@ -190,6 +196,33 @@ class _Query:
     id_products: npt.NDArray[np.float64]
     id_idf: npt.NDArray[np.float64]
     id_terms: list[str]
+
+
+async def kept_related_to_essay(
+    store: Store, target: EssayRow, *, guild_id: GuildScope, limit: int = 5, any_time: bool = False
+) -> list[RelatedPost]:
+    """``related_to_essay``, kept while the store's ``data_version`` stays the same: the command's entry.
+
+    The answer depends on the database alone. Members discussing an essay ask about it again and again
+    (in its threads, or the newest essay with no essay named), and any commit, of this process or
+    another, makes it computed anew. (Benches and tests that change the ranking's settings call
+    ``related_to_essay`` itself.)
+    """
+    version = await store.data_version()
+    if version is None:
+        return await related_to_essay(store, target, guild_id=guild_id, limit=limit, any_time=any_time)
+    answers = _answer_cache.setdefault(store, OrderedDict())
+    key = (target.id, guild_id, limit, any_time)
+    kept = answers.get(key)
+    if kept is not None and kept[0] == version:
+        answers.move_to_end(key)
+        return [replace(post, reasons=list(post.reasons)) for post in kept[1]]
+    posts = await related_to_essay(store, target, guild_id=guild_id, limit=limit, any_time=any_time)
+    answers[key] = (version, tuple(replace(post, reasons=list(post.reasons)) for post in posts))
+    answers.move_to_end(key)
+    while len(answers) > ANSWER_CACHE:
+        answers.popitem(last=False)
+    return posts
 
 
 async def related_to_essay(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -574,3 +575,57 @@ async def test_co_listed_posts_hold_several_of_the_neighbours_most_first(backend
         await backend_store.co_listed(neighbours, exclude_id=target.id, least=2, limit=10, guild_id=ONE, before=None)
         == []
     )
+
+
+async def test_a_kept_answer_is_served_until_a_commit_changes_the_database(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = await row(store, LATER_FERRY)
+    first = await related.kept_related_to_essay(store, target, guild_id=None, limit=3)
+    assert first == await related_to_essay(store, target, guild_id=None, limit=3)
+
+    computed: list[int] = []
+    compute = related.related_to_essay
+
+    async def counted(*args: Any, **kwargs: Any) -> list[RelatedPost]:
+        computed.append(1)
+        return await compute(*args, **kwargs)
+
+    monkeypatch.setattr(related, "related_to_essay", counted)
+    again = await related.kept_related_to_essay(store, target, guild_id=None, limit=3)
+    kept = await store.data_version() is not None  # SQLite can tell; PostgreSQL computes every time
+    assert again == first and computed == ([] if kept else [1])
+    again[0].reasons.append("changed by a caller")  # a caller's copy: the kept answer stays as it was
+    assert await related.kept_related_to_essay(store, target, guild_id=None, limit=3) == first
+
+    # A new post on the same subject, published before the target: the next answer is computed anew.
+    newer = essay(
+        "ferry-fares",
+        "Ferry Fares and the Island Timetable",
+        "2024-06-01",
+        ("ferries",),
+        "The ferry fares rose with the new timetable, and the winter ferry crossing costs a fifth more.",
+    )
+    await store_essay(store, newer)
+    computed.clear()
+    after = await related.kept_related_to_essay(store, target, guild_id=None, limit=3)
+    assert computed == [1]
+    assert after == await compute(store, target, guild_id=None, limit=3)
+
+
+async def test_the_data_version_changes_with_every_commit_of_any_connection(tmp_path: Path) -> None:
+    path = tmp_path / "version.sqlite3"
+    async with await open_store(path) as store:
+        start = await store.data_version()
+        assert start is not None
+        assert await store.data_version() == start  # reads change nothing
+        await store.set_state("cursor", "one")
+        after_own = await store.data_version()
+        assert after_own != start
+        other = sqlite3.connect(path)  # another process's commit, as the command line's ingest makes
+        with other:
+            other.execute("INSERT INTO bot_state(key, value) VALUES ('other', 'x')")
+        other.close()
+        assert await store.data_version() not in (start, after_own)
+        async with store.transaction():
+            assert await store.data_version() is None  # its reads would see what may yet roll back

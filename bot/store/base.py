@@ -162,6 +162,14 @@ class StoreBase:
             raise BackupCheckError("; ".join(problems)[:500])
         await asyncio.to_thread(partial.replace, target)
 
+    async def data_version(self) -> int | None:
+        """SQLite's ``PRAGMA data_version`` on the read connection, which never writes: every commit is another
+        connection's, this process's writer or another process's (see the protocol)."""
+        if self._reader is None or self._db.in_transaction:
+            return None
+        row = self._reader.execute("PRAGMA data_version").fetchone()
+        return int(row[0]) if row is not None else None
+
     async def integrity_check(self) -> list[str]:
         """What ``PRAGMA integrity_check`` finds wrong with the live database; empty when it says ok."""
         async with self._db.execute("PRAGMA integrity_check") as cursor:

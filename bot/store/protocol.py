@@ -65,6 +65,11 @@ class Store(Protocol):
         fails it is removed and ``BackupCheckError`` says what was wrong. ``target``'s folder exists.
         """
 
+    async def data_version(self) -> int | None:
+        """A number that changes whenever a commit (of any connection or process) may have changed the database:
+        an answer computed from it while the number stays the same is still current. None when the backend
+        cannot tell, or while this store has a transaction open (its reads then see changes not yet committed)."""
+
     async def integrity_check(self) -> list[str]:
         """The problems the backend's own consistency check finds in the live database; empty when sound."""
 

@@ -108,6 +108,10 @@ class PostgresBase:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    async def data_version(self) -> int | None:
+        """None: several processes write through their own connections, and nothing here counts their commits."""
+        return None
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
         async with self._pool.acquire() as db:

@@ -218,10 +218,13 @@ async def kept_related_to_essay(
         answers.move_to_end(key)
         return [replace(post, reasons=list(post.reasons)) for post in kept[1]]
     posts = await related_to_essay(store, target, guild_id=guild_id, limit=limit, any_time=any_time)
-    answers[key] = (version, tuple(replace(post, reasons=list(post.reasons)) for post in posts))
-    answers.move_to_end(key)
-    while len(answers) > ANSWER_CACHE:
-        answers.popitem(last=False)
+    # Kept only when nothing was committed meanwhile and no transaction is open now (its reads could have
+    # seen rows that are not committed yet).
+    if await store.data_version() == version:
+        answers[key] = (version, tuple(replace(post, reasons=list(post.reasons)) for post in posts))
+        answers.move_to_end(key)
+        while len(answers) > ANSWER_CACHE:
+            answers.popitem(last=False)
     return posts
 
 

@@ -629,3 +629,22 @@ async def test_the_data_version_changes_with_every_commit_of_any_connection(tmp_
         assert await store.data_version() not in (start, after_own)
         async with store.transaction():
             assert await store.data_version() is None  # its reads would see what may yet roll back
+
+
+async def test_an_answer_computed_while_something_was_committed_is_not_kept(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = await row(store, LATER_FERRY)
+    computed: list[int] = []
+    compute = related.related_to_essay
+
+    async def committing(*args: Any, **kwargs: Any) -> list[RelatedPost]:
+        computed.append(1)
+        found = await compute(*args, **kwargs)
+        await store.set_state("poll", str(len(computed)))  # a feed poll's commit, made while the answer was read
+        return found
+
+    monkeypatch.setattr(related, "related_to_essay", committing)
+    await related.kept_related_to_essay(store, target, guild_id=None)
+    await related.kept_related_to_essay(store, target, guild_id=None)
+    assert computed == [1, 1]

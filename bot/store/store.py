@@ -858,19 +858,8 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
     async def stored_terms(self, essay_id: int) -> Terms | None:
         """An essay's stored stem counts (capped at ``MAX_COUNT``, which weighs the same) and written forms
         (None if it has none yet)."""
-        row = await self._one("SELECT vector, forms FROM related_terms WHERE essay_id = ?", (essay_id,))
-        if row is None:
-            return None
-        ids, capped = decode_vector(row["vector"])
-        names = {
-            int(r["id"]): str(r["term"])
-            for r in await self._all(
-                "SELECT id, term FROM related_stems WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps(ids.tolist()),),
-            )
-        }
-        counts = {names[i]: c for i, c in zip(ids.tolist(), capped.tolist(), strict=True)}
-        return Terms(counts, decode_forms(unpack(row["forms"]), counts))
+        found = await self.stored_query_terms(essay_id)
+        return found[0] if found is not None else None
 
     async def stored_query_terms(self, essay_id: int) -> tuple[Terms, dict[str, StemStatistic]] | None:
         """``stored_terms`` and the ``term_statistics`` of its stems, read together (None if it has none yet)."""

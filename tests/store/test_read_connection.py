@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,15 @@ async def open_sqlite(tmp_path: Path) -> SQLiteStore:
     store = await open_store(tmp_path / "read.sqlite3")
     assert isinstance(store, SQLiteStore)
     return store
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    opened = await open_sqlite(tmp_path)
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 def count_writer_reads(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -33,38 +42,30 @@ def count_writer_reads(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> l
 
 
 async def test_a_read_runs_on_the_reader_and_sees_the_last_commit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = await open_sqlite(tmp_path)
-    try:
-        sent = count_writer_reads(store, monkeypatch)
-        await store.set_state("cursor", "one")
-        assert await store.get_state("cursor") == "one"
-        await store.set_state("cursor", "two")
-        assert await store.get_state("cursor") == "two"
-        assert sent == []
-    finally:
-        await store.close()
+    sent = count_writer_reads(store, monkeypatch)
+    await store.set_state("cursor", "one")
+    assert await store.get_state("cursor") == "one"
+    await store.set_state("cursor", "two")
+    assert await store.get_state("cursor") == "two"
+    assert sent == []
 
 
 async def test_a_read_inside_a_transaction_sees_its_own_changes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = await open_sqlite(tmp_path)
-    try:
-        sent = count_writer_reads(store, monkeypatch)
-        async with store.transaction() as db:
-            await db.execute("INSERT INTO bot_state(key, value) VALUES ('pending', 'yes')")
-            assert await store.get_state("pending") == "yes"
-        assert len(sent) == 1
-        await store.set_state("other", "x")
-        async with store.transaction() as db:
-            await db.execute("DELETE FROM bot_state WHERE key = 'pending'")
-            assert await store.get_state("pending") is None
-        assert await store.get_state("other") == "x"  # committed, outside: the reader
-        assert len(sent) == 2
-    finally:
-        await store.close()
+    sent = count_writer_reads(store, monkeypatch)
+    async with store.transaction() as db:
+        await db.execute("INSERT INTO bot_state(key, value) VALUES ('pending', 'yes')")
+        assert await store.get_state("pending") == "yes"
+    assert len(sent) == 1
+    await store.set_state("other", "x")
+    async with store.transaction() as db:
+        await db.execute("DELETE FROM bot_state WHERE key = 'pending'")
+        assert await store.get_state("pending") is None
+    assert await store.get_state("other") == "x"  # committed, outside: the reader
+    assert len(sent) == 2
 
 
 class LockedReader:
@@ -77,22 +78,18 @@ class LockedReader:
         pass
 
 
-async def test_a_locked_or_refused_read_goes_to_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = await open_sqlite(tmp_path)
-    try:
-        await store.set_state("cursor", "one")
-        sent = count_writer_reads(store, monkeypatch)
-        # A statement that writes is refused by the read-only connection, then run by the writer.
-        rows = await store._all(
-            "WITH v(value) AS (SELECT 'two') UPDATE bot_state SET value = (SELECT value FROM v) "
-            "WHERE key = 'cursor' RETURNING value"
-        )
-        assert [row["value"] for row in rows] == ["two"]
-        monkeypatch.setattr(store, "_reader", LockedReader())
-        assert await store.get_state("cursor") == "two"
-        assert len(sent) == 2
-    finally:
-        await store.close()
+async def test_a_locked_or_refused_read_goes_to_the_writer(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    await store.set_state("cursor", "one")
+    sent = count_writer_reads(store, monkeypatch)
+    # A statement that writes is refused by the read-only connection, then run by the writer.
+    rows = await store._all(
+        "WITH v(value) AS (SELECT 'two') UPDATE bot_state SET value = (SELECT value FROM v) "
+        "WHERE key = 'cursor' RETURNING value"
+    )
+    assert [row["value"] for row in rows] == ["two"]
+    monkeypatch.setattr(store, "_reader", LockedReader())
+    assert await store.get_state("cursor") == "two"
+    assert len(sent) == 2
 
 
 async def test_a_broken_statement_fails_as_before(tmp_path: Path) -> None:

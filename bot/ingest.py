@@ -1,10 +1,11 @@
 """Storing many essays at once (the command line's ``ingest`` of an archive): fast, and as safe.
 
 The analysis, most of the work, runs in a pool of processes (one per core but this one's) while this process
-resolves references and writes; essays are written in batches, one transaction each, in the order
-given. A crash loses at most the batch being written, and ingesting again stores exactly what is
-missing: an essay's identity is its key and an unchanged essay is never written twice. The feed
-poller keeps storing essays one by one (``bot.intake.store_essay``): a feed brings a few at a time.
+resolves references and writes; essays are written in batches, in the order given, each batch in one
+transaction with the references its essays answer and their neighbour lists. A crash loses at most the
+batch being written, and ingesting again stores exactly what is missing: an essay's identity is its key
+and an unchanged essay is never written twice. The feed poller keeps storing essays one by one
+(``bot.intake.store_essay``): a feed brings a few at a time.
 """
 
 from __future__ import annotations
@@ -83,16 +84,20 @@ async def ingest_essays(
             for index, analysis in zip(batch, analyses, strict=True):
                 essay = essays[index]
                 items.append((essay, await resolve_against_archive(store, essay, analysis), feed_id))
-            saved = await store.save_essays(items)
+            # The batch's essays, the references they answer and their neighbour lists: one transaction,
+            # so one commit where there was one per essay, and a crash loses the whole batch or nothing.
+            async with store.write_batch():
+                saved = await store.save_essays(items)
+                for outcome in saved:
+                    if outcome.status == "new":
+                        await resolve_waiting_references(store, outcome.essay_id)
+                    if outcome.status != "unchanged":
+                        # As bot.intake.store_essay does: its place among its nearest posts (related ranking).
+                        await add_to_neighbourhoods(store, outcome.essay_id)
             for index, (essay, analysis, _), outcome in zip(batch, items, saved, strict=True):
                 if analysis.failures:
                     outcome = replace(outcome, analysis_failures=tuple(analysis.failures))
                 outcomes[index] = outcome
-                if outcome.status == "new":
-                    await resolve_waiting_references(store, outcome.essay_id)
-                if outcome.status != "unchanged":
-                    # As bot.intake.store_essay does: its place among its nearest posts (related ranking).
-                    await add_to_neighbourhoods(store, outcome.essay_id)
                 logger.debug("ingested %s: %s", essay.key, outcome.status)
             done += len(batch)
             if progress is not None:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+import bot.ingest as ingest_module
 from bench.generate import generate
 from bot.essays.analysis import analyse
 from bot.essays.model import Essay
 from bot.ingest import BATCH, ingest_essays
 from bot.intake import store_essay
-from bot.store import StoreError, open_store
+from bot.store import Store, StoreError, open_store
 
 COUNT = 45  # above the size that starts worker processes
 
@@ -65,3 +66,30 @@ async def test_a_failed_batch_loses_only_itself_and_the_next_ingest_completes(
         outcomes = await ingest_essays(store, batch, max_sections=10, workers=0)
         assert [o.status for o in outcomes] == ["unchanged"] * BATCH + ["new"] * 20
         assert await store.essay_count() == BATCH + 20
+
+
+async def test_a_batch_whose_neighbour_lists_fail_is_stored_with_none_of_its_essays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = essays(BATCH + 20, seed=11)
+    real = ingest_module.add_to_neighbourhoods
+    async with await open_store(tmp_path / "db.sqlite3") as store:
+        calls = 0
+
+        async def failing_in_second_batch(store: Store, essay_id: int, **options: bool) -> bool:
+            nonlocal calls
+            calls += 1
+            if calls == BATCH + 5:
+                raise StoreError("disk full")
+            return await real(store, essay_id, **options)
+
+        monkeypatch.setattr(ingest_module, "add_to_neighbourhoods", failing_in_second_batch)
+        with pytest.raises(StoreError):
+            await ingest_essays(store, batch, max_sections=10, workers=0)
+        # The second batch's essays, references and lists went with its transaction: none are half stored.
+        assert await store.essay_count() == BATCH
+        assert await store.essays_without_neighbours(limit=10) == []
+        monkeypatch.setattr(ingest_module, "add_to_neighbourhoods", real)
+        outcomes = await ingest_essays(store, batch, max_sections=10, workers=0)
+        assert [o.status for o in outcomes] == ["unchanged"] * BATCH + ["new"] * 20
+        assert await store.essays_without_neighbours(limit=10) == []

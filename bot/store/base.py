@@ -88,6 +88,8 @@ class StoreBase:
         self.path = path
         self.worker = worker or worker_name()
         self._write_lock = asyncio.Lock()
+        # The task whose transaction is open: its own nested ``transaction()`` calls become savepoints.
+        self._holder: asyncio.Task[Any] | None = None
         self._reader = reader
 
     @classmethod
@@ -181,11 +183,22 @@ class StoreBase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction, committed at the end and rolled back on any exception.
+
+        Called again by the task that holds it (``write_batch``), it is a savepoint inside that
+        transaction: the inner part is undone alone on an exception, and only the outer one commits.
+        Another task waits for the lock, so a task must not hold it while awaiting one that writes.
+        """
+        if self._holder is not None and self._holder is asyncio.current_task():
+            async with self._savepoint():
+                yield self._db
+            return
         async with self._write_lock:
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"the database is busy or unwritable: {exc}") from exc
+            self._holder = asyncio.current_task()
             try:
                 yield self._db
             except BaseException as exc:
@@ -194,11 +207,31 @@ class StoreBase:
                     # A full disk or an I/O error inside a statement, not only at COMMIT.
                     raise StoreError(_explain_write_error(exc)) from exc
                 raise
+            finally:
+                self._holder = None
             try:
                 await self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 await self._rollback()
                 raise StoreError(_explain_write_error(exc)) from exc
+
+    @asynccontextmanager
+    async def write_batch(self) -> AsyncIterator[None]:
+        """Every write this task makes inside goes into one transaction: one commit for the lot (see the protocol)."""
+        async with self.transaction():
+            yield
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[None]:
+        await self._db.execute("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            if self._db.in_transaction:  # SQLite may have rolled the whole transaction back itself
+                await self._db.execute("ROLLBACK TO nested")
+                await self._db.execute("RELEASE nested")
+            raise
+        await self._db.execute("RELEASE nested")
 
     async def _rollback(self) -> None:
         """Roll back if a transaction is still open.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol, Self
@@ -69,6 +70,13 @@ class Store(Protocol):
         """A number that changes whenever a commit (of any connection or process) may have changed the database:
         an answer computed from it while the number stays the same is still current. None when the backend
         cannot tell, or while this store has a transaction open (its reads then see changes not yet committed)."""
+
+    def write_batch(self) -> AbstractAsyncContextManager[None]:
+        """Group this task's writes: on SQLite they share one transaction, committed once at the end (each
+        method's own transaction becomes a savepoint inside it) and rolled back together on an exception.
+        A bulk ingest writes a batch of essays, their references and neighbour lists this way: one commit,
+        and a crash loses the whole batch or nothing. On PostgreSQL each write still commits by itself.
+        The task must not wait, inside, on another task that writes (that one waits for the batch)."""
 
     async def integrity_check(self) -> list[str]:
         """The problems the backend's own consistency check finds in the live database; empty when sound."""

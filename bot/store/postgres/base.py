@@ -113,6 +113,11 @@ class PostgresBase:
         return None
 
     @asynccontextmanager
+    async def write_batch(self) -> AsyncIterator[None]:
+        """Each write commits by itself, as outside a batch: the pool hands each its own connection."""
+        yield
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
         async with self._pool.acquire() as db:
             try:

@@ -1,0 +1,98 @@
+"""``write_batch``: a task's writes grouped in one transaction on SQLite (a bulk ingest's batch), by themselves on
+PostgreSQL; nested transactions of the holding task are savepoints."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.store import Store, open_store
+from bot.store.store import SQLiteStore
+
+
+@pytest.fixture
+async def sqlite(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    opened = await open_store(tmp_path / "batch.sqlite3")
+    assert isinstance(opened, SQLiteStore)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def test_writes_in_a_batch_are_all_there_after_it(backend_store: Store) -> None:
+    async with backend_store.write_batch():
+        await backend_store.set_state("first", "1")
+        await backend_store.set_state("second", "2")
+        await backend_store.set_state("first", "one")
+    assert await backend_store.get_state("first") == "one"
+    assert await backend_store.get_state("second") == "2"
+
+
+def record_statements(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    sent: list[str] = []
+    execute = store._db.execute
+
+    def recorded(sql: str, params: Sequence[Any] = ()) -> Any:
+        sent.append(sql.split()[0].upper())
+        return execute(sql, params)
+
+    monkeypatch.setattr(store._db, "execute", recorded)
+    return sent
+
+
+async def test_a_batch_commits_once_and_its_writes_are_savepoints(
+    sqlite: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = record_statements(sqlite, monkeypatch)
+    async with sqlite.write_batch():
+        for number in range(5):
+            await sqlite.set_state(f"key{number}", str(number))
+    assert sent.count("BEGIN") == 1 and sent.count("COMMIT") == 1
+    assert sent.count("SAVEPOINT") == 5 and sent.count("RELEASE") == 5
+
+
+async def test_an_exception_in_a_batch_undoes_all_of_it(sqlite: SQLiteStore) -> None:
+    await sqlite.set_state("kept", "before")
+    with pytest.raises(RuntimeError):
+        async with sqlite.write_batch():
+            await sqlite.set_state("kept", "changed")
+            await sqlite.set_state("new", "written")
+            raise RuntimeError("the batch fails")
+    assert await sqlite.get_state("kept") == "before"
+    assert await sqlite.get_state("new") is None
+    await sqlite.set_state("after", "a store still usable")
+    assert await sqlite.get_state("after") == "a store still usable"
+
+
+async def test_a_failed_write_inside_a_batch_is_undone_alone(sqlite: SQLiteStore) -> None:
+    async with sqlite.write_batch():
+        await sqlite.set_state("before", "1")
+        with pytest.raises(RuntimeError):
+            async with sqlite.transaction() as db:
+                await db.execute("INSERT INTO bot_state(key, value) VALUES ('inner', 'x')")
+                raise RuntimeError("the inner write fails")
+        await sqlite.set_state("after", "2")
+    assert await sqlite.get_state("before") == "1" and await sqlite.get_state("after") == "2"
+    assert await sqlite.get_state("inner") is None
+
+
+async def test_another_task_writes_after_the_batch(sqlite: SQLiteStore) -> None:
+    order: list[str] = []
+
+    async def other() -> None:
+        await sqlite.set_state("other", "x")
+        order.append("other")
+
+    async with sqlite.write_batch():
+        await sqlite.set_state("batch", "1")
+        task = asyncio.create_task(other())
+        await asyncio.sleep(0.05)  # the other task runs meanwhile, and waits for the lock
+        order.append("batch")
+    await task
+    assert order == ["batch", "other"]
+    assert await sqlite.get_state("other") == "x"

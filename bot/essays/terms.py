@@ -14,7 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from bot.essays.model import Block
@@ -36,10 +36,12 @@ class Terms:
 
     counts: dict[str, int]
     forms: dict[str, str]
+    # The length of ``counts`` (``tf_norm``), computed once: a related query and a neighbour list read it
+    # several times, and an essay has hundreds of stems.
+    norm: float = field(init=False, compare=False, repr=False)
 
-    @property
-    def norm(self) -> float:
-        return tf_norm(self.counts)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "norm", tf_norm(self.counts))
 
 
 # Counts are capped (1 + ln 255 = 6.5: a word used more often says nothing more), so their

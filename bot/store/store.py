@@ -44,7 +44,7 @@ from bot.store.records import (
     RelatedVector,
     StemStatistic,
 )
-from bot.store.scope import GuildScope, visible
+from bot.store.scope import ALL_SERVERS, GuildScope, visible
 from bot.store.vectors import decode_vector, decode_vectors, encode_vector
 
 logger = logging.getLogger(__name__)
@@ -685,13 +685,18 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         the scope and the date are ranked (FTS5 walks its matches newest first).
         """
         weights = "bm25(essay_fts, 3.0, 1.0, 2.0)"
-        scope_sql, scope_params = visible("e.id", guild_id)
-        sql = (
-            f"SELECT essay_fts.rowid AS id, -{weights} AS score FROM essay_fts "
-            f"JOIN essays e ON e.id = essay_fts.rowid WHERE essay_fts MATCH ? AND ({scope_sql} OR e.id = ?) "
-        )
         match = " OR ".join(fts_term(word) for word in words)
-        params: list[Any] = [match, *scope_params, target_id if target_id is not None else -1]
+        params: list[Any] = [match]
+        if guild_id is ALL_SERVERS and before is None:
+            # Nothing to filter (an ingest's neighbour lists): the index alone, no row of essays read per match.
+            sql = f"SELECT essay_fts.rowid AS id, -{weights} AS score FROM essay_fts WHERE essay_fts MATCH ? "
+        else:
+            scope_sql, scope_params = visible("e.id", guild_id)
+            sql = (
+                f"SELECT essay_fts.rowid AS id, -{weights} AS score FROM essay_fts "
+                f"JOIN essays e ON e.id = essay_fts.rowid WHERE essay_fts MATCH ? AND ({scope_sql} OR e.id = ?) "
+            )
+            params += [*scope_params, target_id if target_id is not None else -1]
         if before is not None:
             sql += "AND (e.published < ? OR e.id = ?) "
             params += [to_iso(before), target_id if target_id is not None else -1]

@@ -46,3 +46,15 @@ async def test_only_the_newest_matches_in_scope_and_before_the_date_are_ranked(s
     assert ids(found) == {middle, newer}
     found, _ = await store.text_neighbours(["harbour"], guild_id=GUILD, before=before, limit=1, window=3)
     assert [essay_id for essay_id, _ in found] == [oldest]
+
+
+async def test_every_server_s_query_ranks_every_match_and_reports_the_target_s_own_score(store: Store) -> None:
+    """The command line's and the neighbour lists' query (no server, no date) reads the index alone."""
+    first = await store.add_feed("https://first.example/feed", guild_id=GUILD)
+    second = await store.add_feed("https://second.example/feed", guild_id=GUILD + 1)
+    target = await save(store, "target", "Harbour lights over the harbour.", 1, feed_id=first.id)
+    other = await save(store, "other", "Harbour harbour harbour harbour.", 2, feed_id=second.id)
+    unfed = await save(store, "unfed", "A harbour with no feed.", 3, feed_id=None)
+    found, own = await store.text_neighbours(["harbour"], guild_id=None, before=None, limit=5, target_id=target)
+    assert [essay_id for essay_id, _ in found] == [other, unfed]
+    assert own is not None and found[0][1] > own > found[1][1] > 0

@@ -30,7 +30,7 @@ from bot.store.activity import ActivityQueries
 from bot.store.base import from_iso, to_iso, utcnow
 from bot.store.budget import rarest_within
 from bot.store.leases import LeaseQueries
-from bot.store.lookup import LookupQueries, figure_from_row, fts_term, quote_from_row
+from bot.store.lookup import LookupQueries, figure_from_row, fts_term, quote_from_row, rank_window
 from bot.store.packing import pack, pack_sentences, unpack, unpack_sentences
 from bot.store.publishing import PublishingQueries
 from bot.store.records import (
@@ -68,6 +68,18 @@ def _figure_contexts(figures: Sequence[Figure]) -> tuple[list[str], list[int]]:
 
 # An essay row with its body: the body lives in its own table so that the essays rows stay narrow.
 _ESSAY_SELECT = "SELECT e.*, b.blocks AS blocks FROM essays e JOIN essay_bodies b ON b.essay_id = e.id"
+# The related-post text query's ranking: title, body, labels.
+_ESSAY_RANK = "bm25(essay_fts, 3.0, 1.0, 2.0)"
+
+
+def _essay_matches(conditions: str) -> str:
+    """Every essay matching the FTS5 query (the first parameter) that passes ``conditions`` on its essays row ``e``."""
+    if not conditions:
+        return f"SELECT essay_fts.rowid AS id, -{_ESSAY_RANK} AS score FROM essay_fts WHERE essay_fts MATCH ? "
+    return (
+        f"SELECT essay_fts.rowid AS id, -{_ESSAY_RANK} AS score FROM essay_fts "
+        f"JOIN essays e ON e.id = essay_fts.rowid WHERE essay_fts MATCH ? AND {conditions}"
+    )
 
 
 class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQueries):
@@ -684,32 +696,52 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         so it costs nothing extra. With ``window``, only the newest ``window`` matches that pass
         the scope and the date are ranked (FTS5 walks its matches newest first).
         """
-        weights = "bm25(essay_fts, 3.0, 1.0, 2.0)"
         match = " OR ".join(fts_term(word) for word in words)
-        params: list[Any] = [match]
+        target = target_id if target_id is not None else -1
         if guild_id is ALL_SERVERS and before is None:
             # Nothing to filter (an ingest's neighbour lists): the index alone, no row of essays read per match.
-            sql = f"SELECT essay_fts.rowid AS id, -{weights} AS score FROM essay_fts WHERE essay_fts MATCH ? "
+            conditions, params = "", []
         else:
             scope_sql, scope_params = visible("e.id", guild_id)
-            sql = (
-                f"SELECT essay_fts.rowid AS id, -{weights} AS score FROM essay_fts "
-                f"JOIN essays e ON e.id = essay_fts.rowid WHERE essay_fts MATCH ? AND ({scope_sql} OR e.id = ?) "
-            )
-            params += [*scope_params, target_id if target_id is not None else -1]
-        if before is not None:
-            sql += "AND (e.published < ? OR e.id = ?) "
-            params += [to_iso(before), target_id if target_id is not None else -1]
-        if window is None:
-            sql += f"ORDER BY {weights} LIMIT ?"
-        else:
+            conditions, params = f"({scope_sql} OR e.id = ?) ", [*scope_params, target]
+            if before is not None:
+                conditions += "AND (e.published < ? OR e.id = ?) "
+                params += [to_iso(before), target]
+        if window is not None:
             # BM25 is computed only for the rows the window lets through, then those are ordered.
-            sql = f"SELECT id, score FROM ({sql}ORDER BY essay_fts.rowid DESC LIMIT ?) ORDER BY score DESC LIMIT ?"
-            params.append(window)
-        rows = await self._all(sql, (*params, limit + 1))
+            sql = (
+                f"SELECT id, score FROM ({_essay_matches(conditions)}ORDER BY essay_fts.rowid DESC LIMIT ?) "
+                "ORDER BY score DESC LIMIT ?"
+            )
+            rows = await self._all(sql, (match, *params, window, limit + 1))
+        elif not conditions:
+            rows = await self._all(f"{_essay_matches('')}ORDER BY {_ESSAY_RANK}, id LIMIT ?", (match, limit + 1))
+        else:
+            rows = await self._best_passing(match, conditions, params, limit=limit, target_id=target_id)
         own = next((float(r["score"]) for r in rows if r["id"] == target_id), None)
         hits = [(int(r["id"]), float(r["score"])) for r in rows if r["id"] != target_id]
         return hits[:limit], own
+
+    async def _best_passing(
+        self, match: str, conditions: str, params: Sequence[Any], *, limit: int, target_id: int | None
+    ) -> list[sqlite3.Row]:
+        """The best ``limit + 1`` matches that pass ``conditions`` (on ``e``, the essays row), the target's included.
+
+        BM25 over every match is most of the cost; the essays row and the scope probe read for each
+        match add a third to it. So the index ranks its matches alone first, and only the best
+        ``rank_window`` are joined and filtered. When fewer than asked pass, or the target is not among
+        them, every match is ranked and filtered: the answer is always the full ranking's.
+        """
+        pool = f"SELECT rowid AS id, -{_ESSAY_RANK} AS score FROM essay_fts WHERE essay_fts MATCH ? "
+        sql = (
+            f"SELECT p.id, p.score FROM ({pool}ORDER BY {_ESSAY_RANK}, rowid LIMIT ?) p "
+            f"JOIN essays e ON e.id = p.id WHERE {conditions}ORDER BY p.score DESC, p.id LIMIT ?"
+        )
+        rows = await self._all(sql, (match, rank_window(limit + 1), *params, limit + 1))
+        if len(rows) > limit and (target_id is None or any(r["id"] == target_id for r in rows)):
+            return rows
+        sql = f"{_essay_matches(conditions)}ORDER BY {_ESSAY_RANK}, id LIMIT ?"
+        return await self._all(sql, (match, *params, limit + 1))
 
     async def label_counts(self, labels: Sequence[str]) -> dict[str, int]:
         """How many essays carry each of ``labels`` (lowercased); absent labels are left out."""

@@ -58,3 +58,22 @@ async def test_every_server_s_query_ranks_every_match_and_reports_the_target_s_o
     found, own = await store.text_neighbours(["harbour"], guild_id=None, before=None, limit=5, target_id=target)
     assert [essay_id for essay_id, _ in found] == [other, unfed]
     assert own is not None and found[0][1] > own > found[1][1] > 0
+
+
+@pytest.mark.parametrize("pool", [2, 200])
+async def test_the_best_matches_the_server_sees_are_found_whatever_the_index_ranks_first(
+    store: Store, monkeypatch: pytest.MonkeyPatch, pool: int
+) -> None:
+    # SQLite ranks a pool of the index's best matches before reading their essays rows: a pool the
+    # other server's posts fill must not hide this server's.
+    monkeypatch.setattr("bot.store.store.rank_window", lambda limit: pool)
+    ours = await store.add_feed("https://ours.example/feed", guild_id=GUILD)
+    theirs = await store.add_feed("https://theirs.example/feed", guild_id=GUILD + 1)
+    for day in (1, 2, 3):
+        await save(store, f"theirs{day}", "Harbour harbour harbour harbour harbour.", day, feed_id=theirs.id)
+    weaker = await save(store, "weaker", "The harbour, once.", 4, feed_id=ours.id)
+    stronger = await save(store, "stronger", "The harbour and the harbour wall.", 5, feed_id=ours.id)
+    found, _ = await store.text_neighbours(["harbour"], guild_id=GUILD, before=None, limit=2)
+    assert [essay_id for essay_id, _ in found] == [stronger, weaker]
+    found, own = await store.text_neighbours(["harbour"], guild_id=GUILD, before=None, limit=1, target_id=weaker)
+    assert [essay_id for essay_id, _ in found] == [stronger] and own is not None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.essays import sources
 from bot.essays.cleaning import clean_html
 from bot.essays.model import Block, Entry
 from bot.essays.sources import (
@@ -515,7 +516,9 @@ def test_parse_date_forms() -> None:
 # Local files and folders
 
 
-def test_read_directory_with_one_bad_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("parallel_from", [1000, 2], ids=["here", "in a pool of processes"])
+def test_read_directory_with_one_bad_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel_from: int) -> None:
+    monkeypatch.setattr(sources, "PARALLEL_FROM", parallel_from)
     shutil.copy(FEEDS / "wordpress_rss.xml", tmp_path / "wordpress.xml")
     (tmp_path / "b-posts").mkdir()
     shutil.copy(POSTS / "2021-04-12-the-levy-question.md", tmp_path / "b-posts" / "2021-04-12-levy.md")

@@ -136,8 +136,9 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         self, db: aiosqlite.Connection, essay: Essay, analysis: Analysis, feed_id: int | None, now: str | None
     ) -> IngestOutcome:
         content_hash = essay.content_hash
-        async with db.execute("SELECT id, content_hash, revision FROM essays WHERE key = ?", (essay.key,)) as cursor:
-            existing = await cursor.fetchone()
+        # One hop to the writer's thread per statement (a cursor's execute, fetch and close would be three).
+        found = await db.execute_fetchall("SELECT id, content_hash, revision FROM essays WHERE key = ?", (essay.key,))
+        existing = next(iter(found), None)
         if existing is not None and existing[1] == content_hash:
             return IngestOutcome("unchanged", int(existing[0]), essay.key, int(existing[2]))
         values = (
@@ -273,10 +274,9 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
                 for f, number in zip(analysis.figures, numbers, strict=True)
             ],
         )
-        async with db.execute(
+        stored = await db.execute_fetchall(
             "SELECT id, text, COALESCE(subject, ''), context_idx FROM figures WHERE essay_id = ?", (essay_id,)
-        ) as cursor:
-            stored = await cursor.fetchall()
+        )
         await db.executemany(
             "INSERT INTO figure_fts(rowid, text, subject, context) VALUES (?, ?, ?, ?)",
             [(row[0], row[1], row[2], contexts[row[3]]) for row in stored],

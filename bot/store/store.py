@@ -82,6 +82,11 @@ def _essay_matches(conditions: str) -> str:
     )
 
 
+def _best_first(conditions: str) -> str:
+    """``_essay_matches`` ranked, ties by id (parameters: the match, the conditions', the limit)."""
+    return f"{_essay_matches(conditions)}ORDER BY {_ESSAY_RANK}, id LIMIT ?"
+
+
 class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQueries):
     """The SQLite implementation of the ``Store`` protocol: all its queries over one connection (see StoreBase)."""
 
@@ -715,7 +720,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             )
             rows = await self._all(sql, (match, *params, window, limit + 1))
         elif not conditions:
-            rows = await self._all(f"{_essay_matches('')}ORDER BY {_ESSAY_RANK}, id LIMIT ?", (match, limit + 1))
+            rows = await self._all(_best_first(""), (match, limit + 1))
         else:
             rows = await self._best_passing(match, conditions, params, limit=limit, target_id=target_id)
         own = next((float(r["score"]) for r in rows if r["id"] == target_id), None)
@@ -732,16 +737,14 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         ``rank_window`` are joined and filtered. When fewer than asked pass, or the target is not among
         them, every match is ranked and filtered: the answer is always the full ranking's.
         """
-        pool = f"SELECT rowid AS id, -{_ESSAY_RANK} AS score FROM essay_fts WHERE essay_fts MATCH ? "
         sql = (
-            f"SELECT p.id, p.score FROM ({pool}ORDER BY {_ESSAY_RANK}, rowid LIMIT ?) p "
+            f"SELECT p.id, p.score FROM ({_best_first('')}) p "
             f"JOIN essays e ON e.id = p.id WHERE {conditions}ORDER BY p.score DESC, p.id LIMIT ?"
         )
         rows = await self._all(sql, (match, rank_window(limit + 1), *params, limit + 1))
         if len(rows) > limit and (target_id is None or any(r["id"] == target_id for r in rows)):
             return rows
-        sql = f"{_essay_matches(conditions)}ORDER BY {_ESSAY_RANK}, id LIMIT ?"
-        return await self._all(sql, (match, *params, limit + 1))
+        return await self._all(_best_first(conditions), (match, *params, limit + 1))
 
     async def label_counts(self, labels: Sequence[str]) -> dict[str, int]:
         """How many essays carry each of ``labels`` (lowercased); absent labels are left out."""

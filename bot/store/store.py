@@ -159,7 +159,8 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             essay.site_name,
             essay.site_icon,
         )
-        body = pack(_blocks_json(essay.blocks))
+        body_json = _blocks_json(essay.blocks)
+        body = pack(body_json)
         if existing is None:
             cursor = await db.execute(
                 "INSERT INTO essays(key, feed_id, source, url, title, author, published, labels, "
@@ -184,7 +185,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             )
             await db.execute("UPDATE essay_bodies SET blocks = ? WHERE essay_id = ?", (body, essay_id))
             status = "revised"
-        await self._insert_analysis(db, essay_id, essay, analysis)
+        await self._insert_analysis(db, essay_id, essay, analysis, body_json)
         return IngestOutcome(status, essay_id, essay.key, revision)
 
     async def _delete_analysis(self, db: aiosqlite.Connection, essay_id: int) -> None:
@@ -235,7 +236,10 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         ):
             await db.execute(f"DELETE FROM {table} WHERE essay_id = ?", (essay_id,))
 
-    async def _insert_analysis(self, db: aiosqlite.Connection, essay_id: int, essay: Essay, analysis: Analysis) -> None:
+    async def _insert_analysis(
+        self, db: aiosqlite.Connection, essay_id: int, essay: Essay, analysis: Analysis, body_json: str
+    ) -> None:
+        """``body_json``: the essay's blocks as stored (``_blocks_json``), which figure sentences point into."""
         await db.executemany(
             "INSERT INTO sections(essay_id, idx, title, start_block, end_block, from_heading, word_count) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -258,7 +262,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         if contexts:
             await db.execute(
                 "INSERT INTO essay_contexts(essay_id, contexts) VALUES (?, ?)",
-                (essay_id, pack_sentences(contexts, _blocks_json(essay.blocks))),
+                (essay_id, pack_sentences(contexts, body_json)),
             )
         await db.executemany(
             "INSERT INTO figures(essay_id, section, kind, text, value, value_high, unit, qualifier, "

@@ -13,10 +13,10 @@ import asyncio
 import logging
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from bot.errors import UserError
 from bot.essays.model import Figure, FigureKind, Quote
@@ -63,6 +63,7 @@ FIGURE_KIND_LABELS: dict[FigureKind, str] = {
 }
 _QUOTE_KIND_LABELS = {"direct": "Quotation", "epigraph": "Epigraph", "notable": "Notable sentence", "scare": "Phrase"}
 _Hit = TypeVar("_Hit", Quote, Figure)
+_Item = TypeVar("_Item")
 _ALIAS = re.compile(r"id:([0-9]{1,18})")
 
 
@@ -93,12 +94,61 @@ class Page:
         return sum(dlen(p) for p in parts)
 
 
+class Pages(Sequence[Page]):
+    """An answer's pages, each made (formatted, numbered and fitted) the first time it is read.
+
+    A member reads the first page of most answers; formatting all of them up front (thirteen for
+    fifty quotes) took a fifth of a /quote's time and more of a /figures', for pages seldom turned to.
+    """
+
+    __slots__ = ("_count", "_made", "_make")
+
+    def __init__(self, count: int, make: Callable[[int], Page]) -> None:
+        self._count = count
+        self._make = make
+        self._made: dict[int, Page] = {}
+
+    @classmethod
+    def of(cls, pages: Sequence[Page]) -> Pages:
+        """Pages made already (a single page, or none)."""
+        made = list(pages)
+        return cls(len(made), lambda index: made[index])
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Page: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Page]: ...
+
+    def __getitem__(self, index: int | slice) -> Page | list[Page]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        page = self._made.get(index)
+        if page is None:
+            page = self._made[index] = self._make(index)
+        return page
+
+    def __iter__(self) -> Iterator[Page]:
+        return (self[i] for i in range(self._count))
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """A command's reply: pages to show, or a short message when nothing was found."""
 
-    pages: list[Page]
+    pages: Pages
     message: str = ""
+
+    @classmethod
+    def nothing(cls, message: str) -> Answer:
+        return cls(Pages.of([]), message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,15 +277,20 @@ def _shrink_longest(page: Page, excess: int) -> Page:
     return replace(page, fields=(*page.fields[:index], new, *page.fields[index + 1 :]))
 
 
-def number_pages(pages: list[Page], total: int, noun: str) -> list[Page]:
-    """Footers saying where a page is ("Page 2/3 · 12 quotes"); every page fitted."""
-    count = f"{total} {noun}{'' if total == 1 else 's'}"
-    numbered: list[Page] = []
-    for i, page in enumerate(pages, start=1):
-        where = f"Page {i}/{len(pages)} · {count}" if len(pages) > 1 else count
-        footer = f"{page.footer} · {where}" if page.footer else where
-        numbered.append(fit_page(replace(page, footer=footer)))
-    return numbered
+def paged(items: Sequence[_Item], per_page: int, noun: str, page: Callable[[Sequence[_Item]], Page]) -> Pages:
+    """``items`` in pages of ``per_page``, each made by ``page`` when first read, with a footer saying
+    where it is ("Page 2/3 · 12 quotes"), fitted."""
+    total = len(items)
+    count = -(-total // per_page)
+    counted = f"{total} {noun}{'' if total == 1 else 's'}"
+
+    def make(index: int) -> Page:
+        made = page(items[index * per_page : (index + 1) * per_page])
+        where = f"Page {index + 1}/{count} · {counted}" if count > 1 else counted
+        footer = f"{made.footer} · {where}" if made.footer else where
+        return fit_page(replace(made, footer=footer))
+
+    return Pages(count, make)
 
 
 def echo(text: str, limit: int = 60) -> str:
@@ -407,7 +462,7 @@ async def quote_answer(
     search = search if search and search.strip() else None
     speaker = " ".join(speaker.split()) if speaker and speaker.strip() else None
     if search is not None and not search_words(search):
-        return Answer([], f"“{echo(search)}” has no words to search for; try a few words from the quote.")
+        return Answer.nothing(f"“{echo(search)}” has no words to search for; try a few words from the quote.")
     if search is None:
         return await _random_quote(store, scope, speaker, rng)
     essay_key = scope.essay.essay.key if scope.essay else None
@@ -418,7 +473,7 @@ async def quote_answer(
         hits = await search_quotes(store, search, guild_id=guild_id, speaker=speaker)
         notice = "Nothing in this thread's essay matched; these are from other essays."
     if not hits:
-        return Answer([], _nothing("quotes", search=search, speaker=speaker, scope=scope))
+        return Answer.nothing(_nothing("quotes", search=search, speaker=speaker, scope=scope))
     hits = _section_first(hits, scope)
     links = await gather_links(store, scope.guild_id, [ref.id for _, ref in hits])
     title = f"Quotes matching “{one_line(search, 80)}”"
@@ -444,9 +499,9 @@ async def _random_quote(store: Store, scope: Scope, speaker: str | None, rng: ra
             notice = "Nothing to quote in this thread's essay; this one is from another essay."
     hit = pick_quote(pool, rng)
     if hit is None:
-        return Answer([], _nothing("quotes", search=None, speaker=speaker, scope=scope))
+        return Answer.nothing(_nothing("quotes", search=None, speaker=speaker, scope=scope))
     links = await gather_links(store, scope.guild_id, [hit[1].id])
-    return Answer([single_quote_page(hit[0], hit[1], links, notice=notice)])
+    return Answer(Pages.of([single_quote_page(hit[0], hit[1], links, notice=notice)]))
 
 
 def _nothing(noun: str, *, search: str | None, speaker: str | None = None, scope: Scope) -> str:
@@ -496,20 +551,18 @@ def single_quote_page(quote: Quote, ref: EssayRef, links: Links, *, notice: str 
     )
 
 
-def quote_list_pages(
-    hits: Sequence[tuple[Quote, EssayRef]], links: Links, *, title: str, notice: str = ""
-) -> list[Page]:
-    pages: list[Page] = []
-    for start in range(0, len(hits), QUOTES_PER_PAGE):
+def quote_list_pages(hits: Sequence[tuple[Quote, EssayRef]], links: Links, *, title: str, notice: str = "") -> Pages:
+    def page(shown: Sequence[tuple[Quote, EssayRef]]) -> Page:
         fields = tuple(
             Field(
                 f"{one_line(q.speaker or 'Unattributed', 100)} — {one_line(ref.title, 120)}",
                 f"{_quote_block(q.text, 700)}\n{_where(ref, q.section, links)}",
             )
-            for q, ref in hits[start : start + QUOTES_PER_PAGE]
+            for q, ref in shown
         )
-        pages.append(Page(title=title, description=f"*{notice}*" if notice else "", fields=fields))
-    return number_pages(pages, len(hits), "quote")
+        return Page(title=title, description=f"*{notice}*" if notice else "", fields=fields)
+
+    return paged(hits, QUOTES_PER_PAGE, "quote", page)
 
 
 # ---------------------------------------------------------------- /figures
@@ -532,7 +585,7 @@ async def figure_answer(store: Store, scope: Scope, *, search: str | None, kind:
     """/figures: the figures cited (matching a search, of a kind), the thread's section first."""
     search = search if search and search.strip() else None
     if search is not None and not search_words(search):
-        return Answer([], f"“{echo(search)}” has no words to search for; try what the figure counts.")
+        return Answer.nothing(f"“{echo(search)}” has no words to search for; try what the figure counts.")
     essay_key = scope.essay.essay.key if scope.essay else None
     guild_id = scope.guild_id
     hits = await search_figures(store, search, guild_id=guild_id, essay_key=essay_key, kind=kind)
@@ -542,7 +595,7 @@ async def figure_answer(store: Store, scope: Scope, *, search: str | None, kind:
         notice = "Nothing in this thread's essay matched; these are from other essays."
     if not hits:
         noun = f"{FIGURE_KIND_LABELS[kind]} figures" if kind else "figures"
-        return Answer([], _nothing(noun, search=search, scope=scope))
+        return Answer.nothing(_nothing(noun, search=search, scope=scope))
     hits = _section_first(hits, scope)
     links = await gather_links(store, scope.guild_id, [ref.id for _, ref in hits])
     return Answer(figure_pages(hits, links, title=_figures_title(scope, search, kind), notice=notice))
@@ -567,13 +620,13 @@ def _context_with_figure(figure: Figure, limit: int) -> str:
     return f"{escape_markdown(before)}**{escape_markdown(figure.text)}**{escape_markdown(after)}"
 
 
-def figure_pages(hits: Sequence[tuple[Figure, EssayRef]], links: Links, *, title: str, notice: str = "") -> list[Page]:
-    pages: list[Page] = []
+def figure_pages(hits: Sequence[tuple[Figure, EssayRef]], links: Links, *, title: str, notice: str = "") -> Pages:
     # Many figures share an essay and a section: their "where" line is written once.
     wheres: dict[tuple[str, int], str] = {}
-    for start in range(0, len(hits), FIGURES_PER_PAGE):
+
+    def page(shown: Sequence[tuple[Figure, EssayRef]]) -> Page:
         fields: list[Field] = []
-        for figure, ref in hits[start : start + FIGURES_PER_PAGE]:
+        for figure, ref in shown:
             subject = f" — {one_line(figure.subject, 100)}" if figure.subject else ""
             label = FIGURE_KIND_LABELS.get(figure.kind, figure.kind)
             where = wheres.get((ref.key, figure.section))
@@ -581,8 +634,9 @@ def figure_pages(hits: Sequence[tuple[Figure, EssayRef]], links: Links, *, title
                 where = wheres[ref.key, figure.section] = _where(ref, figure.section, links)
             value = f"{_context_with_figure(figure, 600)}\n*{label}* · {where}"
             fields.append(Field(f"{one_line(figure.text, 120)}{subject}", value))
-        pages.append(Page(title=title, description=f"*{notice}*" if notice else "", fields=tuple(fields)))
-    return number_pages(pages, len(hits), "figure")
+        return Page(title=title, description=f"*{notice}*" if notice else "", fields=tuple(fields))
+
+    return paged(hits, FIGURES_PER_PAGE, "figure", page)
 
 
 # ---------------------------------------------------------------- /related
@@ -600,18 +654,18 @@ async def related_answer(store: Store, scope: Scope, *, search: str | None) -> A
         if scope.essay is not None and before is not None:
             title = f"Earlier posts about “{one_line(search, 60)}”"
         if not posts:
-            return Answer([], _nothing("related posts", search=search, scope=scope))
+            return Answer.nothing(_nothing("related posts", search=search, scope=scope))
     else:
         target = scope.essay
         if target is None:
             newest = await store.newest_visible_essays(guild_id=scope.guild_id, limit=1)
             if not newest:
-                return Answer([], "No essays have been stored yet, so there is nothing to relate.")
+                return Answer.nothing("No essays have been stored yet, so there is nothing to relate.")
             target = newest[0]
         posts = await kept_related_to_essay(store, target, guild_id=scope.guild_id, limit=RELATED_LIMIT)
         title = f"Earlier posts related to “{one_line(target.essay.title, 150)}”"
         if not posts:
-            return Answer([], f"No earlier posts related to “{echo(target.essay.title, 80)}” were found.")
+            return Answer.nothing(f"No earlier posts related to “{echo(target.essay.title, 80)}” were found.")
     links = await gather_links(store, scope.guild_id, [post.essay_id for post in posts])
     return Answer(related_pages(posts, links, title=title))
 
@@ -630,16 +684,16 @@ def _related_value(post: RelatedPost, links: Links) -> str:
     return "\n".join(lines) or "related by wording"
 
 
-def related_pages(posts: Sequence[RelatedPost], links: Links, *, title: str) -> list[Page]:
-    pages: list[Page] = []
-    for start in range(0, len(posts), RELATED_PER_PAGE):
+def related_pages(posts: Sequence[RelatedPost], links: Links, *, title: str) -> Pages:
+    def page(shown: Sequence[RelatedPost]) -> Page:
         fields: list[Field] = []
-        for post in posts[start : start + RELATED_PER_PAGE]:
+        for post in shown:
             when = f" ({post.published.isoformat()})" if post.published else ""
             name = one_line(post.title, FIELD_NAME_MAX - dlen(when)) + when
             fields.append(Field(name, _related_value(post, links)))
-        pages.append(Page(title=title, fields=tuple(fields)))
-    return number_pages(pages, len(posts), "post")
+        return Page(title=title, fields=tuple(fields))
+
+    return paged(posts, RELATED_PER_PAGE, "post", page)
 
 
 # ------------------------------------------------------------------ sharing

@@ -24,6 +24,7 @@ from bot.lookup import (
     Answer,
     Choice,
     Page,
+    Pages,
     command_scope,
     essay_choices,
     figure_answer,
@@ -64,7 +65,7 @@ def to_app_choices(choices: list[Choice]) -> list[app_commands.Choice[str]]:
 class ResultView(discord.ui.View):
     """Pages of one answer: ◀ n/N ▶ for the asker, and Share to post the current page publicly."""
 
-    def __init__(self, cog: LookupCog, origin: discord.Interaction[Marginalia], pages: list[Page]) -> None:
+    def __init__(self, cog: LookupCog, origin: discord.Interaction[Marginalia], pages: Pages) -> None:
         super().__init__(timeout=VIEW_TIMEOUT)
         self.cog = cog
         self.origin = origin

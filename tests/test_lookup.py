@@ -32,6 +32,7 @@ from bot.lookup import (
     essay_choices,
     figure_answer,
     fit_page,
+    paged,
     pick_quote,
     quote_answer,
     quote_quality,
@@ -136,6 +137,38 @@ def test_fit_page_always_within_discord_limits(
 def test_fit_page_keeps_a_page_that_already_fits() -> None:
     page = Page("T", "d", "https://example.org/x", (Field("n", "v"),), "f")
     assert fit_page(page) == page
+
+
+@pytest.mark.parametrize(
+    ("items", "footers"),
+    [
+        (0, []),
+        (1, ["1 thing"]),
+        (3, ["3 things"]),
+        (7, ["Page 1/3 · 7 things", "Page 2/3 · 7 things", "Page 3/3 · 7 things"]),
+    ],
+)
+def test_pages_are_made_when_first_read_and_numbered(items: int, footers: list[str]) -> None:
+    made: list[tuple[int, ...]] = []
+
+    def page(shown: tuple[int, ...] | list[int]) -> Page:
+        made.append(tuple(shown))
+        return Page("T", fields=tuple(Field(str(n), "x" * 2000) for n in shown))
+
+    pages = paged(list(range(items)), 3, "thing", page)
+    assert len(pages) == len(footers) and made == []  # nothing formatted until read
+    if not footers:
+        assert not pages and list(pages) == []
+        return
+    assert pages[-1].footer == footers[-1] and made == [tuple(range(3 * (len(footers) - 1), items))]
+    assert [p.footer for p in pages] == footers
+    assert [[f.name for f in p.fields] for p in pages] == [
+        [str(n) for n in range(i, min(i + 3, items))] for i in range(0, items, 3)
+    ]
+    assert all(within_limits(p) for p in pages)  # fitted: three 2,000-character fields exceed 6,000
+    assert len(made) == len(footers)  # each page made once, however often it is read
+    with pytest.raises(IndexError):
+        pages[len(footers)]
 
 
 # ----------------------------------------------------------------- scope
@@ -287,9 +320,9 @@ async def test_quote_by_speaker_and_nothing_found(store: Store) -> None:
     answer = await quote_answer(store, Scope(GUILD), search=None, speaker="whitfield", rng=random.Random(2))
     assert "Dana Whitfield" in answer.pages[0].description
     empty = await quote_answer(store, Scope(GUILD), search="zeppelin", speaker=None, rng=random.Random(2))
-    assert empty.pages == [] and "No quotes found matching “zeppelin”" in empty.message
+    assert not empty.pages and "No quotes found matching “zeppelin”" in empty.message
     symbols = await quote_answer(store, Scope(GUILD), search='"*)( ] ~^', speaker=None, rng=random.Random(2))
-    assert symbols.pages == [] and "no words to search for" in symbols.message
+    assert not symbols.pages and "no words to search for" in symbols.message
 
 
 # ----------------------------------------------------------------- figures
@@ -319,7 +352,7 @@ async def test_figure_search_and_kind(store: Store) -> None:
     answer = await figure_answer(store, Scope(GUILD), search="drivers", kind=None)
     assert any("drivers" in f.name for p in answer.pages for f in p.fields)
     none = await figure_answer(store, Scope(GUILD), search="drivers", kind="ratio")
-    assert none.pages == [] and "ratio figures" in none.message
+    assert not none.pages and "ratio figures" in none.message
 
 
 # ----------------------------------------------------------------- related
@@ -344,4 +377,4 @@ async def test_related_without_options_uses_the_newest_essay_and_search_a_topic(
     topic = await related_answer(store, Scope(GUILD), search="council borrowing debt")
     assert any("Cheap Money" in f.name for f in topic.pages[0].fields)
     nothing = await related_answer(store, Scope(GUILD), search="🙂 ‏مرحبا")
-    assert nothing.pages == [] and nothing.message
+    assert not nothing.pages and nothing.message

@@ -12,14 +12,18 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import collector
 from bot.config import Settings
 from bot.errors import UserError
 from bot.fetch import Fetcher, FetchPolicy
@@ -37,6 +41,9 @@ COMMANDS_HASH_KEY = "commands_hash"
 # messages and counts others' messages from event metadata.
 INTENTS = discord.Intents(guilds=True, guild_messages=True)
 
+# The requests that answer a member: an interaction's response, and the followups that edit or add to it.
+_ANSWER_PATH = re.compile(r"/interactions/\d+/[^/]+/callback$|/webhooks/\d+/[^/]+(?:/messages/[^/]+)?$")
+
 # Re-exported so the process runner can tell a bad token apart without importing discord.
 LoginFailure = discord.LoginFailure
 
@@ -53,18 +60,23 @@ class Marginalia(commands.Bot):
     """The bot. ``store`` and ``fetcher`` are open from ``setup_hook`` until ``close``."""
 
     def __init__(self, settings: Settings, *, extensions: tuple[str, ...] = EXTENSIONS, **options: Any) -> None:
+        # Garbage is collected once an answer is sent (bot/collector.py): the trace tells when.
+        trace: aiohttp.TraceConfig = options.pop("http_trace", None) or aiohttp.TraceConfig()
+        trace.on_request_end.append(self._after_request)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=INTENTS,
             help_command=None,
             # Essay text must never ping anyone; a destination's role is opted in per message.
             allowed_mentions=NO_MENTIONS,
+            http_trace=trace,
             **options,
         )
         self.settings = settings
         self.extensions_to_load = extensions
         self._store: Store | None = None
         self._fetcher: Fetcher | None = None
+        self._collecting = False  # between setup_hook's collector.hold() and close's release()
         # Set whenever publications are queued, so the publisher wakes without polling the database.
         self.publications_queued = asyncio.Event()
         # Set when a feed is followed, so its first poll runs now rather than at the next tick.
@@ -88,7 +100,16 @@ class Marginalia(commands.Bot):
             raise RuntimeError("the fetcher is created in setup_hook")
         return self._fetcher
 
+    async def _after_request(
+        self, session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        if _ANSWER_PATH.search(params.url.path):
+            # On the loop's next turn: the request's caller sees its answer first.
+            asyncio.get_running_loop().call_soon(collector.collect_when_due)
+
     async def setup_hook(self) -> None:
+        collector.hold()
+        self._collecting = True
         self._store = await open_store(self.settings.store_target)
         logger.info("database: %s", self.settings.store_label)
         self._fetcher = Fetcher(FetchPolicy(allow_private_addresses=self.settings.allow_private_feeds))
@@ -166,6 +187,9 @@ class Marginalia(commands.Bot):
 
     async def close(self) -> None:
         await super().close()
+        if self._collecting:
+            self._collecting = False
+            collector.release()
         if self._fetcher is not None:
             await self._fetcher.close()
             self._fetcher = None

@@ -6,6 +6,8 @@ every test checks that the fake recorded no spec violation or unimplemented endp
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cogs.replies
+from bot import collector
 from bot.client import Marginalia, create_bot
 from bot.config import load_settings
 from bot.intake import entry_to_essay, load_source, store_essay
@@ -168,6 +171,23 @@ async def test_commands_are_synced_with_options(world: World) -> None:
         "money", "per_unit", "ratio", "percent", "percentage_points", "count", "year", "date", "time", "duration",
     }  # fmt: skip
     assert [o["name"] for o in world.fake.find_command("related", world.guild)["options"]] == ["essay", "search"]
+
+
+async def test_garbage_is_collected_after_the_answer_not_before(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the bot runs, automatic collection waits (bot/collector.py); a due one follows each answer."""
+    usual = collector._usual
+    assert usual is not None and gc.get_threshold()[0] == usual[0] * collector.BACKSTOP
+    answered: list[bool] = []  # at each check: had the fake recorded the newest interaction's answer?
+
+    def collect_when_due() -> int | None:
+        newest = list(world.fake.interactions.values())[-1]
+        answered.append(newest.response_type is not None)
+        return None
+
+    monkeypatch.setattr(collector, "collect_when_due", collect_when_due)
+    await world.ask("quote", {"search": "borrowing"})
+    await asyncio.sleep(0.05)  # the check is scheduled on the bot's loop once the answer is sent
+    assert answered and all(answered)
 
 
 async def test_random_quote_in_a_channel(world: World) -> None:

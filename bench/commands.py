@@ -636,6 +636,7 @@ class Summary:
     floor_p50_ms: float | None = None
     floor_p99_ms: float | None = None
     wait_p99_ms: float | None = None
+    total_p99_ms: float | None = None  # wait and final together, per interaction
 
 
 @dataclass(slots=True)
@@ -648,6 +649,7 @@ class Report:
     fake_failures: int
     slowest: list[Outcome] = field(default_factory=list)
     backend: str = "sqlite"
+    pause_ms: float = 0.0
 
 
 def summarise(outcomes: Sequence[Outcome]) -> list[Summary]:
@@ -663,6 +665,7 @@ def summarise(outcomes: Sequence[Outcome]) -> list[Summary]:
             answers[o.answer] = answers.get(o.answer, 0) + 1
         floors = [o.floor_ms for o in mine if o.floor_ms is not None]
         waits = [o.wait_ms for o in mine if o.wait_ms is not None]
+        totals = [o.wait_ms + o.final_ms for o in mine if o.wait_ms is not None]
         summaries.append(
             Summary(
                 label,
@@ -676,6 +679,7 @@ def summarise(outcomes: Sequence[Outcome]) -> list[Summary]:
                 round(percentile(floors, 0.5), 3) if floors else None,
                 round(percentile(floors, 0.99), 3) if floors else None,
                 round(percentile(waits, 0.99), 2) if waits else None,
+                round(percentile(totals, 0.99), 2) if totals else None,
             )
         )
     return summaries
@@ -685,16 +689,21 @@ def summarise(outcomes: Sequence[Outcome]) -> list[Summary]:
 Asked = tuple[Invocation, int, str, float]
 
 
-async def exercise(world: World, plan: Sequence[Invocation], rng: random.Random) -> list[Asked]:
+async def exercise(world: World, plan: Sequence[Invocation], rng: random.Random, *, pause: float = 0.0) -> list[Asked]:
+    """Send each interaction once the last is answered, after ``pause`` seconds (a member's time between commands)."""
     done: list[Asked] = []
     for invocation in plan:
+        if pause:
+            await asyncio.sleep(pause)
         sent = time.perf_counter()
         interaction_id, answer = await ask(world, invocation, rng)
         done.append((invocation, interaction_id, answer, sent))
     return done
 
 
-async def measure(essays: int, per_label: int, seed: int, database_url: str | None = None) -> Report:
+async def measure(
+    essays: int, per_label: int, seed: int, database_url: str | None = None, *, pause_ms: float = 0.0
+) -> Report:
     archive = await build_archive(essays, database_url=database_url)
     rng = random.Random(seed)
     async with world_for(archive, database_url) as world:
@@ -705,7 +714,7 @@ async def measure(essays: int, per_label: int, seed: int, database_url: str | No
         args = ["-m", "bench.commands", "--serve-bot"]
         async with bot_process(world, args, extra_env={TIMINGS_ENV: str(timings_path)}):
             await exercise(world, warmup, rng)  # first use of each code path and page cache: not counted
-            done = await exercise(world, plan, rng)
+            done = await exercise(world, plan, rng, pause=pause_ms / 1000)
         timings: dict[str, dict[str, float]] = json.loads(timings_path.read_text())
         failures = len(world.fake.failures)
         # The floors, on the same database file, once the bot has stopped: nothing else runs meanwhile.
@@ -742,7 +751,7 @@ async def measure(essays: int, per_label: int, seed: int, database_url: str | No
         for o in sorted((o for o in outcomes if o.label == label), key=lambda o: -o.final_ms)[:3]
     ]
     backend = "sqlite" if database_url is None else "postgresql"
-    return Report(essays, per_label, machine(), summarise(outcomes), errors, failures, slowest, backend)
+    return Report(essays, per_label, machine(), summarise(outcomes), errors, failures, slowest, backend, pause_ms)
 
 
 def target_for(label: str) -> float:
@@ -756,10 +765,11 @@ def print_report(report: Report) -> None:
         f"{report.essays:,} essays · {report.invocations_per_kind} invocations per kind · "
         f"{report.machine['cpus']} CPUs, {report.machine['memory_gb']} GB, Python {report.machine['python']}"
         + (" · PostgreSQL" if report.backend == "postgresql" else "")
+        + (f" · {report.pause_ms:g} ms between an answer and the next interaction" if report.pause_ms else "")
     )
     print(
         f"{'interaction':<22} {'ack p50':>8} {'ack p99':>8} {'final p50':>10} {'final p99':>10} {'max':>8} "
-        f"{'floor p50':>10} {'floor p99':>10} {'p99/floor':>10} {'wait p99':>9}  answers"
+        f"{'floor p50':>10} {'floor p99':>10} {'p99/floor':>10} {'wait p99':>9} {'total p99':>10}  answers"
     )
     for s in report.summaries:
         answers = ", ".join(f"{k} {v}" for k, v in sorted(s.answers.items()))
@@ -771,7 +781,8 @@ def print_report(report: Report) -> None:
         print(
             f"{s.label:<22} {s.ack_p50_ms:>8.2f} {s.ack_p99_ms:>8.2f} {s.final_p50_ms:>10.2f} "
             f"{s.final_p99_ms:>10.2f} {s.final_max_ms:>8.2f} {floors} "
-            f"{s.wait_p99_ms if s.wait_p99_ms is not None else float('nan'):>9.2f}  {answers}"
+            f"{s.wait_p99_ms if s.wait_p99_ms is not None else float('nan'):>9.2f} "
+            f"{s.total_p99_ms if s.total_p99_ms is not None else float('nan'):>10.2f}  {answers}"
         )
     print("milliseconds, inside the bot process, from INTERACTION_CREATE parsed to the request sent; floor: the bare")
     if report.backend == "postgresql":
@@ -779,7 +790,8 @@ def print_report(report: Report) -> None:
         print("timed in this run")
     else:
         print("index or FTS5 query for the same input on the same file (bot/store/floors.py), timed in this run")
-    print("wait: from the local Discord sending the interaction to the bot parsing it (not in the times before it)")
+    print("wait: from the local Discord sending the interaction to the bot parsing it (not in the times before it);")
+    print("total: wait and final of the same interaction, from the local Discord's send to the answer's")
     for s in report.summaries:
         target = target_for(s.label)
         verdict = "meets" if s.final_p99_ms <= target else "MISSES"
@@ -799,6 +811,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the report as JSON to this file")
     parser.add_argument("--database-url", type=pg.database_url_option, help=pg.DATABASE_URL_HELP)
     parser.add_argument(
+        "--pause-ms",
+        type=float,
+        default=0.0,
+        help="milliseconds between an answer and the next interaction (default 0: each right after the last)",
+    )
+    parser.add_argument(
         "--keep-every",
         type=int,
         help="while building the archive, also keep the archive of every multiple of this many essays",
@@ -811,7 +829,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.build_only:
         print(asyncio.run(build_archive(args.essays, database_url=args.database_url, keep_every=args.keep_every)))
         return 0
-    report = asyncio.run(measure(args.essays, args.invocations, args.seed, args.database_url))
+    report = asyncio.run(measure(args.essays, args.invocations, args.seed, args.database_url, pause_ms=args.pause_ms))
     print_report(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar, overload
@@ -134,9 +134,6 @@ class Pages(Sequence[Page]):
         if page is None:
             page = self._made[index] = self._make(index)
         return page
-
-    def __iter__(self) -> Iterator[Page]:
-        return (self[i] for i in range(self._count))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from typing import Any, Self, TypeGuard
 
 import aiosqlite
 
+from bot.store.direct import Connection, Direct
 from bot.store.migrate import migrate
 from bot.store.packing import sql_pack, sql_unpack
 from bot.store.vectors import sql_vector, sql_vector_ids
@@ -61,6 +62,27 @@ def from_iso(value: str | None) -> datetime | None:
 _READS = ("SELECT", "WITH")
 
 
+# Every writing connection's settings. SQLite's default page cache is 2 MB; lookups in an archive of thousands
+# of essays read far more. The cache grows only as pages are read (up to 64 MB); the memory map is file-backed,
+# shared with the operating system's own cache.
+_WRITER_PRAGMAS = (
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA cache_size = -65536",
+    "PRAGMA mmap_size = 268435456",
+    "PRAGMA temp_store = MEMORY",
+)
+# Migrations 0011 and 0013 pack what older versions stored plain; the related-term triggers (0013, 0017, 0018)
+# unpack and read vectors on every write, so these live on every writing connection.
+_WRITER_FUNCTIONS: tuple[tuple[str, int, Any], ...] = (
+    ("marginalia_pack", 1, sql_pack),
+    ("marginalia_unpack", 1, sql_unpack),
+    ("marginalia_vector", 2, sql_vector),
+    ("marginalia_vector_ids", 1, sql_vector_ids),
+)
+
+
 def _reader_busy(exc: sqlite3.OperationalError) -> bool:
     """The read connection cannot run this now (a lock a checkpoint holds) or at all (a write): use the writer's."""
     text = str(exc).lower()
@@ -91,6 +113,10 @@ class StoreBase:
         # The task whose transaction is open: its own nested ``transaction()`` calls become savepoints.
         self._holder: asyncio.Task[Any] | None = None
         self._reader = reader
+        # The connection of a bulk batch (``write_batch``), opened at the first and kept: its cache stays warm.
+        self._batcher: Direct | None = None
+        # The holder's connection while a batch is open: its statements and reads go there.
+        self._batch: Direct | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, worker: str | None = None) -> Self:
@@ -104,21 +130,10 @@ class StoreBase:
         try:
             db.row_factory = sqlite3.Row
             await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA busy_timeout = 5000")
-            # SQLite's default page cache is 2 MB; lookups in an archive of thousands of essays read
-            # far more. The cache grows only as pages are read (up to 64 MB); the memory map is
-            # file-backed, shared with the operating system's own cache.
-            await db.execute("PRAGMA cache_size = -65536")
-            await db.execute("PRAGMA mmap_size = 268435456")
-            await db.execute("PRAGMA temp_store = MEMORY")
-            # Migrations 0011 and 0013 pack what older versions stored plain; the related-term
-            # triggers (0013, 0017, 0018) unpack and read vectors on every write, so these live on every connection.
-            await db.create_function("marginalia_pack", 1, sql_pack, deterministic=True)
-            await db.create_function("marginalia_unpack", 1, sql_unpack, deterministic=True)
-            await db.create_function("marginalia_vector", 2, sql_vector, deterministic=True)
-            await db.create_function("marginalia_vector_ids", 1, sql_vector_ids, deterministic=True)
+            for pragma in _WRITER_PRAGMAS:
+                await db.execute(pragma)
+            for name, arity, function in _WRITER_FUNCTIONS:
+                await db.create_function(name, arity, function, deterministic=True)
             await migrate(db)
             reader = _open_reader(path) if str(path) != ":memory:" else None
         except BaseException:
@@ -130,6 +145,9 @@ class StoreBase:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+        if self._batcher is not None:
+            self._batcher.close()
+            self._batcher = None
         await self._db.close()
 
     async def __aenter__(self) -> Self:
@@ -167,7 +185,7 @@ class StoreBase:
     async def data_version(self) -> int | None:
         """SQLite's ``PRAGMA data_version`` on the read connection, which never writes: every commit is another
         connection's, this process's writer or another process's (see the protocol)."""
-        if self._reader is None or self._db.in_transaction:
+        if self._reader is None or self._db.in_transaction or self._batch is not None:
             return None
         row = self._reader.execute("PRAGMA data_version").fetchone()
         return int(row[0]) if row is not None else None
@@ -182,7 +200,7 @@ class StoreBase:
         await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """One write transaction, committed at the end and rolled back on any exception.
 
         Called again by the task that holds it (``write_batch``), it is a savepoint inside that
@@ -190,8 +208,9 @@ class StoreBase:
         Another task waits for the lock, so a task must not hold it while awaiting one that writes.
         """
         if self._holder is not None and self._holder is asyncio.current_task():
-            async with self._savepoint():
-                yield self._db
+            db = self._batch or self._db
+            async with self._savepoint(db):
+                yield db
             return
         async with self._write_lock:
             try:
@@ -217,21 +236,64 @@ class StoreBase:
 
     @asynccontextmanager
     async def write_batch(self) -> AsyncIterator[None]:
-        """Every write this task makes inside goes into one transaction: one commit for the lot (see the protocol)."""
-        async with self.transaction():
-            yield
+        """Every write this task makes inside goes into one transaction: one commit for the lot (see the protocol).
+
+        The batch's statements, reads included, run at once in this thread on a connection of its own
+        (``bot.store.direct``): a bulk ingest sends dozens per essay, and the hops to aiosqlite's thread
+        cost more than most of them. They block the event loop while they run, which bulk work can afford.
+        Other tasks read the last commit meanwhile, and wait for the batch to write.
+        """
+        if str(self.path) == ":memory:":  # a second connection would open another, empty database
+            async with self.transaction():
+                yield
+            return
+        async with self._write_lock:
+            batch = self._batcher or self._open_batcher()
+            self._batcher = batch
+            try:
+                batch.raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"the database is busy or unwritable: {exc}") from exc
+            self._holder, self._batch = asyncio.current_task(), batch
+            try:
+                yield
+            except BaseException as exc:
+                _rollback_now(batch.raw)
+                if _is_storage_failure(exc):
+                    raise StoreError(_explain_write_error(exc)) from exc
+                raise
+            finally:
+                self._holder = self._batch = None
+            try:
+                batch.raw.execute("COMMIT")
+            except sqlite3.Error as exc:
+                _rollback_now(batch.raw)
+                raise StoreError(_explain_write_error(exc)) from exc
+
+    def _open_batcher(self) -> Direct:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            connection.row_factory = sqlite3.Row
+            for pragma in _WRITER_PRAGMAS:
+                connection.execute(pragma)
+            for name, arity, function in _WRITER_FUNCTIONS:
+                connection.create_function(name, arity, function, deterministic=True)
+        except BaseException:
+            connection.close()
+            raise
+        return Direct(connection)
 
     @asynccontextmanager
-    async def _savepoint(self) -> AsyncIterator[None]:
-        await self._db.execute("SAVEPOINT nested")
+    async def _savepoint(self, db: Connection) -> AsyncIterator[None]:
+        await db.execute("SAVEPOINT nested")
         try:
             yield
         except BaseException:
-            if self._db.in_transaction:  # SQLite may have rolled the whole transaction back itself
-                await self._db.execute("ROLLBACK TO nested")
-                await self._db.execute("RELEASE nested")
+            if db.in_transaction:  # SQLite may have rolled the whole transaction back itself
+                await db.execute("ROLLBACK TO nested")
+                await db.execute("RELEASE nested")
             raise
-        await self._db.execute("RELEASE nested")
+        await db.execute("RELEASE nested")
 
     async def _rollback(self) -> None:
         """Roll back if a transaction is still open.
@@ -260,6 +322,8 @@ class StoreBase:
         at most milliseconds. Inside a transaction, and for writes, the statement goes to the writer's
         thread, which sees the transaction's own changes.
         """
+        if self._batch is not None and self._holder is asyncio.current_task():
+            return self._batch.raw.execute(sql, params).fetchall()
         reader = self._reader
         if reader is not None and not self._db.in_transaction and sql.lstrip()[:6].upper().startswith(_READS):
             try:
@@ -269,6 +333,16 @@ class StoreBase:
                     raise
         # One hop to the connection's thread (a cursor's execute, fetch and close would be three).
         return list(await self._db.execute_fetchall(sql, params))
+
+
+def _rollback_now(connection: sqlite3.Connection) -> None:
+    """``StoreBase._rollback`` for a connection in this thread."""
+    if not connection.in_transaction:
+        return
+    try:
+        connection.execute("ROLLBACK")
+    except sqlite3.Error:
+        logger.exception("rolling back a failed transaction failed too")
 
 
 def _open_reader(path: Path) -> sqlite3.Connection:

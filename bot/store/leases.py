@@ -170,4 +170,4 @@ class LeaseQueries(StoreBase):
                 f"UPDATE {table} SET {until} = ? WHERE id = ? AND {owner} = ? AND {until} >= ?",
                 (_until(lease), row_id, self.worker, time.time()),
             )
-            return cursor.rowcount == 1
+            return bool(cursor.rowcount == 1)

@@ -14,8 +14,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-import aiosqlite
-
 from bot.essays.model import (
     Analysis,
     Block,
@@ -29,6 +27,7 @@ from bot.essays.terms import Terms, decode_forms, encode_forms, essay_terms
 from bot.store.activity import ActivityQueries
 from bot.store.base import from_iso, to_iso, utcnow
 from bot.store.budget import rarest_within
+from bot.store.direct import Connection
 from bot.store.leases import LeaseQueries
 from bot.store.lookup import LookupQueries, figure_from_row, fts_term, quote_from_row, rank_window
 from bot.store.packing import pack, pack_sentences, unpack, unpack_sentences
@@ -138,7 +137,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         return found
 
     async def _save(
-        self, db: aiosqlite.Connection, essay: Essay, analysis: Analysis, feed_id: int | None, now: str | None
+        self, db: Connection, essay: Essay, analysis: Analysis, feed_id: int | None, now: str | None
     ) -> IngestOutcome:
         content_hash = essay.content_hash
         # One hop to the writer's thread per statement (a cursor's execute, fetch and close would be three).
@@ -188,7 +187,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         await self._insert_analysis(db, essay_id, essay, analysis, body_json)
         return IngestOutcome(status, essay_id, essay.key, revision)
 
-    async def _delete_analysis(self, db: aiosqlite.Connection, essay_id: int) -> None:
+    async def _delete_analysis(self, db: Connection, essay_id: int) -> None:
         """Remove an essay's analysis and index entries (its essays row and body stay).
 
         The full-text indexes keep no copy of the text (migration 0010), so each entry is removed
@@ -237,7 +236,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             await db.execute(f"DELETE FROM {table} WHERE essay_id = ?", (essay_id,))
 
     async def _insert_analysis(
-        self, db: aiosqlite.Connection, essay_id: int, essay: Essay, analysis: Analysis, body_json: str
+        self, db: Connection, essay_id: int, essay: Essay, analysis: Analysis, body_json: str
     ) -> None:
         """``body_json``: the essay's blocks as stored (``_blocks_json``), which figure sentences point into."""
         await db.executemany(
@@ -665,11 +664,15 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         if published is not None:
             low = date.fromordinal(published.date().toordinal() - window_days).isoformat()
             high = date.fromordinal(published.date().toordinal() + window_days).isoformat()
+        # Two searches of the waiting references' partial indexes: SQLite plans the same condition
+        # written with OR as a walk of a whole index, which grows with the archive (0.8 ms at 10,000
+        # essays, once per essay stored; 0.02 ms this way).
         rows = await self._all(
             "SELECT r.*, e.key AS e_key FROM essay_references r JOIN essays e ON e.id = r.essay_id "
-            "WHERE r.resolved_key IS NULL AND r.essay_id != ? "
-            "AND ((r.url IS NOT NULL AND r.url = ?) OR (r.ref_date BETWEEN ? AND ?))",
-            (essay_id, target["url"], low, high),
+            "WHERE r.id IN (SELECT id FROM essay_references WHERE resolved_key IS NULL AND url = ? "
+            "UNION ALL SELECT id FROM essay_references WHERE resolved_key IS NULL AND ref_date BETWEEN ? AND ?) "
+            "AND r.essay_id != ? ORDER BY r.id",
+            (target["url"], low, high, essay_id),
         )
         found: dict[str, list[tuple[int, Reference]]] = {}
         for row in rows:
@@ -1157,7 +1160,7 @@ def _reference_from_row(row: sqlite3.Row) -> Reference:
     )
 
 
-async def _insert_related_terms(db: aiosqlite.Connection, essay_id: int, terms: Terms) -> None:
+async def _insert_related_terms(db: Connection, essay_id: int, terms: Terms) -> None:
     """Store an essay's related-post stems as its vector, numbering new stems and counting every one up."""
     stems = sorted(terms.counts)
     numbered = await db.execute_fetchall(

@@ -33,27 +33,54 @@ async def test_writes_in_a_batch_are_all_there_after_it(backend_store: Store) ->
     assert await backend_store.get_state("second") == "2"
 
 
-def record_statements(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    sent: list[str] = []
+def record_statements(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
+    """The first word of each statement: those sent to aiosqlite's thread, and those a batch ran at once."""
+    hopped: list[str] = []
+    direct: list[str] = []
     execute = store._db.execute
 
     def recorded(sql: str, params: Sequence[Any] = ()) -> Any:
-        sent.append(sql.split()[0].upper())
+        hopped.append(sql.split()[0].upper())
         return execute(sql, params)
 
     monkeypatch.setattr(store._db, "execute", recorded)
-    return sent
+    open_batcher = store._open_batcher
+
+    def traced() -> Any:
+        batcher = open_batcher()
+        batcher.raw.set_trace_callback(lambda sql: direct.append(sql.split()[0].upper()))
+        return batcher
+
+    monkeypatch.setattr(store, "_open_batcher", traced)
+    return hopped, direct
 
 
-async def test_a_batch_commits_once_and_its_writes_are_savepoints(
+async def test_a_batch_commits_once_and_its_writes_are_savepoints_run_in_this_thread(
     sqlite: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sent = record_statements(sqlite, monkeypatch)
+    hopped, direct = record_statements(sqlite, monkeypatch)
     async with sqlite.write_batch():
         for number in range(5):
             await sqlite.set_state(f"key{number}", str(number))
-    assert sent.count("BEGIN") == 1 and sent.count("COMMIT") == 1
-    assert sent.count("SAVEPOINT") == 5 and sent.count("RELEASE") == 5
+            assert await sqlite.get_state(f"key{number}") == str(number)  # the batch reads its own writes
+    assert direct.count("BEGIN") == 1 and direct.count("COMMIT") == 1
+    assert direct.count("SAVEPOINT") == 5 and direct.count("RELEASE") == 5
+    assert direct.count("SELECT") == 5
+    assert hopped == []
+
+
+async def test_other_tasks_read_the_last_commit_during_a_batch(sqlite: SQLiteStore) -> None:
+    await sqlite.set_state("kept", "committed")
+    seen: list[str | None] = []
+
+    async def reader() -> None:
+        seen.append(await sqlite.get_state("kept"))
+
+    async with sqlite.write_batch():
+        await sqlite.set_state("kept", "not yet committed")
+        await asyncio.create_task(reader())
+    await reader()
+    assert seen == ["committed", "not yet committed"]
 
 
 async def test_an_exception_in_a_batch_undoes_all_of_it(sqlite: SQLiteStore) -> None:

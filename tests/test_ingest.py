@@ -93,3 +93,22 @@ async def test_a_batch_whose_neighbour_lists_fail_is_stored_with_none_of_its_ess
         outcomes = await ingest_essays(store, batch, max_sections=10, workers=0)
         assert [o.status for o in outcomes] == ["unchanged"] * BATCH + ["new"] * 20
         assert await store.essays_without_neighbours(limit=10) == []
+
+
+@pytest.mark.parametrize(
+    ("cores", "count", "workers", "expected"),
+    [
+        (4, COUNT, None, 3),  # one analysis process per core but the writer's
+        (2, COUNT, None, 1),
+        (1, COUNT, None, 0),  # on one core the writer analyses too
+        (4, 10, None, 0),  # too few essays to be worth starting processes
+        (4, COUNT, 0, 0),
+        (1, COUNT, 3, 3),
+    ],
+)
+def test_the_pool_has_a_worker_per_core_but_the_writers(
+    monkeypatch: pytest.MonkeyPatch, cores: int, count: int, workers: int | None, expected: int
+) -> None:
+    monkeypatch.setattr(ingest_module.os, "cpu_count", lambda: cores)
+    with ingest_module._pool(count, workers) as pool:
+        assert (pool._max_workers if pool is not None else 0) == expected

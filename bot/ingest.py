@@ -1,7 +1,8 @@
 """Storing many essays at once (the command line's ``ingest`` of an archive): fast, and as safe.
 
 The analysis, most of the work, runs in a pool of processes (one per core but this one's) while this process
-resolves references and writes; essays are written in batches, in the order given, each batch in one
+resolves references and writes, and analyses the essays the pool has not started when it would otherwise wait
+for them (``collect``); essays are written in batches, in the order given, each batch in one
 transaction with the references its essays answer and their neighbour lists. A crash loses at most the
 batch being written, and ingesting again stores exactly what is missing: an essay's identity is its key
 and an unchanged essay is never written twice. The feed poller keeps storing essays one by one
@@ -15,7 +16,7 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from functools import partial
 
@@ -65,19 +66,19 @@ async def ingest_essays(
         progress(done)
     analyse_one = partial(analyse, max_sections=max_sections)
     with _pool(len(todo), workers) as pool:
-        loop = asyncio.get_running_loop()
         batches = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
-        pending: list[list[asyncio.Future[Analysis]]] = []
+        pending: list[list[Future[Analysis]]] = []
 
-        def submit(batch: list[int]) -> list[asyncio.Future[Analysis]]:
-            if pool is None:
-                return [_done(analyse_one(essays[i])) for i in batch]
-            return [loop.run_in_executor(pool, analyse_one, essays[i]) for i in batch]
+        def submit(batch: list[int]) -> list[Future[Analysis]]:
+            return [] if pool is None else [pool.submit(analyse_one, essays[i]) for i in batch]
 
         for batch in batches[:AHEAD]:
             pending.append(submit(batch))
         for number, batch in enumerate(batches):
-            analyses = [await future for future in pending[number]]
+            if pool is None:
+                analyses = [analyse_one(essays[i]) for i in batch]
+            else:
+                analyses = await collect(pending[number], [essays[i] for i in batch], analyse_one)
             if number + AHEAD < len(batches):
                 pending.append(submit(batches[number + AHEAD]))
             items = []
@@ -105,10 +106,26 @@ async def ingest_essays(
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _done(analysis: Analysis) -> asyncio.Future[Analysis]:
-    future: asyncio.Future[Analysis] = asyncio.get_running_loop().create_future()
-    future.set_result(analysis)
-    return future
+async def collect(
+    futures: Sequence[Future[Analysis]], essays: Sequence[Essay], analyse_one: Callable[[Essay], Analysis]
+) -> list[Analysis]:
+    """The analyses of one batch, in order: the pool's, or this process's for essays no worker has started.
+
+    The workers take a batch from its start. Rather than wait for them, this process analyses the batch's
+    last essays that are still queued (cancelled in the pool): the writer needs less time per essay than the
+    analysis, and would otherwise wait for the workers a third of the time (2 cores: one worker and the writer).
+    """
+    results: dict[int, Analysis] = {}
+    end = len(futures)
+    for position, future in enumerate(futures):
+        # A queued future cancels; one a worker runs or has done does not (and neither do those before it).
+        while position < end and not future.done() and futures[end - 1].cancel():
+            end -= 1
+            results[end] = analyse_one(essays[end])
+        if position >= end:
+            break
+        results[position] = await asyncio.wrap_future(future)
+    return [results[position] for position in range(len(futures))]
 
 
 class _NoPool:

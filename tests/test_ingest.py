@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -112,3 +114,44 @@ def test_the_pool_has_a_worker_per_core_but_the_writers(
     monkeypatch.setattr(ingest_module.os, "cpu_count", lambda: cores)
     with ingest_module._pool(count, workers) as pool:
         assert (pool._max_workers if pool is not None else 0) == expected
+
+
+def _finished(value: str) -> Future[str]:
+    future: Future[str] = Future()
+    future.set_result(value)
+    return future
+
+
+def _running() -> Future[str]:
+    future: Future[str] = Future()
+    assert future.set_running_or_notify_cancel()
+    return future
+
+
+async def test_the_writer_analyses_the_queued_end_of_a_batch_rather_than_wait() -> None:
+    # A worker has done the first essay and runs the second; the last two are still queued.
+    futures = [_finished("pool 0"), _running(), Future(), Future()]
+    here: list[str] = []
+
+    def analyse_here(essay: str) -> str:
+        here.append(essay)
+        return f"here {essay}"
+
+    asyncio.get_running_loop().call_later(0.01, futures[1].set_result, "pool 1")
+    analyses = await ingest_module.collect(futures, ["a", "b", "c", "d"], analyse_here)
+
+    assert analyses == ["pool 0", "pool 1", "here c", "here d"]
+    assert here == ["d", "c"]  # from the end, where the workers reach last
+    assert futures[2].cancelled() and futures[3].cancelled()
+
+
+async def test_the_writer_waits_for_a_batch_the_workers_have_all_started() -> None:
+    futures = [_running(), _running()]
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.01, futures[0].set_result, "pool 0")
+    loop.call_later(0.02, futures[1].set_result, "pool 1")
+
+    def never(essay: str) -> str:
+        raise AssertionError("a started essay is analysed again")
+
+    assert await ingest_module.collect(futures, ["a", "b"], never) == ["pool 0", "pool 1"]

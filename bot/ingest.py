@@ -79,6 +79,7 @@ async def ingest_essays(
                 analyses = [analyse_one(essays[i]) for i in batch]
             else:
                 analyses = await collect(pending[number], [essays[i] for i in batch], analyse_one)
+                pending[number] = []  # the analyses are the batch's now: memory stays bounded
             if number + AHEAD < len(batches):
                 pending.append(submit(batches[number + AHEAD]))
             items = []
@@ -114,11 +115,13 @@ async def collect(
     The workers take a batch from its start. Rather than wait for them, this process analyses the batch's
     last essays that are still queued (cancelled in the pool): the writer needs less time per essay than the
     analysis, and would otherwise wait for the workers a third of the time (2 cores: one worker and the writer).
+    The pool marks a few essays past those its workers run as running already (one per worker and one more,
+    handed to them ahead): those are waited for.
     """
     results: dict[int, Analysis] = {}
     end = len(futures)
     for position, future in enumerate(futures):
-        # A queued future cancels; one a worker runs or has done does not (and neither do those before it).
+        # A queued future cancels; one handed to a worker or done does not (and neither do those before it).
         while position < end and not future.done() and futures[end - 1].cancel():
             end -= 1
             results[end] = analyse_one(essays[end])
@@ -136,7 +139,13 @@ class _NoPool:
         return None
 
 
-def _pool(count: int, workers: int | None) -> ProcessPoolExecutor | _NoPool:
+class _Pool(ProcessPoolExecutor):
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        # After an error the queued analyses are of no use: the ingest stops now, not once they are done.
+        self.shutdown(wait=True, cancel_futures=exc_type is not None)
+
+
+def _pool(count: int, workers: int | None) -> _Pool | _NoPool:
     """A pool of fresh ("spawn") processes, one per core but the writer's; none for a small ingest or one core."""
     # This process is nearly as busy as a worker (storage, references, neighbour lists): a worker on its
     # core only takes turns with it (2 cores, 3,000 essays: a second worker made each process's CPU time per
@@ -145,4 +154,4 @@ def _pool(count: int, workers: int | None) -> ProcessPoolExecutor | _NoPool:
     if count < POOL_FROM or size < 1:
         return _NoPool()
     # Spawned, not forked: this process runs threads (aiosqlite's), which a fork would copy mid-lock.
-    return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))
+    return _Pool(max_workers=size, mp_context=multiprocessing.get_context("spawn"))

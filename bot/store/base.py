@@ -1,5 +1,6 @@
-"""The connections every query module builds on: one aiosqlite connection for writes, WAL, foreign keys,
-and a read-only connection for the reads made outside a transaction (see ``StoreBase._all``)."""
+"""The connections every query module builds on: one aiosqlite connection for writes, WAL, foreign keys; a
+read-only connection for the reads made outside a transaction (see ``StoreBase._all``); and, once a bulk ingest
+asks for one, a connection for its batches (``StoreBase.write_batch``)."""
 
 from __future__ import annotations
 
@@ -95,7 +96,8 @@ class StoreBase:
     Writes go through ``transaction()``, which serialises them with a lock:
     aiosqlite runs one connection on one thread, and interleaved transactions
     from several tasks on one connection would mix their statements.
-    Reads outside a transaction run on a second, read-only connection in the caller's thread (``_all``).
+    Reads outside a transaction run on a second, read-only connection in the caller's thread (``_all``);
+    a batch's statements run on a third, in the caller's thread too (``write_batch``).
     ``worker`` names this store's owner in the leases it takes (bot/store/leases.py).
     """
 
@@ -243,16 +245,17 @@ class StoreBase:
         cost more than most of them. They block the event loop while they run, which bulk work can afford.
         Other tasks read the last commit meanwhile, and wait for the batch to write.
         """
-        if str(self.path) == ":memory:":  # a second connection would open another, empty database
+        nested = self._holder is not None and self._holder is asyncio.current_task()
+        if nested or str(self.path) == ":memory:":  # in memory, a second connection would open another database
             async with self.transaction():
                 yield
             return
         async with self._write_lock:
-            batch = self._batcher or self._open_batcher()
-            self._batcher = batch
             try:
+                batch = self._batcher or self._open_batcher()
+                self._batcher = batch
                 batch.raw.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
+            except sqlite3.Error as exc:
                 raise StoreError(f"the database is busy or unwritable: {exc}") from exc
             self._holder, self._batch = asyncio.current_task(), batch
             try:
@@ -320,7 +323,8 @@ class StoreBase:
         (about 0.2 ms, and the two threads taking turns at the GIL as much again: /related made 18
         statements). Every read is bounded (the lookups' budgets and windows), so the event loop waits
         at most milliseconds. Inside a transaction, and for writes, the statement goes to the writer's
-        thread, which sees the transaction's own changes.
+        thread, which sees the transaction's own changes; inside a batch, the holder's statements go to the
+        batch's connection, in this thread.
         """
         if self._batch is not None and self._holder is asyncio.current_task():
             return self._batch.raw.execute(sql, params).fetchall()

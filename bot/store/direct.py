@@ -25,8 +25,6 @@ class Connection(Protocol):
 
     def execute_fetchall(self, sql: str, parameters: Iterable[Any] | None = None) -> Any: ...
 
-    def executescript(self, sql_script: str) -> Any: ...
-
 
 class DirectCursor:
     """A finished statement's cursor, with aiosqlite's cursor methods (awaited, though nothing waits)."""
@@ -90,9 +88,6 @@ class Direct:
 
     async def execute_fetchall(self, sql: str, parameters: Any = None) -> list[Any]:
         return self.raw.execute(sql, () if parameters is None else parameters).fetchall()
-
-    async def executescript(self, sql_script: str) -> DirectCursor:
-        return DirectCursor(self.raw.executescript(sql_script))
 
     def close(self) -> None:
         self.raw.close()

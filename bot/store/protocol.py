@@ -76,7 +76,10 @@ class Store(Protocol):
         method's own transaction becomes a savepoint inside it) and rolled back together on an exception.
         A bulk ingest writes a batch of essays, their references and neighbour lists this way: one commit,
         and a crash loses the whole batch or nothing. On PostgreSQL each write still commits by itself.
-        The task must not wait, inside, on another task that writes (that one waits for the batch)."""
+        The task must not wait, inside, on another task that writes (that one waits for the batch); other
+        tasks, those it starts included, read the last commit, not the batch. Batches nest. On SQLite a batch's
+        statements run in the caller's thread and hold the event loop while they run: for bulk work (the
+        command line's ingest), not for the bot's process."""
 
     async def integrity_check(self) -> list[str]:
         """The problems the backend's own consistency check finds in the live database; empty when sound."""

@@ -87,7 +87,7 @@ def _best_first(conditions: str) -> str:
 
 
 class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQueries):
-    """The SQLite implementation of the ``Store`` protocol: all its queries over one connection (see StoreBase)."""
+    """The SQLite implementation of the ``Store`` protocol, over the connections ``StoreBase`` owns."""
 
     # ------------------------------------------------------------------ state
 
@@ -140,7 +140,8 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         self, db: Connection, essay: Essay, analysis: Analysis, feed_id: int | None, now: str | None
     ) -> IngestOutcome:
         content_hash = essay.content_hash
-        # One hop to the writer's thread per statement (a cursor's execute, fetch and close would be three).
+        # One statement, one hop to the writer's thread (a cursor's execute, fetch and close would be three;
+        # inside a batch, none).
         found = await db.execute_fetchall("SELECT id, content_hash, revision FROM essays WHERE key = ?", (essay.key,))
         existing = next(iter(found), None)
         if existing is not None and existing[1] == content_hash:

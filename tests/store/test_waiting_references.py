@@ -58,3 +58,12 @@ async def test_a_reference_matching_by_url_and_by_date_is_listed_once(backend_st
     waiting = await store.unresolved_references_near(target)
 
     assert [ref.text for _, ref in waiting["referrer"]] == ["my post of 20 February"]
+
+
+async def test_a_post_without_url_or_date_answers_no_waiting_reference(backend_store: Store) -> None:
+    store = backend_store
+    await save(store, "referrer", "2024-03-01", [Reference("that earlier post", 1), Reference("my note", 1)])
+    undated = Essay("undated", "An undated note", BODY)
+    target = (await store.save_essay(undated, Analysis(sections=[Section(1, "One", BODY, 0, 1)]))).essay_id
+
+    assert await store.unresolved_references_near(target) == {}

@@ -4,7 +4,8 @@ PostgreSQL; nested transactions of the holding task are savepoints."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -33,22 +34,23 @@ async def test_writes_in_a_batch_are_all_there_after_it(backend_store: Store) ->
     assert await backend_store.get_state("second") == "2"
 
 
-def record_statements(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
-    """The first word of each statement: those sent to aiosqlite's thread, and those a batch ran at once."""
+def record_statements(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[tuple[str, int]]]:
+    """The first word of each statement sent to aiosqlite's thread; and of each a batch ran, with its thread."""
     hopped: list[str] = []
-    direct: list[str] = []
-    execute = store._db.execute
+    direct: list[tuple[str, int]] = []
+    for method in ("execute", "executemany", "execute_fetchall"):
+        sent = getattr(store._db, method)
 
-    def recorded(sql: str, params: Sequence[Any] = ()) -> Any:
-        hopped.append(sql.split()[0].upper())
-        return execute(sql, params)
+        def recorded(sql: str, *args: Any, sent: Any = sent) -> Any:
+            hopped.append(sql.split()[0].upper())
+            return sent(sql, *args)
 
-    monkeypatch.setattr(store._db, "execute", recorded)
+        monkeypatch.setattr(store._db, method, recorded)
     open_batcher = store._open_batcher
 
     def traced() -> Any:
         batcher = open_batcher()
-        batcher.raw.set_trace_callback(lambda sql: direct.append(sql.split()[0].upper()))
+        batcher.raw.set_trace_callback(lambda sql: direct.append((sql.split()[0].upper(), threading.get_ident())))
         return batcher
 
     monkeypatch.setattr(store, "_open_batcher", traced)
@@ -63,10 +65,33 @@ async def test_a_batch_commits_once_and_its_writes_are_savepoints_run_in_this_th
         for number in range(5):
             await sqlite.set_state(f"key{number}", str(number))
             assert await sqlite.get_state(f"key{number}") == str(number)  # the batch reads its own writes
-    assert direct.count("BEGIN") == 1 and direct.count("COMMIT") == 1
-    assert direct.count("SAVEPOINT") == 5 and direct.count("RELEASE") == 5
-    assert direct.count("SELECT") == 5
+    words = [word for word, _ in direct]
+    assert words.count("BEGIN") == 1 and words.count("COMMIT") == 1
+    assert words.count("SAVEPOINT") == 5 and words.count("RELEASE") == 5
+    assert words.count("SELECT") == 5
+    assert {thread for _, thread in direct} == {threading.get_ident()}
     assert hopped == []
+
+
+async def test_batches_nest_inside_batches_and_transactions(backend_store: Store) -> None:
+    async def nested() -> None:
+        async with backend_store.write_batch():
+            await backend_store.set_state("outer", "1")
+            async with backend_store.write_batch():
+                await backend_store.set_state("inner", "2")
+        async with backend_store.transaction(), backend_store.write_batch():
+            await backend_store.set_state("in a transaction", "3")
+
+    await asyncio.wait_for(nested(), timeout=10)  # a lock taken twice would wait forever
+    assert [await backend_store.get_state(key) for key in ("outer", "inner", "in a transaction")] == ["1", "2", "3"]
+
+
+async def test_no_data_version_while_a_batch_is_open(sqlite: SQLiteStore) -> None:
+    assert await sqlite.data_version() is not None
+    async with sqlite.write_batch():
+        await sqlite.set_state("key", "value")
+        assert await sqlite.data_version() is None  # the batch's own reads see what is not committed yet
+    assert await sqlite.data_version() is not None
 
 
 async def test_other_tasks_read_the_last_commit_during_a_batch(sqlite: SQLiteStore) -> None:

@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -73,6 +74,15 @@ class IngestRun:
     source_bytes: int = 0  # the Markdown files ingested: the text itself, the floor of any store
     database_bytes: int = 0  # the SQLite file once closed (WAL checkpointed into it), or pg_database_size
     related: list[Timing] = field(default_factory=list)
+    # CPU seconds of the store step: this process (its threads included), and the analysis workers it ran.
+    writer_cpu_seconds: float = 0.0
+    pool_cpu_seconds: float = 0.0
+    cores: int = 1
+
+    @property
+    def floor_seconds(self) -> float:
+        """The store step's CPU spread evenly over the cores: its wall time if they were never idle."""
+        return (self.writer_cpu_seconds + self.pool_cpu_seconds) / max(self.cores, 1)
 
     @property
     def total_seconds(self) -> float:
@@ -208,15 +218,24 @@ async def _ingest_into(
             except IntakeError:
                 continue
         # The command line's path: analysis in worker processes, batched transactions (bot/ingest.py).
+        writer_cpu, pool_cpu = time.process_time(), _children_cpu()
         await ingest_essays(store, essays, max_sections=MAX_SECTIONS)
         store_seconds = time.perf_counter() - started
         run = IngestRun(count, write_seconds, read_seconds, store_seconds, folder_bytes(folder))
+        run.writer_cpu_seconds = time.process_time() - writer_cpu
+        run.pool_cpu_seconds = _children_cpu() - pool_cpu  # the pool's workers have exited: they are counted
+        run.cores = os.cpu_count() or 1
         progress(f"{count} essays ingested in {run.total_seconds:.1f} s; querying related ...")
         run.related = await time_related(store)
     if isinstance(target, Path):
         # Closing the last connection checkpoints the WAL into the file: this is its size at rest.
         run.database_bytes = folder_bytes(target)
     return run
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def folder_bytes(path: Path) -> int:
@@ -305,6 +324,19 @@ def format_report(report: Report) -> str:
     for r in report.ingest:
         lines.append(
             f"{r.essays:>7} {r.read_seconds:>7.1f} {r.store_seconds:>8.1f} {r.total_seconds:>8.1f} {r.per_second:>9.1f}"
+        )
+    lines += [
+        "",
+        "store step's CPU per essay: this process (threads included) and the analysis workers; floor: their sum",
+        "over the cores (the wall time if no core were ever idle); the ratio shows how well the cores were used",
+        f"{'essays':>7} {'writer ms':>10} {'workers ms':>11} {'floor s':>8} {'store s':>8} {'store / floor':>14}",
+    ]
+    for r in report.ingest:
+        floor = r.floor_seconds
+        ratio = f"{r.store_seconds / floor:>13.2f}x" if floor else f"{'-':>14}"
+        lines.append(
+            f"{r.essays:>7} {1000 * r.writer_cpu_seconds / r.essays:>10.2f} "
+            f"{1000 * r.pool_cpu_seconds / r.essays:>11.2f} {floor:>8.1f} {r.store_seconds:>8.1f} {ratio}"
         )
     lines += ["", "size on disk (target <= 25 KB per essay at 10,000; floor: the Markdown text ingested)"]
     lines.append(f"{'essays':>7} {'database MB':>12} {'KB/essay':>9} {'text KB/essay':>14} {'db / text':>10}")

@@ -214,27 +214,8 @@ class StoreBase:
             async with self._savepoint(db):
                 yield db
             return
-        async with self._write_lock:
-            try:
-                await self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"the database is busy or unwritable: {exc}") from exc
-            self._holder = asyncio.current_task()
-            try:
-                yield self._db
-            except BaseException as exc:
-                await self._rollback()
-                if _is_storage_failure(exc):
-                    # A full disk or an I/O error inside a statement, not only at COMMIT.
-                    raise StoreError(_explain_write_error(exc)) from exc
-                raise
-            finally:
-                self._holder = None
-            try:
-                await self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                await self._rollback()
-                raise StoreError(_explain_write_error(exc)) from exc
+        async with self._write_lock, self._held(self._db):
+            yield self._db
 
     @asynccontextmanager
     async def write_batch(self) -> AsyncIterator[None]:
@@ -252,26 +233,39 @@ class StoreBase:
             return
         async with self._write_lock:
             try:
-                batch = self._batcher or self._open_batcher()
-                self._batcher = batch
-                batch.raw.execute("BEGIN IMMEDIATE")
+                self._batcher = self._batcher or self._open_batcher()
             except sqlite3.Error as exc:
                 raise StoreError(f"the database is busy or unwritable: {exc}") from exc
-            self._holder, self._batch = asyncio.current_task(), batch
+            self._batch = self._batcher
             try:
-                yield
-            except BaseException as exc:
-                _rollback_now(batch.raw)
-                if _is_storage_failure(exc):
-                    raise StoreError(_explain_write_error(exc)) from exc
-                raise
+                async with self._held(self._batch):
+                    yield
             finally:
-                self._holder = self._batch = None
-            try:
-                batch.raw.execute("COMMIT")
-            except sqlite3.Error as exc:
-                _rollback_now(batch.raw)
+                self._batch = None
+
+    @asynccontextmanager
+    async def _held(self, db: Connection) -> AsyncIterator[None]:
+        """This task's transaction on ``db`` (the write lock taken): committed at its end, undone on an exception."""
+        try:
+            await db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"the database is busy or unwritable: {exc}") from exc
+        self._holder = asyncio.current_task()
+        try:
+            yield
+        except BaseException as exc:
+            await self._rollback(db)
+            if _is_storage_failure(exc):
+                # A full disk or an I/O error inside a statement, not only at COMMIT.
                 raise StoreError(_explain_write_error(exc)) from exc
+            raise
+        finally:
+            self._holder = None
+        try:
+            await db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            await self._rollback(db)
+            raise StoreError(_explain_write_error(exc)) from exc
 
     def _open_batcher(self) -> Direct:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -298,16 +292,16 @@ class StoreBase:
             raise
         await db.execute("RELEASE nested")
 
-    async def _rollback(self) -> None:
+    async def _rollback(self, db: Connection) -> None:
         """Roll back if a transaction is still open.
 
         SQLite rolls back by itself on some errors (SQLITE_FULL, SQLITE_IOERR); a second
         ROLLBACK would then fail and hide the error that matters.
         """
-        if not self._db.in_transaction:
+        if not db.in_transaction:
             return
         try:
-            await self._db.execute("ROLLBACK")
+            await db.execute("ROLLBACK")
         except sqlite3.Error:
             logger.exception("rolling back a failed transaction failed too")
 
@@ -337,16 +331,6 @@ class StoreBase:
                     raise
         # One hop to the connection's thread (a cursor's execute, fetch and close would be three).
         return list(await self._db.execute_fetchall(sql, params))
-
-
-def _rollback_now(connection: sqlite3.Connection) -> None:
-    """``StoreBase._rollback`` for a connection in this thread."""
-    if not connection.in_transaction:
-        return
-    try:
-        connection.execute("ROLLBACK")
-    except sqlite3.Error:
-        logger.exception("rolling back a failed transaction failed too")
 
 
 def _open_reader(path: Path) -> sqlite3.Connection:

@@ -77,12 +77,6 @@ class IngestRun:
     # CPU seconds of the store step: this process (its threads included), and the analysis workers it ran.
     writer_cpu_seconds: float = 0.0
     pool_cpu_seconds: float = 0.0
-    cores: int = 1
-
-    @property
-    def floor_seconds(self) -> float:
-        """The store step's CPU spread evenly over the cores: its wall time if they were never idle."""
-        return (self.writer_cpu_seconds + self.pool_cpu_seconds) / max(self.cores, 1)
 
     @property
     def total_seconds(self) -> float:
@@ -224,7 +218,6 @@ async def _ingest_into(
         run = IngestRun(count, write_seconds, read_seconds, store_seconds, folder_bytes(folder))
         run.writer_cpu_seconds = time.process_time() - writer_cpu
         run.pool_cpu_seconds = _children_cpu() - pool_cpu  # the pool's workers have exited: they are counted
-        run.cores = os.cpu_count() or 1
         progress(f"{count} essays ingested in {run.total_seconds:.1f} s; querying related ...")
         run.related = await time_related(store)
     if isinstance(target, Path):
@@ -332,7 +325,8 @@ def format_report(report: Report) -> str:
         f"{'essays':>7} {'writer ms':>10} {'workers ms':>11} {'floor s':>8} {'store s':>8} {'store / floor':>14}",
     ]
     for r in report.ingest:
-        floor = r.floor_seconds
+        # The store step's CPU spread evenly over the cores: its wall time if they were never idle.
+        floor = (r.writer_cpu_seconds + r.pool_cpu_seconds) / (m["cores"] or 1)
         ratio = f"{r.store_seconds / floor:>13.2f}x" if floor else f"{'-':>14}"
         lines.append(
             f"{r.essays:>7} {1000 * r.writer_cpu_seconds / r.essays:>10.2f} "

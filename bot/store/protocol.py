@@ -219,8 +219,9 @@ class Store(Protocol):
         before: datetime | None,
         exclude_id: int | None,
         limit: int,
-    ) -> dict[int, list[str]]:
-        """Essays sharing any of the weighted labels, heaviest shared weight first: {essay id: shared labels}."""
+    ) -> list[int]:
+        """Up to ``limit`` essays sharing any of the weighted labels, heaviest shared weight first, then newest first,
+        that the server may see, published before ``before`` if given, not ``exclude_id``."""
 
     async def shared_labels(self, essay_ids: Sequence[int], labels: Sequence[str]) -> dict[int, list[str]]:
         """Which of ``labels`` each of ``essay_ids`` carries (essays with none are left out)."""

@@ -71,19 +71,39 @@ _ESSAY_SELECT = "SELECT e.*, b.blocks AS blocks FROM essays e JOIN essay_bodies 
 _ESSAY_RANK = "bm25(essay_fts, 3.0, 1.0, 2.0)"
 
 
-def _essay_matches(conditions: str) -> str:
-    """Every essay matching the FTS5 query (the first parameter) that passes ``conditions`` on its essays row ``e``."""
+def _essay_matches(conditions: str, *, row: bool = True) -> str:
+    """Every essay matching the FTS5 query (the first parameter) that passes ``conditions``: on its essays row
+    ``e``, or with ``row`` false on the match's ``essay_fts.rowid`` alone (no essays row read per match)."""
     if not conditions:
         return f"SELECT essay_fts.rowid AS id, -{_ESSAY_RANK} AS score FROM essay_fts WHERE essay_fts MATCH ? "
+    join = "JOIN essays e ON e.id = essay_fts.rowid " if row else ""
     return (
         f"SELECT essay_fts.rowid AS id, -{_ESSAY_RANK} AS score FROM essay_fts "
-        f"JOIN essays e ON e.id = essay_fts.rowid WHERE essay_fts MATCH ? AND {conditions}"
+        f"{join}WHERE essay_fts MATCH ? AND {conditions}"
     )
 
 
-def _best_first(conditions: str) -> str:
+def _text_conditions(
+    guild_id: GuildScope, before: datetime | None, target_id: int | None, *, row: bool
+) -> tuple[str, list[Any]]:
+    """The related text query's filter (the server's scope, the date; the target always passes) on the essays
+    row ``e``, or with ``row`` false (only without a date) on the match's ``essay_fts.rowid``."""
+    if before is not None and not row:
+        raise ValueError("the date is on the essays row")
+    column = "e.id" if row else "essay_fts.rowid"
+    target = target_id if target_id is not None else -1
+    scope_sql, params = visible(column, guild_id)
+    conditions = f"({scope_sql} OR {column} = ?) "
+    params.append(target)
+    if before is not None:
+        conditions += f"AND (e.published < ? OR {column} = ?) "
+        params += [to_iso(before), target]
+    return conditions, params
+
+
+def _best_first(conditions: str, *, row: bool = True) -> str:
     """``_essay_matches`` ranked, ties by id (parameters: the match, the conditions', the limit)."""
-    return f"{_essay_matches(conditions)}ORDER BY {_ESSAY_RANK}, id LIMIT ?"
+    return f"{_essay_matches(conditions, row=row)}ORDER BY {_ESSAY_RANK}, id LIMIT ?"
 
 
 class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQueries):
@@ -710,41 +730,37 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         the scope and the date are ranked (FTS5 walks its matches newest first).
         """
         match = " OR ".join(fts_term(word) for word in words)
-        target = target_id if target_id is not None else -1
+        params: list[Any] = []
         if guild_id is ALL_SERVERS and before is None:
             # Nothing to filter (an ingest's neighbour lists): the index alone, no row of essays read per match.
-            conditions, params = "", []
+            conditions, row = "", False
         else:
-            scope_sql, scope_params = visible("e.id", guild_id)
-            conditions, params = f"({scope_sql} OR e.id = ?) ", [*scope_params, target]
-            if before is not None:
-                conditions += "AND (e.published < ? OR e.id = ?) "
-                params += [to_iso(before), target]
+            row = before is not None  # the essays row is read only for the date
+            conditions, params = _text_conditions(guild_id, before, target_id, row=row)
         if window is not None:
             # BM25 is computed only for the rows the window lets through, then those are ordered.
-            sql = (
-                f"SELECT id, score FROM ({_essay_matches(conditions)}ORDER BY essay_fts.rowid DESC LIMIT ?) "
-                "ORDER BY score DESC LIMIT ?"
-            )
+            matches = _essay_matches(conditions, row=row)
+            sql = f"SELECT id, score FROM ({matches}ORDER BY essay_fts.rowid DESC LIMIT ?) ORDER BY score DESC LIMIT ?"
             rows = await self._all(sql, (match, *params, window, limit + 1))
         elif not conditions:
             rows = await self._all(_best_first(""), (match, limit + 1))
         else:
-            rows = await self._best_passing(match, conditions, params, limit=limit, target_id=target_id)
+            rows = await self._best_passing(match, guild_id, before, limit=limit, target_id=target_id)
         own = next((float(r["score"]) for r in rows if r["id"] == target_id), None)
         hits = [(int(r["id"]), float(r["score"])) for r in rows if r["id"] != target_id]
         return hits[:limit], own
 
     async def _best_passing(
-        self, match: str, conditions: str, params: Sequence[Any], *, limit: int, target_id: int | None
+        self, match: str, guild_id: GuildScope, before: datetime | None, *, limit: int, target_id: int | None
     ) -> list[sqlite3.Row]:
-        """The best ``limit + 1`` matches that pass ``conditions`` (on ``e``, the essays row), the target's included.
+        """The best ``limit + 1`` matches in the server's scope and before the date, the target's included.
 
         BM25 over every match is most of the cost; the essays row and the scope probe read for each
         match add a third to it. So the index ranks its matches alone first, and only the best
         ``rank_window`` are joined and filtered. When fewer than asked pass, or the target is not among
         them, every match is ranked and filtered: the answer is always the full ranking's.
         """
+        conditions, params = _text_conditions(guild_id, before, target_id, row=True)
         sql = (
             f"SELECT p.id, p.score FROM ({_best_first('')}) p "
             f"JOIN essays e ON e.id = p.id WHERE {conditions}ORDER BY p.score DESC, p.id LIMIT ?"
@@ -752,7 +768,9 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         rows = await self._all(sql, (match, rank_window(limit + 1), *params, limit + 1))
         if len(rows) > limit and (target_id is None or any(r["id"] == target_id for r in rows)):
             return rows
-        return await self._all(_best_first(conditions), (match, *params, limit + 1))
+        row = before is not None
+        conditions, params = _text_conditions(guild_id, before, target_id, row=row)
+        return await self._all(_best_first(conditions, row=row), (match, *params, limit + 1))
 
     async def label_counts(self, labels: Sequence[str]) -> dict[str, int]:
         """How many essays carry each of ``labels`` (lowercased); absent labels are left out."""
@@ -771,17 +789,17 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         before: datetime | None,
         exclude_id: int | None,
         limit: int,
-    ) -> dict[int, list[str]]:
-        """Essays sharing any of the weighted labels, heaviest shared weight first: {essay id: shared labels}.
+    ) -> list[int]:
+        """Essays sharing any of the weighted labels, heaviest shared weight first, then newest first.
 
         The caller passes only labels rare enough to matter alone, which also bounds the rows read.
         """
         if not weights:
-            return {}
+            return []
         values = ",".join("(?, ?)" for _ in weights)
         sql = (
             f"WITH w(label, weight) AS (VALUES {values}) "
-            "SELECT l.essay_id AS id, group_concat(l.label, char(31)) AS shared, sum(w.weight) AS total "
+            "SELECT l.essay_id AS id, sum(w.weight) AS total "
             "FROM essay_labels l JOIN w ON w.label = l.label JOIN essays e ON e.id = l.essay_id WHERE e.id != ? "
         )
         params: list[Any] = [item for pair in weights.items() for item in pair]
@@ -793,8 +811,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             sql += "AND e.published < ? "
             params.append(to_iso(before))
         sql += "GROUP BY l.essay_id ORDER BY total DESC, e.published DESC LIMIT ?"
-        rows = await self._all(sql, (*params, limit))
-        return {int(r["id"]): str(r["shared"]).split("\x1f") for r in rows}
+        return [int(r["id"]) for r in await self._all(sql, (*params, limit))]
 
     async def shared_labels(self, essay_ids: Sequence[int], labels: Sequence[str]) -> dict[int, list[str]]:
         """Which of ``labels`` each of ``essay_ids`` carries (essays with none are left out)."""

@@ -77,3 +77,21 @@ async def test_the_best_matches_the_server_sees_are_found_whatever_the_index_ran
     assert [essay_id for essay_id, _ in found] == [stronger, weaker]
     found, own = await store.text_neighbours(["harbour"], guild_id=GUILD, before=None, limit=1, target_id=weaker)
     assert [essay_id for essay_id, _ in found] == [stronger] and own is not None
+
+
+async def test_a_window_without_a_date_keeps_the_server_s_scope_and_the_target(store: Store) -> None:
+    """Without a date the query filters on the match's rowid alone (no essays row read): the same answers."""
+    ours = await store.add_feed("https://ours.example/feed", guild_id=GUILD)
+    theirs = await store.add_feed("https://theirs.example/feed", guild_id=GUILD + 1)
+    first = await save(store, "first", "The harbour wall.", 1, feed_id=ours.id)
+    await save(store, "elsewhere", "Harbour harbour harbour harbour.", 2, feed_id=theirs.id)
+    second = await save(store, "second", "A harbour at dawn.", 3, feed_id=ours.id)
+    target = await save(store, "target", "Harbour lights over the harbour.", 4, feed_id=theirs.id)
+    found, own = await store.text_neighbours(
+        ["harbour"], guild_id=GUILD, before=None, limit=10, target_id=target, window=3
+    )
+    # The newest three that pass: the target (always), then this server's two; not the other server's post.
+    assert {essay_id for essay_id, _ in found} == {first, second}
+    assert own is not None
+    found, own = await store.text_neighbours(["harbour"], guild_id=GUILD, before=None, limit=10, window=2)
+    assert {essay_id for essay_id, _ in found} == {first, second} and own is None

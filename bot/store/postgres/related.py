@@ -98,23 +98,23 @@ class RelatedQueries(EssayQueries):
         before: datetime | None,
         exclude_id: int | None,
         limit: int,
-    ) -> dict[int, list[str]]:
-        """Essays sharing any of the weighted labels, heaviest shared weight first: {essay id: shared labels}."""
+    ) -> list[int]:
+        """Essays sharing any of the weighted labels, heaviest shared weight first, then newest first."""
         if not weights:
-            return {}
+            return []
         args = Args(list(weights), list(weights.values()), exclude_id if exclude_id is not None else -1)
         where = ["e.id != $3", visible("e.id", guild_id, args)]
         if before is not None:
             where.append(f"e.published < {args(stamp(before))}")
         rows = await self._all(
             "WITH w(label, weight) AS (SELECT * FROM unnest($1::text[], $2::float8[])) "
-            "SELECT l.essay_id AS id, array_agg(l.label ORDER BY l.label) AS shared, sum(w.weight) AS total "
+            "SELECT l.essay_id AS id, sum(w.weight) AS total "
             "FROM essay_labels l JOIN w ON w.label = l.label JOIN essays e ON e.id = l.essay_id "
             f"WHERE {' AND '.join(where)} GROUP BY l.essay_id, e.published "
             f"ORDER BY total DESC, e.published DESC NULLS LAST LIMIT {args(limit)}",
             args.values,
         )
-        return {int(r["id"]): list(r["shared"]) for r in rows}
+        return [int(r["id"]) for r in rows]
 
     async def shared_labels(self, essay_ids: Sequence[int], labels: Sequence[str]) -> dict[int, list[str]]:
         """Which of ``labels`` each of ``essay_ids`` carries (essays with none are left out)."""

@@ -17,6 +17,7 @@ from typing import Any, cast
 from bot.essays.model import Figure, FigureKind, Quote, QuoteKind
 from bot.essays.text import STOPWORDS
 from bot.store.base import StoreBase, from_iso
+from bot.store.lists import id_list, in_list
 from bot.store.packing import unpack, unpack_sentences
 from bot.store.records import EssayChoice, EssayRef
 from bot.store.scope import GuildScope, posted, visible
@@ -890,11 +891,9 @@ class LookupQueries(StoreBase):
 
     async def section_titles(self, essay_ids: Sequence[int]) -> dict[tuple[int, int], str]:
         """{(essay id, section index): section title} for the given essays."""
-        titles: dict[tuple[int, int], str] = {}
-        wanted = sorted(set(essay_ids))
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in await self._all(f"SELECT essay_id, idx, title FROM sections WHERE essay_id IN ({marks})", chunk):
-                titles[(int(row["essay_id"]), int(row["idx"]))] = row["title"]
-        return titles
+        if not essay_ids:
+            return {}
+        rows = await self._all(
+            f"SELECT essay_id, idx, title FROM sections WHERE {in_list('essay_id')}", (id_list(sorted(set(essay_ids))),)
+        )
+        return {(int(row["essay_id"]), int(row["idx"])): row["title"] for row in rows}

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from bot.store.base import StoreBase, from_iso, to_iso, utcnow
+from bot.store.lists import id_list, in_list
 from bot.store.records import (
     DestinationKind,
     DestinationRow,
@@ -456,32 +457,29 @@ class PublishingQueries(StoreBase):
 
     async def section_threads_of(self, essay_ids: Sequence[int], *, guild_id: int | None = None) -> list[SectionThread]:
         """The section threads of several essays in one query (a lookup answer links many)."""
-        wanted = sorted(set(essay_ids))
-        found: list[SectionThread] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            sql = (
-                "SELECT p.essay_id AS essay_id, t.section AS section, d.guild_id AS guild_id, "
-                "d.channel_id AS channel_id, t.thread_id AS thread_id FROM posted_threads t "
-                "JOIN publications p ON p.id = t.publication_id JOIN destinations d ON d.id = p.destination_id "
-                f"WHERE p.essay_id IN ({','.join('?' * len(chunk))}) AND t.section IS NOT NULL "
+        if not essay_ids:
+            return []
+        sql = (
+            "SELECT p.essay_id AS essay_id, t.section AS section, d.guild_id AS guild_id, "
+            "d.channel_id AS channel_id, t.thread_id AS thread_id FROM posted_threads t "
+            "JOIN publications p ON p.id = t.publication_id JOIN destinations d ON d.id = p.destination_id "
+            f"WHERE {in_list('p.essay_id')} AND t.section IS NOT NULL "
+        )
+        params: list[Any] = [id_list(sorted(set(essay_ids)))]
+        if guild_id is not None:
+            sql += "AND d.guild_id = ? "
+            params.append(guild_id)
+        rows = await self._all(sql + "ORDER BY p.essay_id, d.id, t.section", params)
+        return [
+            SectionThread(
+                essay_id=int(r["essay_id"]),
+                section=int(r["section"]),
+                guild_id=int(r["guild_id"]),
+                channel_id=int(r["channel_id"]),
+                thread_id=int(r["thread_id"]),
             )
-            params: list[Any] = list(chunk)
-            if guild_id is not None:
-                sql += "AND d.guild_id = ? "
-                params.append(guild_id)
-            rows = await self._all(sql + "ORDER BY p.essay_id, d.id, t.section", params)
-            found += [
-                SectionThread(
-                    essay_id=int(r["essay_id"]),
-                    section=int(r["section"]),
-                    guild_id=int(r["guild_id"]),
-                    channel_id=int(r["channel_id"]),
-                    thread_id=int(r["thread_id"]),
-                )
-                for r in rows
-            ]
-        return found
+            for r in rows
+        ]
 
     async def thread_section(self, thread_id: int) -> SectionThread | None:
         """Which essay section a thread discusses, if it is one of the bot's section threads.

@@ -29,6 +29,7 @@ from bot.store.base import from_iso, to_iso, utcnow
 from bot.store.budget import rarest_within
 from bot.store.direct import Connection
 from bot.store.leases import LeaseQueries
+from bot.store.lists import id_list, in_list, text_list, weight_map
 from bot.store.lookup import LookupQueries, figure_from_row, fts_term, quote_from_row, rank_window
 from bot.store.packing import pack, pack_sentences, unpack, unpack_sentences
 from bot.store.publishing import PublishingQueries
@@ -777,8 +778,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         wanted = sorted({label.strip().lower() for label in labels if label.strip()})
         if not wanted:
             return {}
-        marks = ",".join("?" * len(wanted))
-        rows = await self._all(f"SELECT label, essays FROM label_df WHERE label IN ({marks})", wanted)
+        rows = await self._all(f"SELECT label, essays FROM label_df WHERE {in_list('label')}", (text_list(wanted),))
         return {r["label"]: int(r["essays"]) for r in rows}
 
     async def label_neighbours(
@@ -796,14 +796,12 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         """
         if not weights:
             return []
-        values = ",".join("(?, ?)" for _ in weights)
         sql = (
-            f"WITH w(label, weight) AS (VALUES {values}) "
+            "WITH w(label, weight) AS (SELECT key, value FROM json_each(?)) "
             "SELECT l.essay_id AS id, sum(w.weight) AS total "
             "FROM essay_labels l JOIN w ON w.label = l.label JOIN essays e ON e.id = l.essay_id WHERE e.id != ? "
         )
-        params: list[Any] = [item for pair in weights.items() for item in pair]
-        params.append(exclude_id if exclude_id is not None else -1)
+        params: list[Any] = [weight_map(weights), exclude_id if exclude_id is not None else -1]
         scope_sql, scope_params = visible("e.id", guild_id)
         sql += f"AND {scope_sql} "
         params += scope_params
@@ -819,9 +817,8 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         if not wanted or not essay_ids:
             return {}
         rows = await self._all(
-            f"SELECT essay_id, label FROM essay_labels WHERE label IN ({','.join('?' * len(wanted))}) "
-            f"AND essay_id IN ({','.join('?' * len(essay_ids))})",
-            (*wanted, *essay_ids),
+            f"SELECT essay_id, label FROM essay_labels WHERE {in_list('label')} AND {in_list('essay_id')}",
+            (text_list(wanted), id_list(essay_ids)),
         )
         found: dict[int, list[str]] = {}
         for row in rows:
@@ -834,9 +831,9 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         if not wanted or not essay_ids:
             return {}
         rows = await self._all(
-            f"SELECT DISTINCT essay_id, speaker FROM quotes WHERE essay_id IN ({','.join('?' * len(essay_ids))}) "
-            f"AND speaker IN ({','.join('?' * len(wanted))}) AND kind IN ('direct', 'epigraph')",
-            (*essay_ids, *wanted),
+            f"SELECT DISTINCT essay_id, speaker FROM quotes WHERE {in_list('essay_id')} AND {in_list('speaker')} "
+            "AND kind IN ('direct', 'epigraph')",
+            (id_list(essay_ids), text_list(wanted)),
         )
         found: dict[int, list[str]] = {}
         for row in rows:
@@ -862,62 +859,50 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
 
     async def briefs(self, essay_ids: Sequence[int], *, guild_id: GuildScope) -> dict[int, EssayBrief]:
         """Title, address and date of the given essays that the server may see."""
-        found: dict[int, EssayBrief] = {}
+        if not essay_ids:
+            return {}
         scope_sql, scope_params = visible("id", guild_id)
-        for start in range(0, len(essay_ids), 500):
-            chunk = list(essay_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            for row in await self._all(
-                f"SELECT id, key, title, url, published FROM essays WHERE id IN ({marks}) AND {scope_sql}",
-                (*chunk, *scope_params),
-            ):
-                found[int(row["id"])] = _brief_from_row(row)
-        return found
+        rows = await self._all(
+            f"SELECT id, key, title, url, published FROM essays WHERE {in_list('id')} AND {scope_sql}",
+            (id_list(essay_ids), *scope_params),
+        )
+        return {int(row["id"]): _brief_from_row(row) for row in rows}
 
     async def briefs_by_key(self, keys: Sequence[str], *, guild_id: GuildScope) -> dict[str, EssayBrief]:
         """Title, address and date of the given essays (by key) that the server may see."""
-        wanted = sorted(set(keys))
-        found: dict[str, EssayBrief] = {}
+        if not keys:
+            return {}
         scope_sql, scope_params = visible("id", guild_id)
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            for row in await self._all(
-                f"SELECT id, key, title, url, published FROM essays WHERE key IN ({','.join('?' * len(chunk))}) "
-                f"AND {scope_sql}",
-                (*chunk, *scope_params),
-            ):
-                found[row["key"]] = _brief_from_row(row)
-        return found
+        rows = await self._all(
+            f"SELECT id, key, title, url, published FROM essays WHERE {in_list('key')} AND {scope_sql}",
+            (text_list(sorted(set(keys))), *scope_params),
+        )
+        return {row["key"]: _brief_from_row(row) for row in rows}
 
     async def term_statistics(self, terms: Sequence[str]) -> dict[str, StemStatistic]:
         """Each stem's id and how many essays hold it (``related_stems``); stems no essay holds are left out."""
-        wanted = sorted(set(terms))
-        found: dict[str, StemStatistic] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = await self._all(
-                f"SELECT id, term, essays FROM related_stems WHERE term IN ({','.join('?' * len(chunk))}) "
-                "AND essays > 0",
-                chunk,
-            )
-            found.update((r["term"], StemStatistic(int(r["id"]), int(r["essays"]))) for r in rows)
-        return found
+        if not terms:
+            return {}
+        rows = await self._all(
+            f"SELECT id, term, essays FROM related_stems WHERE {in_list('term')} AND essays > 0",
+            (text_list(sorted(set(terms))),),
+        )
+        return {r["term"]: StemStatistic(int(r["id"]), int(r["essays"])) for r in rows}
 
     async def term_vectors(self, essay_ids: Sequence[int]) -> dict[int, RelatedVector]:
         """The stored stem counts, their norm and the date of each of ``essay_ids`` that has them."""
+        if not essay_ids:
+            return {}
+        rows = await self._all(
+            "SELECT t.essay_id AS id, t.vector, t.norm, e.published FROM related_terms t "
+            f"JOIN essays e ON e.id = t.essay_id WHERE {in_list('t.essay_id')}",
+            (id_list(essay_ids),),
+        )
         found: dict[int, RelatedVector] = {}
-        for start in range(0, len(essay_ids), 500):
-            chunk = list(essay_ids[start : start + 500])
-            rows = await self._all(
-                "SELECT t.essay_id AS id, t.vector, t.norm, e.published FROM related_terms t "
-                f"JOIN essays e ON e.id = t.essay_id WHERE t.essay_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            for row, (ids, counts) in zip(rows, decode_vectors([row["vector"] for row in rows]), strict=True):
-                published = from_iso(row["published"])
-                found[int(row["id"])] = RelatedVector(
-                    ids, counts, float(row["norm"]), published.date() if published else None
-                )
+        for row, (ids, counts) in zip(rows, decode_vectors([row["vector"] for row in rows]), strict=True):
+            published = from_iso(row["published"])
+            day = published.date() if published else None
+            found[int(row["id"])] = RelatedVector(ids, counts, float(row["norm"]), day)
         return found
 
     async def stored_terms(self, essay_id: int) -> Terms | None:
@@ -993,19 +978,20 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
 
         Only the list's summary, which is what deciding whether an essay joins it needs.
         """
-        found: dict[int, NeighbourList] = {}
-        for start in range(0, len(essay_ids), 500):
-            chunk = list(essay_ids[start : start + 500])
-            rows = await self._all(
-                "SELECT l.essay_id AS id, l.scale, count(n.neighbour_id) AS size, min(n.score) AS worst "
-                "FROM related_lists l LEFT JOIN related_neighbours n ON n.essay_id = l.essay_id "
-                f"WHERE l.essay_id IN ({','.join('?' * len(chunk))}) GROUP BY l.essay_id",
-                chunk,
+        if not essay_ids:
+            return {}
+        rows = await self._all(
+            "SELECT l.essay_id AS id, l.scale, count(n.neighbour_id) AS size, min(n.score) AS worst "
+            "FROM related_lists l LEFT JOIN related_neighbours n ON n.essay_id = l.essay_id "
+            f"WHERE {in_list('l.essay_id')} GROUP BY l.essay_id",
+            (id_list(essay_ids),),
+        )
+        return {
+            int(row["id"]): NeighbourList(
+                float(row["scale"]), int(row["size"]), float(row["worst"]) if row["worst"] is not None else 0.0
             )
-            for row in rows:
-                worst = float(row["worst"]) if row["worst"] is not None else 0.0
-                found[int(row["id"])] = NeighbourList(float(row["scale"]), int(row["size"]), worst)
-        return found
+            for row in rows
+        }
 
     async def neighbours(self, essay_id: int) -> list[int]:
         """The essay's stored neighbours, nearest first."""
@@ -1019,18 +1005,13 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         """Which of ``neighbour_ids`` each of ``essay_ids`` holds in its list (essays holding none are left out)."""
         if not essay_ids or not neighbour_ids:
             return {}
-        found: dict[int, list[int]] = {}
-        marks = ",".join("?" * len(neighbour_ids))
-        for start in range(0, len(essay_ids), 500):
-            chunk = list(essay_ids[start : start + 500])
-            rows = await self._all(
-                # Each list read whole (20 rows in key order) and filtered: half the cost of a seek per pair.
-                "SELECT essay_id, group_concat(neighbour_id) AS ids FROM related_neighbours "
-                f"WHERE essay_id IN ({','.join('?' * len(chunk))}) AND +neighbour_id IN ({marks}) GROUP BY essay_id",
-                [*chunk, *neighbour_ids],
-            )
-            found.update((int(r["essay_id"]), [int(i) for i in str(r["ids"]).split(",")]) for r in rows)
-        return found
+        rows = await self._all(
+            # Each list read whole (20 rows in key order) and filtered: half the cost of a seek per pair.
+            "SELECT essay_id, group_concat(neighbour_id) AS ids FROM related_neighbours "
+            f"WHERE {in_list('essay_id')} AND {in_list('+neighbour_id')} GROUP BY essay_id",
+            (id_list(essay_ids), id_list(neighbour_ids)),
+        )
+        return {int(r["essay_id"]): [int(i) for i in str(r["ids"]).split(",")] for r in rows}
 
     async def co_listed(
         self,
@@ -1048,11 +1029,10 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         with a ``budget``, reading at most that many list rows (see the protocol)."""
         if budget is not None and neighbour_ids:
             # Each neighbour's lists are counted only up to the budget: a hub costs no more than that.
-            marks = ",".join("(?)" for _ in neighbour_ids)
             rows = await self._all(
-                f"WITH n(id) AS (VALUES {marks}) SELECT id, (SELECT count(*) FROM (SELECT 1 FROM related_neighbours "
-                "WHERE neighbour_id = n.id LIMIT ?)) AS lists FROM n",
-                [*neighbour_ids, budget + 1],
+                "WITH n(id) AS (SELECT value FROM json_each(?)) SELECT id, (SELECT count(*) FROM (SELECT 1 "
+                "FROM related_neighbours WHERE neighbour_id = n.id LIMIT ?)) AS lists FROM n",
+                (id_list(neighbour_ids), budget + 1),
             )
             neighbour_ids = rarest_within({int(r["id"]): int(r["lists"]) for r in rows}, budget)
         if not neighbour_ids or limit < 1:
@@ -1061,11 +1041,11 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         scope_sql, scope_params = visible("e.id", guild_id)
         sql = (
             "SELECT e.id FROM (SELECT essay_id, count(*) AS shared FROM related_neighbours "
-            f"WHERE neighbour_id IN ({','.join('?' * len(neighbour_ids))}) AND essay_id != ? "
+            f"WHERE {in_list('neighbour_id')} AND essay_id != ? "
             "GROUP BY essay_id HAVING count(*) >= ?) listing JOIN essays e ON e.id = listing.essay_id "
             f"WHERE {scope_sql} "
         )
-        params: list[Any] = [*neighbour_ids, exclude_id, least, *scope_params]
+        params: list[Any] = [id_list(neighbour_ids), exclude_id, least, *scope_params]
         if before is not None:
             sql += "AND e.published < ? "
             params.append(to_iso(before))
@@ -1075,17 +1055,15 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
 
     async def visible_ids(self, essay_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None) -> set[int]:
         """Those of ``essay_ids`` that the server may see, published before ``before`` if given."""
-        found: set[int] = set()
+        if not essay_ids:
+            return set()
         scope_sql, scope_params = visible("id", guild_id)
-        for start in range(0, len(essay_ids), 500):
-            chunk = list(essay_ids[start : start + 500])
-            sql = f"SELECT id FROM essays WHERE id IN ({','.join('?' * len(chunk))}) AND {scope_sql} "
-            params: list[Any] = [*chunk, *scope_params]
-            if before is not None:
-                sql += "AND published < ?"
-                params.append(to_iso(before))
-            found.update(int(r["id"]) for r in await self._all(sql, params))
-        return found
+        sql = f"SELECT id FROM essays WHERE {in_list('id')} AND {scope_sql} "
+        params: list[Any] = [id_list(essay_ids), *scope_params]
+        if before is not None:
+            sql += "AND published < ?"
+            params.append(to_iso(before))
+        return {int(r["id"]) for r in await self._all(sql, params)}
 
     async def nearest_in_time(self, essay_id: int, *, limit: int) -> list[int]:
         """Up to ``limit`` essays published just before the essay and as many just after (none if undated)."""

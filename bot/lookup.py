@@ -9,7 +9,6 @@ The cog only parses options, sends pages and wires the buttons.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import re
@@ -25,6 +24,7 @@ from bot.publishing.render import escape_markdown
 from bot.related import RelatedPost, kept_related_to_essay, related_to_text
 from bot.store import EssayChoice, EssayRef, EssayRow, Store, search_words
 from bot.store.scope import GuildScope
+from bot.store.together import read_together
 
 logger = logging.getLogger(__name__)
 
@@ -339,8 +339,8 @@ async def gather_links(store: Store, guild_id: int | None, essay_ids: Sequence[i
     wanted = sorted({eid for eid in essay_ids if eid is not None})
     if guild_id is None:
         return Links(guild_id=guild_id, sections=await store.section_titles(wanted))
-    sections, threads = await asyncio.gather(
-        store.section_titles(wanted), store.section_threads_of(wanted, guild_id=guild_id)
+    sections, threads = await read_together(
+        store, store.section_titles(wanted), store.section_threads_of(wanted, guild_id=guild_id)
     )
     links = Links(guild_id=guild_id, sections=sections)
     for thread in threads:

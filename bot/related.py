@@ -35,7 +35,6 @@ when it stands out of that background (see ``_stand_out``).
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import logging
 import math
@@ -55,6 +54,7 @@ from bot.essays.terms import TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weig
 from bot.essays.text import words
 from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, StemStatistic, Store, search_words
 from bot.store.scope import ALL_SERVERS, GuildScope
+from bot.store.together import read_together
 
 logger = logging.getLogger(__name__)
 
@@ -245,8 +245,9 @@ async def related_to_essay(
     # Without a date "earlier" means nothing, so an undated essay compares with the whole archive.
     before = None if any_time else essay.published
     candidates: dict[int, _Candidate] = {}
-    # Reads that do not wait on each other go to the store together (one wait instead of several).
-    span, stored, speakers, label_counts, neighbours, _ = await asyncio.gather(
+    # Reads that do not wait on each other (sent together where the backend answers them together).
+    span, stored, speakers, label_counts, neighbours, _ = await read_together(
+        store,
         store.archive_span(),
         store.stored_query_terms(target.id),
         store.quoted_speakers(target.id),
@@ -259,7 +260,8 @@ async def related_to_essay(
         query = _make_query(*stored, span.essays, stored=True)
     else:  # an essay whose terms are not stored yet (see ``_ensure_terms``): from its text
         query = await _query(store, essay_terms(essay.title, essay.blocks), span.essays, stored=False)
-    listed, co_listed, _ = await asyncio.gather(
+    listed, co_listed, _ = await read_together(
+        store,
         _add_neighbour_candidates(store, candidates, neighbours, before=before, guild_id=guild_id),
         _add_co_listed(store, candidates, neighbours, target.id, before=before, guild_id=guild_id),
         _add_label_candidates(store, candidates, rare, before=before, exclude_id=target.id, guild_id=guild_id),
@@ -291,10 +293,11 @@ async def related_to_text(
     await _ensure_terms(store)
     query = query[:MAX_QUERY_CHARS]
     candidates: dict[int, _Candidate] = {}
-    span, label_counts = await asyncio.gather(store.archive_span(), store.label_counts(_label_phrases(query)))
+    span, label_counts = await read_together(store, store.archive_span(), store.label_counts(_label_phrases(query)))
     parsed = await _query(store, text_terms([(query, 1)]), span.essays, stored=False)
     specificity, rare = _label_weights(label_counts, span.essays)
-    await asyncio.gather(
+    await read_together(
+        store,
         _add_text_candidates(store, candidates, parsed, before=before, target_id=None, guild_id=guild_id),
         _add_label_candidates(store, candidates, rare, before=before, exclude_id=None, guild_id=guild_id),
     )
@@ -680,7 +683,8 @@ async def _score(
     background = await _background(store, span)
     background_ids = [i for i in background if i != exclude_id]
     compared = sorted(set(candidates) | set(background_ids))
-    read, held, shared, quoted = await asyncio.gather(
+    read, held, shared, quoted = await read_together(
+        store,
         store.term_vectors(sorted(set(candidates) - set(background))),
         store.shared_neighbours(compared, list(neighbours)) if neighbours else _nothing(),
         store.shared_labels(compared, list(specificity)) if specificity else _nothing(),

@@ -101,6 +101,9 @@ class StoreBase:
     ``worker`` names this store's owner in the leases it takes (bot/store/leases.py).
     """
 
+    # A read outside a transaction is answered at once, in the caller's thread (``_all``).
+    concurrent_reads = False
+
     def __init__(
         self,
         db: aiosqlite.Connection,

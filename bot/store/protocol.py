@@ -50,6 +50,10 @@ from bot.store.scope import GuildScope
 class Store(Protocol):
     """The database of one Marginalia deployment."""
 
+    # Whether reads awaited together are answered together (a pool's connections), or each at once in
+    # the caller's thread (SQLite's read connection): see ``bot.store.together.read_together``.
+    concurrent_reads: bool
+
     # ------------------------------------------------------------- the store itself
 
     async def close(self) -> None:

@@ -75,6 +75,9 @@ class PostgresBase:
     in the leases it takes (bot/store/postgres/leases.py).
     """
 
+    # Reads awaited together go to the pool's connections at once: their round trips overlap.
+    concurrent_reads = True
+
     def __init__(self, pool: asyncpg.Pool, url: str, worker: str) -> None:
         self._pool = pool
         self.url = url

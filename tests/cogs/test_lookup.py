@@ -319,6 +319,17 @@ async def test_slow_lookups_defer_within_the_deadline(
 ) -> None:
     # Deferred ("thinking…") rather than risk Discord's deadline; the answer follows, ephemeral as ever.
     monkeypatch.setattr(cogs.replies, setting, value)
+    # The lookup takes a while (SQLite answers its reads at once: without a wait it would be done before the
+    # loop could send anything, and then it is answered directly).
+    answer = {"quote": "quote_answer", "figures": "figure_answer", "related": "related_answer"}[name]
+    module = sys.modules["cogs.lookup"]  # as the bot loaded it (load_extension imports a fresh copy)
+    lookup = getattr(module, answer)
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.05)
+        return await lookup(*args, **kwargs)
+
+    monkeypatch.setattr(module, answer, slow)
     interaction = await world.fake.invoke_slash(name, {"essay": COUNCIL}, channel=world.channel)
     response = await interaction.wait_response()
     assert response["type"] == DEFERRED and response["data"]["flags"] & EPHEMERAL

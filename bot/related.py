@@ -124,7 +124,7 @@ MAX_QUERY_CHARS = 2000
 # The tf weight of each stored count (capped at ``MAX_COUNT``), for array lookups.
 _TF_WEIGHTS = np.asarray(TF_WEIGHTS, dtype=np.float64)
 
-# The answers ``kept_related_to_essay`` keeps per store, with the ``data_version`` each was computed at.
+# The answers ``kept_related_to_essay`` keeps per store, with the ``ranking_version`` each was computed at.
 ANSWER_CACHE = 256
 _answer_cache: weakref.WeakKeyDictionary[
     Store, OrderedDict[tuple[int, GuildScope, int, bool], tuple[int, tuple[RelatedPost, ...]]]
@@ -205,14 +205,14 @@ class _Query:
 async def kept_related_to_essay(
     store: Store, target: EssayRow, *, guild_id: GuildScope, limit: int = 5, any_time: bool = False
 ) -> list[RelatedPost]:
-    """``related_to_essay``, kept while the store's ``data_version`` stays the same: the command's entry.
+    """``related_to_essay``, kept while the store's ``ranking_version`` stays the same: the command's entry.
 
     The answer depends on the database alone. Members discussing an essay ask about it again and again
-    (in its threads, or the newest essay with no essay named), and any commit, of this process or
-    another, makes it computed anew. (Benches and tests that change the ranking's settings call
-    ``related_to_essay`` itself.)
+    (in its threads, or the newest essay with no essay named), while their messages there change nothing
+    it ranks by; a commit that does, of this process or another, makes it computed anew. (Benches and
+    tests that change the ranking's settings call ``related_to_essay`` itself.)
     """
-    version = await store.data_version()
+    version = await store.ranking_version()
     if version is None:
         return await related_to_essay(store, target, guild_id=guild_id, limit=limit, any_time=any_time)
     answers = _answer_cache.setdefault(store, OrderedDict())
@@ -224,7 +224,7 @@ async def kept_related_to_essay(
     posts = await related_to_essay(store, target, guild_id=guild_id, limit=limit, any_time=any_time)
     # Kept only when nothing was committed meanwhile and no transaction is open now (its reads could have
     # seen rows that are not committed yet).
-    if await store.data_version() == version:
+    if await store.ranking_version() == version:
         answers[key] = (version, tuple(replace(post, reasons=list(post.reasons)) for post in posts))
         answers.move_to_end(key)
         while len(answers) > ANSWER_CACHE:

@@ -577,7 +577,7 @@ async def test_co_listed_posts_hold_several_of_the_neighbours_most_first(backend
     )
 
 
-async def test_a_kept_answer_is_served_until_a_commit_changes_the_database(
+async def test_a_kept_answer_is_served_until_a_commit_changes_what_it_ranks_by(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = await row(store, LATER_FERRY)
@@ -593,8 +593,13 @@ async def test_a_kept_answer_is_served_until_a_commit_changes_the_database(
 
     monkeypatch.setattr(related, "related_to_essay", counted)
     again = await related.kept_related_to_essay(store, target, guild_id=None, limit=3)
-    kept = await store.data_version() is not None  # SQLite can tell; PostgreSQL computes every time
+    kept = await store.ranking_version() is not None  # SQLite can tell; PostgreSQL computes every time
     assert again == first and computed == ([] if kept else [1])
+    # Members discussing it, a feed's poll: nothing the ranking reads.
+    await store.record_thread_message(1, 2, 3, datetime(2024, 7, 1, tzinfo=UTC))
+    await store.set_state("poll", "done")
+    assert await related.kept_related_to_essay(store, target, guild_id=None, limit=3) == first
+    assert computed == ([] if kept else [1, 1])
     again[0].reasons.append("changed by a caller")  # a caller's copy: the kept answer stays as it was
     assert await related.kept_related_to_essay(store, target, guild_id=None, limit=3) == first
 
@@ -613,25 +618,34 @@ async def test_a_kept_answer_is_served_until_a_commit_changes_the_database(
     assert after == await compute(store, target, guild_id=None, limit=3)
 
 
-async def test_the_data_version_changes_with_every_commit_of_any_connection(tmp_path: Path) -> None:
+async def test_the_ranking_version_moves_with_what_the_ranking_reads_from_any_connection(tmp_path: Path) -> None:
     path = tmp_path / "version.sqlite3"
     async with await open_store(path) as store:
-        start = await store.data_version()
+        start = await store.ranking_version()
         assert start is not None
-        assert await store.data_version() == start  # reads change nothing
-        await store.set_state("cursor", "one")
-        after_own = await store.data_version()
-        assert after_own != start
-        other = sqlite3.connect(path)  # another process's commit, as the command line's ingest makes
+        await store.set_state("cursor", "one")  # a poll's bookkeeping and a member's message: not the ranking's
+        await store.record_thread_message(1, 2, 3, datetime(2024, 7, 1, tzinfo=UTC))
+        assert await store.ranking_version() == start
+        feed = await store.add_feed("https://harbour-notes.example/feed")
+        stored = await store_essay(store, FERRY, feed_id=feed.id)
+        after_essay = await store.ranking_version()
+        assert after_essay is not None and after_essay != start
+        await store.add_feed(feed.url, guild_id=7)  # a server follows the feed: what it may see changed
+        after_scope = await store.ranking_version()
+        assert after_scope is not None and after_scope != after_essay
+        other = sqlite3.connect(path)  # another process's commits, as the command line's ingest makes
         with other:
             other.execute("INSERT INTO bot_state(key, value) VALUES ('other', 'x')")
+        assert await store.ranking_version() == after_scope
+        with other:
+            other.execute("UPDATE essays SET title = 'Ferries, Revised' WHERE id = ?", (stored.essay_id,))
         other.close()
-        assert await store.data_version() not in (start, after_own)
+        assert await store.ranking_version() not in (start, after_essay, after_scope)
         async with store.transaction():
-            assert await store.data_version() is None  # its reads would see what may yet roll back
+            assert await store.ranking_version() is None  # its reads would see what may yet roll back
 
 
-async def test_an_answer_computed_while_something_was_committed_is_not_kept(
+async def test_an_answer_computed_while_what_it_ranks_by_changed_is_not_kept(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = await row(store, LATER_FERRY)
@@ -641,7 +655,9 @@ async def test_an_answer_computed_while_something_was_committed_is_not_kept(
     async def committing(*args: Any, **kwargs: Any) -> list[RelatedPost]:
         computed.append(1)
         found = await compute(*args, **kwargs)
-        await store.set_state("poll", str(len(computed)))  # a feed poll's commit, made while the answer was read
+        # An essay stored while the answer was read (a feed's poll): the answer may not have seen it.
+        late = essay(f"late-{len(computed)}", "A Late Ferry", "2024-05-01", (), "The ferry crossing ran late again.")
+        await store_essay(store, late)
         return found
 
     monkeypatch.setattr(related, "related_to_essay", committing)

@@ -187,12 +187,12 @@ class StoreBase:
             raise BackupCheckError("; ".join(problems)[:500])
         await asyncio.to_thread(partial.replace, target)
 
-    async def data_version(self) -> int | None:
-        """SQLite's ``PRAGMA data_version`` on the read connection, which never writes: every commit is another
-        connection's, this process's writer or another process's (see the protocol)."""
+    async def ranking_version(self) -> int | None:
+        """The counter migration 0019's triggers move, read on the read connection: it sees the last commit of
+        every connection and process, and commits its triggers' moves with their changes (see the protocol)."""
         if self._reader is None or self._db.in_transaction or self._batch is not None:
             return None
-        row = self._reader.execute("PRAGMA data_version").fetchone()
+        row = self._reader.execute("SELECT version FROM ranking_version").fetchone()
         return int(row[0]) if row is not None else None
 
     async def integrity_check(self) -> list[str]:

@@ -70,10 +70,12 @@ class Store(Protocol):
         fails it is removed and ``BackupCheckError`` says what was wrong. ``target``'s folder exists.
         """
 
-    async def data_version(self) -> int | None:
-        """A number that changes whenever a commit (of any connection or process) may have changed the database:
-        an answer computed from it while the number stays the same is still current. None when the backend
-        cannot tell, or while this store has a transaction open (its reads then see changes not yet committed)."""
+    async def ranking_version(self) -> int | None:
+        """A number that changes with every commit (of any connection or process) that may have changed what
+        /related ranks by: the essays, their labels, quotes, references, stems and neighbour lists, and the
+        servers' scope; not with the rest (a member's message in a thread, a publication's progress). A ranking
+        computed while it stays the same is still current. None when the backend cannot tell, or while this
+        store has a transaction open (its reads then see changes not yet committed)."""
 
     def write_batch(self) -> AbstractAsyncContextManager[None]:
         """Group this task's writes: on SQLite they share one transaction, committed once at the end (each

@@ -302,3 +302,34 @@ async def test_stem_vectors_of_a_database_from_the_version_before_hold_its_terms
             Analysis(sections=[Section(1, "Gulls", (Block("paragraph", "A gull."),), 0, 1)]),
         )
         assert (await store.term_statistics(["gull"]))["gull"].id == ids["gull"]
+
+
+RANKING_VERSION = next(m.version for m in bundled_migrations() if m.name.endswith("_ranking_version.sql"))
+
+
+async def test_the_ranking_version_of_a_database_from_the_version_before_follows_its_essays(tmp_path: Path) -> None:
+    """The counter starts at 0 on an archive already stored, and moves with each essay written after."""
+    from bot.essays.model import Analysis, Block, Essay, Section
+    from bot.store.base import _WRITER_FUNCTIONS
+
+    path = tmp_path / "v18.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        for name, arity, function in _WRITER_FUNCTIONS:  # the functions earlier migrations call
+            await db.create_function(name, arity, function, deterministic=True)
+        await migrate(db, [m for m in bundled_migrations() if m.version < RANKING_VERSION])
+        await db.execute(
+            "INSERT INTO essays(id, key, source, title, labels, word_count, content_hash, first_seen_at, "
+            "updated_at) VALUES (1, 'essay-1', 's', 'T', '[]', 1, 'h', 'x', 'x')"
+        )
+    async with await open_store(path) as store:
+        assert await store.ranking_version() == 0
+        blocks = (Block("paragraph", "The tollbridge and the ferry."),)
+        await store.save_essay(
+            Essay("essay-2", "Tolls", blocks, source="s"), Analysis([Section(1, "Tolls", blocks, 0, 1)])
+        )
+        moved = await store.ranking_version()
+        assert moved is not None and moved > 0
+        await store.set_state("cursor", "x")
+        assert await store.ranking_version() == moved
+        await store.connection.execute("DELETE FROM essays WHERE id = 1")
+        assert (await store.ranking_version() or 0) > moved

@@ -86,12 +86,12 @@ async def test_batches_nest_inside_batches_and_transactions(backend_store: Store
     assert [await backend_store.get_state(key) for key in ("outer", "inner", "in a transaction")] == ["1", "2", "3"]
 
 
-async def test_no_data_version_while_a_batch_is_open(sqlite: SQLiteStore) -> None:
-    assert await sqlite.data_version() is not None
+async def test_no_ranking_version_while_a_batch_is_open(sqlite: SQLiteStore) -> None:
+    assert await sqlite.ranking_version() is not None
     async with sqlite.write_batch():
         await sqlite.set_state("key", "value")
-        assert await sqlite.data_version() is None  # the batch's own reads see what is not committed yet
-    assert await sqlite.data_version() is not None
+        assert await sqlite.ranking_version() is None  # the batch's own reads see what is not committed yet
+    assert await sqlite.ranking_version() is not None
 
 
 async def test_other_tasks_read_the_last_commit_during_a_batch(sqlite: SQLiteStore) -> None:

@@ -111,8 +111,9 @@ class PostgresBase:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def data_version(self) -> int | None:
-        """None: several processes write through their own connections, and nothing here counts their commits."""
+    async def ranking_version(self) -> int | None:
+        """None: several processes commit at once, and a shared counter would be a row every writer waits on (or,
+        as a sequence, would move before the changes it counts were visible); every answer is computed."""
         return None
 
     @asynccontextmanager

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import discord
 
 from bot.publishing.render import MESSAGE_LIMIT
+from bot.store.together import turn_after
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,17 @@ async def answer_in_time(interaction: discord.Interaction[Any], work: Awaitable[
     """
     age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
     wait = max(0.0, min(DEFER_AFTER, RESPONSE_DEADLINE - DEFER_AFTER - age))
+    if wait <= 0 and not interaction.response.is_done():
+        # No time to wait: deferred before the work starts, which may hold the loop until it is done.
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except BaseException:
+            if isinstance(work, Coroutine):
+                work.close()  # never started
+            raise
+    # Past the wait, the work's store reads let the loop turn between them (SQLite answers each at once),
+    # so the defer can go out while it works.
+    token = turn_after.set(asyncio.get_running_loop().time() + wait)
     task = asyncio.ensure_future(work)
     try:
         done, _ = await asyncio.wait({task}, timeout=wait)
@@ -86,6 +98,7 @@ async def answer_in_time(interaction: discord.Interaction[Any], work: Awaitable[
             await interaction.response.defer(ephemeral=True, thinking=True)
         return await task
     finally:
+        turn_after.reset(token)
         # A failed defer, or the command itself cancelled: the work has no one to answer.
         if not task.done():
             task.cancel()

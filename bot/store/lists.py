@@ -8,6 +8,7 @@ connection). A ``?`` per item makes a new text for every length, and preparing a
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Mapping
 
 
@@ -17,11 +18,15 @@ def in_list(column: str) -> str:
 
 
 def id_list(values: Iterable[int]) -> str:
-    return json.dumps([int(value) for value in values])
+    # operator.index: an integer (numpy's too), never a float or a string made into one.
+    return json.dumps([operator.index(value) for value in values])
 
 
 def text_list(values: Iterable[str]) -> str:
-    return json.dumps([str(value) for value in values])
+    texts = list(values)
+    if not all(isinstance(text, str) for text in texts):
+        raise TypeError("a text list holds strings only")
+    return json.dumps(texts)
 
 
 def weight_map(weights: Mapping[str, float]) -> str:

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Coroutine
+from contextvars import ContextVar
 from typing import Any, TypeVar, overload
 
 from bot.store.protocol import Store
+
+# The event loop's time after which reads awaited in turn let the loop run between them, set by whoever waits
+# for the answer (``cogs.replies.answer_in_time``): a lookup that would otherwise hold the loop from start to
+# end then lets its "thinking…" reply go out while it is still working.
+turn_after: ContextVar[float | None] = ContextVar("turn_after", default=None)
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -38,6 +44,12 @@ async def read_together(
 
 @overload
 async def read_together(
+    store: Store, a: Awaitable[A], b: Awaitable[B], c: Awaitable[C], d: Awaitable[D], e: Awaitable[E], /
+) -> tuple[A, B, C, D, E]: ...
+
+
+@overload
+async def read_together(
     store: Store,
     a: Awaitable[A],
     b: Awaitable[B],
@@ -54,12 +66,17 @@ async def read_together(store: Store, *reads: Awaitable[Any]) -> tuple[Any, ...]
     if store.concurrent_reads:
         return tuple(await asyncio.gather(*reads))
     results: list[Any] = []
+    deadline = turn_after.get()
     try:
         for read in reads:
+            if deadline is not None and asyncio.get_running_loop().time() >= deadline:
+                await asyncio.sleep(0)
             results.append(await read)
     except BaseException:
         for left in reads[len(results) + 1 :]:
             if isinstance(left, Coroutine):
                 left.close()  # never started: closed, so Python does not warn it was never awaited
+            elif isinstance(left, asyncio.Future):
+                left.cancel()
         raise
     return tuple(results)

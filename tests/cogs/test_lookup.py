@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -336,6 +337,25 @@ async def test_slow_lookups_defer_within_the_deadline(
     message = await interaction.wait_original()
     assert message.flags & EPHEMERAL and (message.embeds or message.content)
     check_reply(world.fake, message)
+
+
+async def test_a_lookup_holding_the_loop_still_defers_in_time(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite answers each read at once, in the loop's thread: past the wait, reads let the loop turn between them."""
+    monkeypatch.setattr(cogs.replies, "DEFER_AFTER", 0.01)
+    store = world.bot.store
+    span = store.archive_span
+
+    async def slow_span() -> Any:
+        time.sleep(0.05)  # noqa: ASYNC251 - a cold page cache: the read holds the loop, as SQLite's reads do
+        return await span()
+
+    monkeypatch.setattr(store, "archive_span", slow_span)
+    # A topic: computed every time (an essay's answer may be kept from an earlier test).
+    interaction = await world.fake.invoke_slash("related", {"search": "council debt borrowing"}, channel=world.channel)
+    response = await interaction.wait_response()
+    assert response["type"] == DEFERRED and response["data"]["flags"] & EPHEMERAL
+    message = await interaction.wait_original()
+    assert message.flags & EPHEMERAL and message.embeds
 
 
 async def test_speaker_autocomplete(world: World) -> None:

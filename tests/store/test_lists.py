@@ -15,8 +15,8 @@ from bot.store.lists import id_list, in_list, text_list, weight_map
     ("values", "encode"),
     [
         ([], text_list),
-        (["Ida Venn", "O'Brien", 'say "no"', "Zoë", "東京", "a,b"], text_list),
-        ([1, 2, 3, 2**53 + 1], id_list),
+        (["Ida Venn", "O'Brien", 'say "no"', "Zoë", "東京", "a,b", "🦉 owls", "Ida Venn"], text_list),
+        ([1, 2, 3, 2**53 + 1, 3], id_list),
         (list(range(2000)), id_list),
     ],
 )
@@ -28,6 +28,16 @@ def test_a_bound_list_selects_exactly_its_values(values: list[Any], encode: Call
         row[0] for row in connection.execute(f"SELECT v FROM t WHERE {in_list('v')} ORDER BY rowid", (encode(values),))
     ]
     assert found == values
+
+
+@pytest.mark.parametrize(
+    ("values", "encode"), [([1.5], id_list), (["12"], id_list), ([None], text_list), ([3], text_list)]
+)
+def test_a_value_of_the_wrong_kind_is_refused_not_turned_into_another(
+    values: list[Any], encode: Callable[[list[Any]], str]
+) -> None:
+    with pytest.raises(TypeError):
+        encode(values)
 
 
 def test_weights_come_back_as_rows_of_name_and_weight() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store, open_store
-from bot.store.together import read_together
+from bot.store.together import read_together, turn_after
 
 
 async def test_each_backend_says_how_it_answers_reads_sent_together(backend_store: Store) -> None:
@@ -18,19 +18,45 @@ async def test_each_backend_says_how_it_answers_reads_sent_together(backend_stor
 
 
 @pytest.mark.parametrize("concurrent", [False, True])
-async def test_results_come_in_the_order_asked(tmp_path: Path, concurrent: bool) -> None:
-    started: list[str] = []
+async def test_results_come_in_the_order_asked_and_run_as_the_backend_answers(tmp_path: Path, concurrent: bool) -> None:
+    events: list[str] = []
 
     async def read(name: str, pause: float) -> str:
-        started.append(name)
+        events.append(f"{name} starts")
         await asyncio.sleep(pause)
+        events.append(f"{name} ends")
         return name
 
     async with await open_store(tmp_path / "t.sqlite3") as store:
-        store.concurrent_reads = concurrent  # type: ignore[misc]
-        found = await read_together(store, read("slow", 0.02), read("fast", 0), read("third", 0))
-    assert found == ("slow", "fast", "third")
-    assert started == ["slow", "fast", "third"]
+        store.concurrent_reads = concurrent
+        found = await read_together(store, read("slow", 0.02), read("fast", 0))
+    assert found == ("slow", "fast")
+    if concurrent:
+        assert events == ["slow starts", "fast starts", "fast ends", "slow ends"]
+    else:
+        assert events == ["slow starts", "slow ends", "fast starts", "fast ends"]
+
+
+@pytest.mark.parametrize(("deadline", "turns"), [(None, False), (-1.0, True)])
+async def test_in_turn_reads_let_the_loop_run_between_them_once_the_wait_is_over(
+    tmp_path: Path, deadline: float | None, turns: bool
+) -> None:
+    events: list[str] = []
+
+    async def read(name: str) -> str:  # answered at once, as SQLite's are: no await inside
+        events.append(name)
+        return name
+
+    async with await open_store(tmp_path / "t.sqlite3") as store:
+        asyncio.get_running_loop().call_soon(events.append, "the loop ran")
+        token = turn_after.set(deadline)
+        try:
+            await read_together(store, read("first"), read("second"))
+        finally:
+            turn_after.reset(token)
+        await asyncio.sleep(0)
+    # Past the deadline the loop runs before each read; before it, the reads hold it from first to last.
+    assert events == (["the loop ran", "first", "second"] if turns else ["first", "second", "the loop ran"])
 
 
 async def test_in_turn_an_error_stops_the_rest_without_leaving_them_unawaited(tmp_path: Path) -> None:

@@ -920,8 +920,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         stems = {
             int(r["id"]): (str(r["term"]), int(r["essays"]))
             for r in await self._all(
-                "SELECT id, term, essays FROM related_stems WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps(ids.tolist()),),
+                f"SELECT id, term, essays FROM related_stems WHERE {in_list('id')}", (id_list(ids.tolist()),)
             )
         }
         counts = {stems[i][0]: c for i, c in zip(ids.tolist(), capped.tolist(), strict=True)}

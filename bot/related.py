@@ -23,10 +23,10 @@ The ranking is carried by the text, so it works on blogs without labels:
 Candidates come from the essay's stored neighbourhood (the answer of a text query made when it
 was stored and kept as the archive grows), the posts whose own lists hold several of its
 neighbours, the label and speaker lookups, and the references;
-one FTS5 query over the essay's most distinctive words (bounded by ``POSTING_BUDGET``) adds text
-candidates when the server's scope or the date leaves fewer neighbours than asked for, and for
-free text. They are then scored exactly from their stored stem counts, so a query stays fast at
-10,000 essays.
+one FTS5 query over the essay's most distinctive words adds text candidates when the server's
+scope or the date leaves fewer neighbours than asked for (bounded by ``LIST_POSTING_BUDGET``, as
+the lists' own query), and for free text (bounded by ``POSTING_BUDGET``). They are then scored
+exactly from their stored stem counts, so a query stays fast at 10,000 essays.
 
 The threshold is relative to the archive: the essay is compared with an evenly spread sample of
 the archive's posts (what arbitrary posts have in common with it), and a post is returned only
@@ -268,7 +268,9 @@ async def related_to_essay(
     )
     # The stored neighbourhood (the essay's list and the posts listing the same posts) is the text
     # query's answer, made at ingest and kept as the archive grows; only when the server's scope or
-    # the date leaves fewer of it than asked for is the query run now.
+    # the date leaves fewer of it than asked for is the query run now. It is the list's own query,
+    # in the scope and before the date, so within the list's postings budget (the free-text one cost
+    # twice as much for about the same posts: bench/README).
     if len(listed | co_listed) < limit:
         await _add_text_candidates(
             store,
@@ -278,6 +280,7 @@ async def related_to_essay(
             target_id=target.id,
             guild_id=guild_id,
             limit=max(NEIGHBOURS, 2 * limit),
+            budget=LIST_POSTING_BUDGET,
         )
     threshold = await _score(
         store, candidates, query, specificity, span, exclude_id=target.id, neighbours=neighbours, speakers=speakers

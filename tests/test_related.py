@@ -476,6 +476,32 @@ async def test_the_stored_neighbourhood_answers_unless_it_holds_fewer_posts_than
         assert subjects_found[:5] == [subject_of(target.key)] * min(limit, 5)
 
 
+@pytest.mark.usefixtures("short_lists")
+async def test_an_essays_own_text_query_keeps_within_the_lists_postings_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The query that tops up a neighbourhood is the list's own query in the scope and date: the list's budget.
+    posts = subject_archive()
+    async with await open_store(tmp_path / "subjects.sqlite3") as subjects:
+        for item in posts:
+            await store_essay(subjects, item)
+        monkeypatch.setattr(related, "LIST_POSTING_BUDGET", 0)
+        asked: list[tuple[int, int | None]] = []
+        text_neighbours = subjects.text_neighbours
+
+        async def recorded(words: list[str], **options: Any) -> Any:
+            asked.append((len(words), options.get("window")))
+            return await text_neighbours(words, **options)
+
+        monkeypatch.setattr(subjects, "text_neighbours", recorded)
+        await related_to_essay(subjects, await row(subjects, posts[7]), guild_id=None, limit=6, any_time=True)
+        # Every word is over a budget of 0: its rarest word alone, ranked among its newest matches.
+        assert asked == [(1, max(related.NEIGHBOURS, 2 * 6))]
+        asked.clear()
+        await related_to_text(subjects, "grafting and pruning the orchard", guild_id=None)
+        assert asked and all(window is None for _, window in asked)  # free text keeps its own, wider budget
+
+
 async def test_essays_stored_before_neighbourhoods_were_kept_get_them_on_first_use(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     posts = subject_archive()

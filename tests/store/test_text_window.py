@@ -95,3 +95,27 @@ async def test_a_window_without_a_date_keeps_the_server_s_scope_and_the_target(s
     assert own is not None
     found, own = await store.text_neighbours(["harbour"], guild_id=GUILD, before=None, limit=10, window=2)
     assert {essay_id for essay_id, _ in found} == {first, second} and own is None
+
+
+@pytest.mark.parametrize("pool", [1, 200])
+@pytest.mark.parametrize("day", [2, 4, 6, 8, 10])
+async def test_a_date_anywhere_in_the_archive_gives_the_full_ranking_s_answer(
+    store: Store, monkeypatch: pytest.MonkeyPatch, pool: int, day: int
+) -> None:
+    # SQLite filters before ranking when the date keeps the older half of the archive's span, and otherwise
+    # ranks a pool of the best matches first (a pool of 1 nearly always ranks again): the same answer every way.
+    monkeypatch.setattr("bot.store.store.rank_window", lambda limit: pool)
+    ours = await store.add_feed("https://ours.example/feed", guild_id=GUILD)
+    theirs = await store.add_feed("https://theirs.example/feed", guild_id=GUILD + 1)
+    published: dict[int, int] = {}
+    for number in range(1, 11):
+        text = " ".join(["The harbour"] * (1 + number * 7 % 5)) + f" and the pier {number}."
+        feed = theirs if number % 4 == 0 else ours
+        published[await save(store, f"post{number}", text, number, feed_id=feed.id)] = number
+    everything, _ = await store.text_neighbours(["harbour"], guild_id=GUILD, before=None, limit=20)
+    expected = [(essay_id, score) for essay_id, score in everything if published[essay_id] < day][:3]
+    found, _ = await store.text_neighbours(
+        ["harbour"], guild_id=GUILD, before=datetime(2024, 1, day, tzinfo=UTC), limit=3
+    )
+    assert [essay_id for essay_id, _ in found] == [essay_id for essay_id, _ in expected]
+    assert [score for _, score in found] == pytest.approx([score for _, score in expected])

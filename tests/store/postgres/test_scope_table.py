@@ -53,3 +53,20 @@ async def test_a_database_of_the_previous_version_gets_its_scope_table(
                 (13, ids[3]),
             }
         )
+
+
+async def test_a_server_following_a_feed_with_essays_has_its_scope_analyzed(pg_store: PostgresStore) -> None:
+    """The planner counts a server's essays from the scope table's statistics: a follow updates them at once."""
+    feed = await pg_store.add_feed("https://one.example/feed")
+    for n in range(30):
+        await pg_store.save_essay(essay(f"e{n}"), Analysis(), feed_id=feed.id)
+    analyzed = "SELECT coalesce(last_analyze, last_autoanalyze) FROM pg_stat_user_tables WHERE relname = 'guild_essays'"
+    before = await pg_store._value(analyzed)
+    await pg_store.add_feed("https://one.example/feed", guild_id=21)
+    assert await pg_store._value(analyzed) != before
+    assert await pg_store._value("SELECT reltuples FROM pg_class WHERE relname = 'guild_essays'") == 30
+    # Following again, or a feed with no essays yet, changes no row: nothing to analyze.
+    again = await pg_store._value(analyzed)
+    await pg_store.add_feed("https://one.example/feed", guild_id=21)
+    await pg_store.add_feed("https://empty.example/feed", guild_id=21)
+    assert await pg_store._value(analyzed) == again

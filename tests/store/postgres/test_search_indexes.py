@@ -46,13 +46,29 @@ async def full_ranking(store: PostgresStore, words: list[str], before: datetime 
 async def test_the_full_text_indexes_keep_no_pending_list(archive: PostgresStore) -> None:
     rows = await archive._all(
         "SELECT relname, reloptions FROM pg_class WHERE relname IN "
-        "('essay_search_document', 'quotes_document', 'figures_document') ORDER BY relname"
+        "('essay_search_document', 'quotes_document', 'figures_document', 'figures_own_words') ORDER BY relname"
     )
     assert [(r["relname"], r["reloptions"]) for r in rows] == [
         ("essay_search_document", ["fastupdate=off"]),
         ("figures_document", ["fastupdate=off"]),
+        ("figures_own_words", ["fastupdate=off"]),
         ("quotes_document", ["fastupdate=off"]),
     ]
+
+
+async def test_the_figures_whose_own_words_hold_a_search_are_found_from_their_index(archive: PostgresStore) -> None:
+    """The first pass of a common-word figure search (own words first) reads the own-words index, not every row."""
+    match = "websearch_to_tsquery('marginalia', '\"fare\"')"
+    async with archive.transaction() as db:
+        await db.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(
+            r[0]
+            for r in await db.fetch(
+                f"EXPLAIN SELECT f.id FROM figures f WHERE f.document @@ {match} "
+                f"AND ts_filter(f.document, '{{a,b}}') @@ {match} ORDER BY f.id DESC LIMIT 10"
+            )
+        )
+    assert "figures_own_words" in plan
 
 
 async def test_a_database_of_the_previous_version_keeps_its_matches_after_the_migration(

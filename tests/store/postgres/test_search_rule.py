@@ -92,6 +92,20 @@ async def test_a_ranked_search_answers_as_ranking_every_match(
     assert answers[0] == (["e10", "e11"] if speaker else ["e0", "e1"])
 
 
+async def test_a_ranked_search_by_a_speaker_ranks_every_match_at_once(
+    pg_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in the SQLite store: few of the best matches are one speaker's, so no window is tried first."""
+    await save_quotes(pg_store, [("The harbour and the quay held.", "Ida Venn"), ("The harbour froze.", "Tom Reyes")])
+
+    def no_window(limit: int) -> int:
+        raise AssertionError("a search by a speaker tried the window of the best matches")
+
+    monkeypatch.setattr(pg_lookup, "rank_window", no_window)
+    found = await pg_store.search_quotes("harbour", guild_id=None, speaker="Ida Venn")
+    assert [ref.key for _, ref in found] == ["e0"]
+
+
 async def test_a_filtered_search_of_common_words_looks_at_about_the_newest_window_of_matches(
     pg_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -338,8 +338,8 @@ class LookupQueries(StoreBase):
                     params.append(newest[-1])
                 else:  # every match the server sees: read by id, without a second walk
                     join, order = "", "q.id DESC"
-                    where = [*filters, f"q.id IN ({','.join('?' * len(newest))})"]
-                    params = [*filter_params, *newest]
+                    where = [*filters, in_list("q.id")]
+                    params = [*filter_params, id_list(newest)]
         if essay_key:
             where.append("e.key = ?")
             params.append(essay_key)
@@ -477,8 +477,8 @@ class LookupQueries(StoreBase):
         chosen = await self._random_essays(guild_id, POOL_ESSAYS, rng, posted_only=posted_only)
         if not chosen:
             return []
-        where = [f"q.essay_id IN ({','.join('?' * len(chosen))})", _POOL_KINDS, "length(q.text) BETWEEN ? AND ?"]
-        pool = await self._pool_rows(where, [*chosen, POOL_MIN_CHARS, POOL_MAX_CHARS], order="q.id", limit=500)
+        where = [in_list("q.essay_id"), _POOL_KINDS, "length(q.text) BETWEEN ? AND ?"]
+        pool = await self._pool_rows(where, [id_list(chosen), POOL_MIN_CHARS, POOL_MAX_CHARS], order="q.id", limit=500)
         return rng.sample(pool, min(len(pool), limit))
 
     async def _random_essays(self, guild_id: int, count: int, rng: random.Random, *, posted_only: bool) -> list[int]:
@@ -542,9 +542,9 @@ class LookupQueries(StoreBase):
             essays = await self._probe_speakers(named, POOL_ESSAYS, rng, scope_sql, scope_params)
             if essays:
                 rows = await self._all(
-                    f"SELECT q.id FROM quotes q INDEXED BY quotes_essay "
-                    f"WHERE q.essay_id IN ({','.join('?' * len(essays))}) AND {of_speakers}",
-                    [*essays, *names],
+                    "SELECT q.id FROM quotes q INDEXED BY quotes_essay "
+                    f"WHERE {in_list('q.essay_id')} AND {of_speakers}",
+                    [id_list(essays), *names],
                 )
             else:  # a scope too narrow for the probes' walks: read every id, as for a few
                 rows = await self._all(every_quote, [*names, *scope_params])
@@ -554,8 +554,8 @@ class LookupQueries(StoreBase):
             return []
         found = await self._all(
             f"SELECT q.*, {_ESSAY_COLUMNS} FROM quotes q JOIN essays e ON e.id = q.essay_id "
-            f"WHERE q.id IN ({','.join('?' * len(chosen))}) AND length(q.text) BETWEEN ? AND ?",
-            [*chosen, POOL_MIN_CHARS, POOL_MAX_CHARS],
+            f"WHERE {in_list('q.id')} AND length(q.text) BETWEEN ? AND ?",
+            [id_list(chosen), POOL_MIN_CHARS, POOL_MAX_CHARS],
         )
         # In the sample's own order: cut in id order, a sample's newest quotes could never come up.
         position = {quote_id: number for number, quote_id in enumerate(chosen)}
@@ -728,9 +728,8 @@ class LookupQueries(StoreBase):
             else:  # read by id: no second walk of the index
                 rest = await self._all(
                     f"SELECT f.*, {_ESSAY_COLUMNS} FROM figures f JOIN essays e ON e.id = f.essay_id "
-                    f"WHERE {' AND '.join(filters)} AND f.id IN ({','.join('?' * len(every_match))}) "
-                    "ORDER BY f.id DESC LIMIT ?",
-                    (*filter_params, *every_match, limit + len(seen)),
+                    f"WHERE {' AND '.join(filters)} AND {in_list('f.id')} ORDER BY f.id DESC LIMIT ?",
+                    (*filter_params, id_list(every_match), limit + len(seen)),
                 )
             rows += [r for r in rest if int(r["id"]) not in seen][: limit - len(rows)]
         return await self._figures_of(rows)
@@ -762,15 +761,13 @@ class LookupQueries(StoreBase):
     async def _packed_contexts(self, essay_ids: Iterable[int]) -> list[sqlite3.Row]:
         """Each essay's packed figure sentences beside its packed body (``essay_id``, ``contexts``, ``blocks``)."""
         wanted = sorted(set(essay_ids))
-        rows: list[sqlite3.Row] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows += await self._all(
-                "SELECT c.essay_id, c.contexts, b.blocks FROM essay_contexts c "
-                f"JOIN essay_bodies b ON b.essay_id = c.essay_id WHERE c.essay_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-        return rows
+        if not wanted:
+            return []
+        return await self._all(
+            "SELECT c.essay_id, c.contexts, b.blocks FROM essay_contexts c "
+            f"JOIN essay_bodies b ON b.essay_id = c.essay_id WHERE {in_list('c.essay_id')}",
+            (id_list(wanted),),
+        )
 
     # ------------------------------------------------------------ autocomplete
 

@@ -56,6 +56,18 @@ async def _keep_session(db: asyncpg.Connection) -> None:
     """
 
 
+# The array types the store binds and reads. asyncpg learns such a type by asking the server (its introspection
+# query) on each connection's first use of it: 6-26 ms each, measured, in whichever lookup came first. One prepared
+# statement asks for all of them as the connection opens.
+ARRAY_TYPES = (
+    "SELECT NULL::smallint[], NULL::integer[], NULL::bigint[], NULL::float4[], NULL::float8[], NULL::timestamptz[]"
+)
+
+
+async def _learn_types(db: asyncpg.Connection) -> None:
+    await db.prepare(ARRAY_TYPES)
+
+
 class Args:
     """Numbered parameters ($1, $2, …) for a query built from parts."""
 
@@ -87,10 +99,20 @@ class PostgresBase:
 
     @classmethod
     async def open(cls, url: str, *, worker: str | None = None, max_size: int = 10) -> Self:
-        """Connect (``postgresql://…``), bring the schema up to date, and return the store."""
+        """Connect (``postgresql://…``), bring the schema up to date, and return the store.
+
+        Every connection of the pool opens here and stays open (a pool's floor is never closed for
+        idleness): a lookup gathers up to six reads, and each connection opened on demand cost it a
+        connection's start and its types' introspection.
+        """
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=1, max_size=max_size, server_settings=SESSION_SETTINGS, reset=_keep_session
+                url,
+                min_size=max_size,
+                max_size=max_size,
+                server_settings=SESSION_SETTINGS,
+                reset=_keep_session,
+                init=_learn_types,
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreError(f"cannot connect to the database: {exc}") from exc

@@ -1,0 +1,42 @@
+"""The pool's connections: opened with the store, each knowing the array types before its first lookup."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from bot.related import related_to_text
+from bot.store.postgres import PostgresStore
+from tests.store.postgres.test_search_rule import save_figures, save_quotes
+
+
+async def test_a_lookup_opens_no_connection_and_asks_the_server_for_no_type(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # asyncpg asks the server about a type it lacks (an int or float array) once per connection: counted here.
+    asked: list[object] = []
+    introspect = asyncpg.connection.Connection._introspect_types
+
+    async def counted(self: asyncpg.connection.Connection, typeoids: object, *args: object) -> object:
+        asked.append(typeoids)
+        return await introspect(self, typeoids, *args)
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "_introspect_types", counted)
+    async with await PostgresStore.open(pg_url, worker="test", max_size=4) as store:
+        assert store._pool.get_size() == 4
+        at_open = len(asked)
+        await save_figures(store)
+        await save_quotes(store, [("The ferries ran late all winter", "Ida Venn")])
+
+        # More reads at once than connections, as lookups gathering theirs: every connection is used.
+        answers = await asyncio.gather(
+            *(related_to_text(store, "ferries winter", guild_id=None) for _ in range(3)),
+            *(store.search_figures("ferries", guild_id=None) for _ in range(3)),
+            *(store.search_quotes("ferries", guild_id=None) for _ in range(3)),
+        )
+
+        assert all(answers[3:])  # /related finds nothing in three essays; its reads ran all the same
+        assert len(asked) == at_open
+        assert store._pool.get_size() == 4

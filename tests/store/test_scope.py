@@ -120,6 +120,24 @@ async def test_the_scope_table_always_equals_its_definition(store: Store) -> Non
         assert kept == derived, (step, action)
 
 
+async def test_a_servers_random_quotes_come_from_across_its_essays_a_few_at_a_time(store: Store) -> None:
+    feeds = {ONE: await store.add_feed("https://one.example/feed", guild_id=ONE)}
+    feeds[TWO] = await store.add_feed("https://two.example/feed", guild_id=TWO)
+    for number in range(60):  # the two servers' essays interleaved in the id range
+        guild = (ONE, TWO)[number % 2]
+        key, text = f"{guild}-{number}", f"Essay {number} said the harbour wall would hold another winter."
+        item = Essay(key, f"Essay {key}", (Block("paragraph", text),))
+        analysis = Analysis(sections=[Section(1, "One", item.blocks, 0, 1)], quotes=[Quote(text, "notable", 1)])
+        await store.mark_seen(feeds[guild].id, key, (await store.save_essay(item, analysis)).essay_id)
+    seen: set[str] = set()
+    for seed in range(60):
+        keys = {ref.key for _, ref in await store.quote_pool(guild_id=ONE, limit=60, rng=random.Random(seed))}
+        assert keys and all(key.startswith(f"{ONE}-") for key in keys)
+        assert len(keys) <= 12  # a few essays each time (POOL_ESSAYS), not the server's every essay
+        seen |= keys
+    assert len(seen) == 30  # yet every one of the server's essays comes up
+
+
 @pytest.mark.parametrize("posted_only", [False, True])
 @pytest.mark.parametrize("speaker", [None, "Ida Venn"])
 async def test_a_random_quote_comes_only_from_essays_the_server_sees(

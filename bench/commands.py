@@ -252,8 +252,11 @@ class World:
 
 
 @contextlib.asynccontextmanager
-async def run_copy(archive: Path | str, workdir: Path, admin_url: str | None) -> AsyncIterator[Path | str]:
-    """The run's private copy of the archive: a file in ``workdir``, or a database copied on the server."""
+async def run_copy(
+    archive: Path | str, workdir: Path, admin_url: str | None, *, warm: bool = False
+) -> AsyncIterator[Path | str]:
+    """The run's private copy of the archive: a file in ``workdir``, or a database copied on the server
+    (with ``warm``, loaded into its shared buffers: ``pg.prewarm``)."""
     if admin_url is None or isinstance(archive, Path):
         yield copy_archive(Path(archive), workdir)
         return
@@ -262,13 +265,16 @@ async def run_copy(archive: Path | str, workdir: Path, admin_url: str | None) ->
     template = urlsplit(archive).path.lstrip("/")
     url = await pg.create_database(admin_url, name, template=template)
     try:
+        if warm:
+            read, held = await pg.prewarm(url)
+            say(f"  warmed the copy: {read} pages read into {held} shared buffers")
         yield url
     finally:
         await pg.drop_database(admin_url, name)
 
 
 @contextlib.asynccontextmanager
-async def world_for(archive: Path | str, admin_url: str | None = None) -> AsyncIterator[World]:
+async def world_for(archive: Path | str, admin_url: str | None = None, *, warm: bool = False) -> AsyncIterator[World]:
     """A private copy of the archive and a local Discord with a guild where a few essays were published.
 
     The publishing is done by the real bot (all its cogs, in this process) before any timing, so the
@@ -278,7 +284,7 @@ async def world_for(archive: Path | str, admin_url: str | None = None) -> AsyncI
 
     with tempfile.TemporaryDirectory(prefix="marginalia-bench-") as tmp:
         workdir = Path(tmp)
-        async with run_copy(archive, workdir, admin_url) as db, FakeDiscord.start(token=TOKEN) as fake:
+        async with run_copy(archive, workdir, admin_url, warm=warm) as db, FakeDiscord.start(token=TOKEN) as fake:
             guild = fake.add_guild("Bench Readers")
             channel = fake.add_channel(guild, "essays")
             published = await publish_into_threads(fake, db, guild, channel)
@@ -702,11 +708,17 @@ async def exercise(world: World, plan: Sequence[Invocation], rng: random.Random,
 
 
 async def measure(
-    essays: int, per_label: int, seed: int, database_url: str | None = None, *, pause_ms: float = 0.0
+    essays: int,
+    per_label: int,
+    seed: int,
+    database_url: str | None = None,
+    *,
+    pause_ms: float = 0.0,
+    warm: bool = False,
 ) -> Report:
     archive = await build_archive(essays, database_url=database_url)
     rng = random.Random(seed)
-    async with world_for(archive, database_url) as world:
+    async with world_for(archive, database_url, warm=warm) as world:
         sample = await archive_sample(world.db, rng)
         warmup = invocation_plan(sample, 4, random.Random(seed + 1), world.published)
         plan = invocation_plan(sample, per_label, rng, world.published)
@@ -821,6 +833,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         help="while building the archive, also keep the archive of every multiple of this many essays",
     )
+    parser.add_argument("--warm", action="store_true", help=pg.WARM_HELP)
     parser.add_argument("--build-only", action="store_true", help="build (or finish) the archive and stop")
     parser.add_argument("--serve-bot", action="store_true", help=argparse.SUPPRESS)  # the bot process itself
     args = parser.parse_args(argv)
@@ -829,7 +842,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.build_only:
         print(asyncio.run(build_archive(args.essays, database_url=args.database_url, keep_every=args.keep_every)))
         return 0
-    report = asyncio.run(measure(args.essays, args.invocations, args.seed, args.database_url, pause_ms=args.pause_ms))
+    report = asyncio.run(
+        measure(args.essays, args.invocations, args.seed, args.database_url, pause_ms=args.pause_ms, warm=args.warm)
+    )
     print_report(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -71,11 +71,13 @@ async def held_collections() -> AsyncIterator[None]:
         collector.release()
 
 
-async def measure(essays: int, per_label: int, seed: int, database_url: str | None = None) -> list[Timing]:
+async def measure(
+    essays: int, per_label: int, seed: int, database_url: str | None = None, *, warm: bool = False
+) -> list[Timing]:
     archive = await build_archive(essays, database_url=database_url)
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="lookup-cpu-") as workdir:
-        async with run_copy(archive, Path(workdir), database_url) as db:
+        async with run_copy(archive, Path(workdir), database_url, warm=warm) as db:
             sample = await archive_sample(db, rng)
             plan = [i for i in invocation_plan(sample, per_label, rng) if i.label in LABELS]
             warmup = [i for i in invocation_plan(sample, 4, random.Random(seed + 1)) if i.label in LABELS]
@@ -127,8 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--invocations", type=int, default=200, help="invocations of each lookup (default 200)")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--database-url", type=pg.database_url_option, help=pg.DATABASE_URL_HELP)
+    parser.add_argument("--warm", action="store_true", help=pg.WARM_HELP)
     args = parser.parse_args(argv)
-    timings = asyncio.run(measure(args.essays, args.invocations, args.seed, args.database_url))
+    timings = asyncio.run(measure(args.essays, args.invocations, args.seed, args.database_url, warm=args.warm))
     report(timings, args.essays, "PostgreSQL" if args.database_url else "SQLite")
     return 0
 

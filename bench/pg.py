@@ -21,6 +21,11 @@ DATABASE_URL_HELP = (
     "(the database it names is only used to create, copy and drop the bench's own); default: SQLite files"
 )
 
+WARM_HELP = (
+    "with --database-url: load the run's copy into the server's shared buffers before timing (pg_prewarm), as a "
+    "server that has answered for a while holds its pages; what that holds depends on the server's shared_buffers"
+)
+
 
 def database_url_option(text: str) -> str:
     """argparse's type for ``--database-url``: a postgresql:// (or postgres://) address naming a host or socket."""
@@ -84,6 +89,26 @@ async def rename_database(admin_url: str, old: str, new: str) -> None:
         await admin.execute(f"ALTER DATABASE {_quoted(old)} RENAME TO {_quoted(new)}")
     finally:
         await admin.close()
+
+
+async def prewarm(url: str) -> tuple[int, int]:
+    """Load the database's tables, indexes and TOAST into the server's shared buffers (``pg_prewarm``, in
+    Debian's ``postgresql`` package), as a server that has answered for a while holds its pages: (pages read,
+    pages the shared buffers hold). With fewer buffers than pages only the last relations read stay."""
+    connection = await _connect(url)
+    try:
+        await connection.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        read = await connection.fetchval(
+            "WITH own AS (SELECT oid, reltoastrelid FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+            "AND relkind IN ('r', 'i', 'm') AND relpersistence = 'p'), "
+            "toast AS (SELECT reltoastrelid AS oid FROM own WHERE reltoastrelid <> 0) "
+            "SELECT coalesce(sum(pg_prewarm(oid)), 0) FROM (SELECT oid FROM own UNION ALL SELECT oid FROM toast "
+            "UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT oid FROM toast)) AS relations"
+        )
+        held = await connection.fetchval("SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'")
+        return int(read), int(held)
+    finally:
+        await connection.close()
 
 
 async def database_bytes(admin_url: str, name: str) -> int:

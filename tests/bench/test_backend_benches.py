@@ -90,6 +90,26 @@ async def fixture_archive(pg_admin_url: str) -> AsyncIterator[tuple[Store, str]]
         yield store, url
 
 
+async def test_a_warmed_copy_has_its_tables_indexes_and_toast_in_shared_buffers(
+    fixture_archive: tuple[Store, str],
+) -> None:
+    _, url = fixture_archive
+    read, held = await pg.prewarm(url)
+    connection = await asyncpg.connect(url)
+    try:
+        page = int(await connection.fetchval("SELECT current_setting('block_size')::int"))
+        bodies = await connection.fetchval(
+            "SELECT pg_relation_size(reltoastrelid) + pg_relation_size('essays') FROM pg_class "
+            "WHERE oid = 'essay_search'::regclass"
+        )
+        everything = await connection.fetchval("SELECT pg_database_size(current_database())")
+    finally:
+        await connection.close()
+    assert held > 0
+    # The essays' rows and their documents' TOAST among the pages read, and nothing of another database.
+    assert bodies < read * page < everything
+
+
 QUERY_WORDS = sorted({word for topic in TOPICS[:3] for word in (*topic.nouns[:4], *topic.units[:2])})
 
 

@@ -110,7 +110,7 @@ class Marginalia(commands.Bot):
     async def setup_hook(self) -> None:
         collector.hold()
         self._collecting = True
-        self._store = await open_store(self.settings.store_target)
+        self._store = await open_store(self.settings.store_target, pool_size=self.settings.database_pool_size)
         logger.info("database: %s", self.settings.store_label)
         self._fetcher = Fetcher(FetchPolicy(allow_private_addresses=self.settings.allow_private_feeds))
         self.tree.error(self.on_app_command_error)

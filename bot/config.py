@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.store.backends import DEFAULT_POOL_SIZE
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_DB_PATH = Path("data/marginalia.sqlite3")
@@ -25,6 +27,7 @@ VARIABLES = (
     "DISCORD_TOKEN",
     "DB_PATH",
     "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
     "DISCORD_API_BASE",
     "DISCORD_GATEWAY_URL",
     "LOG_LEVEL",
@@ -70,6 +73,8 @@ class Settings:
     db_path: Path = DEFAULT_DB_PATH
     # A postgresql:// address (it may hold a password, hence a Secret); when set it wins over db_path.
     database_url: Secret | None = None
+    # The connections each process keeps open to that database (bot/store/postgres/base.py).
+    database_pool_size: int = DEFAULT_POOL_SIZE
     api_base: str | None = None
     gateway_url: str | None = None
     log_level: str = "INFO"
@@ -233,6 +238,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
     token_raw = get("DISCORD_TOKEN")
     db_raw = get("DB_PATH")
     database_url_raw = get("DATABASE_URL")
+    pool_raw = get("DATABASE_POOL_SIZE")
     api_raw = get("DISCORD_API_BASE")
     gateway_raw = get("DISCORD_GATEWAY_URL")
     level_raw = (get("LOG_LEVEL") or "INFO").upper()
@@ -250,6 +256,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         token=_parse_token(token_raw) if token_raw else None,
         db_path=Path(db_raw) if db_raw else DEFAULT_DB_PATH,
         database_url=_parse_database_url(database_url_raw) if database_url_raw else None,
+        database_pool_size=(
+            _parse_int("DATABASE_POOL_SIZE", pool_raw, minimum=2, maximum=100) if pool_raw else DEFAULT_POOL_SIZE
+        ),
         api_base=_parse_url("DISCORD_API_BASE", api_raw, ("http", "https")) if api_raw else None,
         gateway_url=_parse_url("DISCORD_GATEWAY_URL", gateway_raw, ("ws", "wss")) if gateway_raw else None,
         log_level=level_raw,

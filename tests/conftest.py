@@ -9,7 +9,7 @@ import pytest
 from hypothesis import settings
 
 from bot.fetch import Fetcher, FetchPolicy
-from bot.store import Store, open_store
+from bot.store import Store, backends, open_store
 from tests.fakediscord.fixtures import fake_discord
 from tests.fetch_server import FetchServer
 from tests.pg_server import EXTERNAL_URL_ENV, NoServer, PgServer, drop_templates, fresh_database
@@ -33,6 +33,13 @@ async def fetcher() -> AsyncIterator[Fetcher]:
     """A fetcher that may reach the test server on 127.0.0.1, and nothing else private."""
     async with Fetcher(FetchPolicy(allowed_networks=("127.0.0.1/32",), total_timeout=5)) as f:
         yield f
+
+
+@pytest.fixture(autouse=True)
+def small_database_pools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL stores opened in a test keep 3 connections, not a running bot's 10: each opens, warmed, with
+    its store, and the suite opens hundreds of stores. (Bot processes a test starts read DATABASE_POOL_SIZE.)"""
+    monkeypatch.setattr(backends, "DEFAULT_POOL_SIZE", 3)
 
 
 @pytest.fixture

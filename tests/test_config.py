@@ -45,6 +45,8 @@ def test_values_from_environment_win_over_dotenv(tmp_path: Path) -> None:
         ("LEASE_SECONDS", "0.5", "LEASE_SECONDS must be at least 1"),
         ("LEASE_RENEW_SECONDS", "90", "LEASE_RENEW_SECONDS must be shorter than LEASE_SECONDS"),
         ("DATABASE_URL", "mysql://bot:pw@db/m", "DATABASE_URL must be a postgresql://"),
+        ("DATABASE_POOL_SIZE", "1", "DATABASE_POOL_SIZE must be at least 2"),
+        ("DATABASE_POOL_SIZE", "many", "DATABASE_POOL_SIZE must be a whole number"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
@@ -116,3 +118,8 @@ def test_shards_and_leases() -> None:
     every = load_settings({"SHARD_COUNT": "2", "LEASE_SECONDS": "9"}, env_file=None)
     assert (every.shard_ids, every.shard_count) == ((0, 1), 2)
     assert (every.lease_seconds, every.lease_renew_seconds) == (9.0, 3.0)
+
+
+def test_the_database_pool_size_is_read_and_defaults_to_ten() -> None:
+    assert load_settings({"DATABASE_POOL_SIZE": "4"}, env_file=None).database_pool_size == 4
+    assert load_settings({}, env_file=None).database_pool_size == 10

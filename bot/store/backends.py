@@ -9,6 +9,9 @@ from bot.store.base import StoreError
 from bot.store.protocol import Store
 from bot.store.store import SQLiteStore
 
+# The connections a PostgreSQL store keeps open (DATABASE_POOL_SIZE): a lookup sends up to six reads at once.
+DEFAULT_POOL_SIZE = 10
+
 # URL schemes of the SQLite backend; a bare path (no "://") is a SQLite file too.
 SQLITE_SCHEMES = ("sqlite",)
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -18,19 +21,20 @@ def is_postgres_url(target: str | os.PathLike[str]) -> bool:
     return os.fspath(target).lower().startswith(POSTGRES_SCHEMES)
 
 
-async def open_store(target: str | os.PathLike[str]) -> Store:
+async def open_store(target: str | os.PathLike[str], *, pool_size: int | None = None) -> Store:
     """Open (creating and migrating as needed) the store ``target`` names.
 
     ``target`` is a file path (the SQLite database, the default) or a URL: ``sqlite:///relative/file``,
     ``sqlite:////absolute/file``, or ``postgresql://user:password@host/database`` (also ``postgres://``)
     for the PostgreSQL backend. Any other scheme is refused with a ``StoreError`` naming it.
+    ``pool_size``: PostgreSQL's open connections (default ``DEFAULT_POOL_SIZE``, read at the call).
     """
     if is_postgres_url(target):
-        return await _open_postgres(os.fspath(target))
+        return await _open_postgres(os.fspath(target), pool_size or DEFAULT_POOL_SIZE)
     return await SQLiteStore.open(sqlite_path(target))
 
 
-async def _open_postgres(url: str) -> Store:
+async def _open_postgres(url: str, pool_size: int) -> Store:
     # Imported here: the SQLite default needs no PostgreSQL driver installed.
     try:
         from bot.store.postgres import PostgresStore
@@ -39,7 +43,7 @@ async def _open_postgres(url: str) -> Store:
             f"a postgresql:// database needs the PostgreSQL driver ({exc.name or exc}); "
             "install it with: pip install 'marginalia[postgres]'"
         ) from exc
-    return await PostgresStore.open(url)
+    return await PostgresStore.open(url, max_size=pool_size)
 
 
 def sqlite_path(target: str | os.PathLike[str]) -> str:

@@ -8,6 +8,7 @@ import asyncpg
 import pytest
 
 from bot.related import related_to_text
+from bot.store import open_store
 from bot.store.postgres import PostgresStore
 from tests.store.postgres.test_search_rule import save_figures, save_quotes
 
@@ -40,3 +41,31 @@ async def test_a_lookup_opens_no_connection_and_asks_the_server_for_no_type(
         assert all(answers[3:])  # /related finds nothing in three essays; its reads ran all the same
         assert len(asked) == at_open
         assert store._pool.get_size() == 4
+
+
+async def test_every_connection_has_its_dictionaries_and_search_indexes_loaded_when_the_store_opens(
+    pg_url: str,
+) -> None:
+    async with await PostgresStore.open(pg_url, worker="test", max_size=3) as store:
+        held = [await store._pool.acquire() for _ in range(3)]
+        try:
+            for db in held:  # what each server process has loaded so far (its own memory contexts)
+                loaded = {
+                    (r["name"], r["ident"])
+                    for r in await db.fetch(
+                        "SELECT name, ident FROM pg_backend_memory_contexts "
+                        "WHERE name IN ('TS dictionary', 'index info')"
+                    )
+                }
+                assert ("TS dictionary", "marginalia_stem") in loaded
+                for index in ("quotes_document", "figures_document", "figures_own_words", "essay_search_document"):
+                    assert ("index info", index) in loaded
+        finally:
+            for db in held:
+                await store._pool.release(db)
+
+
+async def test_open_store_keeps_the_pool_size_it_is_given(pg_url: str) -> None:
+    async with await open_store(pg_url, pool_size=2) as store:
+        assert isinstance(store, PostgresStore)
+        assert store._pool.get_size() == store._pool.get_max_size() == 2

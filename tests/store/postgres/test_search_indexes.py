@@ -71,6 +71,20 @@ async def test_the_figures_whose_own_words_hold_a_search_are_found_from_their_in
     assert "figures_own_words" in plan
 
 
+async def test_a_common_word_search_of_one_kind_walks_that_kinds_figures_only(archive: PostgresStore) -> None:
+    """The walk of a filtered search (bot/store/postgres/lookup.py ``_rows``) goes back along the kind's ids."""
+    async with archive.transaction() as db:
+        await db.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
+        plan = "\n".join(
+            r[0]
+            for r in await db.fetch(
+                "EXPLAIN SELECT f.id FROM figures f WHERE f.document @@ websearch_to_tsquery('marginalia', '\"fare\"') "
+                "AND f.kind = 'money' AND f.id > 0 ORDER BY f.id DESC LIMIT 10"
+            )
+        )
+    assert "Index Scan Backward using figures_kind_id" in plan
+
+
 async def test_a_database_of_the_previous_version_keeps_its_matches_after_the_migration(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,14 +27,14 @@ async def open_store(target: str | os.PathLike[str], *, pool_size: int | None = 
     ``target`` is a file path (the SQLite database, the default) or a URL: ``sqlite:///relative/file``,
     ``sqlite:////absolute/file``, or ``postgresql://user:password@host/database`` (also ``postgres://``)
     for the PostgreSQL backend. Any other scheme is refused with a ``StoreError`` naming it.
-    ``pool_size``: PostgreSQL's open connections (default ``DEFAULT_POOL_SIZE``, read at the call).
+    ``pool_size``: PostgreSQL's open connections (default ``DEFAULT_POOL_SIZE``, read when the store opens).
     """
     if is_postgres_url(target):
-        return await _open_postgres(os.fspath(target), pool_size or DEFAULT_POOL_SIZE)
+        return await _open_postgres(os.fspath(target), pool_size)
     return await SQLiteStore.open(sqlite_path(target))
 
 
-async def _open_postgres(url: str, pool_size: int) -> Store:
+async def _open_postgres(url: str, pool_size: int | None) -> Store:
     # Imported here: the SQLite default needs no PostgreSQL driver installed.
     try:
         from bot.store.postgres import PostgresStore

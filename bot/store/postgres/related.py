@@ -72,8 +72,10 @@ class RelatedQueries(EssayQueries):
             # One word: every match weighs the same, so the weighing is the order by id (newest first). Its
             # matches (up to 12,000 the caller allows) were counted, weighed and summed for nothing: 13 ms
             # of 7,000 at 30,000 essays.
-            weighed = "weighed AS (SELECT essay_id, essay_id = $2 AS target FROM hits "
-            weighed += "ORDER BY target DESC, essay_id DESC OFFSET 0), "
+            weighed = (
+                "weighed AS (SELECT essay_id, essay_id = $2 AS target FROM hits "
+                "ORDER BY target DESC, essay_id DESC OFFSET 0), "
+            )
             order = "h.target DESC, h.essay_id DESC"  # the CTE's own: the planner then keeps its order
         else:
             weighed = (

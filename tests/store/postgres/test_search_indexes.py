@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import bot.store.postgres.base as postgres_base
+import bot.store.postgres.lookup as lookup_queries
 import bot.store.postgres.related as related_queries
 from bench.generate import generate
 from bot.intake import analyse_for_store, store_essay
@@ -139,3 +140,29 @@ async def test_past_the_pool_the_best_weighed_matches_are_ranked_and_the_target_
     assert 0 < len(hits) <= 2 and {essay_id for essay_id, _ in hits} <= matching - {target}
     assert (own is not None) == (target in matching)
     assert [score for _, score in hits] == sorted((score for _, score in hits), reverse=True)
+
+
+async def test_the_own_words_pass_of_a_common_word_search_leaves_the_whole_match_index_alone(
+    archive: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures whose own words hold a common word come from their own index and the window's id range:
+    with the whole-document match beside it, the planner read that index's every entry (36,000 at 100,000
+    essays) and fetched every own-words row to keep the window's."""
+    monkeypatch.setattr(lookup_queries, "MATCH_WINDOW", 2)  # "fare" is a common word
+    monkeypatch.setattr(lookup_queries, "FETCH_COST", 1e6)  # whose newest matches are walked for, in two passes
+    passes: list[tuple[str, tuple[Any, ...]]] = []
+    rows = archive._rows
+
+    async def spy(sql: str, params: Any, *, walk: bool) -> Any:
+        passes.append((sql, tuple(params)))
+        return await rows(sql, params, walk=walk)
+
+    monkeypatch.setattr(archive, "_rows", spy)
+    found = await archive.search_figures("fare", guild_id=None, limit=3)
+    assert found and passes
+    sql, params = passes[0]
+    assert "f.document @@" not in sql  # the whole-document match, which the own words' imply
+    async with archive.transaction() as db:
+        await db.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        plan = "\n".join(r[0] for r in await db.fetch(f"EXPLAIN {sql}", *params))
+    assert "figures_own_words" in plan

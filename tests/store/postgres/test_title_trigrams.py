@@ -1,12 +1,15 @@
-"""Migration 0009 on a database of the previous version: titles found by their pieces, through the index."""
+"""Migration 0009 on a database of the previous version: titles found by their pieces, through the index;
+and a piece in many titles found among the newest essays first."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 import bot.store.postgres.base as postgres_base
+import bot.store.postgres.lookup as lookup_queries
 from bot.essays.model import Analysis, Block, Essay
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.migrate import bundled_migrations, migrate
@@ -37,3 +40,32 @@ async def test_titles_of_a_previous_version_are_found_by_their_pieces(
             await db.execute("SET LOCAL enable_seqscan = off")
             plan = "\n".join(r[0] for r in await db.fetch("EXPLAIN SELECT id FROM essays WHERE title ILIKE '%ouri%'"))
         assert "essays_title_trigrams" in plan
+
+
+@pytest.mark.parametrize(
+    ("typed", "found", "statements"),
+    [
+        ("arbo", "Harbour 7", 2),  # the prefix, then enough among the walk's newest essays
+        ("ridg", "Bridge 0", 3),  # only past the walk: from the trigram index
+    ],
+)
+async def test_titles_holding_a_piece_are_the_newest_whether_walked_for_or_looked_up(
+    pg_store: PostgresStore, monkeypatch: pytest.MonkeyPatch, typed: str, found: str, statements: int
+) -> None:
+    titles = ["Bridge 0", *(f"Harbour {n}" for n in range(1, 8))]
+    for day, title in enumerate(titles, start=1):
+        essay = Essay(f"e{day}", title, (Block("paragraph", "Text."),), published=datetime(2025, 1, day, tzinfo=UTC))
+        await pg_store.save_essay(essay, Analysis())
+    monkeypatch.setattr(lookup_queries, "_CHOICE_WALK", 3)  # the three newest essays
+    sent: list[str] = []
+    read = pg_store._all
+
+    async def counted(sql: str, params: Any = ()) -> Any:
+        sent.append(sql)
+        return await read(sql, params)
+
+    monkeypatch.setattr(pg_store, "_all", counted)
+    choices = await pg_store.essay_choices(typed, guild_id=None, limit=1)
+    assert [c.title for c in choices] == [found] and len(sent) == statements
+    monkeypatch.setattr(lookup_queries, "_CHOICE_WALK", 0)  # the trigram index alone: the same answer
+    assert await pg_store.essay_choices(typed, guild_id=None, limit=1) == choices

@@ -215,3 +215,12 @@ async def test_the_newest_matches_of_common_words_are_sorted_before_the_scope_an
     plan = (await plan_of(archive, sql, params)).splitlines()
     assert not found  # no server sees an essay here; the plan is the point
     assert plan[0].startswith("Limit") and "Nested Loop" in plan[1]  # the page stops the joins: no sort above
+
+
+async def test_the_date_of_an_essay_probed_by_its_id_comes_from_the_index_alone(archive: PostgresStore) -> None:
+    """A search kept to essays published before a date probes each match's essay for its date (migration 0014)."""
+    await archive._all("VACUUM essays")  # an index-only scan needs the pages marked all-visible
+    async with archive.transaction() as db:
+        await db.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        plan = "\n".join(r[0] for r in await db.fetch("EXPLAIN SELECT published FROM essays WHERE id = 2"))
+    assert "Index Only Scan using essays_id_published" in plan

@@ -64,10 +64,17 @@ class Search:
     counts: tuple[float, ...]
 
     def rows_matching(self, table_rows: float) -> float:
-        """About how many of ``table_rows`` rows hold every word, the words taken as independent."""
+        """About how many of ``table_rows`` rows hold every word, by exponential backoff: the rarest word's
+        share, times the square root of the next one's, the fourth root of the third's, and so on.
+
+        Words searched together are seldom independent (a topic's words come together): their product of
+        shares put "majority procedural" in 713 of 1,865,000 quotes, which 4,532 hold, and so looked at every
+        match for a window of a few hundred. The rarest's share alone is the other bound (the words always
+        together). The backoff between them is SQL Server's estimator for predicates taken together.
+        """
         share = 1.0
-        for count in self.counts:
-            share *= min(1.0, count / max(table_rows, 1.0))
+        for power, count in enumerate(sorted(self.counts)):
+            share *= min(1.0, count / max(table_rows, 1.0)) ** (0.5**power)
         return share * table_rows
 
 

@@ -168,3 +168,20 @@ async def test_a_speaker_pool_is_the_speakers_quotes_the_server_sees(
     seen = {f"e{n}" for n in range(60) if n % 2 and n % 3}
     assert pool and len({ref.key for _, ref in pool}) == len(pool) <= 10
     assert all(quote.speaker == "Ida Venn" and ref.key in seen for quote, ref in pool)
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ((500.0,), 500.0),  # one word: its own count
+        ((100.0, 10_000.0), 100.0 * 0.1**0.5),  # the rarest's count, times the root of the next one's share
+        ((10_000.0, 100.0), 100.0 * 0.1**0.5),  # in whatever order the words came
+        ((100.0, 10_000.0, 10_000.0), 100.0 * 0.1**0.5 * 0.1**0.25),  # then the fourth root of the third's
+        ((100.0, 0.0), 0.0),  # a word no row holds
+    ],
+)
+def test_rows_holding_every_word_back_off_from_the_rarest(counts: tuple[float, ...], expected: float) -> None:
+    """Words searched together are seldom independent: the estimate lies between their product of shares
+    and the rarest word's count."""
+    search = pg_lookup.Search('"a"', ranked=False, counts=counts)
+    assert search.rows_matching(100_000.0) == pytest.approx(expected)

@@ -3,14 +3,11 @@ follow every essay stored, revised or deleted (SQLite's migration 0015, the same
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-import bot.store.postgres.base as postgres_base
 from bot.essays.model import Analysis, Block, Essay, Section
 from bot.store.postgres import PostgresStore
-from bot.store.postgres.migrate import bundled_migrations, migrate
+from tests.store.postgres.versions import open_before
 
 BLOCKS = (Block("paragraph", "The tollbridge opened in spring."),)
 
@@ -22,13 +19,8 @@ def essay(key: str, labels: tuple[str, ...], blocks: tuple[Block, ...] = BLOCKS)
 async def test_label_counts_of_a_database_from_the_version_before_are_kept_by_triggers(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    version = next(m.version for m in bundled_migrations() if m.name.endswith("_label_df.sql"))
-
-    async def migrate_before(db: Any) -> int:
-        return await migrate(db, [m for m in bundled_migrations() if m.version < version])
-
     with monkeypatch.context() as patch:
-        patch.setattr(postgres_base, "migrate", migrate_before)
+        open_before(patch, "_label_df.sql")
         async with await PostgresStore.open(pg_url, worker="t") as old:
             await old.save_essay(essay("one", ("Ferries", "Harbour")), Analysis())
             await old.save_essay(essay("two", ("Ferries",)), Analysis())

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-import bot.store.postgres.base as postgres_base
 from bot.essays.model import Analysis, Block, Essay
 from bot.essays.terms import MAX_COUNT, essay_terms
 from bot.store.postgres import PostgresStore
-from bot.store.postgres.migrate import bundled_migrations, migrate
+from tests.store.postgres.versions import open_before
 
 TEXTS = {"ferry": "The ferry crossed the harbour. " + "Ferry " * 300, "gulls": "Gulls over the harbour wall."}
 
@@ -18,16 +15,11 @@ TEXTS = {"ferry": "The ferry crossed the harbour. " + "Ferry " * 300, "gulls": "
 async def test_essays_of_a_previous_version_get_vectors_and_new_ones_by_trigger(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    version = next(m.version for m in bundled_migrations() if m.name.endswith("_stem_vectors.sql"))
-
-    async def migrate_before(db: Any) -> int:
-        return await migrate(db, [m for m in bundled_migrations() if m.version < version])
-
     def essay(key: str, text: str) -> Essay:
         return Essay(key, key.title(), (Block("paragraph", text),))
 
     with monkeypatch.context() as patch:
-        patch.setattr(postgres_base, "migrate", migrate_before)
+        open_before(patch, "_stem_vectors.sql")
         async with await PostgresStore.open(pg_url, worker="t") as old:
             for key, text in TEXTS.items():
                 await old.save_essay(essay(key, text), Analysis())

@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-import bot.store.postgres.base as postgres_base
 import bot.store.postgres.lookup as lookup_queries
 from bot.essays.model import Analysis, Block, Essay
 from bot.store.postgres import PostgresStore
-from bot.store.postgres.migrate import bundled_migrations, migrate
+from tests.store.postgres.versions import open_before
 
 TITLES = ["The Harbour Wall", "Regional Rail", "Tourist Season"]
 
@@ -20,13 +19,8 @@ TITLES = ["The Harbour Wall", "Regional Rail", "Tourist Season"]
 async def test_titles_of_a_previous_version_are_found_by_their_pieces(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    version = next(m.version for m in bundled_migrations() if m.name.endswith("_title_trigrams.sql"))
-
-    async def migrate_before(db: Any) -> int:
-        return await migrate(db, [m for m in bundled_migrations() if m.version < version])
-
     with monkeypatch.context() as patch:
-        patch.setattr(postgres_base, "migrate", migrate_before)
+        open_before(patch, "_title_trigrams.sql")
         async with await PostgresStore.open(pg_url, worker="t") as old:
             for n, title in enumerate(TITLES):
                 await old.save_essay(Essay(f"e{n}", title, (Block("paragraph", "Text."),)), Analysis())

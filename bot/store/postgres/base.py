@@ -66,8 +66,18 @@ ARRAY_TYPES = (
 )
 
 
-async def _learn_types(db: asyncpg.Connection) -> None:
-    await db.prepare(ARRAY_TYPES)
+class _NewConnection:
+    """Each connection's set-up as the pool opens it (asyncpg's ``init``): the array types, and, once the store
+    is open, the warm-up. The store's first connections are warmed together after the schema is brought up to
+    date (``_warm_up``); this warms those the pool opens later, in place of one that was lost."""
+
+    def __init__(self) -> None:
+        self.store_open = False
+
+    async def __call__(self, db: asyncpg.Connection) -> None:
+        await db.prepare(ARRAY_TYPES)
+        if self.store_open:
+            await _warm(db)
 
 
 # A new server process loads the text search dictionaries, and each table's catalog entries and statistics, on
@@ -87,17 +97,23 @@ WARM_UP = "; ".join(
 )
 
 
+async def _warm(db: asyncpg.Connection | Db) -> None:
+    """Run ``WARM_UP``. Only a head start: a schema it does not know (a test's older migrations) leaves the
+    connection to load what it needs when it needs it."""
+    try:
+        await db.execute(WARM_UP)
+    except (asyncpg.UndefinedTableError, asyncpg.UndefinedObjectError) as exc:
+        logger.debug("a connection not warmed: %s", exc)
+
+
 async def _warm_up(pool: asyncpg.Pool) -> None:
-    """Run ``WARM_UP`` on each of the pool's connections, at once. Only a head start: a schema it does not
-    know (a test's older migrations) leaves the connections to load what they need when they need it."""
+    """Warm each of the pool's connections, at once."""
     held = [await pool.acquire() for _ in range(pool.get_size())]
     try:
         # Every one ends before the connections go back, whatever the others did.
-        done = await asyncio.gather(*(db.execute(WARM_UP) for db in held), return_exceptions=True)
+        done = await asyncio.gather(*(_warm(db) for db in held), return_exceptions=True)
         for outcome in done:
-            if isinstance(outcome, asyncpg.UndefinedTableError | asyncpg.UndefinedObjectError):
-                logger.debug("a connection not warmed: %s", outcome)
-            elif isinstance(outcome, BaseException):
+            if isinstance(outcome, BaseException):
                 raise outcome
     finally:
         for db in held:
@@ -142,6 +158,7 @@ class PostgresBase:
         cost it a connection's start, its types' introspection and its first plans.
         """
         max_size = max_size or backends.DEFAULT_POOL_SIZE
+        new_connection = _NewConnection()
         try:
             pool = await asyncpg.create_pool(
                 url,
@@ -149,7 +166,7 @@ class PostgresBase:
                 max_size=max_size,
                 server_settings=SESSION_SETTINGS,
                 reset=_keep_session,
-                init=_learn_types,
+                init=new_connection,
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreError(f"cannot connect to the database: {exc}") from exc
@@ -157,6 +174,7 @@ class PostgresBase:
             async with pool.acquire() as db:
                 await migrate(db)
             await _warm_up(pool)
+            new_connection.store_open = True
         except BaseException:
             await pool.close()
             raise

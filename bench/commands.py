@@ -288,6 +288,9 @@ async def world_for(archive: Path | str, admin_url: str | None = None, *, warm: 
             guild = fake.add_guild("Bench Readers")
             channel = fake.add_channel(guild, "essays")
             published = await publish_into_threads(fake, db, guild, channel)
+            if not isinstance(db, Path):
+                settled = await pg.settle(db)
+                say(f"  vacuumed and analyzed what the setup wrote: {', '.join(settled) or 'nothing'}")
             threads = fake.threads(channel)
             yield World(fake, guild, channel, threads, db, workdir, published)
             if fake.failures:

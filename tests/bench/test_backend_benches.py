@@ -110,6 +110,27 @@ async def test_a_warmed_copy_has_its_tables_indexes_and_toast_in_shared_buffers(
     assert bodies < read * page < everything
 
 
+async def test_a_settled_copy_has_what_was_written_vacuumed_and_analyzed(fixture_archive: tuple[Store, str]) -> None:
+    _, url = fixture_archive
+    connection = await asyncpg.connect(url)
+    try:  # rows written as a follow writes them; the statistics sent now, not when the connection idles
+        await connection.execute(
+            "CREATE TABLE followed(essay_id bigint); INSERT INTO followed SELECT generate_series(1, 500)"
+        )
+        await connection.execute("SELECT pg_stat_force_next_flush()")
+        await connection.execute("SELECT 1")
+        assert "followed" in await pg.settle(url)
+        await connection.execute("SELECT 1")
+        row = await connection.fetchrow(
+            "SELECT n_mod_since_analyze, n_ins_since_vacuum, last_vacuum IS NOT NULL AS vacuumed, "
+            "last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'followed'"
+        )
+        assert dict(row) == {"n_mod_since_analyze": 0, "n_ins_since_vacuum": 0, "vacuumed": True, "analyzed": True}
+        assert "followed" not in await pg.settle(url)
+    finally:
+        await connection.close()
+
+
 QUERY_WORDS = sorted({word for topic in TOPICS[:3] for word in (*topic.nouns[:4], *topic.units[:2])})
 
 

@@ -115,7 +115,8 @@ async def settle(url: str) -> list[str]:
     """Vacuum and analyze the tables written since they last were (a server's follow gives it every essay of a
     feed at once: 100,000 rows of ``guild_essays``), as autovacuum does within its minute's nap: otherwise it
     does so during the timings, on one of their cores, and until then each index-only probe of the new rows
-    reads the table too. The tables settled."""
+    reads the table too. The tables settled. (The server's statistics of what a connection wrote are complete
+    once it closed, as the setup's bot has by then.)"""
     connection = await _connect(url)
     try:
         tables = [

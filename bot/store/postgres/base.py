@@ -77,7 +77,10 @@ class _NewConnection:
     async def __call__(self, db: asyncpg.Connection) -> None:
         await db.prepare(ARRAY_TYPES)
         if self.store_open:
-            await _warm(db)
+            try:  # a head start only: its failure (a lock it waited on, a cancel) must not fail the acquire
+                await _warm(db)
+            except asyncpg.PostgresError as exc:
+                logger.warning("a new connection not warmed: %s", exc)
 
 
 # A new server process loads the text search dictionaries, and each table's catalog entries and statistics, on
@@ -91,8 +94,7 @@ WARM_UP = "; ".join(
             for table in ("quotes", "figures", "essay_search")
         ),
         "EXPLAIN SELECT 1 FROM essays, guild_essays, essay_bodies, essay_contexts, sections, essay_labels, "
-        "essay_references, quote_speakers, related_terms, related_df, related_lists, related_neighbours, label_df "
-        "WHERE false",
+        "essay_references, quote_speakers, related_terms, related_df, related_lists, related_neighbours WHERE false",
     ]
 )
 

@@ -70,7 +70,9 @@ class Search:
         Words searched together are seldom independent (a topic's words come together): their product of
         shares put "majority procedural" in 713 of 1,865,000 quotes, which 4,532 hold, and so looked at every
         match for a window of a few hundred. The rarest's share alone is the other bound (the words always
-        together). The backoff between them is SQL Server's estimator for predicates taken together.
+        together). The backoff between them is SQL Server's estimator for predicates taken together. For words
+        that are independent it is the higher, so a filtered search's window (``_newest_matches``) is the
+        narrower: about ``FILTERED_WINDOW`` matches or fewer, never all of them.
         """
         share = 1.0
         for power, count in enumerate(sorted(self.counts)):

@@ -218,7 +218,7 @@ async def test_the_newest_matches_of_common_words_are_sorted_before_the_scope_an
 
 
 async def test_the_date_of_an_essay_probed_by_its_id_comes_from_the_index_alone(archive: PostgresStore) -> None:
-    """A search kept to essays published before a date probes each match's essay for its date (migration 0014)."""
+    """A search kept to essays published before a date probes each match's essay for its date (migration 0013)."""
     await archive._all("VACUUM essays")  # an index-only scan needs the pages marked all-visible
     async with archive.transaction() as db:
         await db.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")

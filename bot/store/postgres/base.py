@@ -150,6 +150,8 @@ class PostgresBase:
         self.worker = worker
         # The searched columns' word statistics, read now and then (bot/store/postgres/words.py).
         self.word_statistics = WordStatistics()
+        # How many essays carry each label, as read (bot/store/postgres/related.py ``label_counts``).
+        self.label_counts_read: dict[str, tuple[float, int]] = {}
 
     @classmethod
     async def open(cls, url: str, *, worker: str | None = None, max_size: int | None = None) -> Self:

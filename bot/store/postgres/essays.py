@@ -265,6 +265,7 @@ class EssayQueries(PostgresBase):
             "VALUES ($1, $2, $3, $4, $5, $6, $7)",
             [(essay_id, r.section, r.text, r.date, r.title, r.url, r.resolved_key) for r in analysis.references],
         )
+        self.label_counts_read.clear()  # this process's own writes are seen at once (others' within a minute)
         await db.execute(
             "INSERT INTO essay_labels(essay_id, label) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
             essay_id,

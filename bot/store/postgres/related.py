@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -23,6 +24,9 @@ logger = logging.getLogger(__name__)
 RANK_POOL = 200
 # Archives up to about this many essays are counted exactly; larger ones estimated (archive_span).
 _COUNTED_ESSAYS = 20_000
+# Labels' counts are read again after this long (what other processes stored since), and at most this many kept.
+LABEL_COUNT_SECONDS = 60.0
+_LABEL_COUNTS_KEPT = 10_000
 
 
 class RelatedQueries(EssayQueries):
@@ -106,13 +110,27 @@ class RelatedQueries(EssayQueries):
     async def label_counts(self, labels: Sequence[str]) -> dict[str, int]:
         """How many essays carry each of ``labels`` (lowercased); absent labels are left out."""
         wanted = sorted({label.strip().lower() for label in labels if label.strip()})
-        # Counted each time: a counter row per label, kept by triggers as on SQLite, would be a row every writer of
-        # an essay with that label waits on, and locked in another order than the stems' counters by a revision
-        # (a deadlock with a concurrent save, reproduced). 4 ms a /related at 100,000 essays.
-        rows = await self._all(
-            "SELECT label, count(*) AS n FROM essay_labels WHERE label = ANY($1::text[]) GROUP BY label", (wanted,)
-        )
-        return {r["label"]: int(r["n"]) for r in rows}
+        # Counted, and the counts kept for ``LABEL_COUNT_SECONDS``: counting a label most posts carry cost 4 ms a
+        # /related at 100,000 essays. Not a counter row per label kept by triggers, as on SQLite: every writer of
+        # an essay with the label would wait on it, and a revision locked it after the stems' counters (a deadlock
+        # with a concurrent save, reproduced). A weight from a count a minute old moves by a few essays in thousands.
+        now = time.monotonic()
+        read = self.label_counts_read
+        counts = {
+            label: read[label][1] for label in wanted if now - read.get(label, (-1e18, 0))[0] < LABEL_COUNT_SECONDS
+        }
+        stale = [label for label in wanted if label not in counts]
+        if stale:
+            rows = await self._all(
+                "SELECT label, count(*) AS n FROM essay_labels WHERE label = ANY($1::text[]) GROUP BY label", (stale,)
+            )
+            counted = {r["label"]: int(r["n"]) for r in rows}
+            if len(read) + len(stale) > _LABEL_COUNTS_KEPT:  # free text brings phrases without end
+                read.clear()
+            for label in stale:
+                counts[label] = counted.get(label, 0)
+                read[label] = (now, counts[label])
+        return {label: n for label, n in counts.items() if n > 0}
 
     async def label_neighbours(
         self,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 import bot.store.postgres.related as related_queries
 from bot.essays.model import Analysis, Block, Essay
 from bot.store.postgres import PostgresStore
+from tests.store.postgres.statements import sent_statements
 
 
 def essay(key: str, *labels: str, text: str = "The ferry crossed the harbour.") -> Essay:
@@ -25,14 +24,7 @@ async def test_label_counts_are_kept_a_while_and_follow_this_processes_writes_at
         await store.save_essay(essay("a", "Ferries", "Harbour"), Analysis())
         assert await store.label_counts(["ferries", "harbour", "tolls"]) == {"ferries": 1, "harbour": 1}
 
-        sent: list[str] = []
-        read = store._all
-
-        async def counted(sql: str, params: Any = ()) -> Any:
-            sent.append(sql)
-            return await read(sql, params)
-
-        monkeypatch.setattr(store, "_all", counted)
+        sent = sent_statements(store, monkeypatch)
         assert await store.label_counts(["Ferries", "tolls"]) == {"ferries": 1}
         assert sent == []  # kept, the absent label too
 

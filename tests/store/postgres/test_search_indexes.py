@@ -18,6 +18,7 @@ from bot.store.postgres import PostgresStore
 from bot.store.postgres.lookup import RANK_WEIGHTS
 from bot.store.postgres.migrate import bundled_migrations, migrate
 from tests.pg_server import fresh_database
+from tests.store.postgres.statements import sent_statements
 
 WORDS = ["railway", "council", "budget", "fare", "housing", "rent"]
 
@@ -168,19 +169,6 @@ async def test_the_own_words_pass_of_a_common_word_search_leaves_the_whole_match
     assert "figures_own_words" in plan
 
 
-async def sent_statements(store: PostgresStore, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]:
-    """The statements ``store`` sends through ``_all`` from now on, with their parameters."""
-    sent: list[tuple[str, tuple[Any, ...]]] = []
-    read = store._all
-
-    async def spy(sql: str, params: Any = ()) -> Any:
-        sent.append((sql, tuple(params)))
-        return await read(sql, params)
-
-    monkeypatch.setattr(store, "_all", spy)
-    return sent
-
-
 async def plan_of(store: PostgresStore, sql: str, params: tuple[Any, ...]) -> str:
     async with store.transaction() as db:
         await db.execute("SET LOCAL enable_seqscan = off")
@@ -194,7 +182,7 @@ async def test_a_search_inside_one_essay_reads_that_essays_rows_not_the_words_ma
     """A common word's every GIN entry (200,000 at 100,000 essays) was read to keep an essay's few dozen rows."""
     monkeypatch.setattr(lookup_queries, "MATCH_WINDOW", 2)  # "fare" is a common word
     key = await archive._value("SELECT key FROM essays ORDER BY id LIMIT 1")
-    sent = await sent_statements(archive, monkeypatch)
+    sent = sent_statements(archive, monkeypatch)
     search = archive.search_quotes if table == "quotes" else archive.search_figures
     await search("fare", guild_id=None, essay_key=key)
     sql, params = next((sql, params) for sql, params in sent if sql.startswith(f"SELECT {table[0]}.*"))
@@ -209,7 +197,7 @@ async def test_the_newest_matches_of_common_words_are_sorted_before_the_scope_an
     """Each match the index gives was joined and probed before the sort (2,300 matches: 24 against 8 ms)."""
     monkeypatch.setattr(lookup_queries, "MATCH_WINDOW", 2)  # "fare" is a common word ...
     monkeypatch.setattr(lookup_queries, "FETCH_COST", 0.0)  # ... whose matches come from the GIN index
-    sent = await sent_statements(archive, monkeypatch)
+    sent = sent_statements(archive, monkeypatch)
     found = await archive.search_quotes("fare", guild_id=1, limit=3)
     sql, params = next((sql, params) for sql, params in sent if sql.startswith("SELECT q.*"))
     plan = (await plan_of(archive, sql, params)).splitlines()

@@ -4,13 +4,13 @@ and a piece in many titles found among the newest essays first."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 import bot.store.postgres.lookup as lookup_queries
 from bot.essays.model import Analysis, Block, Essay
 from bot.store.postgres import PostgresStore
+from tests.store.postgres.statements import sent_statements
 from tests.store.postgres.versions import open_before
 
 TITLES = ["The Harbour Wall", "Regional Rail", "Tourist Season"]
@@ -51,14 +51,7 @@ async def test_titles_holding_a_piece_are_the_newest_whether_walked_for_or_looke
         essay = Essay(f"e{day}", title, (Block("paragraph", "Text."),), published=datetime(2025, 1, day, tzinfo=UTC))
         await pg_store.save_essay(essay, Analysis())
     monkeypatch.setattr(lookup_queries, "_CHOICE_WALK", 3)  # the three newest essays
-    sent: list[str] = []
-    read = pg_store._all
-
-    async def counted(sql: str, params: Any = ()) -> Any:
-        sent.append(sql)
-        return await read(sql, params)
-
-    monkeypatch.setattr(pg_store, "_all", counted)
+    sent = sent_statements(pg_store, monkeypatch)
     choices = await pg_store.essay_choices(typed, guild_id=None, limit=1)
     assert [c.title for c in choices] == [found] and len(sent) == statements
     monkeypatch.setattr(lookup_queries, "_CHOICE_WALK", 0)  # the trigram index alone: the same answer

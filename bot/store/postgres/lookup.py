@@ -241,29 +241,30 @@ class LookupQueries(EssayQueries):
         wanted = FILTERED_WINDOW if filtered else limit
         walk = wanted * newest / matching < FETCH_COST * matching
         window = FILTERED_WINDOW * newest / matching
+        window_start = max(0, int(newest - window))
         # Fewer than a page (or none) is the window's answer, as in the SQLite store. (Its window counts the
         # matches the server sees, this one the archive's: narrower for a server seeing a small share.)
-        floor = args(max(0, int(newest - window)) if filtered else 0)
+        floor = args(window_start if filtered else 0)
         page = args(limit)
         if first is not None:  # a walk for the rarer rows passing it, kept to the window too
-            first = f"({first} AND {alias}.id > {args(max(0, int(newest - window)))})"
+            first = f"({first} AND {alias}.id > {args(window_start)})"
         match = f"{alias}.document @@ {tsquery}"
         if not walk:
             # Every match from the GIN index (OFFSET 0: the LIMIT cannot turn it into a walk). Without a filter,
             # their ids are sorted in the page's order below the joins and the server's scope, which then stop at
             # the page: joined, probed and sorted whole, the 2,500 matches of two words at 100,000 essays took
             # 14-24 ms against 6. With a filter, which leaves few, the sort comes after it.
-            ahead = f", {first} AS ahead" if first else ""
+            ahead, ahead_first = (f", {first} AS ahead", "ahead DESC, ") if first else ("", "")
             matches = f"FROM {table} {alias} WHERE {match} AND {alias}.id > {floor}"
             if filtered:
                 source = f"(SELECT *{ahead} {matches} OFFSET 0) {alias}"
-                order = f"{'ahead DESC, ' if first else ''}{alias}.id DESC"
+                order = f"{ahead_first}{alias}.id DESC"
             else:
-                inner = f"{'ahead DESC, ' if first else ''}{alias}.id DESC"
                 source = (
-                    f"(SELECT {alias}.id{ahead} {matches} ORDER BY {inner} OFFSET 0) m JOIN {table} {alias} USING (id)"
+                    f"(SELECT {alias}.id{ahead} {matches} ORDER BY {ahead_first}{alias}.id DESC OFFSET 0) m "
+                    f"JOIN {table} {alias} USING (id)"
                 )
-                order = f"{'m.ahead DESC, ' if first else ''}m.id DESC"
+                order = "m.ahead DESC, m.id DESC" if first else "m.id DESC"
             sql = (
                 f"SELECT {alias}.*, {_ESSAY_COLUMNS} FROM {source} JOIN essays e ON e.id = {alias}.essay_id "
                 f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT {page}"

@@ -116,9 +116,11 @@ class RelatedQueries(EssayQueries):
         # with a concurrent save, reproduced). A weight from a count a minute old moves by a few essays in thousands.
         now = time.monotonic()
         read = self.label_counts_read
-        counts = {
-            label: read[label][1] for label in wanted if now - read.get(label, (-1e18, 0))[0] < LABEL_COUNT_SECONDS
-        }
+        counts: dict[str, int] = {}
+        for label in wanted:
+            kept = read.get(label)
+            if kept is not None and now - kept[0] < LABEL_COUNT_SECONDS:
+                counts[label] = kept[1]
         stale = [label for label in wanted if label not in counts]
         if stale:
             rows = await self._all(

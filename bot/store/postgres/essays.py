@@ -35,6 +35,9 @@ _ESSAY_DOCUMENT = (
     "setweight(to_tsvector('marginalia', $2), 'A') || setweight(to_tsvector('marginalia', $3), 'B') "
     "|| setweight(to_tsvector('marginalia', $4), 'C')"
 )
+# An essay's search document, and its date (the essays row's, migration 0014): $1 its id, $2-$4 its title,
+# labels and body, $5 its date.
+SEARCH_INSERT = f"INSERT INTO essay_search(essay_id, document, published) VALUES ($1, {_ESSAY_DOCUMENT}, $5)"
 # A figure's: subject (A), the figure itself (B), its sentence (C).
 _FIGURE_DOCUMENT = (
     "setweight(to_tsvector('marginalia', COALESCE($9, '')), 'A') || setweight(to_tsvector('marginalia', $4), 'B') "
@@ -272,11 +275,12 @@ class EssayQueries(PostgresBase):
             sorted({label.strip().lower() for label in essay.labels if label.strip()}),
         )
         await db.execute(
-            f"INSERT INTO essay_search(essay_id, document) VALUES ($1, {_ESSAY_DOCUMENT})",
+            SEARCH_INSERT,
             essay_id,
             essay.title,
             " ".join(essay.labels),
             essay.body_text,
+            stamp(essay.published),  # as the essays row has it: a revision writes both (migration 0014)
         )
         terms = analysis.terms if analysis.terms is not None else essay_terms(essay.title, essay.blocks)
         await db.execute(

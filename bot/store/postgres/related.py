@@ -57,8 +57,12 @@ class RelatedQueries(EssayQueries):
         args = Args(match, target_id if target_id is not None else -1)
         tsquery = "websearch_to_tsquery('marginalia', $1)"
         where = [f"({visible('e.id', guild_id, args, probe=True)} OR e.id = $2)"]
+        dated = ""  # the date, read with each match (one word's matches only: see below)
         if before is not None:
-            where.append(f"(e.published < {args(stamp(before))} OR e.id = $2)")
+            when = args(stamp(before))
+            where.append(f"(e.published < {when} OR e.id = $2)")
+            dated = f" AND (published < {when} OR essay_id = $2)"
+        one_word = window is not None and len(set(words)) == 1
         size = max(RANK_POOL, 4 * (limit + 1))
         # With a window, matches of equal weight come newest first, so the pool is the newest that pass.
         newest = "DESC" if window is not None else ""
@@ -67,12 +71,14 @@ class RelatedQueries(EssayQueries):
         # Each word's matches from the index: the essays' rows are narrow, their documents not read. (The query
         # made from each word in the row, the planner cannot take a common word for one in every row and scan
         # the table instead, reading every document: 57 ms for "planning" at 10,000 essays.)
+        # One word's matches newer than the date are left out as they are read: an older essay's rarest word has
+        # thousands (migration 0014). Several words' are not: each word's count among all its matches weighs it.
         matches = (
             f"hits AS (SELECT s.essay_id, w.word FROM unnest({each}::text[]) AS w(word) CROSS JOIN LATERAL "
             "(SELECT essay_id FROM essay_search WHERE document @@ websearch_to_tsquery('marginalia', "
-            "'\"' || replace(w.word, '\"', ' ') || '\"')) AS s), "
+            f"'\"' || replace(w.word, '\"', ' ') || '\"'){dated if one_word else ''}) AS s), "
         )
-        if window is not None and len(set(words)) == 1:
+        if one_word:
             # One word: every match weighs the same, so the weighing is the order by id (newest first). Its
             # matches (up to 12,000 the caller allows) were counted, weighed and summed for nothing: 13 ms
             # of 7,000 at 30,000 essays.

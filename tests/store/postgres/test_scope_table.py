@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-import bot.store.postgres.base as postgres_base
 from bot.essays.model import Analysis, Block, Essay
 from bot.store.postgres import PostgresStore
-from bot.store.postgres.migrate import bundled_migrations, migrate
+from bot.store.postgres.migrate import bundled_migrations
+from tests.store.postgres.versions import open_before
 
 
 def essay(key: str) -> Essay:
@@ -19,13 +17,8 @@ def essay(key: str) -> Essay:
 async def test_a_database_of_the_previous_version_gets_its_scope_table(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before_table = [m for m in bundled_migrations() if m.version < 7]
-
-    async def migrate_to_6(db: Any) -> int:
-        return await migrate(db, before_table)
-
     with monkeypatch.context() as patch:
-        patch.setattr(postgres_base, "migrate", migrate_to_6)
+        open_before(patch, "_server_scope_table.sql")
         async with await PostgresStore.open(pg_url, worker="t") as old:
             followed = await old.add_feed("https://one.example/feed", guild_id=11)
             other = await old.add_feed("https://two.example/feed", guild_id=12)

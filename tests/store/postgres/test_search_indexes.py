@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-import bot.store.postgres.base as postgres_base
 import bot.store.postgres.lookup as lookup_queries
 import bot.store.postgres.related as related_queries
 from bench.generate import generate
 from bot.intake import analyse_for_store, store_essay
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.lookup import RANK_WEIGHTS
-from bot.store.postgres.migrate import bundled_migrations, migrate
+from bot.store.postgres.migrate import bundled_migrations
 from tests.pg_server import fresh_database
 from tests.store.postgres.statements import sent_statements
+from tests.store.postgres.versions import open_before
 
 WORDS = ["railway", "council", "budget", "fare", "housing", "rent"]
 
@@ -91,13 +91,8 @@ async def test_a_database_of_the_previous_version_keeps_its_matches_after_the_mi
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     migrations = bundled_migrations()
-    before_gin = [m for m in migrations if m.version < 3]
-
-    async def migrate_to_2(db: Any) -> int:
-        return await migrate(db, before_gin)
-
     with monkeypatch.context() as patch:
-        patch.setattr(postgres_base, "migrate", migrate_to_2)
+        open_before(patch, "_gin_without_pending_list.sql")
         async with await PostgresStore.open(pg_url, worker="t") as old:
             for post in generate(4, seed=2, words=500):
                 # Saved as that version saved them (no related-post lists: their columns came later).

@@ -15,6 +15,7 @@ import bot.store.postgres.lookup as pg_lookup
 from bot.essays.model import Analysis, Block, Essay, Figure, Quote, Section
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.words import WordStatistics, word_rows
+from tests.store.postgres.statements import sent_statements
 
 FIGURES = [
     ("old", Figure("ten ferries", "count", 1, "Ten ferries ran that winter.", subject="ferries", value=10)),
@@ -185,3 +186,43 @@ def test_rows_holding_every_word_back_off_from_the_rarest(counts: tuple[float, .
     and the rarest word's count."""
     search = pg_lookup.Search('"a"', ranked=False, counts=counts)
     assert search.rows_matching(100_000.0) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "counts", "expected"),
+    [
+        ("rolling stock", {"rolling": 900.0, "stock": 800.0}, (900.0, 800.0)),  # two words: each counted
+        # A hyphenated word's parts are taken as that word, counted whole: the rows holding it hold them.
+        ("rolling-stock", {"rolling": 900.0, "stock": 800.0, "rolling-stock": 700.0}, (700.0,)),
+        (
+            "rolling-stock fares",
+            {"rolling": 900.0, "stock": 800.0, "fares": 50.0, "rolling-stock": 700.0},
+            (50.0, 700.0),
+        ),
+        # A part left out as a stopword: the others still come with the whole word.
+        ("state-of-the-art grid", {"state": 90.0, "art": 80.0, "grid": 30.0, "state-of-the-art": 20.0}, (30.0, 20.0)),
+        # One searched part only: its own count (it is also found outside the hyphenated word).
+        ("the-end", {"end": 60.0, "the-end": 5.0}, (60.0,)),
+    ],
+)
+def test_the_parts_of_a_hyphenated_word_count_as_that_word(
+    text: str, counts: dict[str, float], expected: tuple[float, ...]
+) -> None:
+    """A search of "rolling-stock" was put in 1,292 of 1,865,000 quotes by backing off from its two parts as from
+    words of one topic; every one of the 14,611 quotes holding one part holds the other (a filtered search read
+    them all)."""
+    words = sqlite_lookup.query_words(text)
+    compounds = pg_lookup.hyphenated(text, words)
+    together = pg_lookup.search_counts(words, [counts[w] for w in words], compounds, [counts[c] for c in compounds])
+    assert together == expected
+
+
+async def test_a_hyphenated_word_is_counted_whole_with_its_parts_in_one_statement(
+    pg_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await save_quotes(pg_store, [(f"The rolling-stock order number {n}.", "Ida Venn") for n in range(6)])
+    await pg_store._all("ANALYZE quotes")
+    sent = sent_statements(pg_store, monkeypatch)
+    search = await pg_store._search("quotes", "rolling-stock")
+    assert search is not None and search.counts == (6.0,)  # the word, once: not its two parts
+    assert sum("to_tsvector" in sql for sql, _ in sent) == 1  # its parts' and its own lexemes looked up together

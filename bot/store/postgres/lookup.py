@@ -55,8 +55,9 @@ _SPEAKER_RUNS_PAST = 4
 # A row read from the GIN index's matches costs about this many rows of a walk back by id (measured:
 # 1.5 us against 0.3-0.4 us at 100,000 essays).
 FETCH_COST = 4.0
-# A word of parts joined by hyphens, as PostgreSQL's parser takes it (a "hword"): indexed whole and by its parts.
-_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
+# Letters joined by hyphens, as PostgreSQL's parser takes a word whole beside its parts (a "hword"). With a digit
+# in it ("covid-19", "2020-21") the parser makes no whole word: a number and a negative one.
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,6 +203,9 @@ def test_rows_holding_every_word_back_off_from_the_rarest(counts: tuple[float, .
         ("state-of-the-art grid", {"state": 90.0, "art": 80.0, "grid": 30.0, "state-of-the-art": 20.0}, (30.0, 20.0)),
         # One searched part only: its own count (it is also found outside the hyphenated word).
         ("the-end", {"end": 60.0, "the-end": 5.0}, (60.0,)),
+        # Digits: the parser indexes no whole word ("covid", "-19"), so the parts are words of their own.
+        ("covid-19 cases", {"covid": 40.0, "19": 70.0, "cases": 90.0}, (40.0, 70.0, 90.0)),
+        ("21-year-old", {"21": 70.0, "year": 50.0, "old": 80.0, "year-old": 30.0}, (70.0, 30.0)),
     ],
 )
 def test_the_parts_of_a_hyphenated_word_count_as_that_word(

@@ -20,12 +20,11 @@ from typing import Any
 
 import asyncpg
 
-from bot.essays.text import STOPWORDS
 from bot.store.lookup import MATCH_WINDOW, query_words
 from bot.store.postgres.base import SESSION_SETTINGS
-from bot.store.postgres.lookup import FETCH_COST, RANK_WEIGHTS, Search
+from bot.store.postgres.lookup import FETCH_COST, RANK_WEIGHTS, plan_search
 from bot.store.postgres.search import search_query
-from bot.store.postgres.words import WordStatistics, word_rows
+from bot.store.postgres.words import WordStatistics
 
 CANDIDATES = 50
 # A walk back by id: what the lookup's statement for common words is allowed (bot/store/postgres/lookup.py).
@@ -111,23 +110,19 @@ async def _newest_first(
     connection: Any, label: str, options: Mapping[str, str], statistics: WordStatistics
 ) -> tuple[bool, bool]:
     """(newest first, walked back by id): the lookup's two choices for this search (``_newest_matches``)."""
-    search = options.get("search")
+    text = options.get("search")
     table = {"quote": "quotes", "figures": "figures"}.get(label)
-    if not search or table is None:
-        return False, False
-    words = query_words(search)
-    if not words:
+    if not text or table is None:
         return False, False
 
     async def fetch(sql: str, params: Sequence[Any]) -> list[Any]:
         return list(await connection.fetch(sql, *params))
 
-    counts = await word_rows(fetch, statistics, table, words, common=MATCH_WINDOW)
-    newest_first = any(count >= MATCH_WINDOW for count in counts) or all(word.lower() in STOPWORDS for word in words)
-    if not newest_first:
+    search = await plan_search(fetch, statistics, table, text)
+    if search is None or search.ranked:
         return False, False
     newest = int(await connection.fetchval(f"SELECT COALESCE(max(id), 0) FROM {table}"))
-    matching = max(Search("", ranked=False, counts=tuple(counts)).rows_matching(newest), 1.0)
+    matching = max(search.rows_matching(newest), 1.0)
     return True, CANDIDATES * newest / matching < FETCH_COST * matching
 
 

@@ -32,7 +32,7 @@ from bot.store.postgres.base import Args, Record, utc
 from bot.store.postgres.essays import EssayQueries, figure_from_row, quote_from_row
 from bot.store.postgres.scope import posted, visible
 from bot.store.postgres.search import search_query
-from bot.store.postgres.words import word_rows
+from bot.store.postgres.words import Fetch, WordStatistics, word_rows
 from bot.store.records import EssayChoice, EssayRef
 from bot.store.scope import GuildScope
 
@@ -55,9 +55,10 @@ _SPEAKER_RUNS_PAST = 4
 # A row read from the GIN index's matches costs about this many rows of a walk back by id (measured:
 # 1.5 us against 0.3-0.4 us at 100,000 essays).
 FETCH_COST = 4.0
-# Letters joined by hyphens, as PostgreSQL's parser takes a word whole beside its parts (a "hword"). With a digit
-# in it ("covid-19", "2020-21") the parser makes no whole word: a number and a negative one.
-_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+# Letters joined by hyphens, standing alone: PostgreSQL's parser indexes such a word whole beside its parts (a
+# "hword"). Next to a digit, a dot or another hyphen it is part of something the parser cuts otherwise ("covid-19"
+# is a word and a negative number, "mp3-player-case" a word of letters and digits, "foo-bar.com" a host name).
+_HYPHENATED = re.compile(r"(?<![\w.-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-]|\.\w)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,8 @@ class Search:
     match: str
     ranked: bool
     counts: tuple[float, ...]
+    # The counts with the parts of each hyphenated word taken as that word (``search_counts``); empty without one.
+    joined: tuple[float, ...] = ()
 
     def rows_matching(self, table_rows: float) -> float:
         """About how many of ``table_rows`` rows hold every word, by exponential backoff: the rarest word's
@@ -78,32 +81,48 @@ class Search:
         together). The backoff between them is SQL Server's estimator for predicates taken together. For words
         that are independent it is the higher, so a filtered search's window (``_newest_matches``) is the
         narrower: about ``FILTERED_WINDOW`` matches or fewer, never all of them.
+
+        The parts of a hyphenated word always come together, which no count of single words can tell: the rows
+        holding the whole word hold them, so the estimate is at least the backoff from ``joined``.
         """
-        share = 1.0
-        for power, count in enumerate(sorted(self.counts)):
-            share *= min(1.0, count / max(table_rows, 1.0)) ** (0.5**power)
-        return share * table_rows
+        estimate = _backoff(self.counts, table_rows)
+        return max(estimate, _backoff(self.joined, table_rows)) if self.joined else estimate
+
+
+def _backoff(counts: Sequence[float], table_rows: float) -> float:
+    share = 1.0
+    for power, count in enumerate(sorted(counts)):
+        share *= min(1.0, count / max(table_rows, 1.0)) ** (0.5**power)
+    return share * table_rows
 
 
 def hyphenated(text: str, words: Sequence[str]) -> list[str]:
-    """The hyphenated words of ``text`` two or more of whose parts are among the searched ``words``, lowercased.
+    """The hyphenated words of ``text`` whose parts are searched (``words``; stopwords may be left out, two parts
+    or more must be in), lowercased; none sharing a part with one before it, so at most half as many as the words.
 
     PostgreSQL's parser indexes such a word whole beside its parts, so the rows holding it hold those parts: a
     count of rows for them together that no count of the parts alone gives (``search_counts``).
     """
     searched = {word.lower() for word in words}
+    taken: set[str] = set()
     found: list[str] = []
     for compound in _HYPHENATED.findall(text.lower()):
-        if compound not in found and len({part.lower() for part in search_words(compound)} & searched) >= 2:
+        parts = {part.lower() for part in search_words(compound)}
+        if (
+            len(parts & searched) >= 2
+            and all(part in searched for part in parts if part not in STOPWORDS)
+            and not parts & taken
+        ):
             found.append(compound)
+            taken |= parts
     return found
 
 
 def search_counts(
     words: Sequence[str], counts: Sequence[float], compounds: Sequence[str], compound_counts: Sequence[float]
 ) -> tuple[float, ...]:
-    """The counts ``Search.rows_matching`` backs off from: each searched word's, except that the parts of a
-    hyphenated word (``hyphenated``) count once, as the rows holding that word.
+    """``Search.joined``: each searched word's count, except that the parts of a hyphenated word (``hyphenated``)
+    count once, as the rows holding that word.
 
     "rolling-stock" is searched as "rolling" and "stock"; backing off from the two parts as from two words of one
     topic put them in 1,292 of 1,865,000 quotes, where every one of the 14,611 holding a part holds both (the bench's
@@ -112,11 +131,28 @@ def search_counts(
     by_word = {word.lower(): count for word, count in zip(words, counts, strict=True)}
     for compound, count in zip(compounds, compound_counts, strict=True):
         parts = {part.lower() for part in search_words(compound)} & by_word.keys()
-        if len(parts) >= 2:  # a part already counted with an earlier word is not taken twice
+        if len(parts) >= 2:  # (``hyphenated`` gives no two sharing a part: none is taken twice)
             for part in parts:
                 del by_word[part]
             by_word[compound] = count
     return tuple(by_word.values())
+
+
+async def plan_search(fetch: Fetch, statistics: WordStatistics, table: str, text: str) -> Search | None:
+    """The words of a search as the SQLite store takes them (stopwords left out when others remain), and whether
+    to rank their matches: only when none of them is common (``words.py``); None when it has no words. Each word
+    and each hyphenated word's whole are counted in one statement."""
+    words = query_words(text)
+    match = search_query(" ".join(words))
+    if match is None:
+        return None
+    compounds = hyphenated(text, words)
+    rows = await word_rows(fetch, statistics, table, [*words, *compounds], common=MATCH_WINDOW)
+    counts = tuple(rows[: len(words)])
+    common = any(count >= MATCH_WINDOW for count in counts)
+    stopwords_only = all(word.lower() in STOPWORDS for word in words)
+    joined = search_counts(words, counts, compounds, rows[len(words) :]) if compounds else ()
+    return Search(match, ranked=not (common or stopwords_only), counts=counts, joined=joined)
 
 
 def ref_from_row(row: Record) -> EssayRef:
@@ -193,19 +229,7 @@ class LookupQueries(EssayQueries):
         return [(quote_from_row(r), ref_from_row(r)) for r in rows]
 
     async def _search(self, table: str, text: str) -> Search | None:
-        """The words of a search as the SQLite store takes them (stopwords left out when others remain),
-        and whether to rank their matches: only when none of them is common (``words.py``)."""
-        words = query_words(text)
-        match = search_query(" ".join(words))
-        if match is None:
-            return None
-        compounds = hyphenated(text, words)
-        rows = await word_rows(self._all, self.word_statistics, table, [*words, *compounds], common=MATCH_WINDOW)
-        counts = rows[: len(words)]
-        common = any(count >= MATCH_WINDOW for count in counts)
-        stopwords_only = all(word.lower() in STOPWORDS for word in words)
-        together = search_counts(words, counts, compounds, rows[len(words) :])
-        return Search(match, ranked=not (common or stopwords_only), counts=together)
+        return await plan_search(self._all, self.word_statistics, table, text)
 
     async def _ranked_matches(
         self,

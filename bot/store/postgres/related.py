@@ -61,7 +61,8 @@ class RelatedQueries(EssayQueries):
         if before is not None:
             when = args(stamp(before))
             where.append(f"(e.published < {when} OR e.id = $2)")
-            dated = f" AND (published < {when} OR essay_id = $2)"
+            # (No date: the row of a process of the version before 0014, which wrote none. The essays row decides.)
+            dated = f" AND (published < {when} OR published IS NULL OR essay_id = $2)"
         one_word = window is not None and len(set(words)) == 1
         size = max(RANK_POOL, 4 * (limit + 1))
         # With a window, matches of equal weight come newest first, so the pool is the newest that pass.

@@ -75,3 +75,20 @@ async def test_one_word_s_matches_newer_than_the_date_are_left_out_as_the_index_
         plan = [r[0] for r in await db.fetch(f"EXPLAIN {sql}", *params)]
     scan = next(n for n, line in enumerate(plan) if "Bitmap Heap Scan on essay_search" in line)
     assert "published <" in "\n".join(plan[scan : scan + 3])
+
+
+async def test_a_document_a_previous_version_s_process_wrote_without_a_date_is_still_found(
+    pg_store: PostgresStore,
+) -> None:
+    """During an upgrade a process of the version before 0014 may still store essays: their documents have no
+    date, and the essays row decides."""
+    for day in (1, 2, 3):
+        await pg_store.save_essay(essay(f"e{day}", day), Analysis())
+    await pg_store._all(
+        "UPDATE essay_search SET published = NULL WHERE essay_id = (SELECT id FROM essays WHERE key = 'e1')"
+    )
+    found, _ = await pg_store.text_neighbours(
+        ["harbour"], guild_id=None, before=datetime(2024, 1, 3, tzinfo=UTC), limit=5, window=5
+    )
+    earlier = await pg_store._all("SELECT id FROM essays WHERE key IN ('e1', 'e2')")
+    assert {essay_id for essay_id, _ in found} == {r["id"] for r in earlier}

@@ -14,7 +14,7 @@ import bot.store.lookup as sqlite_lookup
 import bot.store.postgres.lookup as pg_lookup
 from bot.essays.model import Analysis, Block, Essay, Figure, Quote, Section
 from bot.store.postgres import PostgresStore
-from bot.store.postgres.words import WordStatistics, word_rows
+from bot.store.postgres.words import ColumnStatistics, WordStatistics, word_rows
 from tests.store.postgres.statements import sent_statements
 
 FIGURES = [
@@ -191,9 +191,10 @@ def test_rows_holding_every_word_back_off_from_the_rarest(counts: tuple[float, .
 @pytest.mark.parametrize(
     ("text", "counts", "expected"),
     [
-        ("rolling stock", {"rolling": 900.0, "stock": 800.0}, (900.0, 800.0)),  # two words: each counted
+        ("rolling stock", {"rolling": 900.0, "stock": 800.0}, ()),  # two words: no whole word to count
         # A hyphenated word's parts are taken as that word, counted whole: the rows holding it hold them.
         ("rolling-stock", {"rolling": 900.0, "stock": 800.0, "rolling-stock": 700.0}, (700.0,)),
+        ("Rolling-Stock.", {"rolling": 900.0, "stock": 800.0, "rolling-stock": 700.0}, (700.0,)),
         (
             "rolling-stock fares",
             {"rolling": 900.0, "stock": 800.0, "fares": 50.0, "rolling-stock": 700.0},
@@ -201,23 +202,54 @@ def test_rows_holding_every_word_back_off_from_the_rarest(counts: tuple[float, .
         ),
         # A part left out as a stopword: the others still come with the whole word.
         ("state-of-the-art grid", {"state": 90.0, "art": 80.0, "grid": 30.0, "state-of-the-art": 20.0}, (30.0, 20.0)),
+        # Two sharing a part: the first only (so never more than half as many as the words).
+        (
+            "rolling-stock stock-market",
+            {"rolling": 9.0, "stock": 8.0, "market": 7.0, "rolling-stock": 6.0, "stock-market": 5.0},
+            (7.0, 6.0),
+        ),
         # One searched part only: its own count (it is also found outside the hyphenated word).
-        ("the-end", {"end": 60.0, "the-end": 5.0}, (60.0,)),
-        # Digits: the parser indexes no whole word ("covid", "-19"), so the parts are words of their own.
-        ("covid-19 cases", {"covid": 40.0, "19": 70.0, "cases": 90.0}, (40.0, 70.0, 90.0)),
-        ("21-year-old", {"21": 70.0, "year": 50.0, "old": 80.0, "year-old": 30.0}, (70.0, 30.0)),
+        ("the-end", {"end": 60.0, "the-end": 5.0}, ()),
+        # Next to a digit, a dot or a hyphen the parser cuts it otherwise: the parts are words of their own.
+        ("covid-19 cases", {"covid": 40.0, "19": 70.0, "cases": 90.0}, ()),
+        ("21-year-old", {"21": 70.0, "year": 50.0, "old": 80.0}, ()),
+        ("mp3-player-case", {"mp3": 1.0, "player": 2.0, "case": 3.0}, ()),
+        ("foo-bar.com", {"foo": 1.0, "bar": 2.0, "com": 3.0}, ()),
     ],
 )
-def test_the_parts_of_a_hyphenated_word_count_as_that_word(
+async def test_the_parts_of_a_hyphenated_word_count_as_that_word(
     text: str, counts: dict[str, float], expected: tuple[float, ...]
 ) -> None:
     """A search of "rolling-stock" was put in 1,292 of 1,865,000 quotes by backing off from its two parts as from
     words of one topic; every one of the 14,611 quotes holding one part holds the other (a filtered search read
     them all)."""
+    sent: list[list[str]] = []
+
+    async def fetch(sql: str, params: Any) -> list[Any]:
+        sent.append(list(params[0]))
+        return [{"word": word, "lexemes": [word.lower()]} for word in params[0]]
+
+    rows = 1_000_000.0
+    statistics = WordStatistics()  # every lexeme listed with its share: nothing is counted
+    statistics._columns["quotes"] = ColumnStatistics({w: n / rows for w, n in counts.items()}, 0.0, rows, float("inf"))
+    search = await pg_lookup.plan_search(fetch, statistics, "quotes", text)
+    assert search is not None and search.joined == pytest.approx(expected)
+    assert search.counts == pytest.approx(tuple(counts[w.lower()] for w in sqlite_lookup.query_words(text)))
+    assert len(sent) == 1  # the words and the whole words counted together
+
+
+def test_a_hyphenated_word_s_count_raises_the_estimate_never_lowers_it() -> None:
+    search = pg_lookup.Search('"a"', ranked=False, counts=(10_000.0, 10_000.0), joined=(9_000.0,))
+    assert search.rows_matching(100_000.0) == pytest.approx(9_000.0)  # the parts always together
+    rarer = pg_lookup.Search('"a"', ranked=False, counts=(10_000.0, 10_000.0), joined=(10.0,))
+    assert rarer.rows_matching(100_000.0) == pytest.approx(10_000.0 * 0.1**0.5)  # the parts also apart
+
+
+def test_a_long_search_s_hyphenated_words_are_only_of_its_searched_words() -> None:
+    text = " ".join(f"word{chr(97 + n % 26)}{n}" for n in range(30)) + " rolling-stock-market"
     words = sqlite_lookup.query_words(text)
-    compounds = pg_lookup.hyphenated(text, words)
-    together = pg_lookup.search_counts(words, [counts[w] for w in words], compounds, [counts[c] for c in compounds])
-    assert together == expected
+    assert "market" not in words  # past the 32 words a search takes
+    assert pg_lookup.hyphenated(text, words) == []
 
 
 async def test_a_hyphenated_word_is_counted_whole_with_its_parts_in_one_statement(
@@ -227,5 +259,5 @@ async def test_a_hyphenated_word_is_counted_whole_with_its_parts_in_one_statemen
     await pg_store._all("ANALYZE quotes")
     sent = sent_statements(pg_store, monkeypatch)
     search = await pg_store._search("quotes", "rolling-stock")
-    assert search is not None and search.counts == (6.0,)  # the word, once: not its two parts
+    assert search is not None and search.counts == (6.0, 6.0) and search.joined == (6.0,)
     assert sum("to_tsvector" in sql for sql, _ in sent) == 1  # its parts' and its own lexemes looked up together

@@ -30,7 +30,8 @@ def _version(name_end: str) -> int:
 
 def open_before(patch: pytest.MonkeyPatch, name_end: str) -> int:
     """Make the stores opened while ``patch`` holds migrate only up to the migration whose file name ends with
-    ``name_end`` (left out), and write what that schema has columns for; that migration's version."""
+    ``name_end`` (left out), and write what that schema has columns for; that migration's version. (Only writes
+    are made as they were: a read naming a later column fails on such a store.)"""
     version = _version(name_end)
     for added_by, module, name, statement in _WRITTEN_BEFORE:
         if _version(added_by) >= version:

@@ -22,7 +22,7 @@ import asyncpg
 
 from bot.store.lookup import MATCH_WINDOW, query_words
 from bot.store.postgres.base import SESSION_SETTINGS
-from bot.store.postgres.lookup import FETCH_COST, RANK_WEIGHTS, plan_search
+from bot.store.postgres.lookup import RANK_WEIGHTS, plan_search, walks
 from bot.store.postgres.search import search_query
 from bot.store.postgres.words import WordStatistics
 
@@ -123,7 +123,7 @@ async def _newest_first(
         return False, False
     newest = int(await connection.fetchval(f"SELECT COALESCE(max(id), 0) FROM {table}"))
     matching = max(search.rows_matching(newest), 1.0)
-    return True, CANDIDATES * newest / matching < FETCH_COST * matching
+    return True, walks(CANDIDATES, newest, matching)
 
 
 async def _fetch(connection: Any, sql: str, params: Sequence[object], *, walk: bool) -> list[Any]:

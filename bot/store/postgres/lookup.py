@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,46 +96,54 @@ def _backoff(counts: Sequence[float], table_rows: float) -> float:
     return share * table_rows
 
 
-def hyphenated(text: str, words: Sequence[str]) -> list[str]:
+def hyphenated(text: str, words: Sequence[str]) -> dict[str, frozenset[str]]:
     """The hyphenated words of ``text`` whose parts are searched (``words``; stopwords may be left out, two parts
-    or more must be in), lowercased; none sharing a part with one before it, so at most half as many as the words.
+    or more must be in), lowercased, each with its searched parts; none sharing a part with one before it, so at
+    most half as many as the words.
 
     PostgreSQL's parser indexes such a word whole beside its parts, so the rows holding it hold those parts: a
     count of rows for them together that no count of the parts alone gives (``search_counts``).
     """
     searched = {word.lower() for word in words}
-    taken: set[str] = set()
-    found: list[str] = []
+    found: dict[str, frozenset[str]] = {}
     for compound in _HYPHENATED.findall(text.lower()):
         parts = {part.lower() for part in search_words(compound)}
+        taken = parts & searched
         if (
-            len(parts & searched) >= 2
+            len(taken) >= 2
             and all(part in searched for part in parts if part not in STOPWORDS)
-            and not parts & taken
+            and not any(taken & earlier for earlier in found.values())
         ):
-            found.append(compound)
-            taken |= parts
+            found.setdefault(compound, frozenset(taken))
     return found
 
 
 def search_counts(
-    words: Sequence[str], counts: Sequence[float], compounds: Sequence[str], compound_counts: Sequence[float]
+    words: Sequence[str],
+    counts: Sequence[float],
+    compounds: Mapping[str, frozenset[str]],
+    compound_counts: Sequence[float],
 ) -> tuple[float, ...]:
-    """``Search.joined``: each searched word's count, except that the parts of a hyphenated word (``hyphenated``)
-    count once, as the rows holding that word.
+    """``Search.joined``: each searched word's count, except that the searched parts of a hyphenated word
+    (``hyphenated``, which gives no two sharing a part) count once, as the rows holding that word.
 
     "rolling-stock" is searched as "rolling" and "stock"; backing off from the two parts as from two words of one
     topic put them in 1,292 of 1,865,000 quotes, where every one of the 14,611 holding a part holds both (the bench's
     generated essays), and a speaker's search of it then read all 6,500 matches of its window, not about 500.
     """
     by_word = {word.lower(): count for word, count in zip(words, counts, strict=True)}
-    for compound, count in zip(compounds, compound_counts, strict=True):
-        parts = {part.lower() for part in search_words(compound)} & by_word.keys()
-        if len(parts) >= 2:  # (``hyphenated`` gives no two sharing a part: none is taken twice)
-            for part in parts:
-                del by_word[part]
-            by_word[compound] = count
+    for (compound, parts), count in zip(compounds.items(), compound_counts, strict=True):
+        for part in parts:
+            del by_word[part]
+        by_word[compound] = count
     return tuple(by_word.values())
+
+
+def walks(wanted: float, newest: int, matching: float) -> bool:
+    """Whether a search's ``wanted`` newest matches are walked for, back by id from the newest of ``newest`` rows
+    (about ``wanted / share`` rows read), rather than read from the GIN index's ``matching`` matches (each a heap
+    fetch, ``FETCH_COST`` rows of a walk)."""
+    return wanted * newest / matching < FETCH_COST * matching
 
 
 async def plan_search(fetch: Fetch, statistics: WordStatistics, table: str, text: str) -> Search | None:
@@ -305,7 +313,7 @@ class LookupQueries(EssayQueries):
         newest = int(await self._value(f"SELECT COALESCE(max(id), 0) FROM {table}"))
         matching = max(search.rows_matching(newest), 1.0)
         wanted = FILTERED_WINDOW if filtered else limit
-        walk = wanted * newest / matching < FETCH_COST * matching
+        walk = walks(wanted, newest, matching)
         window = FILTERED_WINDOW * newest / matching
         window_start = max(0, int(newest - window))
         # Fewer than a page (or none) is the window's answer, as in the SQLite store. (Its window counts the

@@ -57,13 +57,14 @@ class RelatedQueries(EssayQueries):
         args = Args(match, target_id if target_id is not None else -1)
         tsquery = "websearch_to_tsquery('marginalia', $1)"
         where = [f"({visible('e.id', guild_id, args, probe=True)} OR e.id = $2)"]
+        one_word = window is not None and len(set(words)) == 1
         dated = ""  # the date, read with each match (one word's matches only: see below)
         if before is not None:
             when = args(stamp(before))
             where.append(f"(e.published < {when} OR e.id = $2)")
-            # (No date: the row of a process of the version before 0014, which wrote none. The essays row decides.)
-            dated = f" AND (published < {when} OR published IS NULL OR essay_id = $2)"
-        one_word = window is not None and len(set(words)) == 1
+            if one_word:
+                # (No date: a row of a process of the version before 0014, which wrote none. The essays row decides.)
+                dated = f" AND (published < {when} OR published IS NULL OR essay_id = $2)"
         size = max(RANK_POOL, 4 * (limit + 1))
         # With a window, matches of equal weight come newest first, so the pool is the newest that pass.
         newest = "DESC" if window is not None else ""
@@ -77,7 +78,7 @@ class RelatedQueries(EssayQueries):
         matches = (
             f"hits AS (SELECT s.essay_id, w.word FROM unnest({each}::text[]) AS w(word) CROSS JOIN LATERAL "
             "(SELECT essay_id FROM essay_search WHERE document @@ websearch_to_tsquery('marginalia', "
-            f"'\"' || replace(w.word, '\"', ' ') || '\"'){dated if one_word else ''}) AS s), "
+            f"'\"' || replace(w.word, '\"', ' ') || '\"'){dated}) AS s), "
         )
         if one_word:
             # One word: every match weighs the same, so the weighing is the order by id (newest first). Its

@@ -249,7 +249,7 @@ def test_a_long_search_s_hyphenated_words_are_only_of_its_searched_words() -> No
     text = " ".join(f"word{chr(97 + n % 26)}{n}" for n in range(30)) + " rolling-stock-market"
     words = sqlite_lookup.query_words(text)
     assert "market" not in words  # past the 32 words a search takes
-    assert pg_lookup.hyphenated(text, words) == []
+    assert pg_lookup.hyphenated(text, words) == {}
 
 
 async def test_a_hyphenated_word_is_counted_whole_with_its_parts_in_one_statement(

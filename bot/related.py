@@ -78,6 +78,14 @@ POSTING_BUDGET = 3000
 RAREST_BUDGET = 4 * POSTING_BUDGET
 # Candidates scored exactly from their stored stem counts.
 CANDIDATES = 40
+# Champion lists (``stem_champions``; Manning, Raghavan and Schütze, "Introduction to Information Retrieval",
+# 7.1.3): each essay's most distinctive stems (by tf-idf when it is stored), each with the essay's weight for
+# it, so a free-text query reads the heaviest essays of each of its stems instead of ranking every posting of
+# its words. The smallest depth whose candidates find the exact ranking's top 5 as often as FTS5's did on the
+# 1,270 real posts (bench/README.md, "Free-text /related from champion lists").
+CHAMPION_STEMS = 32
+# Weights are kept in millionths (an integer packs smaller than a float; only their order is read).
+CHAMPION_SCALE = 1_000_000
 # Each essay's stored neighbourhood: its nearest posts in the whole archive (see ``add_to_neighbourhoods``),
 # at most this many and at most this share of the archive (in a small archive any two lists would overlap).
 NEIGHBOURS = 20
@@ -299,9 +307,18 @@ async def related_to_text(
     span, label_counts = await read_together(store, store.archive_span(), store.label_counts(_label_phrases(query)))
     parsed = await _query(store, text_terms([(query, 1)]), span.essays, stored=False)
     specificity, rare = _label_weights(label_counts, span.essays)
+
+    async def text_candidates() -> None:
+        # Words whose champion lists hold fewer posts than asked are rare: their postings are few to rank.
+        found = await _add_champion_candidates(
+            store, candidates, parsed, before=before, guild_id=guild_id, limit=CANDIDATES
+        )
+        if found < CANDIDATES:
+            await _add_text_candidates(store, candidates, parsed, before=before, target_id=None, guild_id=guild_id)
+
     await read_together(
         store,
-        _add_text_candidates(store, candidates, parsed, before=before, target_id=None, guild_id=guild_id),
+        text_candidates(),
         _add_label_candidates(store, candidates, rare, before=before, exclude_id=None, guild_id=guild_id),
     )
     threshold = await _score(store, candidates, parsed, specificity, span, exclude_id=None)
@@ -331,6 +348,18 @@ async def _ensure_terms(store: Store) -> None:
             break
     if listed:
         logger.info("found the nearest posts of %d essays stored before neighbourhoods were kept", listed)
+    champions, after = 0, 0
+    while missing := await store.essays_without_champions(after=after, limit=500):
+        total = (await store.archive_span()).essays
+        async with store.write_batch():
+            for essay_id in missing:
+                stored = await store.stored_query_terms(essay_id)
+                if stored is not None:
+                    await store.save_champions(essay_id, _champions(*stored, total))
+                    champions += 1
+        after = missing[-1]
+    if champions:
+        logger.info("placed %d essays stored before champion lists were kept in their stems' lists", champions)
     _complete.add(store)
 
 
@@ -386,6 +415,7 @@ async def add_to_neighbourhoods(store: Store, essay_id: int, *, refresh: bool = 
             joined[other] = seen
     best = dict(sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:size])
     await store.save_neighbours(essay_id, query.scale, best, joined, size=size, archive=span.essays)
+    await store.save_champions(essay_id, _champions(*stored, span.essays))
     if refresh:
         full = round(NEIGHBOURS / NEIGHBOUR_SHARE)  # the archive size from which lists are full
         for stale in await store.stale_neighbour_lists(archive=span.essays, below=full, limit=REFRESH_LISTS):
@@ -509,6 +539,52 @@ async def _add_text_candidates(
     )
     for essay_id, _ in hits:
         candidates.setdefault(essay_id, _Candidate())
+
+
+def _champions(terms: Terms, stems: dict[str, StemStatistic], total: int) -> list[tuple[int, int]]:
+    """The essay's places in champion lists: its ``CHAMPION_STEMS`` stems of highest tf-idf (ties by stem), each
+    with its tf weight over the essay's tf length in millionths (its part of a cosine with any text: no archive
+    statistic, so a place never goes stale; only which stems have one depends on the archive when stored)."""
+    if terms.norm <= 0:
+        return []
+    ranked = []
+    for term, count in terms.counts.items():
+        stat = stems.get(term)
+        if stat is not None:
+            idf = math.log((1 + total) / (1 + max(stat.essays, 1))) + 1.0
+            ranked.append((-tf_weight(count) * idf, term, stat.id, count))
+    return [
+        (stem_id, round(CHAMPION_SCALE * tf_weight(count) / terms.norm))
+        for _, _, stem_id, count in heapq.nsmallest(CHAMPION_STEMS, ranked)
+    ]
+
+
+async def _add_champion_candidates(
+    store: Store,
+    candidates: dict[int, _Candidate],
+    query: _Query,
+    *,
+    before: datetime | None,
+    guild_id: GuildScope,
+    limit: int = CANDIDATES,
+) -> int:
+    """The ``limit`` posts weighing most in the champion lists of the query's ``QUERY_TERMS`` heaviest stems,
+    by their part of a cosine with the query that the lists hold; how many posts the lists gave.
+
+    For one word the lists' order is the exact ranking's (a post's weight for the word is its whole cosine
+    with it); for several, a post's parts from the lists it is in. Either way they are only candidates,
+    scored exactly from their stored stem counts after.
+    """
+    order = np.argsort(-query.id_products, kind="stable")[:QUERY_TERMS]
+    products = {int(query.ids[at]): float(query.id_products[at]) for at in order.tolist()}
+    lists = await store.stem_champions(list(products), guild_id=guild_id, before=before, limit=limit)
+    parts: dict[int, float] = {}
+    for stem_id, rows in lists.items():
+        for essay_id, weight in rows:
+            parts[essay_id] = parts.get(essay_id, 0.0) + products[stem_id] * weight
+    for essay_id in heapq.nsmallest(limit, parts, key=lambda essay_id: (-parts[essay_id], essay_id)):
+        candidates.setdefault(essay_id, _Candidate())
+    return len(parts)
 
 
 async def _add_neighbour_candidates(

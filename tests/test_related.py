@@ -253,6 +253,26 @@ async def test_a_query_whose_every_word_is_over_the_budget_asks_its_rarest_word(
     assert keys(results)[0] == HARBOUR_DUES.key
 
 
+async def test_free_text_reads_the_champion_lists_and_ranks_postings_only_for_words_they_hold_too_few_of(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As in a large archive, where each word's list holds more posts than a query asks for.
+    monkeypatch.setattr(related, "CANDIDATES", 2)
+    asked: list[list[str]] = []
+    text_neighbours = store.text_neighbours
+
+    async def recorded(words: list[str], **options: Any) -> Any:
+        asked.append(words)
+        return await text_neighbours(words, **options)
+
+    monkeypatch.setattr(store, "text_neighbours", recorded)
+    results = await related_to_text(store, "the ferry crossing", guild_id=None)
+    assert asked == [] and keys(results)[0] in FERRIES
+    # Words of one post only: their lists hold one post, fewer than asked, so their postings are ranked.
+    results = await related_to_text(store, "rye starter", guild_id=None)
+    assert asked and keys(results)[0] == SOURDOUGH.key
+
+
 async def test_free_text_matches_a_multi_word_label(store: Store) -> None:
     results = await related_to_text(store, "anything about public money?", guild_id=None)
 

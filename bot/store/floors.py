@@ -18,9 +18,14 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bot.essays.terms import text_terms
 from bot.store.lookup import fts_query, query_words, rank_probe, ranked_query
+from bot.store.scope import ALL_SERVERS
+from bot.store.store import champions_query
 
 CANDIDATES = 50
+# The posts a free-text /related asks of the champion lists (bot/related.py ``CANDIDATES``).
+RELATED_CANDIDATES = 40
 
 
 def floor_query(label: str, options: Mapping[str, str]) -> tuple[str, tuple[object, ...]] | None:
@@ -74,6 +79,9 @@ def time_floor(connection: sqlite3.Connection, label: str, options: Mapping[str,
     if query is None:
         return None
     sql, params = query
+    if label == "related" and options.get("search"):
+        # The lookup reads the champion lists, and ranks FTS5's postings only when they hold too few posts.
+        sql, params = champion_floor(connection, options["search"]) or (sql, params)
     if "ORDER BY rank" in sql and label in ("quote", "figures"):
         # The lookup ranks newest first when a word is too common for bm25 to pay (rank_probe).
         fts = "quote_fts" if label == "quote" else "figure_fts"
@@ -87,6 +95,24 @@ def time_floor(connection: sqlite3.Connection, label: str, options: Mapping[str,
     except sqlite3.OperationalError:
         return None  # e.g. a title that is no valid FTS5 phrase: no floor for that one
     return (time.perf_counter() - started) * 1000
+
+
+def champion_floor(connection: sqlite3.Connection, search: str) -> tuple[str, tuple[object, ...]] | None:
+    """The champion lists' read of a free-text /related's stems (``stem_champions``), or None when they hold
+    fewer posts than it asks for (the lookup then ranks FTS5's postings, the floor's other query)."""
+    stems = sorted(text_terms([(search, 1)]).counts)
+    if not stems:
+        return None
+    marks = ", ".join("?" * len(stems))
+    found = connection.execute(f"SELECT id FROM related_stems WHERE term IN ({marks}) AND essays > 0", stems)
+    ids = [int(row[0]) for row in found.fetchall()]
+    if not ids:
+        return None
+    sql, params = champions_query(len(ids), ALL_SERVERS, None, RELATED_CANDIDATES)
+    rows = connection.execute(sql, params(ids)).fetchall()
+    if len({row[1] for row in rows}) < RELATED_CANDIDATES:
+        return None
+    return sql, tuple(params(ids))
 
 
 def time_floors(db: Path, invocations: Sequence[tuple[str, Mapping[str, str]]]) -> list[float | None]:

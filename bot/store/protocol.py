@@ -320,6 +320,20 @@ class Store(Protocol):
     ) -> None:
         """Replace an essay's neighbour list, and add it to the lists of ``joined`` (essay id -> its score there)."""
 
+    async def save_champions(self, essay_id: int, champions: Sequence[tuple[int, int]]) -> None:
+        """Replace the essay's places in its stems' champion lists: (stem id, weight in millionths). Nothing is
+        written for an essay without a neighbour list (its places go with the list)."""
+
+    async def essays_without_champions(self, *, after: int, limit: int) -> list[int]:
+        """Essays with a neighbour list but no champion rows, ids above ``after`` ascending (stored before
+        the champion lists were kept, to fill in)."""
+
+    async def stem_champions(
+        self, stem_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None, limit: int
+    ) -> dict[int, list[tuple[int, int]]]:
+        """Each stem's first ``limit`` essays by weight that the server may see and that were published before
+        ``before``, as (essay id, weight in millionths), heaviest first; stems without any are left out."""
+
     async def all_essay_ids(self) -> list[int]: ...
 
     # ----------------------------------------------------- quotes, figures, autocomplete

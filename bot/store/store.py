@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -105,6 +105,28 @@ def _text_conditions(
         conditions += f"AND (e.published < ? OR {column} = ?) "
         params += [to_iso(before), target]
     return conditions, params
+
+
+def champions_query(
+    stems: int, guild_id: GuildScope, before: datetime | None, limit: int
+) -> tuple[str, Callable[[Sequence[int]], list[Any]]]:
+    """The champion lists' read for ``stems`` stems (``stem_champions``) and a function giving its parameters
+    from their ids: each stem's heaviest ``limit`` rows that pass the scope and the date, walked in the primary
+    key's order (one part per stem: SQLite has no lateral join to run one subquery per id)."""
+    scope_sql, scope_params = visible("c.essay_id", guild_id)
+    dated = before is not None
+    join = "JOIN essays e ON e.id = c.essay_id " if dated else ""
+    date_sql = "AND e.published < ? " if dated else ""
+    part = (
+        f"SELECT * FROM (SELECT c.stem_id, c.essay_id, c.weight FROM stem_champions c {join}"
+        f"WHERE c.stem_id = ? AND {scope_sql} {date_sql}ORDER BY c.weight DESC, c.essay_id DESC LIMIT {int(limit)})"
+    )
+    each = [*scope_params, *([to_iso(before)] if before is not None else [])]
+
+    def params(stem_ids: Sequence[int]) -> list[Any]:
+        return [value for stem_id in stem_ids for value in (stem_id, *each)]
+
+    return " UNION ALL ".join([part] * stems), params
 
 
 def _best_first(conditions: str, *, row: bool = True) -> str:
@@ -1142,6 +1164,39 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
                 "FROM related_neighbours WHERE essay_id = ? ORDER BY score DESC, neighbour_id LIMIT -1 OFFSET ?)",
                 [(other, other, size) for other in joined],
             )
+
+    async def save_champions(self, essay_id: int, champions: Sequence[tuple[int, int]]) -> None:
+        """Replace the essay's places in its stems' champion lists (none without its neighbour list)."""
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM stem_champions WHERE essay_id = ?", (essay_id,))
+            await db.executemany(
+                "INSERT INTO stem_champions(stem_id, weight, essay_id) "
+                "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM related_lists WHERE essay_id = ?)",
+                [(stem_id, weight, essay_id, essay_id) for stem_id, weight in champions],
+            )
+
+    async def essays_without_champions(self, *, after: int, limit: int) -> list[int]:
+        """Essays with a neighbour list but no champion rows (stored before migration 0020), to fill in."""
+        rows = await self._all(
+            "SELECT essay_id FROM related_lists l WHERE essay_id > ? AND NOT EXISTS "
+            "(SELECT 1 FROM stem_champions c WHERE c.essay_id = l.essay_id) ORDER BY essay_id LIMIT ?",
+            (after, limit),
+        )
+        return [int(r["essay_id"]) for r in rows]
+
+    async def stem_champions(
+        self, stem_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None, limit: int
+    ) -> dict[int, list[tuple[int, int]]]:
+        """Each stem's first ``limit`` essays by weight that the server may see, published before ``before``."""
+        stems = sorted(set(stem_ids))
+        if not stems:
+            return {}
+        sql, params = champions_query(len(stems), guild_id, before, limit)
+        rows = await self._all(sql, (*params(stems),))
+        found: dict[int, list[tuple[int, int]]] = {}
+        for row in rows:
+            found.setdefault(int(row["stem_id"]), []).append((int(row["essay_id"]), int(row["weight"])))
+        return found
 
     async def all_essay_ids(self) -> list[int]:
         return [int(r["id"]) for r in await self._all("SELECT id FROM essays ORDER BY id")]

@@ -94,7 +94,8 @@ WARM_UP = "; ".join(
             for table in ("quotes", "figures", "essay_search")
         ),
         "EXPLAIN SELECT 1 FROM essays, guild_essays, essay_bodies, essay_contexts, sections, essay_labels, "
-        "essay_references, quote_speakers, related_terms, related_df, related_lists, related_neighbours WHERE false",
+        "essay_references, quote_speakers, related_terms, related_df, related_lists, related_neighbours, "
+        "stem_champions WHERE false",
     ]
 )
 

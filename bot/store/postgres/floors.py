@@ -20,13 +20,17 @@ from typing import Any
 
 import asyncpg
 
+from bot.essays.terms import text_terms
 from bot.store.lookup import MATCH_WINDOW, query_words
 from bot.store.postgres.base import SESSION_SETTINGS
 from bot.store.postgres.lookup import RANK_WEIGHTS, plan_search, walks
+from bot.store.postgres.related import champions_statement
 from bot.store.postgres.search import search_query
 from bot.store.postgres.words import WordStatistics
 
 CANDIDATES = 50
+# The posts a free-text /related asks of the champion lists (bot/related.py ``CANDIDATES``).
+RELATED_CANDIDATES = 40
 # A walk back by id: what the lookup's statement for common words is allowed (bot/store/postgres/lookup.py).
 _WALK_SETTINGS = "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off"
 
@@ -134,10 +138,35 @@ async def _fetch(connection: Any, sql: str, params: Sequence[object], *, walk: b
         return list(await connection.fetch(sql, *params))
 
 
+async def champion_floor(connection: Any, search: str) -> tuple[str, tuple[object, ...]] | None:
+    """The champion lists' read of a free-text /related's stems (``stem_champions``), or None when they hold
+    fewer posts than it asks for (the lookup then ranks the GIN matches, the floor's other query)."""
+    stems = sorted(text_terms([(search, 1)]).counts)
+    rows = await connection.fetch("SELECT id FROM related_df WHERE term = ANY($1::text[]) AND essays > 0", stems)
+    ids = [int(row["id"]) for row in rows]
+    if not ids:
+        return None
+    sql, values = champions_statement(ids, None, None, RELATED_CANDIDATES)
+    if len({row["essay_id"] for row in await connection.fetch(sql, *values)}) < RELATED_CANDIDATES:
+        return None
+    return sql, tuple(values)
+
+
+async def _floor(
+    connection: Any, label: str, options: Mapping[str, str], common: bool, walk: bool
+) -> tuple[str, tuple[object, ...]] | None:
+    """The floor's statement and parameters for one invocation (None without one)."""
+    query = floor_query(label, options, common=common, walk=walk)
+    if query is not None and label == "related" and options.get("search"):
+        # The lookup reads the champion lists, and ranks the GIN matches only when they hold too few posts.
+        query = await champion_floor(connection, options["search"]) or query
+    return query
+
+
 async def floor_ids(connection: Any, label: str, options: Mapping[str, str]) -> list[object] | None:
     """What the bare query finds (ids, or speakers' names), or None when the invocation has no floor."""
     common, walk = await _newest_first(connection, label, options, WordStatistics())
-    query = floor_query(label, options, common=common, walk=walk)
+    query = await _floor(connection, label, options, common, walk)
     if query is None:
         return None
     sql, params = query
@@ -149,7 +178,7 @@ async def time_floor(
 ) -> float | None:
     """Milliseconds of the warm bare query for one invocation, or None when it has none."""
     common, walk = await _newest_first(connection, label, options, statistics or WordStatistics())
-    query = floor_query(label, options, common=common, walk=walk)
+    query = await _floor(connection, label, options, common, walk)
     if query is None:
         return None
     sql, params = query

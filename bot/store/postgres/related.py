@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from bot.essays.terms import Terms, decode_counts, decode_forms, encode_counts, encode_forms, essay_terms
 from bot.store.budget import rarest_within
@@ -27,6 +28,24 @@ _COUNTED_ESSAYS = 20_000
 # Labels' counts are read again after this long (what other processes stored since), and at most this many kept.
 LABEL_COUNT_SECONDS = 60.0
 _LABEL_COUNTS_KEPT = 10_000
+
+
+def champions_statement(
+    stems: Sequence[int], guild_id: GuildScope, before: datetime | None, limit: int
+) -> tuple[str, list[Any]]:
+    """The champion lists' read (``stem_champions``): each stem's heaviest ``limit`` rows that pass the scope and
+    the date, each list walked down its primary key until they do."""
+    args = Args(list(stems))
+    where = [visible("c.essay_id", guild_id, args, probe=True)]
+    if before is not None:
+        when = args(stamp(before))
+        where.append(f"EXISTS (SELECT 1 FROM essays e WHERE e.id = c.essay_id AND e.published < {when})")
+    sql = (
+        "SELECT s.stem_id, c.essay_id, c.weight FROM unnest($1::int[]) AS s(stem_id) CROSS JOIN LATERAL "
+        f"(SELECT c.essay_id, c.weight FROM stem_champions c WHERE c.stem_id = s.stem_id AND {' AND '.join(where)} "
+        f"ORDER BY c.weight DESC, c.essay_id DESC LIMIT {args(limit)}) AS c"
+    )
+    return sql, args.values
 
 
 class RelatedQueries(EssayQueries):
@@ -483,6 +502,45 @@ class RelatedQueries(EssayQueries):
                 "FROM related_neighbours WHERE essay_id = $1 ORDER BY score DESC, neighbour_id OFFSET $2)",
                 [(other, size) for other, _ in ordered],
             )
+
+    async def save_champions(self, essay_id: int, champions: Sequence[tuple[int, int]]) -> None:
+        """Replace the essay's places in its stems' champion lists (none without its neighbour list)."""
+        async with self.transaction() as db:
+            # The list's row locked first: two processes placing one essay take turns, and the second's delete sees
+            # the first's rows (the lock does not stop other lists' rows naming this essay from being written).
+            if await db.fetchval("SELECT 1 FROM related_lists WHERE essay_id = $1 FOR NO KEY UPDATE", essay_id) is None:
+                return
+            await db.execute("DELETE FROM stem_champions WHERE essay_id = $1", essay_id)
+            if champions:
+                await db.execute(
+                    "INSERT INTO stem_champions(stem_id, weight, essay_id) "
+                    "SELECT s.stem_id, s.weight, $3 FROM unnest($1::int[], $2::int[]) AS s(stem_id, weight)",
+                    [stem_id for stem_id, _ in champions],
+                    [weight for _, weight in champions],
+                    essay_id,
+                )
+
+    async def essays_without_champions(self, *, after: int, limit: int) -> list[int]:
+        """Essays with a neighbour list but no champion rows (stored before migration 0015), to fill in."""
+        rows = await self._all(
+            "SELECT essay_id FROM related_lists l WHERE essay_id > $1 AND NOT EXISTS "
+            "(SELECT 1 FROM stem_champions c WHERE c.essay_id = l.essay_id) ORDER BY essay_id LIMIT $2",
+            (after, limit),
+        )
+        return [int(r["essay_id"]) for r in rows]
+
+    async def stem_champions(
+        self, stem_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None, limit: int
+    ) -> dict[int, list[tuple[int, int]]]:
+        """Each stem's first ``limit`` essays by weight that the server may see, published before ``before``."""
+        stems = sorted(set(stem_ids))
+        if not stems:
+            return {}
+        rows = await self._all(*champions_statement(stems, guild_id, before, limit))
+        found: dict[int, list[tuple[int, int]]] = {}
+        for row in rows:
+            found.setdefault(int(row["stem_id"]), []).append((int(row["essay_id"]), int(row["weight"])))
+        return found
 
     async def scope_rows(self, *, derived: bool = False) -> set[tuple[int, int]]:
         """Every (server, essay) pair kept in ``guild_essays``, or with ``derived`` the pairs its rule gives."""

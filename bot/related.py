@@ -41,7 +41,7 @@ import math
 import statistics
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -79,11 +79,13 @@ RAREST_BUDGET = 4 * POSTING_BUDGET
 # Candidates scored exactly from their stored stem counts.
 CANDIDATES = 40
 # Champion lists (``stem_champions``; Manning, Raghavan and Schütze, "Introduction to Information Retrieval",
-# 7.1.3): each essay's most distinctive stems (by tf-idf when it is stored), each with the essay's weight for
-# it, so a free-text query reads the heaviest essays of each of its stems instead of ranking every posting of
-# its words. The smallest depth whose candidates find the exact ranking's top 5 as often as FTS5's did on the
+# 7.1.3): each essay's most distinctive stems (by tf-idf when it is stored) and the stems it uses most (a word
+# on most posts is nobody's distinctive word, yet a query may ask for it), each with the essay's weight for it,
+# so a free-text query reads the heaviest essays of each of its stems instead of ranking every posting of its
+# words. 32 is the smallest depth whose candidates found the exact ranking's top 5 as often as FTS5's did on the
 # 1,270 real posts (bench/README.md, "Free-text /related from champion lists").
 CHAMPION_STEMS = 32
+CHAMPION_USED = 8
 # Weights are kept in millionths (an integer packs smaller than a float; only their order is read).
 CHAMPION_SCALE = 1_000_000
 # Each essay's stored neighbourhood: its nearest posts in the whole archive (see ``add_to_neighbourhoods``),
@@ -351,12 +353,10 @@ async def _ensure_terms(store: Store) -> None:
     champions, after = 0, 0
     while missing := await store.essays_without_champions(after=after, limit=500):
         total = (await store.archive_span()).essays
-        async with store.write_batch():
-            for essay_id in missing:
-                stored = await store.stored_query_terms(essay_id)
-                if stored is not None:
-                    await store.save_champions(essay_id, _champions(*stored, total))
-                    champions += 1
+        vectors = await store.term_vectors(missing)
+        held = await store.stem_document_counts(sorted({i for v in vectors.values() for i in v.ids.tolist()}))
+        await store.save_champions({essay_id: _champions(v, held, total) for essay_id, v in vectors.items()})
+        champions += len(vectors)
         after = missing[-1]
     if champions:
         logger.info("placed %d essays stored before champion lists were kept in their stems' lists", champions)
@@ -415,7 +415,9 @@ async def add_to_neighbourhoods(store: Store, essay_id: int, *, refresh: bool = 
             joined[other] = seen
     best = dict(sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:size])
     await store.save_neighbours(essay_id, query.scale, best, joined, size=size, archive=span.essays)
-    await store.save_champions(essay_id, _champions(*stored, span.essays))
+    if own is not None:
+        held = {stat.id: stat.essays for stat in stored[1].values()}
+        await store.save_champions({essay_id: _champions(own, held, span.essays)})
     if refresh:
         full = round(NEIGHBOURS / NEIGHBOUR_SHARE)  # the archive size from which lists are full
         for stale in await store.stale_neighbour_lists(archive=span.essays, below=full, limit=REFRESH_LISTS):
@@ -541,22 +543,21 @@ async def _add_text_candidates(
         candidates.setdefault(essay_id, _Candidate())
 
 
-def _champions(terms: Terms, stems: dict[str, StemStatistic], total: int) -> list[tuple[int, int]]:
-    """The essay's places in champion lists: its ``CHAMPION_STEMS`` stems of highest tf-idf (ties by stem), each
-    with its tf weight over the essay's tf length in millionths (its part of a cosine with any text: no archive
-    statistic, so a place never goes stale; only which stems have one depends on the archive when stored)."""
-    if terms.norm <= 0:
+def _champions(vector: RelatedVector, held: Mapping[int, int], total: int) -> list[tuple[int, int]]:
+    """The essay's places in champion lists: its ``CHAMPION_STEMS`` stems of highest tf-idf and its
+    ``CHAMPION_USED`` most used (ties by stem id; ``held``: how many essays hold each stem), each with its tf
+    weight over the essay's tf length in millionths (its part of a cosine with any text: no archive statistic,
+    so a place never goes stale; only which stems have one depends on the archive when stored)."""
+    if vector.norm <= 0 or not len(vector.ids):
         return []
-    ranked = []
-    for term, count in terms.counts.items():
-        stat = stems.get(term)
-        if stat is not None:
-            idf = math.log((1 + total) / (1 + max(stat.essays, 1))) + 1.0
-            ranked.append((-tf_weight(count) * idf, term, stat.id, count))
-    return [
-        (stem_id, round(CHAMPION_SCALE * tf_weight(count) / terms.norm))
-        for _, _, stem_id, count in heapq.nsmallest(CHAMPION_STEMS, ranked)
-    ]
+    tf = _TF_WEIGHTS[vector.counts]
+    essays = np.fromiter((max(held.get(stem_id, 1), 1) for stem_id in vector.ids.tolist()), np.float64, len(tf))
+    idf = np.log((1 + total) / (1 + essays)) + 1.0
+    distinctive = np.lexsort((vector.ids, -tf * idf))[:CHAMPION_STEMS]
+    used = np.lexsort((vector.ids, -tf))[:CHAMPION_USED]
+    placed = np.union1d(distinctive, used)
+    weights = np.rint(CHAMPION_SCALE * tf[placed] / vector.norm).astype(np.int64)
+    return list(zip(vector.ids[placed].tolist(), weights.tolist(), strict=True))
 
 
 async def _add_champion_candidates(

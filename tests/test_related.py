@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from bot import related
 from bot.essays.model import Block, Essay
-from bot.essays.terms import HEADING_WEIGHT, TITLE_WEIGHT, essay_terms
+from bot.essays.terms import HEADING_WEIGHT, TITLE_WEIGHT, essay_terms, tf_weight
 from bot.essays.text import stem
 from bot.intake import store_essay
 from bot.related import RelatedPost, related_to_essay, related_to_text
-from bot.store import EssayRow, Store, open_store
+from bot.store import EssayRow, RelatedVector, Store, open_store
 from bot.store.budget import rarest_within
 
 BLOG = "https://harbour-notes.example/"
@@ -710,3 +711,18 @@ async def test_an_answer_computed_while_what_it_ranks_by_changed_is_not_kept(
     await related.kept_related_to_essay(store, target, guild_id=None)
     await related.kept_related_to_essay(store, target, guild_id=None)
     assert computed == [1, 1]
+
+
+def test_an_essay_is_placed_in_the_lists_of_its_most_distinctive_and_its_most_used_stems(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(related, "CHAMPION_STEMS", 2)
+    monkeypatch.setattr(related, "CHAMPION_USED", 1)
+    counts = [1, 1, 5, 2]
+    vector = RelatedVector(np.array([1, 2, 3, 4]), np.array(counts, dtype=np.uint8), 2.0, None)
+    # Ten essays: stem 1 is this one's alone, 4 is on two, 3 (used five times here) and 2 on nearly all.
+    places = related._champions(vector, {1: 1, 2: 9, 3: 10, 4: 2}, 10)
+    # tf-idf: 4 then 1 are the most distinctive; 3 is the most used though every post has it; 2 is neither.
+    assert [stem for stem, _ in places] == [1, 3, 4]
+    assert [weight for _, weight in places] == [round(1e6 * tf_weight(counts[stem - 1]) / 2.0) for stem in (1, 3, 4)]
+    assert related._champions(replace(vector, norm=0.0), {}, 10) == []

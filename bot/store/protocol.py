@@ -11,7 +11,7 @@ backend's to enforce.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -320,9 +320,13 @@ class Store(Protocol):
     ) -> None:
         """Replace an essay's neighbour list, and add it to the lists of ``joined`` (essay id -> its score there)."""
 
-    async def save_champions(self, essay_id: int, champions: Sequence[tuple[int, int]]) -> None:
-        """Replace the essay's places in its stems' champion lists: (stem id, weight in millionths). Nothing is
-        written for an essay without a neighbour list (its places go with the list)."""
+    async def save_champions(self, places: Mapping[int, Sequence[tuple[int, int]]]) -> None:
+        """Replace each essay's places in its stems' champion lists (essay id -> (stem id, weight in millionths)),
+        in one transaction. Nothing is written for an essay without a neighbour list (its places go with the list).
+        """
+
+    async def stem_document_counts(self, stem_ids: Sequence[int]) -> dict[int, int]:
+        """How many essays hold each of ``stem_ids`` (stems no essay holds are left out)."""
 
     async def essays_without_champions(self, *, after: int, limit: int) -> list[int]:
         """Essays with a neighbour list but no champion rows, ids above ``after`` ascending (stored before

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -1165,15 +1165,26 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
                 [(other, other, size) for other in joined],
             )
 
-    async def save_champions(self, essay_id: int, champions: Sequence[tuple[int, int]]) -> None:
-        """Replace the essay's places in its stems' champion lists (none without its neighbour list)."""
+    async def save_champions(self, places: Mapping[int, Sequence[tuple[int, int]]]) -> None:
+        """Replace each essay's places in its stems' champion lists (none for an essay without its neighbour list)."""
+        if not places:
+            return
         async with self.transaction() as db:
-            await db.execute("DELETE FROM stem_champions WHERE essay_id = ?", (essay_id,))
+            await db.executemany("DELETE FROM stem_champions WHERE essay_id = ?", [(essay_id,) for essay_id in places])
             await db.executemany(
                 "INSERT INTO stem_champions(stem_id, weight, essay_id) "
                 "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM related_lists WHERE essay_id = ?)",
-                [(stem_id, weight, essay_id, essay_id) for stem_id, weight in champions],
+                [(stem, weight, essay_id, essay_id) for essay_id, rows in places.items() for stem, weight in rows],
             )
+
+    async def stem_document_counts(self, stem_ids: Sequence[int]) -> dict[int, int]:
+        """How many essays hold each of ``stem_ids`` (``related_stems``); stems no essay holds are left out."""
+        if not stem_ids:
+            return {}
+        rows = await self._all(
+            f"SELECT id, essays FROM related_stems WHERE {in_list('id')} AND essays > 0", (id_list(stem_ids),)
+        )
+        return {int(r["id"]): int(r["essays"]) for r in rows}
 
     async def essays_without_champions(self, *, after: int, limit: int) -> list[int]:
         """Essays with a neighbour list but no champion rows (stored before migration 0020), to fill in."""

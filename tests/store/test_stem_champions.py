@@ -95,7 +95,7 @@ async def test_a_revision_replaces_the_essay_s_places_and_nothing_is_placed_with
     assert lists[gull][0][0] == ids["lamp-room"]
 
     # An essay without a neighbour list (none stored, or its list gone with a revision) is placed nowhere.
-    await store.save_champions(10_000, [(lamp, 999)])
+    await store.save_champions({10_000: [(lamp, 999)]})
     assert 10_000 not in {
         e for e, _ in (await store.stem_champions([lamp], guild_id=None, before=None, limit=10))[lamp]
     }
@@ -107,8 +107,8 @@ async def test_essays_stored_before_the_lists_were_kept_are_placed_on_first_use(
     ids = await stored(store)
     lamp = await stem_id(store, "lamp")
     before = await store.stem_champions([lamp], guild_id=None, before=None, limit=10)
-    for essay_id in ids.values():
-        await store.save_champions(essay_id, [])  # as a database from before the migration: lists, no places
+    # As a database from before the migration: lists, no places.
+    await store.save_champions({essay_id: [] for essay_id in ids.values()})
     assert await store.essays_without_champions(after=0, limit=10) == sorted(ids.values())
     assert await store.essays_without_champions(after=sorted(ids.values())[2], limit=1) == [sorted(ids.values())[3]]
 

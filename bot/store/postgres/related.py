@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -503,22 +503,37 @@ class RelatedQueries(EssayQueries):
                 [(other, size) for other, _ in ordered],
             )
 
-    async def save_champions(self, essay_id: int, champions: Sequence[tuple[int, int]]) -> None:
-        """Replace the essay's places in its stems' champion lists (none without its neighbour list)."""
+    async def save_champions(self, places: Mapping[int, Sequence[tuple[int, int]]]) -> None:
+        """Replace each essay's places in its stems' champion lists (none for an essay without its neighbour list)."""
+        if not places:
+            return
+        rows = [(essay_id, stem_id, weight) for essay_id, placed in places.items() for stem_id, weight in placed]
         async with self.transaction() as db:
-            # The list's row locked first: two processes placing one essay take turns, and the second's delete sees
-            # the first's rows (the lock does not stop other lists' rows naming this essay from being written).
-            if await db.fetchval("SELECT 1 FROM related_lists WHERE essay_id = $1 FOR NO KEY UPDATE", essay_id) is None:
-                return
-            await db.execute("DELETE FROM stem_champions WHERE essay_id = $1", essay_id)
-            if champions:
-                await db.execute(
-                    "INSERT INTO stem_champions(stem_id, weight, essay_id) "
-                    "SELECT s.stem_id, s.weight, $3 FROM unnest($1::int[], $2::int[]) AS s(stem_id, weight)",
-                    [stem_id for stem_id, _ in champions],
-                    [weight for _, weight in champions],
-                    essay_id,
-                )
+            # The lists' rows locked first, in id order: two processes placing one essay take turns, and the second's
+            # delete sees the first's rows (the lock does not stop other lists' rows naming these essays being written).
+            listed = await db.fetch(
+                "SELECT essay_id FROM related_lists WHERE essay_id = ANY($1::bigint[]) ORDER BY essay_id "
+                "FOR NO KEY UPDATE",
+                sorted(places),
+            )
+            essays = [int(row["essay_id"]) for row in listed]
+            await db.execute("DELETE FROM stem_champions WHERE essay_id = ANY($1::bigint[])", essays)
+            await db.execute(
+                "INSERT INTO stem_champions(essay_id, stem_id, weight) "
+                "SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[]) AS p(essay_id, stem_id, weight) "
+                "WHERE p.essay_id = ANY($4::bigint[])",
+                [row[0] for row in rows],
+                [row[1] for row in rows],
+                [row[2] for row in rows],
+                essays,
+            )
+
+    async def stem_document_counts(self, stem_ids: Sequence[int]) -> dict[int, int]:
+        """How many essays hold each of ``stem_ids`` (``related_df``); stems no essay holds are left out."""
+        rows = await self._all(
+            "SELECT id, essays FROM related_df WHERE id = ANY($1::int[]) AND essays > 0", (sorted(set(stem_ids)),)
+        )
+        return {int(r["id"]): int(r["essays"]) for r in rows}
 
     async def essays_without_champions(self, *, after: int, limit: int) -> list[int]:
         """Essays with a neighbour list but no champion rows (stored before migration 0015), to fill in."""

@@ -55,6 +55,7 @@ from bot.essays.text import words
 from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, StemStatistic, Store, search_words
 from bot.store.scope import ALL_SERVERS, GuildScope
 from bot.store.together import read_together
+from bot.store.vectors import place_weights
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +87,6 @@ CANDIDATES = 40
 # 1,270 real posts (bench/README.md, "Free-text /related from champion lists").
 CHAMPION_STEMS = 32
 CHAMPION_USED = 8
-# Weights are kept in millionths (an integer packs smaller than a float; only their order is read).
-CHAMPION_SCALE = 1_000_000
 # Each essay's stored neighbourhood: its nearest posts in the whole archive (see ``add_to_neighbourhoods``),
 # at most this many and at most this share of the archive (in a small archive any two lists would overlap).
 NEIGHBOURS = 20
@@ -546,8 +545,8 @@ async def _add_text_candidates(
 def _champions(vector: RelatedVector, held: Mapping[int, int], total: int) -> list[tuple[int, int]]:
     """The essay's places in champion lists: its ``CHAMPION_STEMS`` stems of highest tf-idf and its
     ``CHAMPION_USED`` most used (ties by stem id; ``held``: how many essays hold each stem), each with its tf
-    weight over the essay's tf length in millionths (its part of a cosine with any text: no archive statistic,
-    so a place never goes stale; only which stems have one depends on the archive when stored)."""
+    weight over the essay's tf length (``place_weights``: its part of a cosine with any text, no archive
+    statistic, so a place never goes stale; only which stems have one depends on the archive when stored)."""
     if vector.norm <= 0 or not len(vector.ids):
         return []
     tf = _TF_WEIGHTS[vector.counts]
@@ -556,7 +555,7 @@ def _champions(vector: RelatedVector, held: Mapping[int, int], total: int) -> li
     distinctive = np.lexsort((vector.ids, -tf * idf))[:CHAMPION_STEMS]
     used = np.lexsort((vector.ids, -tf))[:CHAMPION_USED]
     placed = np.union1d(distinctive, used)
-    weights = np.rint(CHAMPION_SCALE * tf[placed] / vector.norm).astype(np.int64)
+    weights = place_weights(vector.counts[placed], vector.norm)
     return list(zip(vector.ids[placed].tolist(), weights.tolist(), strict=True))
 
 

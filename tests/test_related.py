@@ -20,6 +20,7 @@ from bot.intake import store_essay
 from bot.related import RelatedPost, related_to_essay, related_to_text
 from bot.store import EssayRow, RelatedVector, Store, open_store
 from bot.store.budget import rarest_within
+from bot.store.vectors import PLACE_SCALE
 
 BLOG = "https://harbour-notes.example/"
 ONE, TWO = 101, 202  # two Discord servers
@@ -724,5 +725,6 @@ def test_an_essay_is_placed_in_the_lists_of_its_most_distinctive_and_its_most_us
     places = related._champions(vector, {1: 1, 2: 9, 3: 10, 4: 2}, 10)
     # tf-idf: 4 then 1 are the most distinctive; 3 is the most used though every post has it; 2 is neither.
     assert [stem for stem, _ in places] == [1, 3, 4]
-    assert [weight for _, weight in places] == [round(1e6 * tf_weight(counts[stem - 1]) / 2.0) for stem in (1, 3, 4)]
+    expected = [round(PLACE_SCALE * tf_weight(counts[stem - 1]) / 2.0) for stem in (1, 3, 4)]
+    assert [weight for _, weight in places] == expected
     assert related._champions(replace(vector, norm=0.0), {}, 10) == []

@@ -21,7 +21,7 @@ import aiosqlite
 from bot.store.direct import Connection, Direct
 from bot.store.migrate import migrate
 from bot.store.packing import sql_pack, sql_unpack
-from bot.store.vectors import sql_vector, sql_vector_ids
+from bot.store.vectors import sql_vector, sql_vector_ids, sql_vector_places
 
 logger = logging.getLogger(__name__)
 
@@ -74,13 +74,14 @@ _WRITER_PRAGMAS = (
     "PRAGMA mmap_size = 268435456",
     "PRAGMA temp_store = MEMORY",
 )
-# Migrations 0011 and 0013 pack what older versions stored plain; the related-term triggers (0013, 0017, 0018)
-# unpack and read vectors on every write, so these live on every writing connection.
+# Migrations 0011 and 0013 pack what older versions stored plain; the related-term triggers (0013, 0017, 0018,
+# 0020) unpack and read vectors on every write, so these live on every writing connection.
 _WRITER_FUNCTIONS: tuple[tuple[str, int, Any], ...] = (
     ("marginalia_pack", 1, sql_pack),
     ("marginalia_unpack", 1, sql_unpack),
     ("marginalia_vector", 2, sql_vector),
     ("marginalia_vector_ids", 1, sql_vector_ids),
+    ("marginalia_vector_places", 2, sql_vector_places),
 )
 
 

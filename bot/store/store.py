@@ -1170,11 +1170,20 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         if not places:
             return
         async with self.transaction() as db:
-            await db.executemany("DELETE FROM stem_champions WHERE essay_id = ?", [(essay_id,) for essay_id in places])
+            # By key, every place the essay's vector allows (migration 0020 keeps no index by essay).
+            await db.executemany(
+                "DELETE FROM stem_champions WHERE essay_id = ?1 AND (stem_id, weight) IN ("
+                "SELECT json_extract(p.value, '$[0]'), json_extract(p.value, '$[1]') FROM related_terms t, "
+                "json_each(marginalia_vector_places(t.vector, t.norm)) p WHERE t.essay_id = ?1)",
+                [(essay_id,) for essay_id in places],
+            )
             await db.executemany(
                 "INSERT INTO stem_champions(stem_id, weight, essay_id) "
                 "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM related_lists WHERE essay_id = ?)",
                 [(stem, weight, essay_id, essay_id) for essay_id, rows in places.items() for stem, weight in rows],
+            )
+            await db.executemany(
+                "UPDATE related_lists SET placed = 1 WHERE essay_id = ? AND placed = 0", [(i,) for i in places]
             )
 
     async def stem_document_counts(self, stem_ids: Sequence[int]) -> dict[int, int]:
@@ -1187,10 +1196,9 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         return {int(r["id"]): int(r["essays"]) for r in rows}
 
     async def essays_without_champions(self, *, after: int, limit: int) -> list[int]:
-        """Essays with a neighbour list but no champion rows (stored before migration 0020), to fill in."""
+        """Essays with a neighbour list that have not taken their places (stored before migration 0020), to fill in."""
         rows = await self._all(
-            "SELECT essay_id FROM related_lists l WHERE essay_id > ? AND NOT EXISTS "
-            "(SELECT 1 FROM stem_champions c WHERE c.essay_id = l.essay_id) ORDER BY essay_id LIMIT ?",
+            "SELECT essay_id FROM related_lists WHERE placed = 0 AND essay_id > ? ORDER BY essay_id LIMIT ?",
             (after, limit),
         )
         return [int(r["essay_id"]) for r in rows]

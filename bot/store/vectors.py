@@ -17,13 +17,25 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from bot.essays.terms import MAX_COUNT
+from bot.essays.terms import MAX_COUNT, TF_WEIGHTS
 
 _RECORD = np.dtype([("delta", "<u4"), ("count", "u1")])
 LEVEL = 6
 
 Ids = npt.NDArray[np.int64]
 Counts = npt.NDArray[np.uint8]
+
+# A stem's weight in an essay's champion-list place (bot/related.py), in millionths of its tf weight over the
+# essay's tf length: an integer packs smaller than a float, and only the order of weights is read.
+PLACE_SCALE = 1_000_000
+_TF = np.asarray(TF_WEIGHTS, dtype=np.float64)
+
+
+def place_weights(counts: Counts, norm: float) -> npt.NDArray[np.int64]:
+    """Each stem's weight in a place of the vector's essay (zeros for an essay without a length)."""
+    if norm <= 0:
+        return np.zeros(len(counts), dtype=np.int64)
+    return np.rint(PLACE_SCALE * _TF[counts] / norm).astype(np.int64)
 
 
 def encode_vector(ids: Sequence[int], counts: Sequence[int]) -> bytes:
@@ -79,3 +91,12 @@ def sql_vector_ids(blob: bytes | None) -> str | None:
         return None
     ids, _ = decode_vector(blob)
     return json.dumps(ids.tolist())
+
+
+def sql_vector_places(blob: bytes | None, norm: float | None) -> str | None:
+    """``marginalia_vector_places(vector, norm)`` in SQL, a JSON array of [stem id, weight]: every place the
+    essay can hold, so its places are found by key when its vector is deleted (SQLite migration 0020)."""
+    if blob is None or norm is None:
+        return None
+    ids, counts = decode_vector(blob)
+    return json.dumps(list(zip(ids.tolist(), place_weights(counts, float(norm)).tolist(), strict=True)))

@@ -94,6 +94,12 @@ async def test_a_revision_replaces_the_essay_s_places_and_nothing_is_placed_with
     assert ids["lamp-room"] not in {essay_id for essay_id, _ in lists[lamp]}
     assert lists[gull][0][0] == ids["lamp-room"]
 
+    # An essay deleted (never by the bot; by hand) leaves no place behind.
+    async with store.transaction() as db:
+        await db.execute(f"DELETE FROM essays WHERE id = {ids['keepers-log']}")
+    lists = await store.stem_champions([lamp, gull], guild_id=None, before=None, limit=10)
+    assert ids["keepers-log"] not in {essay_id for rows in lists.values() for essay_id, _ in rows}
+
     # An essay without a neighbour list (none stored, or its list gone with a revision) is placed nowhere.
     await store.save_champions({10_000: [(lamp, 999)]})
     assert 10_000 not in {
@@ -108,7 +114,10 @@ async def test_essays_stored_before_the_lists_were_kept_are_placed_on_first_use(
     lamp = await stem_id(store, "lamp")
     before = await store.stem_champions([lamp], guild_id=None, before=None, limit=10)
     # As a database from before the migration: lists, no places.
-    await store.save_champions({essay_id: [] for essay_id in ids.values()})
+    async with store.transaction() as db:
+        await db.execute("DELETE FROM stem_champions")
+        if isinstance(store, SQLiteStore):
+            await db.execute("UPDATE related_lists SET placed = 0")
     assert await store.essays_without_champions(after=0, limit=10) == sorted(ids.values())
     assert await store.essays_without_champions(after=sorted(ids.values())[2], limit=1) == [sorted(ids.values())[3]]
 

@@ -61,11 +61,8 @@ async def _champions(store: Store, found: dict[int, related._Candidate], query: 
 
 
 async def _bot(store: Store, found: dict[int, related._Candidate], query: related._Query) -> None:
-    """What ``related_to_text`` does: the lists, and the postings when the lists hold fewer than asked."""
-    if await related._add_champion_candidates(store, found, query, before=None, guild_id=ALL_SERVERS) < (
-        related.CANDIDATES
-    ):
-        await _fts(store, found, query)
+    """What ``related_to_text`` does: the lists, and the postings when the lists hold too few (its rule)."""
+    await related.add_free_text_candidates(store, found, query, before=None, guild_id=ALL_SERVERS, limit=TOP)
 
 
 WAYS: dict[str, Finder] = {"FTS5 postings (before)": _fts, "champion lists only": _champions, "the bot (now)": _bot}

@@ -308,18 +308,9 @@ async def related_to_text(
     span, label_counts = await read_together(store, store.archive_span(), store.label_counts(_label_phrases(query)))
     parsed = await _query(store, text_terms([(query, 1)]), span.essays, stored=False)
     specificity, rare = _label_weights(label_counts, span.essays)
-
-    async def text_candidates() -> None:
-        # Words whose champion lists hold fewer posts than asked are rare: their postings are few to rank.
-        found = await _add_champion_candidates(
-            store, candidates, parsed, before=before, guild_id=guild_id, limit=CANDIDATES
-        )
-        if found < CANDIDATES:
-            await _add_text_candidates(store, candidates, parsed, before=before, target_id=None, guild_id=guild_id)
-
     await read_together(
         store,
-        text_candidates(),
+        add_free_text_candidates(store, candidates, parsed, before=before, guild_id=guild_id, limit=limit),
         _add_label_candidates(store, candidates, rare, before=before, exclude_id=None, guild_id=guild_id),
     )
     threshold = await _score(store, candidates, parsed, specificity, span, exclude_id=None)
@@ -540,6 +531,26 @@ async def _add_text_candidates(
     )
     for essay_id, _ in hits:
         candidates.setdefault(essay_id, _Candidate())
+
+
+async def add_free_text_candidates(
+    store: Store,
+    candidates: dict[int, _Candidate],
+    query: _Query,
+    *,
+    before: datetime | None,
+    guild_id: GuildScope,
+    limit: int,
+) -> None:
+    """A free-text query's text candidates: its stems' champion lists, and the words' postings when the lists
+    hold fewer than ``CANDIDATES`` posts and the postings can be ranked whole (a word within ``POSTING_BUDGET``:
+    a rare word, or a small archive), or the lists hold fewer than the ``limit`` asked for. A word on most posts
+    is nobody's distinctive word and few posts' most used: its list is short, and its postings would only be
+    ranked within a window of the newest, which says less about it than the posts that use it most."""
+    found = await _add_champion_candidates(store, candidates, query, before=before, guild_id=guild_id, limit=CANDIDATES)
+    rankable = any(query.document_counts.get(term, 0) <= POSTING_BUDGET for term in query.weights)
+    if found < limit or (found < CANDIDATES and rankable):
+        await _add_text_candidates(store, candidates, query, before=before, target_id=None, guild_id=guild_id)
 
 
 def _champions(vector: RelatedVector, held: Mapping[int, int], total: int) -> list[tuple[int, int]]:

@@ -258,8 +258,6 @@ async def test_a_query_whose_every_word_is_over_the_budget_asks_its_rarest_word(
 async def test_free_text_reads_the_champion_lists_and_ranks_postings_only_for_words_they_hold_too_few_of(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # As in a large archive, where each word's list holds more posts than a query asks for.
-    monkeypatch.setattr(related, "CANDIDATES", 2)
     asked: list[list[str]] = []
     text_neighbours = store.text_neighbours
 
@@ -268,11 +266,24 @@ async def test_free_text_reads_the_champion_lists_and_ranks_postings_only_for_wo
         return await text_neighbours(words, **options)
 
     monkeypatch.setattr(store, "text_neighbours", recorded)
-    results = await related_to_text(store, "the ferry crossing", guild_id=None)
+    # As in a large archive, where each word's list holds as many posts as a query scores.
+    monkeypatch.setattr(related, "CANDIDATES", 2)
+    results = await related_to_text(store, "the ferry crossing", guild_id=None, limit=2)
     assert asked == [] and keys(results)[0] in FERRIES
     # Words of one post only: their lists hold one post, fewer than asked, so their postings are ranked.
-    results = await related_to_text(store, "rye starter", guild_id=None)
+    results = await related_to_text(store, "rye starter", guild_id=None, limit=2)
     assert asked and keys(results)[0] == SOURDOUGH.key
+
+    # Lists shorter than a query scores: the postings are ranked when they can be ranked whole...
+    monkeypatch.setattr(related, "CANDIDATES", 40)
+    asked.clear()
+    await related_to_text(store, "ferry", guild_id=None, limit=1)
+    assert asked == [["ferry"]]
+    # ...not when the word is over the posting budget (a word on most posts), if the lists hold the answer's size.
+    monkeypatch.setattr(related, "POSTING_BUDGET", 0)
+    asked.clear()
+    results = await related_to_text(store, "ferry", guild_id=None, limit=1)
+    assert asked == [] and keys(results)[0] in FERRIES
 
 
 async def test_free_text_matches_a_multi_word_label(store: Store) -> None:

@@ -1170,15 +1170,20 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         if not places:
             return
         async with self.transaction() as db:
-            # By key, every place the essay's vector allows (migration 0020 keeps no index by essay).
+            # Only an essay marked placed has places (a new or revised essay's list is new, and the trigger of
+            # migration 0020 took a revised one's); they are found by key, every place its vector allows.
+            async with db.execute(
+                f"SELECT essay_id FROM related_lists WHERE {in_list('essay_id')} AND placed = 1", (id_list(places),)
+            ) as cursor:
+                placed = [(int(row[0]),) for row in await cursor.fetchall()]
             await db.executemany(
                 "DELETE FROM stem_champions WHERE essay_id = ?1 AND (stem_id, weight) IN ("
                 "SELECT json_extract(p.value, '$[0]'), json_extract(p.value, '$[1]') FROM related_terms t, "
                 "json_each(marginalia_vector_places(t.vector, t.norm)) p WHERE t.essay_id = ?1)",
-                [(essay_id,) for essay_id in places],
+                placed,
             )
             await db.executemany(
-                "INSERT INTO stem_champions(stem_id, weight, essay_id) "
+                "INSERT OR IGNORE INTO stem_champions(stem_id, weight, essay_id) "
                 "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM related_lists WHERE essay_id = ?)",
                 [(stem, weight, essay_id, essay_id) for essay_id, rows in places.items() for stem, weight in rows],
             )

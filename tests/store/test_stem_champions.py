@@ -94,6 +94,11 @@ async def test_a_revision_replaces_the_essay_s_places_and_nothing_is_placed_with
     assert ids["lamp-room"] not in {essay_id for essay_id, _ in lists[lamp]}
     assert lists[gull][0][0] == ids["lamp-room"]
 
+    # An essay whose list is deleted (by hand, or a list made again from scratch) leaves no place behind either.
+    async with store.transaction() as db:
+        await db.execute(f"DELETE FROM related_lists WHERE essay_id = {ids['fog-signal']}")
+    lists = await store.stem_champions([lamp], guild_id=None, before=None, limit=10)
+    assert ids["fog-signal"] not in {essay_id for essay_id, _ in lists[lamp]}
     # An essay deleted (never by the bot; by hand) leaves no place behind.
     async with store.transaction() as db:
         await db.execute(f"DELETE FROM essays WHERE id = {ids['keepers-log']}")

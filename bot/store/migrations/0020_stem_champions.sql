@@ -7,7 +7,7 @@
 --
 -- No index by essay (it would double the table, 0.57 KB per essay): a place's weight follows from the essay's
 -- vector (bot/store/vectors.py place_weights), so the places of an essay are found by key, from its vector,
--- when they are replaced or the vector is deleted (a revision, or the essay itself).
+-- when they are replaced, or the vector or the list is deleted (a revision, or the essay itself).
 CREATE TABLE stem_champions (
     stem_id  INTEGER NOT NULL,
     weight   INTEGER NOT NULL,  -- millionths of the stem's tf weight over the essay's tf length
@@ -24,5 +24,12 @@ BEGIN
     DELETE FROM stem_champions WHERE essay_id = OLD.essay_id AND (stem_id, weight) IN (
         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')
         FROM json_each(marginalia_vector_places(OLD.vector, OLD.norm))
+    );
+END;
+CREATE TRIGGER stem_champions_unlisted AFTER DELETE ON related_lists
+BEGIN
+    DELETE FROM stem_champions WHERE essay_id = OLD.essay_id AND (stem_id, weight) IN (
+        SELECT json_extract(p.value, '$[0]'), json_extract(p.value, '$[1]')
+        FROM related_terms t, json_each(marginalia_vector_places(t.vector, t.norm)) p WHERE t.essay_id = OLD.essay_id
     );
 END;

@@ -173,6 +173,19 @@ def keys(results: list[RelatedPost]) -> list[str]:
     return [r.key for r in results]
 
 
+def record_text_queries(monkeypatch: pytest.MonkeyPatch, store: Store) -> list[tuple[list[str], int | None]]:
+    """The (words, window) of each text query the store is asked from now on."""
+    asked: list[tuple[list[str], int | None]] = []
+    text_neighbours = store.text_neighbours
+
+    async def recorded(words: list[str], **options: Any) -> Any:
+        asked.append((words, options.get("window")))
+        return await text_neighbours(words, **options)
+
+    monkeypatch.setattr(store, "text_neighbours", recorded)
+    return asked
+
+
 async def test_an_explicit_reference_ranks_first(store: Store) -> None:
     results = await related_to_essay(store, await row(store, HARBOUR_DUES), guild_id=None)
 
@@ -241,14 +254,7 @@ async def test_a_query_whose_every_word_is_over_the_budget_asks_its_rarest_word(
 ) -> None:
     # As in a large archive, where each word of a short query is on thousands of posts.
     monkeypatch.setattr(related, "POSTING_BUDGET", 0)
-    asked: list[tuple[list[str], int | None]] = []
-    text_neighbours = store.text_neighbours
-
-    async def recorded(words: list[str], **options: Any) -> Any:
-        asked.append((words, options.get("window")))
-        return await text_neighbours(words, **options)
-
-    monkeypatch.setattr(store, "text_neighbours", recorded)
+    asked = record_text_queries(monkeypatch, store)
     results = await related_to_text(store, "mooring dues for fishing boats", guild_id=None)
     # One word, the rarest (several are on one post only), ranked among its newest matches only.
     assert [(len(words), window) for words, window in asked] == [(1, related.CANDIDATES)]
@@ -258,14 +264,7 @@ async def test_a_query_whose_every_word_is_over_the_budget_asks_its_rarest_word(
 async def test_free_text_reads_the_champion_lists_and_ranks_postings_only_for_words_they_hold_too_few_of(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    asked: list[list[str]] = []
-    text_neighbours = store.text_neighbours
-
-    async def recorded(words: list[str], **options: Any) -> Any:
-        asked.append(words)
-        return await text_neighbours(words, **options)
-
-    monkeypatch.setattr(store, "text_neighbours", recorded)
+    asked = record_text_queries(monkeypatch, store)
     # As in a large archive, where each word's list holds as many posts as a query scores.
     monkeypatch.setattr(related, "CANDIDATES", 2)
     results = await related_to_text(store, "the ferry crossing", guild_id=None, limit=2)
@@ -278,7 +277,7 @@ async def test_free_text_reads_the_champion_lists_and_ranks_postings_only_for_wo
     monkeypatch.setattr(related, "CANDIDATES", 40)
     asked.clear()
     await related_to_text(store, "ferry", guild_id=None, limit=1)
-    assert asked == [["ferry"]]
+    assert [words for words, _ in asked] == [["ferry"]]
     # ...not when the word is over the posting budget (a word on most posts), if the lists hold the answer's size.
     monkeypatch.setattr(related, "POSTING_BUDGET", 0)
     asked.clear()
@@ -491,14 +490,7 @@ async def test_the_stored_neighbourhood_answers_unless_it_holds_fewer_posts_than
     async with await open_store(tmp_path / "subjects.sqlite3") as subjects:
         for item in posts:
             await store_essay(subjects, item)
-        asked: list[list[str]] = []
-        text_neighbours = subjects.text_neighbours
-
-        async def recorded(words: list[str], **options: Any) -> Any:
-            asked.append(words)
-            return await text_neighbours(words, **options)
-
-        monkeypatch.setattr(subjects, "text_neighbours", recorded)
+        asked = record_text_queries(monkeypatch, subjects)
         target = posts[7]
         results = await related_to_essay(
             subjects, await row(subjects, target), guild_id=None, limit=limit, any_time=True

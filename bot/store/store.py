@@ -45,7 +45,7 @@ from bot.store.records import (
     StemStatistic,
 )
 from bot.store.scope import ALL_SERVERS, GuildScope, visible
-from bot.store.vectors import decode_vector, decode_vectors, encode_vector
+from bot.store.vectors import decode_vector, decode_vectors, encode_vector, group_places
 
 logger = logging.getLogger(__name__)
 
@@ -1217,10 +1217,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             return {}
         sql, params = champions_query(len(stems), guild_id, before, limit)
         rows = await self._all(sql, (*params(stems),))
-        found: dict[int, list[tuple[int, int]]] = {}
-        for row in rows:
-            found.setdefault(int(row["stem_id"]), []).append((int(row["essay_id"]), int(row["weight"])))
-        return found
+        return group_places(rows)
 
     async def all_essay_ids(self) -> list[int]:
         return [int(r["id"]) for r in await self._all("SELECT id FROM essays ORDER BY id")]

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -91,6 +92,15 @@ def sql_vector_ids(blob: bytes | None) -> str | None:
         return None
     ids, _ = decode_vector(blob)
     return json.dumps(ids.tolist())
+
+
+def group_places(rows: Iterable[Any]) -> dict[int, list[tuple[int, int]]]:
+    """Rows with stem_id, essay_id and weight (either backend's), in each list's order, as each stem's list of
+    (essay id, weight)."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for row in rows:
+        found.setdefault(int(row["stem_id"]), []).append((int(row["essay_id"]), int(row["weight"])))
+    return found
 
 
 def sql_vector_places(blob: bytes | None, norm: float | None) -> str | None:

@@ -17,7 +17,7 @@ from bot.store.postgres.lookup import RANK_WEIGHTS
 from bot.store.postgres.scope import visible
 from bot.store.records import ArchiveSpan, EssayBrief, NeighbourList, RelatedVector, StemStatistic
 from bot.store.scope import GuildScope
-from bot.store.vectors import vector_from_arrays
+from bot.store.vectors import group_places, vector_from_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -552,10 +552,7 @@ class RelatedQueries(EssayQueries):
         if not stems:
             return {}
         rows = await self._all(*champions_statement(stems, guild_id, before, limit))
-        found: dict[int, list[tuple[int, int]]] = {}
-        for row in rows:
-            found.setdefault(int(row["stem_id"]), []).append((int(row["essay_id"]), int(row["weight"])))
-        return found
+        return group_places(rows)
 
     async def scope_rows(self, *, derived: bool = False) -> set[tuple[int, int]]:
         """Every (server, essay) pair kept in ``guild_essays``, or with ``derived`` the pairs its rule gives."""

@@ -22,11 +22,13 @@ The ranking is carried by the text, so it works on blogs without labels:
 
 Candidates come from the essay's stored neighbourhood (the answer of a text query made when it
 was stored and kept as the archive grows), the posts whose own lists hold several of its
-neighbours, the label and speaker lookups, and the references;
-one FTS5 query over the essay's most distinctive words adds text candidates when the server's
-scope or the date leaves fewer neighbours than asked for (bounded by ``LIST_POSTING_BUDGET``, as
-the lists' own query), and for free text (bounded by ``POSTING_BUDGET``). They are then scored
-exactly from their stored stem counts, so a query stays fast at 10,000 essays.
+neighbours, the label and speaker lookups, and the references. When the server's scope or the
+date leaves fewer neighbours than asked for, and for free text, the champion lists of the query's
+most distinctive stems add text candidates (each stem's heaviest posts, kept as essays are stored:
+``_champions``); one FTS5 query over its words does when those lists hold too few (bounded by
+``LIST_POSTING_BUDGET`` for an essay, as the lists' own query, and ``POSTING_BUDGET`` for free
+text). They are then scored exactly from their stored stem counts, so a query stays fast at
+10,000 essays.
 
 The threshold is relative to the archive: the essay is compared with an evenly spread sample of
 the archive's posts (what arbitrary posts have in common with it), and a post is returned only
@@ -277,20 +279,26 @@ async def related_to_essay(
     )
     # The stored neighbourhood (the essay's list and the posts listing the same posts) is the text
     # query's answer, made at ingest and kept as the archive grows; only when the server's scope or
-    # the date leaves fewer of it than asked for is the query run now. It is the list's own query,
-    # in the scope and before the date, so within the list's postings budget (the free-text one cost
-    # twice as much for about the same posts: bench/README).
+    # the date leaves fewer of it than asked for are more looked for now: in the champion lists of the
+    # essay's stems, and when those hold fewer still, by the list's own query, in the scope and before
+    # the date, so within the list's postings budget (the free-text one cost twice as much for about
+    # the same posts: bench/README).
     if len(listed | co_listed) < limit:
-        await _add_text_candidates(
-            store,
-            candidates,
-            query,
-            before=before,
-            target_id=target.id,
-            guild_id=guild_id,
-            limit=max(NEIGHBOURS, 2 * limit),
-            budget=LIST_POSTING_BUDGET,
+        pool = max(NEIGHBOURS, 2 * limit)
+        found = await _add_champion_candidates(
+            store, candidates, query, before=before, guild_id=guild_id, limit=pool, exclude_id=target.id
         )
+        if found < limit:
+            await _add_text_candidates(
+                store,
+                candidates,
+                query,
+                before=before,
+                target_id=target.id,
+                guild_id=guild_id,
+                limit=pool,
+                budget=LIST_POSTING_BUDGET,
+            )
     threshold = await _score(
         store, candidates, query, specificity, span, exclude_id=target.id, neighbours=neighbours, speakers=speakers
     )
@@ -578,6 +586,7 @@ async def _add_champion_candidates(
     before: datetime | None,
     guild_id: GuildScope,
     limit: int = CANDIDATES,
+    exclude_id: int | None = None,
 ) -> int:
     """The ``limit`` posts weighing most in the champion lists of the query's ``QUERY_TERMS`` heaviest stems,
     by their part of a cosine with the query that the lists hold; how many posts the lists gave.
@@ -592,7 +601,8 @@ async def _add_champion_candidates(
     parts: dict[int, float] = {}
     for stem_id, rows in lists.items():
         for essay_id, weight in rows:
-            parts[essay_id] = parts.get(essay_id, 0.0) + products[stem_id] * weight
+            if essay_id != exclude_id:
+                parts[essay_id] = parts.get(essay_id, 0.0) + products[stem_id] * weight
     for essay_id in heapq.nsmallest(limit, parts, key=lambda essay_id: (-parts[essay_id], essay_id)):
         candidates.setdefault(essay_id, _Candidate())
     return len(parts)

@@ -482,20 +482,30 @@ async def test_a_server_is_never_shown_a_neighbour_it_cannot_see(tmp_path: Path)
 
 
 @pytest.mark.usefixtures("short_lists")
-@pytest.mark.parametrize(("limit", "text_query"), [(4, False), (5, False), (6, True)])
+@pytest.mark.parametrize(("limit", "topped_up"), [(4, False), (5, False), (6, True)])
 async def test_the_stored_neighbourhood_answers_unless_it_holds_fewer_posts_than_asked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int, text_query: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int, topped_up: bool
 ) -> None:
     posts = subject_archive()
     async with await open_store(tmp_path / "subjects.sqlite3") as subjects:
         for item in posts:
             await store_essay(subjects, item)
         asked = record_text_queries(monkeypatch, subjects)
+        listed: list[list[int]] = []
+        stem_champions = subjects.stem_champions
+
+        async def recorded(stem_ids: list[int], **options: Any) -> Any:
+            listed.append(stem_ids)
+            return await stem_champions(stem_ids, **options)
+
+        monkeypatch.setattr(subjects, "stem_champions", recorded)
         target = posts[7]
         results = await related_to_essay(
             subjects, await row(subjects, target), guild_id=None, limit=limit, any_time=True
         )
-        assert bool(asked) is text_query
+        # Topped up from the champion lists of the essay's stems, which hold enough: no text query.
+        assert bool(listed) is topped_up and asked == []
+        assert all(r.key != target.key for r in results)
         # Lists of four, and the fifth post of the subject lists the same posts: five from the neighbourhood.
         subjects_found = [subject_of(r.key) for r in results]
         assert subjects_found[:5] == [subject_of(target.key)] * min(limit, 5)
@@ -511,6 +521,11 @@ async def test_an_essays_own_text_query_keeps_within_the_lists_postings_budget(
         for item in posts:
             await store_essay(subjects, item)
         monkeypatch.setattr(related, "LIST_POSTING_BUDGET", 0)
+
+        async def no_lists(*args: Any, **options: Any) -> int:  # lists holding fewer posts than asked
+            return 0
+
+        monkeypatch.setattr(related, "_add_champion_candidates", no_lists)
         asked: list[tuple[int, int | None]] = []
         text_neighbours = subjects.text_neighbours
 

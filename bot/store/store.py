@@ -45,7 +45,7 @@ from bot.store.records import (
     StemStatistic,
 )
 from bot.store.scope import ALL_SERVERS, GuildScope, visible
-from bot.store.vectors import decode_vector, decode_vectors, encode_vector, group_places
+from bot.store.vectors import decode_vector, decode_vectors, encode_vector, group_places, places_match
 
 logger = logging.getLogger(__name__)
 
@@ -1170,25 +1170,33 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         if not places:
             return
         async with self.transaction() as db:
+            async with db.execute(
+                "SELECT t.essay_id, t.vector, t.norm, l.placed FROM related_terms t "
+                f"JOIN related_lists l ON l.essay_id = t.essay_id WHERE {in_list('t.essay_id')}",
+                (id_list(places),),
+            ) as cursor:
+                stored = {int(row[0]): (row[1], float(row[2]), int(row[3])) for row in await cursor.fetchall()}
+            # Only places made from the vector stored now: a revision committed since they were computed placed the
+            # essay from its new vector. An essay without a list is placed nowhere (its places go with the list).
+            current = {
+                essay_id: rows
+                for essay_id, rows in places.items()
+                if essay_id in stored and places_match(rows, *decode_vector(stored[essay_id][0]), stored[essay_id][1])
+            }
             # Only an essay marked placed has places (a new or revised essay's list is new, and the trigger of
             # migration 0020 took a revised one's); they are found by key, every place its vector allows.
-            async with db.execute(
-                f"SELECT essay_id FROM related_lists WHERE {in_list('essay_id')} AND placed = 1", (id_list(places),)
-            ) as cursor:
-                placed = [(int(row[0]),) for row in await cursor.fetchall()]
             await db.executemany(
                 "DELETE FROM stem_champions WHERE essay_id = ?1 AND (stem_id, weight) IN ("
                 "SELECT json_extract(p.value, '$[0]'), json_extract(p.value, '$[1]') FROM related_terms t, "
                 "json_each(marginalia_vector_places(t.vector, t.norm)) p WHERE t.essay_id = ?1)",
-                placed,
+                [(essay_id,) for essay_id in current if stored[essay_id][2]],
             )
             await db.executemany(
-                "INSERT OR IGNORE INTO stem_champions(stem_id, weight, essay_id) "
-                "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM related_lists WHERE essay_id = ?)",
-                [(stem, weight, essay_id, essay_id) for essay_id, rows in places.items() for stem, weight in rows],
+                "INSERT OR IGNORE INTO stem_champions(stem_id, weight, essay_id) VALUES (?, ?, ?)",
+                [(stem, weight, essay_id) for essay_id, rows in current.items() for stem, weight in rows],
             )
             await db.executemany(
-                "UPDATE related_lists SET placed = 1 WHERE essay_id = ? AND placed = 0", [(i,) for i in places]
+                "UPDATE related_lists SET placed = 1 WHERE essay_id = ? AND placed = 0", [(i,) for i in current]
             )
 
     async def stem_document_counts(self, stem_ids: Sequence[int]) -> dict[int, int]:

@@ -94,6 +94,13 @@ def sql_vector_ids(blob: bytes | None) -> str | None:
     return json.dumps(ids.tolist())
 
 
+def places_match(places: Sequence[tuple[int, int]], ids: Ids, counts: Counts, norm: float) -> bool:
+    """Whether every (stem id, weight) place is one of this vector's: places computed from a vector since replaced
+    (a revision committed meanwhile) are not, and could never be found by key again."""
+    weights = dict(zip(ids.tolist(), place_weights(counts, norm).tolist(), strict=True))
+    return all(weights.get(stem_id) == weight for stem_id, weight in places)
+
+
 def group_places(rows: Iterable[Any]) -> dict[int, list[tuple[int, int]]]:
     """Rows with stem_id, essay_id and weight (either backend's), in each list's order, as each stem's list of
     (essay id, weight)."""

@@ -112,6 +112,28 @@ async def test_a_revision_replaces_the_essay_s_places_and_nothing_is_placed_with
     }
 
 
+async def test_places_computed_from_a_vector_since_revised_are_not_written(store: Store) -> None:
+    """A list remade or a backfill that read the essay before a revision committed: the revision placed it anew."""
+    ids = await stored(store)
+    essay_id = ids["lamp-room"]
+    lamp, gull = await stem_id(store, "lamp"), await stem_id(store, "gull")
+    before = (await store.term_vectors([essay_id]))[essay_id]
+    held = await store.stem_document_counts(before.ids.tolist())
+    stale = related._champions(before, held, len(POSTS))
+    assert lamp in {stem for stem, _ in stale}
+    revised = replace(POSTS[1], title="The Gallery", blocks=(Block("paragraph", "Gulls, gulls and more gulls."),))
+    await store_essay(store, revised)
+
+    await store.save_champions({essay_id: stale})  # written late, from the vector before the revision
+    lists = await store.stem_champions([lamp, gull], guild_id=None, before=None, limit=10)
+    assert essay_id not in {e for e, _ in lists[lamp]} and essay_id in {e for e, _ in lists[gull]}
+    # Once the essay goes, nothing of it is left in any list.
+    async with store.transaction() as db:
+        await db.execute(f"DELETE FROM essays WHERE id = {essay_id}")
+    lists = await store.stem_champions([lamp, gull], guild_id=None, before=None, limit=10)
+    assert essay_id not in {e for rows in lists.values() for e, _ in rows}
+
+
 async def test_essays_stored_before_the_lists_were_kept_are_placed_on_first_use(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,7 @@ from bot.store.postgres.lookup import RANK_WEIGHTS
 from bot.store.postgres.scope import visible
 from bot.store.records import ArchiveSpan, EssayBrief, NeighbourList, RelatedVector, StemStatistic
 from bot.store.scope import GuildScope
-from bot.store.vectors import group_places, vector_from_arrays
+from bot.store.vectors import group_places, places_match, vector_from_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -512,11 +512,20 @@ class RelatedQueries(EssayQueries):
             # The lists' rows locked first, in id order: two processes placing one essay take turns, and the second's
             # delete sees the first's rows (the lock does not stop other lists' rows naming these essays being written).
             listed = await db.fetch(
-                "SELECT essay_id FROM related_lists WHERE essay_id = ANY($1::bigint[]) ORDER BY essay_id "
-                "FOR NO KEY UPDATE",
+                "SELECT l.essay_id, t.stem_ids, t.stem_counts, t.norm FROM related_lists l "
+                "JOIN related_terms t ON t.essay_id = l.essay_id WHERE l.essay_id = ANY($1::bigint[]) "
+                "ORDER BY l.essay_id FOR NO KEY UPDATE OF l",
                 sorted(places),
             )
-            essays = [int(row["essay_id"]) for row in listed]
+            # Only places made from the vector stored now: a revision committed since they were computed placed the
+            # essay from its new vector.
+            essays = [
+                int(row["essay_id"])
+                for row in listed
+                if places_match(
+                    places[int(row["essay_id"])], *vector_from_arrays(row["stem_ids"], row["stem_counts"]), row["norm"]
+                )
+            ]
             await db.execute("DELETE FROM stem_champions WHERE essay_id = ANY($1::bigint[])", essays)
             await db.execute(
                 "INSERT INTO stem_champions(essay_id, stem_id, weight) "

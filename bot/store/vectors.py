@@ -27,7 +27,9 @@ Ids = npt.NDArray[np.int64]
 Counts = npt.NDArray[np.uint8]
 
 # A stem's weight in an essay's champion-list place (bot/related.py), in millionths of its tf weight over the
-# essay's tf length: an integer packs smaller than a float, and only the order of weights is read.
+# essay's tf length: an integer packs smaller than a float, and only the order of weights is read. SQLite finds
+# an essay's places by these weights (migration 0020): changing them, or TF_WEIGHTS, needs a migration that
+# empties stem_champions and clears related_lists.placed, so that every essay is placed again.
 PLACE_SCALE = 1_000_000
 _TF = np.asarray(TF_WEIGHTS, dtype=np.float64)
 

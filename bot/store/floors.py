@@ -56,12 +56,12 @@ def floor_query(label: str, options: Mapping[str, str]) -> tuple[str, tuple[obje
     if label == "related":
         if match:
             return f"SELECT rowid FROM essay_fts WHERE essay_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}", (match,)
-        # The essay's title as one phrase: the essay chosen, else the newest (what /related uses then).
+        # The essay's stored neighbourhood, what the lookup reads first: the essay chosen, else the newest (what
+        # /related uses then).
         key = options.get("essay", "")
         return (
-            "SELECT rowid FROM essay_fts WHERE essay_fts MATCH (SELECT '\"' || replace(title, '\"', '') || '\"' "
-            "FROM essays WHERE key = ? OR ? = '' ORDER BY key = ? DESC, published DESC LIMIT 1) "
-            f"ORDER BY rank LIMIT {CANDIDATES}",
+            "SELECT neighbour_id FROM related_neighbours WHERE essay_id = (SELECT id FROM essays "
+            "WHERE key = ? OR ? = '' ORDER BY key = ? DESC, published DESC LIMIT 1) ORDER BY score DESC",
             (key, key, key),
         )
     if label == "autocomplete essay":

@@ -89,11 +89,11 @@ def floor_query(
                 f"WHERE document @@ q ORDER BY ts_rank_cd({RANK_WEIGHTS}, document, q) DESC LIMIT {CANDIDATES}",
                 (match,),
             )
-        # The essay's title as one phrase: the essay chosen, else the newest (what /related uses then).
+        # The essay's stored neighbourhood, what the lookup reads first: the essay chosen, else the newest (what
+        # /related uses then).
         return (
-            "SELECT s.essay_id FROM essay_search s, (SELECT phraseto_tsquery('marginalia', title) AS q FROM essays "
-            "WHERE key = $1 OR $1 = '' ORDER BY key = $1 DESC, published DESC NULLS LAST LIMIT 1) AS t "
-            f"WHERE s.document @@ t.q ORDER BY ts_rank_cd({RANK_WEIGHTS}, s.document, t.q) DESC LIMIT {CANDIDATES}",
+            "SELECT neighbour_id FROM related_neighbours WHERE essay_id = (SELECT id FROM essays "
+            "WHERE key = $1 OR $1 = '' ORDER BY key = $1 DESC, published DESC NULLS LAST LIMIT 1) ORDER BY score DESC",
             (options.get("essay", ""),),
         )
     if label == "autocomplete essay":

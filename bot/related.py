@@ -52,12 +52,12 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.essays.model import Essay
-from bot.essays.terms import TF_WEIGHTS, Terms, essay_terms, text_terms, tf_weight
+from bot.essays.terms import Terms, essay_terms, text_terms, tf_weight
 from bot.essays.text import words
 from bot.store import ArchiveSpan, EssayBrief, EssayRow, RelatedVector, StemStatistic, Store, search_words
 from bot.store.scope import ALL_SERVERS, GuildScope
 from bot.store.together import read_together
-from bot.store.vectors import place_weights
+from bot.store.vectors import TF_WEIGHT_ARRAY, place_weights
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +131,6 @@ BACKGROUND_Z = 1.0
 REASON_WORDS = 3
 REASON_SHARE = 0.5
 MAX_QUERY_CHARS = 2000
-
-# The tf weight of each stored count (capped at ``MAX_COUNT``), for array lookups.
-_TF_WEIGHTS = np.asarray(TF_WEIGHTS, dtype=np.float64)
 
 # The answers ``kept_related_to_essay`` keeps per store, with the ``ranking_version`` each was computed at.
 ANSWER_CACHE = 256
@@ -568,7 +565,7 @@ def _champions(vector: RelatedVector, held: Mapping[int, int], total: int) -> li
     statistic, so a place never goes stale; only which stems have one depends on the archive when stored)."""
     if vector.norm <= 0 or not len(vector.ids):
         return []
-    tf = _TF_WEIGHTS[vector.counts]
+    tf = TF_WEIGHT_ARRAY[vector.counts]
     essays = np.fromiter((max(held.get(stem_id, 1), 1) for stem_id in vector.ids.tolist()), np.float64, len(tf))
     idf = np.log((1 + total) / (1 + essays)) + 1.0
     distinctive = np.lexsort((vector.ids, -tf * idf))[:CHAMPION_STEMS]
@@ -704,7 +701,7 @@ def _similarities(query: _Query, vectors: Sequence[RelatedVector]) -> list[float
     shared = query.ids[at] == ids
     owner = np.repeat(np.arange(len(vectors)), lengths)
     dots = np.bincount(
-        owner[shared], weights=query.id_products[at[shared]] * _TF_WEIGHTS[counts[shared]], minlength=len(vectors)
+        owner[shared], weights=query.id_products[at[shared]] * TF_WEIGHT_ARRAY[counts[shared]], minlength=len(vectors)
     )
     norms = np.fromiter((v.norm for v in vectors), np.float64, len(vectors))
     scaled = np.divide(dots * query.scale, norms, out=np.zeros(len(vectors)), where=norms > 0)
@@ -729,7 +726,7 @@ def _shared_stems(query: _Query, vector: RelatedVector, count: int) -> list[str]
     mine, theirs = mine[telling], theirs[telling]
     if not len(mine):
         return []
-    values = query.id_products[mine] * _TF_WEIGHTS[vector.counts[theirs]] * query.id_idf[mine]
+    values = query.id_products[mine] * TF_WEIGHT_ARRAY[vector.counts[theirs]] * query.id_idf[mine]
     if len(values) > count:
         # Only the stems at or above the count-th value can be named; ties at it are settled by the stem below.
         kept = values >= np.partition(values, len(values) - count)[len(values) - count]

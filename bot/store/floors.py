@@ -21,7 +21,7 @@ from pathlib import Path
 from bot.essays.terms import text_terms
 from bot.store.lookup import fts_query, query_words, rank_probe, ranked_query
 from bot.store.scope import ALL_SERVERS
-from bot.store.store import champions_query
+from bot.store.store import champions_statement
 
 CANDIDATES = 50
 # The posts a free-text /related asks of the champion lists (bot/related.py ``CANDIDATES``).
@@ -108,11 +108,10 @@ def champion_floor(connection: sqlite3.Connection, search: str) -> tuple[str, tu
     ids = [int(row[0]) for row in found.fetchall()]
     if not ids:
         return None
-    sql, params = champions_query(len(ids), ALL_SERVERS, None, RELATED_CANDIDATES)
-    rows = connection.execute(sql, params(ids)).fetchall()
-    if len({row[1] for row in rows}) < RELATED_CANDIDATES:
+    sql, params = champions_statement(ids, ALL_SERVERS, None, RELATED_CANDIDATES)
+    if len({row[1] for row in connection.execute(sql, params).fetchall()}) < RELATED_CANDIDATES:
         return None
-    return sql, tuple(params(ids))
+    return sql, tuple(params)
 
 
 def time_floors(db: Path, invocations: Sequence[tuple[str, Mapping[str, str]]]) -> list[float | None]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -107,12 +107,12 @@ def _text_conditions(
     return conditions, params
 
 
-def champions_query(
-    stems: int, guild_id: GuildScope, before: datetime | None, limit: int
-) -> tuple[str, Callable[[Sequence[int]], list[Any]]]:
-    """The champion lists' read for ``stems`` stems (``stem_champions``) and a function giving its parameters
-    from their ids: each stem's heaviest ``limit`` rows that pass the scope and the date, walked in the primary
-    key's order (one part per stem: SQLite has no lateral join to run one subquery per id)."""
+def champions_statement(
+    stems: Sequence[int], guild_id: GuildScope, before: datetime | None, limit: int
+) -> tuple[str, list[Any]]:
+    """The champion lists' read (``stem_champions``): each stem's heaviest ``limit`` rows that pass the scope and
+    the date, walked in the primary key's order (one part per stem: SQLite has no lateral join to run one
+    subquery per id)."""
     scope_sql, scope_params = visible("c.essay_id", guild_id)
     dated = before is not None
     join = "JOIN essays e ON e.id = c.essay_id " if dated else ""
@@ -122,11 +122,8 @@ def champions_query(
         f"WHERE c.stem_id = ? AND {scope_sql} {date_sql}ORDER BY c.weight DESC, c.essay_id DESC LIMIT {int(limit)})"
     )
     each = [*scope_params, *([to_iso(before)] if before is not None else [])]
-
-    def params(stem_ids: Sequence[int]) -> list[Any]:
-        return [value for stem_id in stem_ids for value in (stem_id, *each)]
-
-    return " UNION ALL ".join([part] * stems), params
+    params = [value for stem_id in stems for value in (stem_id, *each)]
+    return " UNION ALL ".join([part] * len(stems)), params
 
 
 def _best_first(conditions: str, *, row: bool = True) -> str:
@@ -1223,8 +1220,7 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         stems = sorted(set(stem_ids))
         if not stems:
             return {}
-        sql, params = champions_query(len(stems), guild_id, before, limit)
-        rows = await self._all(sql, (*params(stems),))
+        rows = await self._all(*champions_statement(stems, guild_id, before, limit))
         return group_places(rows)
 
     async def all_essay_ids(self) -> list[int]:

@@ -31,14 +31,15 @@ Counts = npt.NDArray[np.uint8]
 # an essay's places by these weights (migration 0020): changing them, or TF_WEIGHTS, needs a migration that
 # empties stem_champions and clears related_lists.placed, so that every essay is placed again.
 PLACE_SCALE = 1_000_000
-_TF = np.asarray(TF_WEIGHTS, dtype=np.float64)
+# ``TF_WEIGHTS`` for array lookups by count (the related ranking's too).
+TF_WEIGHT_ARRAY = np.asarray(TF_WEIGHTS, dtype=np.float64)
 
 
 def place_weights(counts: Counts, norm: float) -> npt.NDArray[np.int64]:
     """Each stem's weight in a place of the vector's essay (zeros for an essay without a length)."""
     if norm <= 0:
         return np.zeros(len(counts), dtype=np.int64)
-    return np.rint(PLACE_SCALE * _TF[counts] / norm).astype(np.int64)
+    return np.rint(PLACE_SCALE * TF_WEIGHT_ARRAY[counts] / norm).astype(np.int64)
 
 
 def encode_vector(ids: Sequence[int], counts: Sequence[int]) -> bytes:
@@ -96,10 +97,15 @@ def sql_vector_ids(blob: bytes | None) -> str | None:
     return json.dumps(ids.tolist())
 
 
+def vector_places(ids: Ids, counts: Counts, norm: float) -> list[tuple[int, int]]:
+    """Every (stem id, weight) place the vector's essay can hold."""
+    return list(zip(ids.tolist(), place_weights(counts, norm).tolist(), strict=True))
+
+
 def places_match(places: Sequence[tuple[int, int]], ids: Ids, counts: Counts, norm: float) -> bool:
     """Whether every (stem id, weight) place is one of this vector's: places computed from a vector since replaced
     (a revision committed meanwhile) are not, and could never be found by key again."""
-    weights = dict(zip(ids.tolist(), place_weights(counts, norm).tolist(), strict=True))
+    weights = dict(vector_places(ids, counts, norm))
     return all(weights.get(stem_id) == weight for stem_id, weight in places)
 
 
@@ -117,5 +123,4 @@ def sql_vector_places(blob: bytes | None, norm: float | None) -> str | None:
     essay can hold, so its places are found by key when its vector is deleted (SQLite migration 0020)."""
     if blob is None or norm is None:
         return None
-    ids, counts = decode_vector(blob)
-    return json.dumps(list(zip(ids.tolist(), place_weights(counts, float(norm)).tolist(), strict=True)))
+    return json.dumps(vector_places(*decode_vector(blob), float(norm)))

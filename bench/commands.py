@@ -659,6 +659,8 @@ class Report:
     slowest: list[Outcome] = field(default_factory=list)
     backend: str = "sqlite"
     pause_ms: float = 0.0
+    # Every timed interaction, in the order asked (in the JSON only): a tail is read by what was asked.
+    outcomes: list[Outcome] = field(default_factory=list)
 
 
 def summarise(outcomes: Sequence[Outcome]) -> list[Summary]:
@@ -766,7 +768,9 @@ async def measure(
         for o in sorted((o for o in outcomes if o.label == label), key=lambda o: -o.final_ms)[:3]
     ]
     backend = "sqlite" if database_url is None else "postgresql"
-    return Report(essays, per_label, machine(), summarise(outcomes), errors, failures, slowest, backend, pause_ms)
+    return Report(
+        essays, per_label, machine(), summarise(outcomes), errors, failures, slowest, backend, pause_ms, outcomes
+    )
 
 
 def target_for(label: str) -> float:

@@ -226,8 +226,9 @@ class Store(Protocol):
         exclude_id: int | None,
         limit: int,
     ) -> list[int]:
-        """Up to ``limit`` essays sharing any of the weighted labels, heaviest shared weight first, then newest first,
-        that the server may see, published before ``before`` if given, not ``exclude_id``."""
+        """Up to ``limit`` essays sharing any of the weighted labels, heaviest shared weight first, then newest first
+        (then the later stored, by id), that the server may see, published before ``before`` if given, not
+        ``exclude_id``; undated essays last."""
 
     async def shared_labels(self, essay_ids: Sequence[int], labels: Sequence[str]) -> dict[int, list[str]]:
         """Which of ``labels`` each of ``essay_ids`` carries (essays with none are left out)."""

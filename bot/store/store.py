@@ -352,8 +352,10 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             ],
         )
         await db.executemany(
-            "INSERT OR IGNORE INTO essay_labels(essay_id, label) VALUES (?, ?)",
-            [(essay_id, label.strip().lower()) for label in essay.labels if label.strip()],
+            # With the essay's date as its row holds it (migration 0021).
+            "INSERT OR IGNORE INTO essay_labels(essay_id, label, published) "
+            "SELECT id, ?, published FROM essays WHERE id = ?",
+            [(label.strip().lower(), essay_id) for label in essay.labels if label.strip()],
         )
         await db.execute(
             "INSERT INTO essay_fts(rowid, title, body, labels) VALUES (?, ?, ?, ?)",
@@ -828,26 +830,34 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
         exclude_id: int | None,
         limit: int,
     ) -> list[int]:
-        """Essays sharing any of the weighted labels, heaviest shared weight first, then newest first.
+        """Essays sharing any of the weighted labels, heaviest shared weight first, then newest first (then the
+        later stored).
 
-        The caller passes only labels rare enough to matter alone, which also bounds the rows read.
+        The caller passes only labels rare enough to matter alone, which also bounds the rows read. Read from
+        the labels' index by date (migration 0021): one label's posts are its first rows before ``before``.
         """
         if not weights:
             return []
-        sql = (
-            "WITH w(label, weight) AS (SELECT key, value FROM json_each(?)) "
-            "SELECT l.essay_id AS id, sum(w.weight) AS total "
-            "FROM essay_labels l JOIN w ON w.label = l.label JOIN essays e ON e.id = l.essay_id WHERE e.id != ? "
-        )
-        params: list[Any] = [weight_map(weights), exclude_id if exclude_id is not None else -1]
-        scope_sql, scope_params = visible("e.id", guild_id)
-        sql += f"AND {scope_sql} "
-        params += scope_params
-        if before is not None:
-            sql += "AND e.published < ? "
-            params.append(to_iso(before))
-        sql += "GROUP BY l.essay_id ORDER BY total DESC, e.published DESC LIMIT ?"
-        return [int(r["id"]) for r in await self._all(sql, (*params, limit))]
+        exclude = exclude_id if exclude_id is not None else -1
+        dated = "AND l.published < ? " if before is not None else ""
+        dates = [to_iso(before)] if before is not None else []
+        scope_sql, scope_params = visible("l.essay_id", guild_id)
+        if len(weights) == 1:
+            sql = (
+                f"SELECT l.essay_id AS id FROM essay_labels l WHERE l.label = ? AND l.essay_id != ? {dated}"
+                f"AND {scope_sql} ORDER BY l.published DESC, l.essay_id DESC LIMIT ?"
+            )
+            params: list[Any] = [next(iter(weights)), exclude, *dates, *scope_params, limit]
+        else:
+            # Summed per post first, so the scope is probed once per post, not once per label it carries.
+            sql = (
+                "WITH w(label, weight) AS (SELECT key, value FROM json_each(?)) "
+                "SELECT l.essay_id AS id, sum(w.weight) AS total, max(l.published) AS published "
+                f"FROM w JOIN essay_labels l ON l.label = w.label WHERE l.essay_id != ? {dated}"
+                f"GROUP BY l.essay_id HAVING {scope_sql} ORDER BY total DESC, published DESC, id DESC LIMIT ?"
+            )
+            params = [weight_map(weights), exclude, *dates, *scope_params, limit]
+        return [int(r["id"]) for r in await self._all(sql, params)]
 
     async def shared_labels(self, essay_ids: Sequence[int], labels: Sequence[str]) -> dict[int, list[str]]:
         """Which of ``labels`` each of ``essay_ids`` carries (essays with none are left out)."""

@@ -43,3 +43,52 @@ async def test_weight_then_date_orders_the_posts_the_server_sees(store: Store) -
     found = await store.label_neighbours(weights, guild_id=GUILD, before=before, exclude_id=target, limit=2)
     assert found == [both_old, ferries_old]
     assert await store.label_neighbours({}, guild_id=GUILD, before=None, exclude_id=None, limit=5) == []
+
+
+async def test_one_label_reads_its_newest_posts_before_the_date(store: Store) -> None:
+    """One rare label (the common case): the posts the server sees, newest first, ties by the later stored,
+    undated last."""
+    ours = await store.add_feed("https://ours.example/feed", guild_id=GUILD)
+    theirs = await store.add_feed("https://theirs.example/feed", guild_id=GUILD + 1)
+    first = await save(store, "first", ("ferries",), 1, ours.id)
+    same_day_a = await save(store, "same-day-a", ("ferries", "tides"), 3, ours.id)
+    same_day_b = await save(store, "same-day-b", ("ferries",), 3, ours.id)
+    await save(store, "theirs", ("ferries",), 4, theirs.id)
+    await save(store, "other-label", ("tides",), 4, ours.id)
+    undated = Essay("undated", "Undated", (Block("paragraph", "No date."),), labels=("ferries",))
+    undated_id = (await store.save_essay(undated, Analysis(), feed_id=ours.id)).essay_id
+    await store.mark_seen(ours.id, "undated", undated_id)
+    target = await save(store, "target", ("ferries",), 9, ours.id)
+
+    found = await store.label_neighbours({"ferries": 0.4}, guild_id=GUILD, before=None, exclude_id=target, limit=10)
+    assert found == [same_day_b, same_day_a, first, undated_id]
+    before = datetime(2024, 3, 3, tzinfo=UTC)
+    assert await store.label_neighbours(
+        {"ferries": 0.4}, guild_id=GUILD, before=before, exclude_id=target, limit=10
+    ) == [first]
+    assert await store.label_neighbours({"ferries": 0.4}, guild_id=GUILD, before=None, exclude_id=None, limit=2) == [
+        target,
+        same_day_b,
+    ]
+
+
+async def test_a_revised_date_moves_the_post_among_its_labels(store: Store) -> None:
+    ours = await store.add_feed("https://ours.example/feed", guild_id=GUILD)
+    early = await save(store, "early", ("ferries",), 1, ours.id)
+    late = await save(store, "late", ("ferries",), 5, ours.id)
+    assert await store.label_neighbours({"ferries": 0.4}, guild_id=GUILD, before=None, exclude_id=None, limit=5) == [
+        late,
+        early,
+    ]
+    # A revision of the early post comes with a later date: it is now the newest.
+    blocks = (Block("paragraph", "The text of early, revised."),)
+    moved = Essay("early", "Early", blocks, labels=("ferries",), published=datetime(2024, 3, 8, tzinfo=UTC))
+    await store.save_essay(moved, Analysis(), feed_id=ours.id)
+    assert await store.label_neighbours({"ferries": 0.4}, guild_id=GUILD, before=None, exclude_id=None, limit=5) == [
+        early,
+        late,
+    ]
+    before = datetime(2024, 3, 6, tzinfo=UTC)
+    assert await store.label_neighbours({"ferries": 0.4}, guild_id=GUILD, before=before, exclude_id=None, limit=5) == [
+        late
+    ]

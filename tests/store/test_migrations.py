@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -333,3 +334,31 @@ async def test_the_ranking_version_of_a_database_from_the_version_before_follows
         assert await store.ranking_version() == moved
         await store.connection.execute("DELETE FROM essays WHERE id = 1")
         assert (await store.ranking_version() or 0) > moved
+
+
+LABEL_DATES = next(m.version for m in bundled_migrations() if m.name.endswith("_label_dates.sql"))
+
+
+async def test_labels_of_a_database_from_the_version_before_take_their_essays_dates(tmp_path: Path) -> None:
+    """The labels' dates are filled from their essays, and follow a date changed in the essays row."""
+    from bot.store.base import _WRITER_FUNCTIONS
+
+    path = tmp_path / "v20.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        for name, arity, function in _WRITER_FUNCTIONS:
+            await db.create_function(name, arity, function, deterministic=True)
+        await migrate(db, [m for m in bundled_migrations() if m.version < LABEL_DATES])
+        for essay_id, day in ((1, "2024-03-01"), (2, "2024-03-05"), (3, None)):
+            await db.execute(
+                "INSERT INTO essays(id, key, source, title, published, labels, word_count, content_hash, "
+                "first_seen_at, updated_at) VALUES (?, ?, 's', 'T', ?, '[]', 1, 'h', 'x', 'x')",
+                (essay_id, f"essay-{essay_id}", f"{day}T00:00:00+00:00" if day else None),
+            )
+            await db.execute("INSERT INTO essay_labels(essay_id, label) VALUES (?, 'ferries')", (essay_id,))
+    async with await open_store(path) as store:
+        weights = {"ferries": 0.5}
+        assert await store.label_neighbours(weights, guild_id=None, before=None, exclude_id=None, limit=5) == [2, 1, 3]
+        before = datetime(2024, 3, 3, tzinfo=UTC)
+        assert await store.label_neighbours(weights, guild_id=None, before=before, exclude_id=None, limit=5) == [1]
+        await store.connection.execute("UPDATE essays SET published = '2024-03-09T00:00:00+00:00' WHERE id = 1")
+        assert await store.label_neighbours(weights, guild_id=None, before=None, exclude_id=None, limit=5) == [1, 2, 3]

@@ -170,7 +170,8 @@ class RelatedQueries(EssayQueries):
         exclude_id: int | None,
         limit: int,
     ) -> list[int]:
-        """Essays sharing any of the weighted labels, heaviest shared weight first, then newest first."""
+        """Essays sharing any of the weighted labels, heaviest shared weight first, then newest first (then the
+        later stored)."""
         if not weights:
             return []
         args = Args(list(weights), list(weights.values()), exclude_id if exclude_id is not None else -1)
@@ -182,7 +183,7 @@ class RelatedQueries(EssayQueries):
             "SELECT l.essay_id AS id, sum(w.weight) AS total "
             "FROM essay_labels l JOIN w ON w.label = l.label JOIN essays e ON e.id = l.essay_id "
             f"WHERE {' AND '.join(where)} GROUP BY l.essay_id, e.published "
-            f"ORDER BY total DESC, e.published DESC NULLS LAST LIMIT {args(limit)}",
+            f"ORDER BY total DESC, e.published DESC NULLS LAST, l.essay_id DESC LIMIT {args(limit)}",
             args.values,
         )
         return [int(r["id"]) for r in rows]

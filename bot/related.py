@@ -119,6 +119,10 @@ CO_LISTED = NEIGHBOURS
 # of bench.related_quality P@5 is the same with 3,000, 1,000 or 800 rows; at 10,000 generated posts
 # a query reads about 800 where it read 2,900.)
 CO_LISTED_BUDGET = 2 * NEIGHBOURS * NEIGHBOURS
+# An essay with fewer posts before it than this (among the archive's first) scores every one of them when its
+# neighbourhood holds too few before it: its stems' champion lists hold mostly later posts, and were read deep
+# to find a few earlier ones (14-24 ms at 10,000 essays), where reading all of these costs about 1 ms.
+EARLIER_ALL = 10 * NEIGHBOURS
 # Posts related by labels alone that are scored, as many as the essay's stored neighbours.
 LABEL_CANDIDATES = NEIGHBOURS
 # Labels rows read to find posts related by labels alone; the rarest labels come first.
@@ -276,16 +280,21 @@ async def related_to_essay(
     )
     # The stored neighbourhood (the essay's list and the posts listing the same posts) is the text
     # query's answer, made at ingest and kept as the archive grows; only when the server's scope or
-    # the date leaves fewer of it than asked for are more looked for now: in the champion lists of the
+    # the date leaves fewer of it than asked for are more looked for now: among every post before the
+    # essay when it is one of the archive's first ``EARLIER_ALL``, else in the champion lists of the
     # essay's stems, and when those hold fewer still, by the list's own query, in the scope and before
     # the date, so within the list's postings budget (the free-text one cost twice as much for about
     # the same posts: bench/README).
     if len(listed | co_listed) < limit:
         pool = max(NEIGHBOURS, 2 * limit)
-        found = await _add_champion_candidates(
-            store, candidates, query, before=before, guild_id=guild_id, limit=pool, exclude_id=target.id
-        )
-        if found < limit:
+        earlier = await store.earlier_ids(before, guild_id=guild_id, limit=EARLIER_ALL) if before else None
+        if earlier is not None:
+            found = await _add_nearest_of(store, candidates, query, earlier, limit=pool, exclude_id=target.id)
+        else:
+            found = await _add_champion_candidates(
+                store, candidates, query, before=before, guild_id=guild_id, limit=pool, exclude_id=target.id
+            )
+        if found < limit and earlier is None:
             await _add_text_candidates(
                 store,
                 candidates,
@@ -603,6 +612,23 @@ async def _add_champion_candidates(
     for essay_id in heapq.nsmallest(limit, parts, key=lambda essay_id: (-parts[essay_id], essay_id)):
         candidates.setdefault(essay_id, _Candidate())
     return len(parts)
+
+
+async def _add_nearest_of(
+    store: Store,
+    candidates: dict[int, _Candidate],
+    query: _Query,
+    essay_ids: Sequence[int],
+    *,
+    limit: int,
+    exclude_id: int,
+) -> int:
+    """Add the ``limit`` of ``essay_ids`` nearest the query in wording (each scored exactly); how many were scored."""
+    vectors = await store.term_vectors([i for i in essay_ids if i != exclude_id])
+    similarity = dict(zip(vectors, _similarities(query, list(vectors.values())), strict=True))
+    for essay_id in heapq.nsmallest(limit, similarity, key=lambda i: (-similarity[i], i)):
+        candidates.setdefault(essay_id, _Candidate())
+    return len(similarity)
 
 
 async def _add_neighbour_candidates(

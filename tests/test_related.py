@@ -512,6 +512,36 @@ async def test_the_stored_neighbourhood_answers_unless_it_holds_fewer_posts_than
 
 
 @pytest.mark.usefixtures("short_lists")
+async def test_an_early_essay_scores_every_post_before_it_instead_of_reading_the_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    posts = subject_archive()
+    async with await open_store(tmp_path / "subjects.sqlite3") as subjects:
+        for item in posts:
+            await store_essay(subjects, item)
+        asked = record_text_queries(monkeypatch, subjects)
+        listed: list[list[int]] = []
+        stem_champions = subjects.stem_champions
+
+        async def recorded(stem_ids: list[int], **options: Any) -> Any:
+            listed.append(stem_ids)
+            return await stem_champions(stem_ids, **options)
+
+        monkeypatch.setattr(subjects, "stem_champions", recorded)
+        target = posts[8]  # the third post of the second subject: eight posts before it
+        assert target.published is not None
+        results = await related_to_essay(subjects, await row(subjects, target), guild_id=None, limit=6)
+        # Its neighbourhood holds too few earlier posts; every earlier post was scored, no list or text query read.
+        assert listed == [] and asked == []
+        assert [subject_of(r.key) for r in results][:2] == [subject_of(target.key)] * 2
+        assert all(r.published is not None and r.published < target.published.date() for r in results)
+        # With more posts before it than the bound, the champion lists are read as before.
+        monkeypatch.setattr(related, "EARLIER_ALL", 7)
+        again = await related_to_essay(subjects, await row(subjects, target), guild_id=None, limit=6)
+        assert listed and keys(again)[:2] == keys(results)[:2]
+
+
+@pytest.mark.usefixtures("short_lists")
 async def test_an_essays_own_text_query_keeps_within_the_lists_postings_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

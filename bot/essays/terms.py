@@ -52,7 +52,8 @@ TF_WEIGHTS: tuple[float, ...] = (0.0, *(1.0 + math.log(count) for count in range
 
 def tf_weight(count: int) -> float:
     """Sublinear term frequency: the tenth use of a word adds far less than the second."""
-    return TF_WEIGHTS[max(0, min(count, MAX_COUNT))]
+    # A comparison, not min() and max(): a related query weighs a few hundred counts.
+    return TF_WEIGHTS[count] if 0 <= count <= MAX_COUNT else TF_WEIGHTS[MAX_COUNT if count > 0 else 0]
 
 
 def tf_norm(counts: Mapping[str, int]) -> float:

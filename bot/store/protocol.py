@@ -283,6 +283,10 @@ class Store(Protocol):
     async def visible_ids(self, essay_ids: Sequence[int], *, guild_id: GuildScope, before: datetime | None) -> set[int]:
         """Those of ``essay_ids`` that the server may see, published before ``before`` if given."""
 
+    async def earlier_ids(self, before: datetime, *, guild_id: GuildScope, limit: int) -> list[int] | None:
+        """Every essay the server may see published before ``before``, oldest first, when the archive holds at
+        most ``limit`` essays published before it; None when it holds more (at most ``limit`` + 1 rows read)."""
+
     async def co_listed(
         self,
         neighbour_ids: Sequence[int],

@@ -1112,6 +1112,17 @@ class SQLiteStore(LookupQueries, PublishingQueries, ActivityQueries, LeaseQuerie
             params.append(to_iso(before))
         return {int(r["id"]) for r in await self._all(sql, params)}
 
+    async def earlier_ids(self, before: datetime, *, guild_id: GuildScope, limit: int) -> list[int] | None:
+        """Every essay the server may see published before ``before``, when at most ``limit`` are (see the protocol)."""
+        scope_sql, scope_params = visible("e.id", guild_id)
+        rows = await self._all(
+            f"SELECT e.id, {scope_sql} AS seen FROM essays e WHERE e.published < ? ORDER BY e.published, e.id LIMIT ?",
+            (*scope_params, to_iso(before), limit + 1),
+        )
+        if len(rows) > limit:
+            return None
+        return [int(r["id"]) for r in rows if r["seen"]]
+
     async def nearest_in_time(self, essay_id: int, *, limit: int) -> list[int]:
         """Up to ``limit`` essays published just before the essay and as many just after (none if undated)."""
         if limit < 1:

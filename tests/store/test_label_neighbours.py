@@ -92,3 +92,18 @@ async def test_a_revised_date_moves_the_post_among_its_labels(store: Store) -> N
     assert await store.label_neighbours({"ferries": 0.4}, guild_id=GUILD, before=before, exclude_id=None, limit=5) == [
         late
     ]
+
+
+async def test_the_posts_before_a_date_are_listed_only_when_few(store: Store) -> None:
+    """``earlier_ids``: every post the server sees before the date, oldest first, when the archive holds at most
+    ``limit`` before it; None when it holds more (the other server's posts count: they are read to know)."""
+    ours = await store.add_feed("https://ours.example/feed", guild_id=GUILD)
+    theirs = await store.add_feed("https://theirs.example/feed", guild_id=GUILD + 1)
+    second = await save(store, "second", (), 2, ours.id)
+    first = await save(store, "first", (), 1, ours.id)
+    await save(store, "theirs", (), 3, theirs.id)
+    await save(store, "later", (), 8, ours.id)
+    before = datetime(2024, 3, 5, tzinfo=UTC)
+    assert await store.earlier_ids(before, guild_id=GUILD, limit=3) == [first, second]
+    assert await store.earlier_ids(before, guild_id=GUILD, limit=2) is None
+    assert await store.earlier_ids(datetime(2024, 3, 1, tzinfo=UTC), guild_id=GUILD, limit=3) == []

@@ -443,6 +443,19 @@ class RelatedQueries(EssayQueries):
         rows = await self._all(f"SELECT e.id FROM essays e WHERE {' AND '.join(where)}", args.values)
         return {int(r["id"]) for r in rows}
 
+    async def earlier_ids(self, before: datetime, *, guild_id: GuildScope, limit: int) -> list[int] | None:
+        """Every essay the server may see published before ``before``, when at most ``limit`` are (see the protocol)."""
+        args = Args()
+        seen = visible("e.id", guild_id, args, probe=True)
+        rows = await self._all(
+            f"SELECT e.id, {seen} AS seen FROM essays e WHERE e.published < {args(stamp(before))} "
+            f"ORDER BY e.published, e.id LIMIT {args(limit + 1)}",
+            args.values,
+        )
+        if len(rows) > limit:
+            return None
+        return [int(r["id"]) for r in rows if r["seen"]]
+
     async def nearest_in_time(self, essay_id: int, *, limit: int) -> list[int]:
         """Up to ``limit`` essays published just before the essay and as many just after (none if undated)."""
         if limit < 1:

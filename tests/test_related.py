@@ -377,6 +377,19 @@ SUBJECTS = {
 COMMON = "week people morning town year place talk time plan news"
 
 
+def record_champion_reads(monkeypatch: pytest.MonkeyPatch, store: Store) -> list[list[int]]:
+    """The stem ids of each champion-list read the store is asked from now on."""
+    listed: list[list[int]] = []
+    stem_champions = store.stem_champions
+
+    async def recorded(stem_ids: list[int], **options: Any) -> Any:
+        listed.append(stem_ids)
+        return await stem_champions(stem_ids, **options)
+
+    monkeypatch.setattr(store, "stem_champions", recorded)
+    return listed
+
+
 def subject_archive() -> list[Essay]:
     posts: list[Essay] = []
     for number, (subject, vocabulary) in enumerate(SUBJECTS.items()):
@@ -491,14 +504,7 @@ async def test_the_stored_neighbourhood_answers_unless_it_holds_fewer_posts_than
         for item in posts:
             await store_essay(subjects, item)
         asked = record_text_queries(monkeypatch, subjects)
-        listed: list[list[int]] = []
-        stem_champions = subjects.stem_champions
-
-        async def recorded(stem_ids: list[int], **options: Any) -> Any:
-            listed.append(stem_ids)
-            return await stem_champions(stem_ids, **options)
-
-        monkeypatch.setattr(subjects, "stem_champions", recorded)
+        listed = record_champion_reads(monkeypatch, subjects)
         target = posts[7]
         results = await related_to_essay(
             subjects, await row(subjects, target), guild_id=None, limit=limit, any_time=True
@@ -520,14 +526,7 @@ async def test_an_early_essay_scores_every_post_before_it_instead_of_reading_the
         for item in posts:
             await store_essay(subjects, item)
         asked = record_text_queries(monkeypatch, subjects)
-        listed: list[list[int]] = []
-        stem_champions = subjects.stem_champions
-
-        async def recorded(stem_ids: list[int], **options: Any) -> Any:
-            listed.append(stem_ids)
-            return await stem_champions(stem_ids, **options)
-
-        monkeypatch.setattr(subjects, "stem_champions", recorded)
+        listed = record_champion_reads(monkeypatch, subjects)
         target = posts[8]  # the third post of the second subject: eight posts before it
         assert target.published is not None
         results = await related_to_essay(subjects, await row(subjects, target), guild_id=None, limit=6)

@@ -287,7 +287,7 @@ async def related_to_essay(
     # the same posts: bench/README).
     if len(listed | co_listed) < limit:
         pool = max(NEIGHBOURS, 2 * limit)
-        earlier = await store.earlier_ids(before, guild_id=guild_id, limit=EARLIER_ALL) if before else None
+        earlier = await store.earlier_ids(before, guild_id=guild_id, limit=EARLIER_ALL) if before is not None else None
         if earlier is not None:
             found = await _add_nearest_of(store, candidates, query, earlier, limit=pool, exclude_id=target.id)
         else:
@@ -623,9 +623,11 @@ async def _add_nearest_of(
     limit: int,
     exclude_id: int,
 ) -> int:
-    """Add the ``limit`` of ``essay_ids`` nearest the query in wording (each scored exactly); how many were scored."""
+    """Add the ``limit`` of ``essay_ids`` nearest the query in wording (each scored exactly); how many share any of
+    its words (as the champion lists give only posts that do)."""
     vectors = await store.term_vectors([i for i in essay_ids if i != exclude_id])
-    similarity = dict(zip(vectors, _similarities(query, list(vectors.values())), strict=True))
+    scored = zip(vectors, _similarities(query, list(vectors.values())), strict=True)
+    similarity = {essay_id: value for essay_id, value in scored if value > 0}
     for essay_id in heapq.nsmallest(limit, similarity, key=lambda i: (-similarity[i], i)):
         candidates.setdefault(essay_id, _Candidate())
     return len(similarity)

@@ -534,10 +534,19 @@ async def test_an_early_essay_scores_every_post_before_it_instead_of_reading_the
         assert listed == [] and asked == []
         assert [subject_of(r.key) for r in results][:2] == [subject_of(target.key)] * 2
         assert all(r.published is not None and r.published < target.published.date() for r in results)
-        # With more posts before it than the bound, the champion lists are read as before.
+        # With more posts before it than the bound, the champion lists are read as before; when they hold too few,
+        # the essay's own text query runs, before its date.
         monkeypatch.setattr(related, "EARLIER_ALL", 7)
         again = await related_to_essay(subjects, await row(subjects, target), guild_id=None, limit=6)
-        assert listed and keys(again)[:2] == keys(results)[:2]
+        assert listed and [subject_of(r.key) for r in again][:2] == [subject_of(target.key)] * 2
+
+        async def no_lists(*args: Any, **options: Any) -> int:
+            return 0
+
+        monkeypatch.setattr(related, "_add_champion_candidates", no_lists)
+        from_text = await related_to_essay(subjects, await row(subjects, target), guild_id=None, limit=6)
+        assert asked and [subject_of(r.key) for r in from_text][:2] == [subject_of(target.key)] * 2
+        assert all(r.published is not None and r.published < target.published.date() for r in from_text)
 
 
 @pytest.mark.usefixtures("short_lists")

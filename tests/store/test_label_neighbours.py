@@ -103,7 +103,10 @@ async def test_the_posts_before_a_date_are_listed_only_when_few(store: Store) ->
     first = await save(store, "first", (), 1, ours.id)
     await save(store, "theirs", (), 3, theirs.id)
     await save(store, "later", (), 8, ours.id)
+    undated = Essay("undated", "Undated", (Block("paragraph", "No date."),))
+    await store.mark_seen(ours.id, "undated", (await store.save_essay(undated, Analysis(), feed_id=ours.id)).essay_id)
     before = datetime(2024, 3, 5, tzinfo=UTC)
+    # An undated post is before no date: neither listed nor counted.
     assert await store.earlier_ids(before, guild_id=GUILD, limit=3) == [first, second]
     assert await store.earlier_ids(before, guild_id=GUILD, limit=2) is None
     assert await store.earlier_ids(datetime(2024, 3, 1, tzinfo=UTC), guild_id=GUILD, limit=3) == []

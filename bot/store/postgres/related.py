@@ -449,7 +449,8 @@ class RelatedQueries(EssayQueries):
         seen = visible("e.id", guild_id, args, probe=True)
         rows = await self._all(
             f"SELECT e.id, {seen} AS seen FROM essays e WHERE e.published < {args(stamp(before))} "
-            f"ORDER BY e.published, e.id LIMIT {args(limit + 1)}",
+            # NULLS FIRST (none pass the date): the order of the published index read backwards, so it stops early.
+            f"ORDER BY e.published ASC NULLS FIRST, e.id LIMIT {args(limit + 1)}",
             args.values,
         )
         if len(rows) > limit:

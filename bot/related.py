@@ -289,12 +289,13 @@ async def related_to_essay(
         pool = max(NEIGHBOURS, 2 * limit)
         earlier = await store.earlier_ids(before, guild_id=guild_id, limit=EARLIER_ALL) if before is not None else None
         if earlier is not None:
-            found = await _add_nearest_of(store, candidates, query, earlier, limit=pool, exclude_id=target.id)
-        else:
-            found = await _add_champion_candidates(
+            await _add_nearest_of(store, candidates, query, earlier, limit=pool, exclude_id=target.id)
+        elif (
+            await _add_champion_candidates(
                 store, candidates, query, before=before, guild_id=guild_id, limit=pool, exclude_id=target.id
             )
-        if found < limit and earlier is None:
+            < limit
+        ):
             await _add_text_candidates(
                 store,
                 candidates,
@@ -622,15 +623,15 @@ async def _add_nearest_of(
     *,
     limit: int,
     exclude_id: int,
-) -> int:
-    """Add the ``limit`` of ``essay_ids`` nearest the query in wording (each scored exactly); how many share any of
-    its words (as the champion lists give only posts that do)."""
+) -> None:
+    """Add the ``limit`` of ``essay_ids`` nearest the query in wording (each scored exactly), of those sharing any
+    of its words (as the champion lists give only posts that do), with the vectors read (``_score`` reads them
+    not again)."""
     vectors = await store.term_vectors([i for i in essay_ids if i != exclude_id])
     scored = zip(vectors, _similarities(query, list(vectors.values())), strict=True)
     similarity = {essay_id: value for essay_id, value in scored if value > 0}
     for essay_id in heapq.nsmallest(limit, similarity, key=lambda i: (-similarity[i], i)):
-        candidates.setdefault(essay_id, _Candidate())
-    return len(similarity)
+        candidates.setdefault(essay_id, _Candidate()).vector = vectors[essay_id]
 
 
 async def _add_neighbour_candidates(
@@ -808,14 +809,15 @@ async def _score(
     background = await _background(store, span)
     background_ids = [i for i in background if i != exclude_id]
     compared = sorted(set(candidates) | set(background_ids))
+    known = {i: c.vector for i, c in candidates.items() if c.vector is not None}
     read, held, shared, quoted = await read_together(
         store,
-        store.term_vectors(sorted(set(candidates) - set(background))),
+        store.term_vectors(sorted(set(candidates) - set(background) - set(known))),
         store.shared_neighbours(compared, list(neighbours)) if neighbours else _nothing(),
         store.shared_labels(compared, list(specificity)) if specificity else _nothing(),
         store.shared_speakers(list(candidates), list(speakers)),
     )
-    vectors = {**background, **read}
+    vectors = {**background, **known, **read}
     # Which of the essay's neighbours each candidate (and background post) holds, in the essay's order.
     order = {essay_id: rank for rank, essay_id in enumerate(neighbours)}
     shared_neighbours = {i: sorted(ids, key=order.__getitem__) for i, ids in held.items()}

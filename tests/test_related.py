@@ -390,6 +390,11 @@ def record_champion_reads(monkeypatch: pytest.MonkeyPatch, store: Store) -> list
     return listed
 
 
+async def no_lists(*args: Any, **options: Any) -> int:
+    """A stand-in for ``_add_champion_candidates`` whose lists hold fewer posts than asked: none."""
+    return 0
+
+
 def subject_archive() -> list[Essay]:
     posts: list[Essay] = []
     for number, (subject, vocabulary) in enumerate(SUBJECTS.items()):
@@ -539,10 +544,6 @@ async def test_an_early_essay_scores_every_post_before_it_instead_of_reading_the
         monkeypatch.setattr(related, "EARLIER_ALL", 7)
         again = await related_to_essay(subjects, await row(subjects, target), guild_id=None, limit=6)
         assert listed and [subject_of(r.key) for r in again][:2] == [subject_of(target.key)] * 2
-
-        async def no_lists(*args: Any, **options: Any) -> int:
-            return 0
-
         monkeypatch.setattr(related, "_add_champion_candidates", no_lists)
         from_text = await related_to_essay(subjects, await row(subjects, target), guild_id=None, limit=6)
         assert asked and [subject_of(r.key) for r in from_text][:2] == [subject_of(target.key)] * 2
@@ -559,10 +560,6 @@ async def test_an_essays_own_text_query_keeps_within_the_lists_postings_budget(
         for item in posts:
             await store_essay(subjects, item)
         monkeypatch.setattr(related, "LIST_POSTING_BUDGET", 0)
-
-        async def no_lists(*args: Any, **options: Any) -> int:  # lists holding fewer posts than asked
-            return 0
-
         monkeypatch.setattr(related, "_add_champion_candidates", no_lists)
         asked: list[tuple[int, int | None]] = []
         text_neighbours = subjects.text_neighbours

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar, overload
@@ -99,14 +99,34 @@ class Pages(Sequence[Page]):
 
     A member reads the first page of most answers; formatting all of them up front (thirteen for
     fifty quotes) took a fifth of a /quote's time and more of a /figures', for pages seldom turned to.
+    Pages with a ``prepare`` step read what they show from the store first: ``await pages.ready(i)``
+    before ``pages[i]``, which refuses a page not made ready.
     """
 
-    __slots__ = ("_count", "_made", "_make")
+    __slots__ = ("_count", "_made", "_make", "_prepare", "_ready")
 
-    def __init__(self, count: int, make: Callable[[int], Page]) -> None:
+    def __init__(
+        self, count: int, make: Callable[[int], Page], prepare: Callable[[int], Awaitable[None]] | None = None
+    ) -> None:
         self._count = count
         self._make = make
         self._made: dict[int, Page] = {}
+        self._prepare = prepare
+        self._ready: set[int] = set()
+
+    async def ready(self, index: int) -> None:
+        """Read from the store what page ``index`` shows (once; nothing for pages that need nothing)."""
+        index = self._position(index)
+        if self._prepare is not None and index not in self._ready:
+            await self._prepare(index)
+            self._ready.add(index)
+
+    def _position(self, index: int) -> int:
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return index
 
     @classmethod
     def of(cls, pages: Sequence[Page]) -> Pages:
@@ -126,12 +146,11 @@ class Pages(Sequence[Page]):
     def __getitem__(self, index: int | slice) -> Page | list[Page]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(self._count))]
-        if index < 0:
-            index += self._count
-        if not 0 <= index < self._count:
-            raise IndexError(index)
+        index = self._position(index)
         page = self._made.get(index)
         if page is None:
+            if self._prepare is not None and index not in self._ready:
+                raise LookupError(f"page {index} read before Pages.ready({index})")
             page = self._made[index] = self._make(index)
         return page
 
@@ -274,20 +293,33 @@ def _shrink_longest(page: Page, excess: int) -> Page:
     return replace(page, fields=(*page.fields[:index], new, *page.fields[index + 1 :]))
 
 
-def paged(items: Sequence[_Item], per_page: int, noun: str, page: Callable[[Sequence[_Item]], Page]) -> Pages:
+def paged(
+    items: Sequence[_Item],
+    per_page: int,
+    noun: str,
+    page: Callable[[Sequence[_Item]], Page],
+    prepare: Callable[[Sequence[_Item]], Awaitable[None]] | None = None,
+) -> Pages:
     """``items`` in pages of ``per_page``, each made by ``page`` when first read, with a footer saying
-    where it is ("Page 2/3 · 12 quotes"), fitted."""
+    where it is ("Page 2/3 · 12 quotes"), fitted; ``prepare`` reads what a page's items still lack."""
     total = len(items)
     count = -(-total // per_page)
     counted = f"{total} {noun}{'' if total == 1 else 's'}"
 
+    def shown(index: int) -> Sequence[_Item]:
+        return items[index * per_page : (index + 1) * per_page]
+
     def make(index: int) -> Page:
-        made = page(items[index * per_page : (index + 1) * per_page])
+        made = page(shown(index))
         where = f"Page {index + 1}/{count} · {counted}" if count > 1 else counted
         footer = f"{made.footer} · {where}" if made.footer else where
         return fit_page(replace(made, footer=footer))
 
-    return Pages(count, make)
+    async def prepare_page(index: int) -> None:
+        assert prepare is not None
+        await prepare(shown(index))
+
+    return Pages(count, make, prepare_page if prepare is not None else None)
 
 
 def echo(text: str, limit: int = 60) -> str:
@@ -573,9 +605,13 @@ async def search_figures(
     essay_key: str | None = None,
     kind: FigureKind | None = None,
     limit: int = MAX_RESULTS,
+    sentences: bool = True,
 ) -> list[tuple[Figure, EssayRef]]:
-    """The figures the server may see matching ``search`` (and ``kind``): /figures' and the CLI's one query."""
-    return await store.search_figures(search, guild_id=guild_id, essay_key=essay_key, kind=kind, limit=limit)
+    """The figures the server may see matching ``search`` (and ``kind``): /figures' and the CLI's one query;
+    without their sentences unless ``sentences`` (``figure_pages`` reads a page's when it is shown)."""
+    return await store.search_figures(
+        search, guild_id=guild_id, essay_key=essay_key, kind=kind, limit=limit, sentences=sentences
+    )
 
 
 async def figure_answer(store: Store, scope: Scope, *, search: str | None, kind: FigureKind | None) -> Answer:
@@ -585,17 +621,22 @@ async def figure_answer(store: Store, scope: Scope, *, search: str | None, kind:
         return Answer.nothing(f"“{echo(search)}” has no words to search for; try what the figure counts.")
     essay_key = scope.essay.essay.key if scope.essay else None
     guild_id = scope.guild_id
-    hits = await search_figures(store, search, guild_id=guild_id, essay_key=essay_key, kind=kind)
+    # A figure's sentence is cut from its essay's packed body: for the page shown, not the fifty found.
+    hits = await search_figures(store, search, guild_id=guild_id, essay_key=essay_key, kind=kind, sentences=False)
     notice = ""
     if not hits and scope.from_thread and search is not None:
-        hits = await search_figures(store, search, guild_id=guild_id, kind=kind)
+        hits = await search_figures(store, search, guild_id=guild_id, kind=kind, sentences=False)
         notice = "Nothing in this thread's essay matched; these are from other essays."
     if not hits:
         noun = f"{FIGURE_KIND_LABELS[kind]} figures" if kind else "figures"
         return Answer.nothing(_nothing(noun, search=search, scope=scope))
     hits = _section_first(hits, scope)
     links = await gather_links(store, scope.guild_id, [ref.id for _, ref in hits])
-    return Answer(figure_pages(hits, links, title=_figures_title(scope, search, kind), notice=notice))
+    pages = figure_pages(
+        hits, links, title=_figures_title(scope, search, kind), notice=notice, sentences=store.figure_sentences
+    )
+    await pages.ready(0)
+    return Answer(pages)
 
 
 def _figures_title(scope: Scope, search: str | None, kind: FigureKind | None) -> str:
@@ -617,9 +658,34 @@ def _context_with_figure(figure: Figure, limit: int) -> str:
     return f"{escape_markdown(before)}**{escape_markdown(figure.text)}**{escape_markdown(after)}"
 
 
-def figure_pages(hits: Sequence[tuple[Figure, EssayRef]], links: Links, *, title: str, notice: str = "") -> Pages:
+SentenceReader = Callable[[Iterable[tuple[int, int]]], Awaitable[Mapping[tuple[int, int], str]]]
+
+
+def figure_pages(
+    hits: Sequence[tuple[Figure, EssayRef]],
+    links: Links,
+    *,
+    title: str,
+    notice: str = "",
+    sentences: SentenceReader | None = None,
+) -> Pages:
+    """The figures' pages; ``sentences`` (``Store.figure_sentences``) reads the sentences of the figures
+    without one when their page is first shown."""
     # Many figures share an essay and a section: their "where" line is written once.
     wheres: dict[tuple[str, int], str] = {}
+
+    async def prepare(shown: Sequence[tuple[Figure, EssayRef]]) -> None:
+        assert sentences is not None
+        # Figures of one sentence share its place.
+        waiting = [
+            ((ref.id, figure.sentence), figure)
+            for figure, ref in shown
+            if not figure.context and ref.id is not None and figure.sentence is not None
+        ]
+        if waiting:
+            cut = await sentences({place for place, _ in waiting})
+            for place, figure in waiting:
+                figure.context = cut.get(place, "")
 
     def page(shown: Sequence[tuple[Figure, EssayRef]]) -> Page:
         fields: list[Field] = []
@@ -633,7 +699,7 @@ def figure_pages(hits: Sequence[tuple[Figure, EssayRef]], links: Links, *, title
             fields.append(Field(f"{one_line(figure.text, 120)}{subject}", value))
         return Page(title=title, description=f"*{notice}*" if notice else "", fields=tuple(fields))
 
-    return paged(hits, FIGURES_PER_PAGE, "figure", page)
+    return paged(hits, FIGURES_PER_PAGE, "figure", page, prepare if sentences is not None else None)
 
 
 # ---------------------------------------------------------------- /related

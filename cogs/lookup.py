@@ -108,7 +108,9 @@ class ResultView(discord.ui.View):
         await self._turn(interaction, 1)
 
     async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
-        self.index = max(0, min(len(self.pages) - 1, self.index + step))
+        index = max(0, min(len(self.pages) - 1, self.index + step))
+        await self.pages.ready(index)  # a page whose text is read from the store when first shown
+        self.index = index
         self.update_buttons()
         await interaction.response.edit_message(embed=self.current(), view=self, allowed_mentions=NO_MENTIONS)
 
@@ -175,6 +177,7 @@ class LookupCog(commands.Cog, name="Lookup"):
         if not answer.pages:
             await reply(interaction, limit_reply(answer.message))
             return
+        await answer.pages.ready(0)
         view = ResultView(self, interaction, answer.pages)
         self.views[view.nonce] = view
         await reply(interaction, Reply("", embeds=[view.current()], view=view))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,21 +24,26 @@ from bot.lookup import (
     FIELDS_MAX,
     FOOTER_MAX,
     TITLE_MAX,
+    Answer,
     Field,
     Page,
+    Pages,
     Scope,
     clip,
     command_scope,
     dlen,
     essay_choices,
     figure_answer,
+    figure_pages,
     fit_page,
+    gather_links,
     paged,
     pick_quote,
     quote_answer,
     quote_quality,
     related_answer,
     resolve_essay,
+    search_figures,
     speaker_choices,
 )
 from bot.publishing.render import escape_markdown
@@ -92,6 +98,13 @@ async def store(backend_store: Store) -> Store:
     await fill(backend_store)
     await add_threads(backend_store, COUNCIL, THREADS)
     return backend_store
+
+
+async def every_page(answer: Answer) -> list[Page]:
+    """All of an answer's pages, each made ready as the pager does when it is turned to."""
+    for index in range(len(answer.pages)):
+        await answer.pages.ready(index)
+    return list(answer.pages)
 
 
 def within_limits(page: Page) -> bool:
@@ -169,6 +182,28 @@ def test_pages_are_made_when_first_read_and_numbered(items: int, footers: list[s
     assert len(made) == len(footers)  # each page made once, however often it is read
     with pytest.raises(IndexError):
         pages[len(footers)]
+
+
+async def test_pages_that_read_the_store_are_read_once_and_only_when_made_ready() -> None:
+    asked: list[list[int]] = []
+
+    async def prepare(shown: list[int] | tuple[int, ...]) -> None:
+        asked.append(list(shown))
+
+    pages = paged(
+        list(range(7)), 3, "thing", lambda shown: Page("T", fields=tuple(Field(str(n), "x") for n in shown)), prepare
+    )
+    assert asked == []
+    with pytest.raises(LookupError):
+        pages[1]  # not made ready: a page without what it shows is refused, not sent
+    await pages.ready(1)
+    await pages.ready(-2)  # the same page
+    assert asked == [[3, 4, 5]] and [f.name for f in pages[1].fields] == ["3", "4", "5"]
+    with pytest.raises(IndexError):
+        await pages.ready(3)
+    ready_made = Pages.of([Page("T")])
+    await ready_made.ready(0)  # pages that need nothing from the store are always ready
+    assert ready_made[0].title == "T"
 
 
 # ----------------------------------------------------------------- scope
@@ -332,7 +367,7 @@ async def test_figures_of_an_essay_page_in_reading_order(store: Store) -> None:
     scope = await command_scope(store, essay=COUNCIL, channel_id=CHANNEL, guild_id=GUILD)
     answer = await figure_answer(store, scope, search=None, kind=None)
     assert len(answer.pages) > 1
-    assert all(len(p.fields) <= 5 and within_limits(p) for p in answer.pages)
+    assert all(len(p.fields) <= 5 and within_limits(p) for p in await every_page(answer))
     assert answer.pages[0].footer.startswith(f"Page 1/{len(answer.pages)}")
     assert answer.pages[0].title == "Figures in “The Councils That Bet on Cheap Money”"
     # The sentence with the figure in bold, and where it is.
@@ -340,17 +375,44 @@ async def test_figures_of_an_essay_page_in_reading_order(store: Store) -> None:
     assert "**" in first.value and "§1" in first.value
 
 
+async def test_figure_sentences_are_read_for_the_page_shown(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = (await resolve_essay(store, COUNCIL, guild_id=GUILD)).essay.key
+    whole = await search_figures(store, None, guild_id=GUILD, essay_key=key)
+    bare = await search_figures(store, None, guild_id=GUILD, essay_key=key, sentences=False)
+    assert all(f.context for f, _ in whole) and not any(f.context for f, _ in bare)
+    places = [(ref.id, f.sentence) for f, ref in bare if ref.id is not None and f.sentence is not None]
+    assert len(places) == len(bare) and await store.figure_sentences(places) == {
+        place: f.context for place, (f, _) in zip(places, whole, strict=True)
+    }
+
+    asked: list[set[tuple[int, int]]] = []
+    read = store.figure_sentences
+
+    async def recorded(wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        asked.append(set(wanted))
+        return await read(asked[-1])
+
+    monkeypatch.setattr(store, "figure_sentences", recorded)
+    scope = await command_scope(store, essay=COUNCIL, channel_id=CHANNEL, guild_id=GUILD)
+    answer = await figure_answer(store, scope, search=None, kind=None)
+    assert len(answer.pages) > 1 and len(asked) == 1 and len(asked[0]) <= 5  # the first page's only
+    links = await gather_links(store, GUILD, [ref.id for _, ref in whole])
+    expected = figure_pages(whole, links, title=answer.pages[0].title)
+    assert [p.fields for p in await every_page(answer)] == [p.fields for p in expected]
+    assert len(asked) == len(answer.pages)  # each later page's when it was turned to
+
+
 async def test_figures_in_a_thread_start_with_its_section(store: Store) -> None:
     scope = await command_scope(store, essay=None, channel_id=THREADS[3], guild_id=GUILD)
     answer = await figure_answer(store, scope, search=None, kind="money")
-    values = [f.value for p in answer.pages for f in p.fields]
+    values = [f.value for p in await every_page(answer) for f in p.fields]
     assert "§3" in values[0] and f"{GUILD}/{THREADS[3]}" in values[0]
     assert all("*money*" in v for v in values)
 
 
 async def test_figure_search_and_kind(store: Store) -> None:
     answer = await figure_answer(store, Scope(GUILD), search="drivers", kind=None)
-    assert any("drivers" in f.name for p in answer.pages for f in p.fields)
+    assert any("drivers" in f.name for p in await every_page(answer) for f in p.fields)
     none = await figure_answer(store, Scope(GUILD), search="drivers", kind="ratio")
     assert not none.pages and "ratio figures" in none.message
 

@@ -200,7 +200,8 @@ def quote_from_row(row: sqlite3.Row) -> Quote:
 
 
 def figure_from_row(row: sqlite3.Row, contexts: Mapping[int, Sequence[str]]) -> Figure:
-    """A stored figure; ``contexts`` holds the sentences of its essay (``LookupQueries.figure_contexts``)."""
+    """A stored figure; ``contexts`` holds the sentences of its essay (``LookupQueries.figure_contexts``),
+    and a figure whose essay it leaves out has no ``context`` yet (its ``sentence`` says which to cut)."""
     sentences = contexts.get(int(row["essay_id"]), ())
     number = int(row["context_idx"])
     return Figure(
@@ -213,6 +214,7 @@ def figure_from_row(row: sqlite3.Row, contexts: Mapping[int, Sequence[str]]) -> 
         unit=row["unit"],
         value_high=row["value_high"],
         qualifier=row["qualifier"],
+        sentence=number,
     )
 
 
@@ -665,8 +667,10 @@ class LookupQueries(StoreBase):
         essay_key: str | None = None,
         kind: FigureKind | None = None,
         limit: int = 10,
+        sentences: bool = True,
     ) -> list[tuple[Figure, EssayRef]]:
-        """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures."""
+        """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures;
+        without their sentences (``context``) unless ``sentences`` (``figure_sentences`` cuts them later)."""
         scope_sql, scope_params = visible("e.id", guild_id)
         # What every row must pass, whatever the search: server, kind.
         filters = [scope_sql]
@@ -691,7 +695,7 @@ class LookupQueries(StoreBase):
             if ranked and not essay_key:
                 page = await self._ranked_page(_FIGURE_SEARCH, filters, filter_params, match, limit)
                 if page is not None:
-                    return await self._figures_of(page)
+                    return await self._figures_of(page, sentences)
             tables = "figures f JOIN essays e ON e.id = f.essay_id JOIN figure_fts ON figure_fts.rowid = f.id"
             where.append("figure_fts MATCH ?")
             match_at = len(params)
@@ -715,7 +719,7 @@ class LookupQueries(StoreBase):
             params.append(essay_key)
         sql = f"SELECT f.*, {_ESSAY_COLUMNS} FROM {tables} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
         if own_words is None:
-            return await self._figures_of(await self._all(sql, (*params, limit)))
+            return await self._figures_of(await self._all(sql, (*params, limit)), sentences)
         # Newest first, but figures whose own words (number, subject) hold the query before
         # those that only share its sentence: the order bm25's column weights gave.
         own = list(params)
@@ -732,23 +736,35 @@ class LookupQueries(StoreBase):
                     (*filter_params, id_list(every_match), limit + len(seen)),
                 )
             rows += [r for r in rest if int(r["id"]) not in seen][: limit - len(rows)]
-        return await self._figures_of(rows)
+        return await self._figures_of(rows, sentences)
 
-    async def _figures_of(self, rows: Sequence[sqlite3.Row]) -> list[tuple[Figure, EssayRef]]:
-        """The figures of a search's rows, each with its sentence (``figure_contexts``, for these rows only).
+    async def _figures_of(self, rows: Sequence[sqlite3.Row], sentences: bool) -> list[tuple[Figure, EssayRef]]:
+        """The figures of a search's rows, each with its sentence when ``sentences`` (cut for these rows only)."""
+        hits = [(figure_from_row(r, {}), _ref_from_row(r)) for r in rows]
+        if sentences:
+            places = [(int(r["essay_id"]), int(r["context_idx"])) for r in rows]
+            cut = await self.figure_sentences(places)
+            for (figure, _), place in zip(hits, places, strict=True):
+                figure.context = cut.get(place, "")
+        return hits
 
-        A page of 50 figures is about as many essays: inflating each whole body to cut one sentence
-        from it was the largest part of a figure search (3 of 7 ms at 10,000 essays). Only the
-        sentences on the page are cut, from the body inflated only as far as the last of them.
+    async def figure_sentences(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The sentences figures were cited in, by (essay id, sentence number): these only.
+
+        A search's 50 figures are about as many essays: inflating each whole body to cut one sentence
+        from it was the largest part of a figure search (3 of 7 ms at 10,000 essays). Only the sentences
+        asked for are cut, from the body inflated only as far as the last of them; /figures asks for a
+        page's (5) when it is first shown.
         """
         wanted: dict[int, set[int]] = {}
-        for row in rows:
-            wanted.setdefault(int(row["essay_id"]), set()).add(int(row["context_idx"]))
-        contexts: dict[int, list[str]] = {}
-        for found in await self._packed_contexts(wanted):
-            essay_id = int(found["essay_id"])
-            contexts[essay_id] = _sentences_at(found["contexts"], found["blocks"], wanted[essay_id])
-        return [(figure_from_row(r, contexts), _ref_from_row(r)) for r in rows]
+        for essay_id, number in places:
+            wanted.setdefault(essay_id, set()).add(number)
+        found: dict[tuple[int, int], str] = {}
+        for row in await self._packed_contexts(wanted):
+            essay_id = int(row["essay_id"])
+            cut = _sentences_at(row["contexts"], row["blocks"], wanted[essay_id])
+            found.update(((essay_id, n), cut[n]) for n in wanted[essay_id] if n < len(cut))
+        return found
 
     async def figure_contexts(self, essay_ids: Iterable[int]) -> dict[int, list[str]]:
         """The sentences figures were cited in, per essay: each stored once, most as a pointer into the body."""

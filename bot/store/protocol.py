@@ -379,8 +379,13 @@ class Store(Protocol):
         essay_key: str | None = None,
         kind: FigureKind | None = None,
         limit: int = 10,
+        sentences: bool = True,
     ) -> list[tuple[Figure, EssayRef]]:
-        """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures."""
+        """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures;
+        without their sentences (``context``) unless ``sentences`` (``figure_sentences`` reads them later)."""
+
+    async def figure_sentences(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The sentences figures were cited in, by (essay id, ``Figure.sentence``): these only."""
 
     async def essay_choices(self, text: str, *, guild_id: GuildScope, limit: int = 25) -> list[EssayChoice]:
         """The server's essays whose title starts with ``text``, then those containing it; the newest when empty."""

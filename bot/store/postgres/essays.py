@@ -84,6 +84,7 @@ def figure_from_row(row: Record, contexts: dict[int, list[str]]) -> Figure:
         unit=row["unit"],
         value_high=row["value_high"],
         qualifier=row["qualifier"],
+        sentence=number,
     )
 
 
@@ -385,6 +386,16 @@ class EssayQueries(PostgresBase):
             (sorted(set(essay_ids)),),
         )
         return {int(r["essay_id"]): list(r["contexts"]) for r in rows}
+
+    async def figure_sentences(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The sentences figures were cited in, by (essay id, sentence number): these only."""
+        wanted = list(places)
+        contexts = await self.figure_contexts(essay_id for essay_id, _ in wanted)
+        return {
+            (essay_id, number): contexts[essay_id][number]
+            for essay_id, number in wanted
+            if number < len(contexts.get(essay_id, ()))
+        }
 
     async def section_titles(self, essay_ids: Sequence[int]) -> dict[tuple[int, int], str]:
         """{(essay id, section index): section title} for the given essays."""

@@ -571,8 +571,10 @@ class LookupQueries(EssayQueries):
         essay_key: str | None = None,
         kind: FigureKind | None = None,
         limit: int = 10,
+        sentences: bool = True,
     ) -> list[tuple[Figure, EssayRef]]:
-        """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures."""
+        """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures;
+        without their sentences (``context``) unless ``sentences`` (``figure_sentences`` reads them later)."""
         args = Args()
         where = [visible("f.essay_id", guild_id, args, probe=bool(query))]
         essay = f"(SELECT id FROM essays WHERE key = {args(essay_key)})" if essay_key else ""
@@ -610,7 +612,7 @@ class LookupQueries(EssayQueries):
                 rows = await self._newest_matches(
                     "figures", search, tsquery, where, args, limit, filtered=bool(kind), first=own
                 )
-        contexts = await self.figure_contexts({int(r["essay_id"]) for r in rows})
+        contexts = await self.figure_contexts({int(r["essay_id"]) for r in rows}) if sentences else {}
         return [(figure_from_row(r, contexts), ref_from_row(r)) for r in rows]
 
     # ------------------------------------------------------------ autocomplete

@@ -658,7 +658,7 @@ def _context_with_figure(figure: Figure, limit: int) -> str:
     return f"{escape_markdown(before)}**{escape_markdown(figure.text)}**{escape_markdown(after)}"
 
 
-SentenceReader = Callable[[Iterable[tuple[int, int]]], Awaitable[Mapping[tuple[int, int], str]]]
+SentenceReader = Callable[[Iterable[int]], Awaitable[Mapping[int, tuple[str, str]]]]
 
 
 def figure_pages(
@@ -676,16 +676,12 @@ def figure_pages(
 
     async def prepare(shown: Sequence[tuple[Figure, EssayRef]]) -> None:
         assert sentences is not None
-        # Figures of one sentence share its place.
-        waiting = [
-            ((ref.id, figure.sentence), figure)
-            for figure, ref in shown
-            if not figure.context and ref.id is not None and figure.sentence is not None
-        ]
+        waiting = {figure.id: figure for figure, _ in shown if not figure.context and figure.id is not None}
         if waiting:
-            cut = await sentences({place for place, _ in waiting})
-            for place, figure in waiting:
-                figure.context = cut.get(place, "")
+            for figure_id, (text, sentence) in (await sentences(waiting)).items():
+                # A row revised since the search (its id taken again) may hold another figure: no sentence.
+                if text == waiting[figure_id].text:
+                    waiting[figure_id].context = sentence
 
     def page(shown: Sequence[tuple[Figure, EssayRef]]) -> Page:
         fields: list[Field] = []

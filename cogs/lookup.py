@@ -108,11 +108,14 @@ class ResultView(discord.ui.View):
         await self._turn(interaction, 1)
 
     async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
-        index = max(0, min(len(self.pages) - 1, self.index + step))
-        await self.pages.ready(index)  # a page whose text is read from the store when first shown
-        self.index = index
+        await self.pages.ready(self._step(step))  # a page whose text is read from the store when first shown
+        self.index = self._step(step)  # from the index as it is now: another click may have turned meanwhile
+        await self.pages.ready(self.index)
         self.update_buttons()
         await interaction.response.edit_message(embed=self.current(), view=self, allowed_mentions=NO_MENTIONS)
+
+    def _step(self, step: int) -> int:
+        return max(0, min(len(self.pages) - 1, self.index + step))
 
     async def on_share(self, interaction: discord.Interaction[Any]) -> None:
         # The public copy is the response; disabling Share on the private reply is best effort.

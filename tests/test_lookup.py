@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UserError
-from bot.essays.model import Block, Entry, Quote
+from bot.essays.model import Block, Entry, Figure, Quote
 from bot.intake import entry_to_essay, load_source, store_essay
 from bot.lookup import (
     CHOICE_MAX,
@@ -26,6 +26,7 @@ from bot.lookup import (
     TITLE_MAX,
     Answer,
     Field,
+    Links,
     Page,
     Pages,
     Scope,
@@ -187,7 +188,7 @@ def test_pages_are_made_when_first_read_and_numbered(items: int, footers: list[s
 async def test_pages_that_read_the_store_are_read_once_and_only_when_made_ready() -> None:
     asked: list[list[int]] = []
 
-    async def prepare(shown: list[int] | tuple[int, ...]) -> None:
+    async def prepare(shown: Sequence[int]) -> None:
         asked.append(list(shown))
 
     pages = paged(
@@ -380,15 +381,14 @@ async def test_figure_sentences_are_read_for_the_page_shown(store: Store, monkey
     whole = await search_figures(store, None, guild_id=GUILD, essay_key=key)
     bare = await search_figures(store, None, guild_id=GUILD, essay_key=key, sentences=False)
     assert all(f.context for f, _ in whole) and not any(f.context for f, _ in bare)
-    places = [(ref.id, f.sentence) for f, ref in bare if ref.id is not None and f.sentence is not None]
-    assert len(places) == len(bare) and await store.figure_sentences(places) == {
-        place: f.context for place, (f, _) in zip(places, whole, strict=True)
-    }
+    ids = [f.id for f, _ in bare if f.id is not None]
+    assert len(ids) == len(bare) and await store.figure_sentences(ids) == {f.id: (f.text, f.context) for f, _ in whole}
+    assert await store.figure_sentences([-1]) == {}  # a figure no longer stored
 
-    asked: list[set[tuple[int, int]]] = []
+    asked: list[set[int]] = []
     read = store.figure_sentences
 
-    async def recorded(wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    async def recorded(wanted: Iterable[int]) -> dict[int, tuple[str, str]]:
         asked.append(set(wanted))
         return await read(asked[-1])
 
@@ -400,6 +400,21 @@ async def test_figure_sentences_are_read_for_the_page_shown(store: Store, monkey
     expected = figure_pages(whole, links, title=answer.pages[0].title)
     assert [p.fields for p in await every_page(answer)] == [p.fields for p in expected]
     assert len(asked) == len(answer.pages)  # each later page's when it was turned to
+
+
+async def test_a_figure_whose_row_now_holds_another_figure_is_shown_without_a_sentence() -> None:
+    # Read when its page is first shown, up to ten minutes after the search: the essay may have been revised.
+    shown = [Figure("£40m", "money", 1, "", id=1), Figure("12%", "percent", 1, "", id=2), Figure("7", "count", 2, "")]
+    ref = EssayRef("k", "Title", None, id=9)
+
+    async def stored_now(figure_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        assert set(figure_ids) == {1, 2}  # a figure with no row is not asked for
+        return {1: ("£40m", "The council borrowed £40m."), 2: ("£3m", "A new figure took its row: £3m.")}
+
+    pages = figure_pages([(f, ref) for f in shown], Links(None), title="T", sentences=stored_now)
+    await pages.ready(0)
+    assert [f.context for f in shown] == ["The council borrowed £40m.", "", ""]
+    assert "**£40m**" in pages[0].fields[0].value
 
 
 async def test_figures_in_a_thread_start_with_its_section(store: Store) -> None:

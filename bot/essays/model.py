@@ -150,9 +150,8 @@ class Figure:
     ``text`` is the figure as written ("more than $76 billion"); ``value`` and
     ``unit`` are normalised where possible (76e9, "USD"); ``value_high`` holds
     the top of a range; ``qualifier`` is "over", "about", "at least"...;
-    ``subject`` says what it counts; ``context`` is the sentence it came from. ``sentence`` is that
-    sentence's number among its essay's stored ones, for a figure read from the store, which can
-    leave ``context`` to be cut later (``Store.figure_sentences``).
+    ``subject`` says what it counts; ``context`` is the sentence it came from. ``id`` is its row, for a
+    figure read from the store, which can leave ``context`` to be read later (``Store.figure_sentences``).
     """
 
     text: str
@@ -164,7 +163,7 @@ class Figure:
     unit: str | None = None
     value_high: float | None = None
     qualifier: str | None = None
-    sentence: int | None = field(default=None, compare=False)
+    id: int | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)

@@ -201,7 +201,7 @@ def quote_from_row(row: sqlite3.Row) -> Quote:
 
 def figure_from_row(row: sqlite3.Row, contexts: Mapping[int, Sequence[str]]) -> Figure:
     """A stored figure; ``contexts`` holds the sentences of its essay (``LookupQueries.figure_contexts``),
-    and a figure whose essay it leaves out has no ``context`` yet (its ``sentence`` says which to cut)."""
+    and a figure whose essay it leaves out has no ``context`` yet (``figure_sentences`` reads it)."""
     sentences = contexts.get(int(row["essay_id"]), ())
     number = int(row["context_idx"])
     return Figure(
@@ -214,7 +214,7 @@ def figure_from_row(row: sqlite3.Row, contexts: Mapping[int, Sequence[str]]) -> 
         unit=row["unit"],
         value_high=row["value_high"],
         qualifier=row["qualifier"],
-        sentence=number,
+        id=int(row["id"]),
     )
 
 
@@ -743,18 +743,30 @@ class LookupQueries(StoreBase):
         hits = [(figure_from_row(r, {}), _ref_from_row(r)) for r in rows]
         if sentences:
             places = [(int(r["essay_id"]), int(r["context_idx"])) for r in rows]
-            cut = await self.figure_sentences(places)
+            cut = await self._cut_sentences(places)
             for (figure, _), place in zip(hits, places, strict=True):
                 figure.context = cut.get(place, "")
         return hits
 
-    async def figure_sentences(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    async def figure_sentences(self, figure_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """The figures' text and the sentence each was cited in, by figure id, as stored now.
+
+        /figures reads a page's (5) when it is first shown, not the 50 found: a search's 50 figures are
+        about as many essays, and cutting a sentence from each one's packed body was most of a search.
+        A figure its essay's revision removed is left out.
+        """
+        rows = await self._all(
+            f"SELECT id, essay_id, context_idx, text FROM figures WHERE {in_list('id')}",
+            (id_list(sorted(set(figure_ids))),),
+        )
+        cut = await self._cut_sentences((int(r["essay_id"]), int(r["context_idx"])) for r in rows)
+        return {int(r["id"]): (r["text"], cut.get((int(r["essay_id"]), int(r["context_idx"])), "")) for r in rows}
+
+    async def _cut_sentences(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
         """The sentences figures were cited in, by (essay id, sentence number): these only.
 
-        A search's 50 figures are about as many essays: inflating each whole body to cut one sentence
-        from it was the largest part of a figure search (3 of 7 ms at 10,000 essays). Only the sentences
-        asked for are cut, from the body inflated only as far as the last of them; /figures asks for a
-        page's (5) when it is first shown.
+        Inflating each whole body to cut one sentence from it was the largest part of a figure search
+        (3 of 7 ms at 10,000 essays): each body is inflated only as far as the last sentence wanted.
         """
         wanted: dict[int, set[int]] = {}
         for essay_id, number in places:

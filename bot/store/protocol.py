@@ -384,8 +384,9 @@ class Store(Protocol):
         """Figures the server may see matching words of ``query`` (best first), or the newest essays' figures;
         without their sentences (``context``) unless ``sentences`` (``figure_sentences`` reads them later)."""
 
-    async def figure_sentences(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
-        """The sentences figures were cited in, by (essay id, ``Figure.sentence``): these only."""
+    async def figure_sentences(self, figure_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """The figures' text and the sentence each was cited in, by figure id, as stored now (a figure its
+        essay's revision removed is left out)."""
 
     async def essay_choices(self, text: str, *, guild_id: GuildScope, limit: int = 25) -> list[EssayChoice]:
         """The server's essays whose title starts with ``text``, then those containing it; the newest when empty."""

@@ -84,7 +84,7 @@ def figure_from_row(row: Record, contexts: dict[int, list[str]]) -> Figure:
         unit=row["unit"],
         value_high=row["value_high"],
         qualifier=row["qualifier"],
-        sentence=number,
+        id=int(row["id"]),
     )
 
 
@@ -387,15 +387,15 @@ class EssayQueries(PostgresBase):
         )
         return {int(r["essay_id"]): list(r["contexts"]) for r in rows}
 
-    async def figure_sentences(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
-        """The sentences figures were cited in, by (essay id, sentence number): these only."""
-        wanted = list(places)
-        contexts = await self.figure_contexts(essay_id for essay_id, _ in wanted)
-        return {
-            (essay_id, number): contexts[essay_id][number]
-            for essay_id, number in wanted
-            if number < len(contexts.get(essay_id, ()))
-        }
+    async def figure_sentences(self, figure_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """The figures' text and the sentence each was cited in, by figure id, as stored now (a figure its
+        essay's revision removed is left out)."""
+        rows = await self._all(
+            "SELECT f.id, f.text, COALESCE(c.contexts[f.context_idx + 1], '') AS sentence FROM figures f "
+            "LEFT JOIN essay_contexts c ON c.essay_id = f.essay_id WHERE f.id = ANY($1::bigint[])",
+            (sorted(set(figure_ids)),),
+        )
+        return {int(r["id"]): (r["text"], r["sentence"]) for r in rows}
 
     async def section_titles(self, essay_ids: Sequence[int]) -> dict[tuple[int, int], str]:
         """{(essay id, section index): section title} for the given essays."""

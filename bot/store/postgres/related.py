@@ -171,21 +171,30 @@ class RelatedQueries(EssayQueries):
         limit: int,
     ) -> list[int]:
         """Essays sharing any of the weighted labels, heaviest shared weight first, then newest first (then the
-        later stored)."""
+        later stored).
+
+        Read from the labels' index by date (migration 0016): one label's posts are its first rows before
+        ``before``; several labels' weights are summed from the index without reading ``essays``.
+        """
         if not weights:
             return []
-        args = Args(list(weights), list(weights.values()), exclude_id if exclude_id is not None else -1)
-        where = ["e.id != $3", visible("e.id", guild_id, args)]
+        args = Args(exclude_id if exclude_id is not None else -1)
+        where = ["l.essay_id != $1"]
         if before is not None:
-            where.append(f"e.published < {args(stamp(before))}")
-        rows = await self._all(
-            "WITH w(label, weight) AS (SELECT * FROM unnest($1::text[], $2::float8[])) "
-            "SELECT l.essay_id AS id, sum(w.weight) AS total "
-            "FROM essay_labels l JOIN w ON w.label = l.label JOIN essays e ON e.id = l.essay_id "
-            f"WHERE {' AND '.join(where)} GROUP BY l.essay_id, e.published "
-            f"ORDER BY total DESC, e.published DESC NULLS LAST, l.essay_id DESC LIMIT {args(limit)}",
-            args.values,
-        )
+            where.append(f"l.published < {args(stamp(before))}")
+        order = "l.published DESC NULLS LAST, l.essay_id DESC"
+        if len(weights) == 1:
+            where += [f"l.label = {args(next(iter(weights)))}", visible("l.essay_id", guild_id, args, probe=True)]
+            sql = f"SELECT l.essay_id AS id FROM essay_labels l WHERE {' AND '.join(where)} ORDER BY {order}"
+        else:
+            labels, values = args(list(weights)), args(list(weights.values()))
+            where.append(visible("l.essay_id", guild_id, args))
+            sql = (
+                f"WITH w(label, weight) AS (SELECT * FROM unnest({labels}::text[], {values}::float8[])) "
+                "SELECT l.essay_id AS id, sum(w.weight) AS total FROM essay_labels l JOIN w ON w.label = l.label "
+                f"WHERE {' AND '.join(where)} GROUP BY l.essay_id, l.published ORDER BY total DESC, {order}"
+            )
+        rows = await self._all(f"{sql} LIMIT {args(limit)}", args.values)
         return [int(r["id"]) for r in rows]
 
     async def shared_labels(self, essay_ids: Sequence[int], labels: Sequence[str]) -> dict[int, list[str]]:

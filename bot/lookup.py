@@ -9,6 +9,7 @@ The cog only parses options, sends pages and wires the buttons.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import re
@@ -315,11 +316,7 @@ def paged(
         footer = f"{made.footer} · {where}" if made.footer else where
         return fit_page(replace(made, footer=footer))
 
-    async def prepare_page(index: int) -> None:
-        assert prepare is not None
-        await prepare(shown(index))
-
-    return Pages(count, make, prepare_page if prepare is not None else None)
+    return Pages(count, make, None if prepare is None else lambda index: prepare(shown(index)))
 
 
 def echo(text: str, limit: int = 60) -> str:
@@ -661,6 +658,16 @@ def _context_with_figure(figure: Figure, limit: int) -> str:
 SentenceReader = Callable[[Iterable[int]], Awaitable[Mapping[int, tuple[str, str]]]]
 
 
+async def _read_sentences(read: SentenceReader, shown: Sequence[tuple[Figure, EssayRef]]) -> None:
+    """Give the figures shown without a sentence theirs, as stored now."""
+    waiting = {figure.id: figure for figure, _ in shown if not figure.context and figure.id is not None}
+    if waiting:
+        for figure_id, (text, sentence) in (await read(waiting)).items():
+            # A row revised since the search (its id taken again) may hold another figure: no sentence.
+            if text == waiting[figure_id].text:
+                waiting[figure_id].context = sentence
+
+
 def figure_pages(
     hits: Sequence[tuple[Figure, EssayRef]],
     links: Links,
@@ -674,15 +681,6 @@ def figure_pages(
     # Many figures share an essay and a section: their "where" line is written once.
     wheres: dict[tuple[str, int], str] = {}
 
-    async def prepare(shown: Sequence[tuple[Figure, EssayRef]]) -> None:
-        assert sentences is not None
-        waiting = {figure.id: figure for figure, _ in shown if not figure.context and figure.id is not None}
-        if waiting:
-            for figure_id, (text, sentence) in (await sentences(waiting)).items():
-                # A row revised since the search (its id taken again) may hold another figure: no sentence.
-                if text == waiting[figure_id].text:
-                    waiting[figure_id].context = sentence
-
     def page(shown: Sequence[tuple[Figure, EssayRef]]) -> Page:
         fields: list[Field] = []
         for figure, ref in shown:
@@ -695,7 +693,8 @@ def figure_pages(
             fields.append(Field(f"{one_line(figure.text, 120)}{subject}", value))
         return Page(title=title, description=f"*{notice}*" if notice else "", fields=tuple(fields))
 
-    return paged(hits, FIGURES_PER_PAGE, "figure", page, prepare if sentences is not None else None)
+    prepare = None if sentences is None else functools.partial(_read_sentences, sentences)
+    return paged(hits, FIGURES_PER_PAGE, "figure", page, prepare)
 
 
 # ---------------------------------------------------------------- /related

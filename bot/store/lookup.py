@@ -759,8 +759,9 @@ class LookupQueries(StoreBase):
             f"SELECT id, essay_id, context_idx, text FROM figures WHERE {in_list('id')}",
             (id_list(sorted(set(figure_ids))),),
         )
-        cut = await self._cut_sentences((int(r["essay_id"]), int(r["context_idx"])) for r in rows)
-        return {int(r["id"]): (r["text"], cut.get((int(r["essay_id"]), int(r["context_idx"])), "")) for r in rows}
+        places = {int(r["id"]): (int(r["essay_id"]), int(r["context_idx"])) for r in rows}
+        cut = await self._cut_sentences(places.values())
+        return {int(r["id"]): (r["text"], cut.get(places[int(r["id"])], "")) for r in rows}
 
     async def _cut_sentences(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
         """The sentences figures were cited in, by (essay id, sentence number): these only.
